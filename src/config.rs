@@ -1,0 +1,579 @@
+//! `config.json`: the runtime configuration, validated into typed structs.
+//!
+//! Every problem is reported with the key path where it sits (`overlays[1].style.weight`), all of
+//! them at once, so an operator can fix a ConfigMap in one go. Unknown keys are ignored, so a newer
+//! config still loads in an older build.
+
+use serde_json::{Map, Value};
+
+use crate::cookie::DEFAULT_VERSIONS;
+
+/// Leaflet's practical zoom ceiling; tile servers rarely go past it.
+pub const MAX_ZOOM_LIMIT: f64 = 24.0;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Config {
+    pub view: ViewConfig,
+    pub base_layers: Vec<BaseLayer>,
+    pub overlays: Vec<Overlay>,
+    /// The `app-version` cookie values that may become the `X-App-Version` header.
+    pub versions: Vec<String>,
+    /// Origins besides the page's own that get the version header (the operator's tile/API hosts).
+    pub first_party_origins: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ViewConfig {
+    pub center: (f64, f64),
+    pub zoom: f64,
+    pub min_zoom: f64,
+    pub max_zoom: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct BaseLayer {
+    pub name: String,
+    pub source: BaseSource,
+    pub attribution: Attribution,
+    pub min_zoom: f64,
+    pub max_zoom: f64,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum BaseSource {
+    /// A raster tile URL template such as `https://tile.example/{z}/{x}/{y}.png`.
+    Tiles { url: String, subdomains: Vec<String> },
+    /// A GeoJSON document drawn as the base map (the offline default: world countries).
+    GeoJson { data: DataSource, style: Style },
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlay {
+    pub name: String,
+    pub data: DataSource,
+    pub visible: bool,
+    pub style: Style,
+    pub renderer: Renderer,
+    pub attribution: Attribution,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataSource {
+    Url(String),
+    Inline(Value),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Renderer {
+    /// One SVG path per shape: crisp, inspectable, right for up to a few thousand shapes.
+    #[default]
+    Svg,
+    /// One canvas for the overlay: for many shapes.
+    Canvas,
+}
+
+/// Attribution shown in the map corner. Text only (it is escaped), optionally linked.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Attribution {
+    pub text: String,
+    pub url: Option<String>,
+}
+
+/// Path style, in Leaflet's terms.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Style {
+    pub color: String,
+    pub weight: f64,
+    pub opacity: f64,
+    pub fill_color: String,
+    pub fill_opacity: f64,
+    /// Radius in pixels of the circle drawn for a point.
+    pub radius: f64,
+}
+
+impl Default for Style {
+    fn default() -> Self {
+        Self {
+            color: "#3388ff".into(),
+            weight: 2.0,
+            opacity: 1.0,
+            fill_color: "#3388ff".into(),
+            fill_opacity: 0.2,
+            radius: 6.0,
+        }
+    }
+}
+
+/// One problem in the config, and where it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfigError {
+    /// A key path such as `baseLayers[0].maxZoom`; empty for the document itself.
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.path.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "{}: {}", self.path, self.message)
+        }
+    }
+}
+
+impl Config {
+    /// Parses and validates the text of a config.json.
+    pub fn from_json(text: &str) -> Result<Config, Vec<ConfigError>> {
+        let value: Value = serde_json::from_str(text).map_err(|e| {
+            vec![ConfigError {
+                path: String::new(),
+                message: format!("config.json is not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
+            }]
+        })?;
+        Self::from_value(&value)
+    }
+
+    /// Validates an already parsed config (the embedding API passes objects).
+    pub fn from_value(value: &Value) -> Result<Config, Vec<ConfigError>> {
+        let mut errors = Errors::default();
+        let config = read_config(&Node::root(value), &mut errors);
+        match config {
+            Some(config) if errors.0.is_empty() => Ok(config),
+            _ => Err(errors.0),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Errors(Vec<ConfigError>);
+
+impl Errors {
+    fn push(&mut self, path: &str, message: impl Into<String>) {
+        self.0.push(ConfigError { path: path.to_owned(), message: message.into() });
+    }
+}
+
+/// A value and its key path.
+#[derive(Clone, Copy)]
+struct Node<'a> {
+    value: Option<&'a Value>,
+    path: &'a str,
+}
+
+impl<'a> Node<'a> {
+    fn root(value: &'a Value) -> Self {
+        Node { value: Some(value), path: "" }
+    }
+}
+
+/// Reads typed values out of an object, recording errors against their key paths.
+struct Reader<'a, 'e> {
+    object: Option<&'a Map<String, Value>>,
+    path: String,
+    errors: &'e mut Errors,
+}
+
+impl<'a, 'e> Reader<'a, 'e> {
+    /// `None` (after recording an error) when the node is not an object.
+    fn object(node: Node<'a>, errors: &'e mut Errors) -> Option<Self> {
+        match node.value {
+            Some(Value::Object(object)) => Some(Reader { object: Some(object), path: node.path.to_owned(), errors }),
+            Some(other) => {
+                errors.push(node.path, format!("expected an object, found {}", describe(other)));
+                None
+            }
+            None => {
+                errors.push(node.path, "is required");
+                None
+            }
+        }
+    }
+
+    fn key_path(&self, key: &str) -> String {
+        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+    }
+
+    fn get(&self, key: &str) -> Option<&'a Value> {
+        self.object.and_then(|o| o.get(key)).filter(|v| !v.is_null())
+    }
+
+    fn error(&mut self, key: &str, message: impl Into<String>) {
+        let path = self.key_path(key);
+        self.errors.push(&path, message);
+    }
+
+    fn required<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, &'a Value) -> Option<T>) -> Option<T> {
+        match self.get(key) {
+            Some(value) => read(self, value),
+            None => {
+                self.error(key, "is required");
+                None
+            }
+        }
+    }
+
+    fn optional<T>(&mut self, key: &str, default: T, read: impl FnOnce(&mut Self, &'a Value) -> Option<T>) -> T {
+        match self.get(key) {
+            Some(value) => read(self, value).unwrap_or(default),
+            None => default,
+        }
+    }
+
+    fn string(&mut self, key: &str, value: &Value) -> Option<String> {
+        match value.as_str() {
+            Some(s) => Some(s.to_owned()),
+            None => {
+                self.error(key, format!("expected a string, found {}", describe(value)));
+                None
+            }
+        }
+    }
+
+    fn name(&mut self, key: &str, value: &Value) -> Option<String> {
+        let name = self.string(key, value)?;
+        if name.trim().is_empty() {
+            self.error(key, "must not be empty");
+            return None;
+        }
+        Some(name)
+    }
+
+    fn number(&mut self, key: &str, value: &Value, range: (f64, f64), what: &str) -> Option<f64> {
+        let Some(n) = value.as_f64() else {
+            self.error(key, format!("expected a number, found {}", describe(value)));
+            return None;
+        };
+        if n < range.0 || n > range.1 {
+            self.error(key, format!("{what} {n} is out of range {}..{}", range.0, range.1));
+            return None;
+        }
+        Some(n)
+    }
+
+    fn boolean(&mut self, key: &str, value: &Value) -> Option<bool> {
+        let b = value.as_bool();
+        if b.is_none() {
+            self.error(key, format!("expected true or false, found {}", describe(value)));
+        }
+        b
+    }
+
+    fn array(&mut self, key: &str, value: &'a Value) -> Option<&'a Vec<Value>> {
+        let a = value.as_array();
+        if a.is_none() {
+            self.error(key, format!("expected an array, found {}", describe(value)));
+        }
+        a
+    }
+
+    fn zoom(&mut self, key: &str, value: &Value) -> Option<f64> {
+        self.number(key, value, (0.0, MAX_ZOOM_LIMIT), "zoom")
+    }
+
+    fn strings(&mut self, key: &str, value: &'a Value) -> Option<Vec<String>> {
+        let items = self.array(key, value)?;
+        let mut out = Vec::new();
+        for (i, item) in items.iter().enumerate() {
+            out.push(self.name(&format!("{key}[{i}]"), item)?);
+        }
+        Some(out)
+    }
+
+    /// Each element of an array under `key`, as a node with its own path.
+    fn each(&mut self, key: &str) -> Vec<(String, &'a Value)> {
+        match self.get(key) {
+            None => Vec::new(),
+            Some(value) => match self.array(key, value) {
+                None => Vec::new(),
+                Some(items) => {
+                    let base = self.key_path(key);
+                    items.iter().enumerate().map(|(i, v)| (format!("{base}[{i}]"), v)).collect()
+                }
+            },
+        }
+    }
+}
+
+fn describe(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::Bool(b) => b.to_string(),
+        Value::Number(n) => format!("the number {n}"),
+        Value::String(s) if s.chars().count() > 40 => "a string".into(),
+        Value::String(s) => format!("the string {s:?}"),
+        Value::Array(_) => "an array".into(),
+        Value::Object(_) => "an object".into(),
+    }
+}
+
+fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
+    let mut r = Reader::object(*root, errors)?;
+    let view = match r.get("view") {
+        Some(value) => read_view(Node { value: Some(value), path: "view" }, r.errors),
+        None => {
+            r.error("view", "is required");
+            None
+        }
+    };
+    let mut base_layers = Vec::new();
+    for (path, value) in r.each("baseLayers") {
+        if let Some(layer) = read_base_layer(Node { value: Some(value), path: &path }, r.errors) {
+            base_layers.push(layer);
+        }
+    }
+    if r.get("baseLayers").is_none() {
+        r.error("baseLayers", "is required: name at least one base layer");
+    } else if matches!(r.get("baseLayers"), Some(Value::Array(a)) if a.is_empty()) {
+        r.error("baseLayers", "must name at least one base layer");
+    }
+    let mut overlays = Vec::new();
+    for (path, value) in r.each("overlays") {
+        if let Some(overlay) = read_overlay(Node { value: Some(value), path: &path }, r.errors) {
+            overlays.push(overlay);
+        }
+    }
+    let default_versions = DEFAULT_VERSIONS.iter().map(|s| s.to_string()).collect();
+    let versions = r.optional("versions", default_versions, |r, v| r.strings("versions", v));
+    if let Some(bad) = versions.iter().position(|v| !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))) {
+        r.error(&format!("versions[{bad}]"), "a version name may hold only letters, digits, '-', '_' and '.'");
+    }
+    let origins = r.optional("firstPartyOrigins", Vec::new(), |r, v| r.strings("firstPartyOrigins", v));
+    for (i, origin) in origins.iter().enumerate() {
+        if let Err(message) = check_origin(origin) {
+            r.error(&format!("firstPartyOrigins[{i}]"), message);
+        }
+    }
+    let view = view?;
+    Some(Config { view, base_layers, overlays, versions, first_party_origins: origins })
+}
+
+fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
+    let mut r = Reader::object(node, errors)?;
+    let center = r.required("center", |r, v| {
+        let items = r.array("center", v)?;
+        if items.len() != 2 {
+            r.error("center", format!("expected [latitude, longitude], found {} numbers", items.len()));
+            return None;
+        }
+        let lat = r.number("center[0]", &items[0], (-90.0, 90.0), "latitude");
+        let lng = r.number("center[1]", &items[1], (-180.0, 180.0), "longitude");
+        Some((lat?, lng?))
+    });
+    let zoom = r.required("zoom", |r, v| r.zoom("zoom", v));
+    let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
+    let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
+    if min_zoom > max_zoom {
+        r.error("minZoom", format!("minZoom {min_zoom} is above maxZoom {max_zoom}"));
+    }
+    if let Some(z) = zoom.filter(|z| *z < min_zoom || *z > max_zoom) {
+        r.error("zoom", format!("zoom {z} is outside minZoom..maxZoom ({min_zoom}..{max_zoom})"));
+    }
+    Some(ViewConfig { center: center?, zoom: zoom?, min_zoom, max_zoom })
+}
+
+fn read_base_layer(node: Node, errors: &mut Errors) -> Option<BaseLayer> {
+    let mut r = Reader::object(node, errors)?;
+    let name = r.required("name", |r, v| r.name("name", v));
+    let kind = r.optional("type", "tile".to_owned(), |r, v| r.string("type", v));
+    let attribution = read_attribution(&mut r);
+    let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
+    let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
+    if min_zoom > max_zoom {
+        r.error("minZoom", format!("minZoom {min_zoom} is above maxZoom {max_zoom}"));
+    }
+    let source = match kind.as_str() {
+        "tile" => {
+            let url = r.required("url", |r, v| {
+                let url = r.string("url", v)?;
+                check_tile_template(&url).map_err(|m| r.error("url", m)).ok()?;
+                Some(url)
+            });
+            let subdomains = r.optional("subdomains", vec!["a".into(), "b".into(), "c".into()], |r, v| r.strings("subdomains", v));
+            url.map(|url| BaseSource::Tiles { url, subdomains })
+        }
+        "geojson" => {
+            let data = read_data_source(&mut r);
+            let style = read_style(&mut r);
+            data.map(|data| BaseSource::GeoJson { data, style })
+        }
+        other => {
+            r.error("type", format!("unknown base layer type {other:?}; expected \"tile\" or \"geojson\""));
+            None
+        }
+    };
+    Some(BaseLayer { name: name?, source: source?, attribution, min_zoom, max_zoom })
+}
+
+fn read_overlay(node: Node, errors: &mut Errors) -> Option<Overlay> {
+    let mut r = Reader::object(node, errors)?;
+    let name = r.required("name", |r, v| r.name("name", v));
+    let kind = r.required("type", |r, v| r.string("type", v));
+    if let Some(other) = kind.as_deref().filter(|k| *k != "geojson") {
+        r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\""));
+    }
+    let data = read_data_source(&mut r);
+    let visible = r.optional("visible", true, |r, v| r.boolean("visible", v));
+    let style = read_style(&mut r);
+    let renderer = r.optional("renderer", Renderer::Svg, |r, v| match r.string("renderer", v)?.as_str() {
+        "svg" => Some(Renderer::Svg),
+        "canvas" => Some(Renderer::Canvas),
+        other => {
+            r.error("renderer", format!("unknown renderer {other:?}; expected \"svg\" or \"canvas\""));
+            None
+        }
+    });
+    let attribution = read_attribution(&mut r);
+    kind.filter(|k| k == "geojson")?;
+    Some(Overlay { name: name?, data: data?, visible, style, renderer, attribution })
+}
+
+/// Exactly one of `url` (fetched) or `data` (inline GeoJSON).
+fn read_data_source(r: &mut Reader) -> Option<DataSource> {
+    match (r.get("url"), r.get("data")) {
+        (Some(_), Some(_)) => {
+            r.error("url", "give either \"url\" or \"data\", not both");
+            None
+        }
+        (Some(url), None) => {
+            let url = r.string("url", url)?;
+            if url.trim().is_empty() {
+                r.error("url", "must not be empty");
+                return None;
+            }
+            Some(DataSource::Url(url))
+        }
+        (None, Some(data)) => {
+            if !data.is_object() {
+                r.error("data", format!("expected a GeoJSON object, found {}", describe(data)));
+                return None;
+            }
+            Some(DataSource::Inline(data.clone()))
+        }
+        (None, None) => {
+            r.error("url", "is required (or inline GeoJSON in \"data\")");
+            None
+        }
+    }
+}
+
+fn read_attribution(r: &mut Reader) -> Attribution {
+    let text = r.optional("attribution", String::new(), |r, v| r.string("attribution", v));
+    let url = r.optional("attributionUrl", None, |r, v| {
+        let url = r.string("attributionUrl", v)?;
+        if !(url.starts_with("https://") || url.starts_with("http://")) {
+            r.error("attributionUrl", "must be an http:// or https:// URL");
+            return None;
+        }
+        Some(Some(url))
+    });
+    Attribution { text, url }
+}
+
+fn read_style(r: &mut Reader) -> Style {
+    let defaults = Style::default();
+    let Some(value) = r.get("style") else {
+        return defaults;
+    };
+    let path = r.key_path("style");
+    let Some(mut s) = Reader::object(Node { value: Some(value), path: &path }, r.errors) else {
+        return defaults;
+    };
+    let color = s.optional("color", defaults.color.clone(), |s, v| colour(s, "color", v));
+    Style {
+        fill_color: s.optional("fillColor", color.clone(), |s, v| colour(s, "fillColor", v)),
+        color,
+        weight: s.optional("weight", defaults.weight, |s, v| s.number("weight", v, (0.0, 50.0), "weight")),
+        opacity: s.optional("opacity", defaults.opacity, |s, v| s.number("opacity", v, (0.0, 1.0), "opacity")),
+        fill_opacity: s.optional("fillOpacity", defaults.fill_opacity, |s, v| {
+            s.number("fillOpacity", v, (0.0, 1.0), "fillOpacity")
+        }),
+        radius: s.optional("radius", defaults.radius, |s, v| s.number("radius", v, (0.0, 100.0), "radius")),
+    }
+}
+
+/// A CSS colour: `#rgb`, `#rrggbb`, `#rrggbbaa`, a name, or `rgb()/rgba()/hsl()/hsla()`.
+fn colour(r: &mut Reader, key: &str, value: &Value) -> Option<String> {
+    let text = r.string(key, value)?;
+    let ok = if let Some(hex) = text.strip_prefix('#') {
+        matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())
+    } else if let Some(args) = ["rgb(", "rgba(", "hsl(", "hsla("].iter().find_map(|f| text.strip_prefix(f)) {
+        args.strip_suffix(')').is_some_and(|a| a.bytes().all(|b| b.is_ascii_digit() || b" ,.%/".contains(&b)))
+    } else {
+        !text.is_empty() && text.len() <= 32 && text.bytes().all(|b| b.is_ascii_alphabetic())
+    };
+    if !ok {
+        r.error(key, format!("{text:?} is not a CSS colour (use #rrggbb, a colour name or rgb())"));
+        return None;
+    }
+    Some(text)
+}
+
+/// A Leaflet tile URL template: needs {z}, {x} and {y}; knows {s}, {r} and {-y}.
+fn check_tile_template(url: &str) -> Result<(), String> {
+    for needed in ["{z}", "{x}"] {
+        if !url.contains(needed) {
+            return Err(format!("the tile URL template needs {needed}"));
+        }
+    }
+    if !url.contains("{y}") && !url.contains("{-y}") {
+        return Err("the tile URL template needs {y} (or {-y})".into());
+    }
+    let mut rest = url;
+    while let Some(start) = rest.find('{') {
+        let end = rest[start..].find('}').ok_or("an unclosed { in the tile URL template")? + start;
+        let placeholder = &rest[start..=end];
+        if !["{z}", "{x}", "{y}", "{-y}", "{s}", "{r}"].contains(&placeholder) {
+            return Err(format!("unknown placeholder {placeholder} in the tile URL template"));
+        }
+        rest = &rest[end + 1..];
+    }
+    if url.contains("://") && !(url.starts_with("https://") || url.starts_with("http://")) {
+        return Err("tile URLs must be http://, https:// or relative".into());
+    }
+    Ok(())
+}
+
+/// `scheme://host[:port]` with nothing after it.
+fn check_origin(origin: &str) -> Result<(), String> {
+    let parsed = url::Url::parse(origin).map_err(|e| format!("{origin:?} is not a URL: {e}"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+        return Err(format!("{origin:?} is not an http(s) origin"));
+    }
+    if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
+        return Err(format!("{origin:?} has a path; give only scheme://host[:port]"));
+    }
+    Ok(())
+}
+
+/// Escapes text for Leaflet's HTML-taking strings (layer names, attribution).
+pub fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+impl Attribution {
+    /// The attribution as HTML for Leaflet: escaped text, linked when a URL is given.
+    pub fn to_html(&self) -> String {
+        let text = escape_html(&self.text);
+        match &self.url {
+            Some(url) if !text.is_empty() => {
+                format!("<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{text}</a>", escape_html(url))
+            }
+            _ => text,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,272 @@
+use super::*;
+use serde_json::json;
+
+fn minimal() -> Value {
+    json!({
+        "view": {"center": [20, 0], "zoom": 2},
+        "baseLayers": [{"name": "OSM", "url": "https://tile.example.org/{z}/{x}/{y}.png"}]
+    })
+}
+
+fn errors_of(value: Value) -> Vec<ConfigError> {
+    Config::from_value(&value).expect_err("config should be rejected")
+}
+
+/// Asserts that validation fails with an error at `path` whose message contains `needle`.
+fn assert_error(value: Value, path: &str, needle: &str) {
+    let errors = errors_of(value);
+    assert!(
+        errors.iter().any(|e| e.path == path && e.message.contains(needle)),
+        "expected an error at {path:?} containing {needle:?}, got {errors:#?}"
+    );
+}
+
+/// `base` with the value at a JSON pointer replaced or, in an object, added.
+fn with(mut base: Value, pointer: &str, value: Value) -> Value {
+    let (parent, key) = pointer.rsplit_once('/').unwrap();
+    match base.pointer_mut(parent).unwrap_or_else(|| panic!("no {parent}")) {
+        Value::Object(map) => {
+            map.insert(key.to_owned(), value);
+        }
+        Value::Array(items) => items[key.parse::<usize>().unwrap()] = value,
+        other => panic!("{parent} is {other}"),
+    }
+    base
+}
+
+fn with_overlay(overlay: Value) -> Value {
+    let mut config = minimal();
+    config["overlays"] = json!([overlay]);
+    config
+}
+
+#[test]
+fn minimal_config_gets_defaults() {
+    let config = Config::from_value(&minimal()).unwrap();
+    assert_eq!(config.view.center, (20.0, 0.0));
+    assert_eq!((config.view.zoom, config.view.min_zoom, config.view.max_zoom), (2.0, 0.0, 18.0));
+    assert_eq!(config.versions, vec!["stable", "canary"]);
+    assert!(config.overlays.is_empty() && config.first_party_origins.is_empty());
+    let BaseSource::Tiles { url, subdomains } = &config.base_layers[0].source else { panic!() };
+    assert_eq!(url, "https://tile.example.org/{z}/{x}/{y}.png");
+    assert_eq!(subdomains, &["a", "b", "c"]);
+}
+
+#[test]
+fn full_config_reads_every_key() {
+    let config = Config::from_value(&json!({
+        "view": {"center": [-33.9, 151.2], "zoom": 5, "minZoom": 1, "maxZoom": 12},
+        "versions": ["blue", "green"],
+        "firstPartyOrigins": ["https://tiles.example.com"],
+        "baseLayers": [
+            {"name": "Countries", "type": "geojson", "url": "data/countries.geojson",
+             "attribution": "Natural Earth", "attributionUrl": "https://www.naturalearthdata.com/",
+             "style": {"color": "#777", "fillColor": "rgb(240, 240, 230)", "fillOpacity": 1}},
+            {"name": "Tiles", "url": "/tiles/{z}/{x}/{-y}.png", "minZoom": 2, "maxZoom": 10, "subdomains": ["x"]}
+        ],
+        "overlays": [
+            {"name": "Places", "type": "geojson", "url": "data/places.geojson", "visible": false,
+             "renderer": "canvas", "style": {"color": "red", "radius": 4, "weight": 1, "opacity": 0.5}},
+            {"name": "Inline", "type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}}
+        ],
+        "someFutureKey": {"anything": true}
+    }))
+    .unwrap();
+    assert_eq!(config.view.center, (-33.9, 151.2));
+    assert_eq!(config.versions, vec!["blue", "green"]);
+    assert_eq!(config.first_party_origins, vec!["https://tiles.example.com"]);
+    let countries = &config.base_layers[0];
+    let BaseSource::GeoJson { data, style } = &countries.source else { panic!() };
+    assert_eq!(data, &DataSource::Url("data/countries.geojson".into()));
+    assert_eq!((style.color.as_str(), style.fill_color.as_str(), style.fill_opacity), ("#777", "rgb(240, 240, 230)", 1.0));
+    assert_eq!(countries.attribution.url.as_deref(), Some("https://www.naturalearthdata.com/"));
+    assert_eq!((config.base_layers[1].min_zoom, config.base_layers[1].max_zoom), (2.0, 10.0));
+    let places = &config.overlays[0];
+    assert!(!places.visible);
+    assert_eq!(places.renderer, Renderer::Canvas);
+    assert_eq!((places.style.radius, places.style.fill_color.as_str()), (4.0, "red"));
+    assert!(config.overlays[1].visible);
+    assert!(matches!(config.overlays[1].data, DataSource::Inline(_)));
+}
+
+#[test]
+fn not_json_names_line_and_column() {
+    let errors = Config::from_json("{\n  \"view\": ,\n}").unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(errors[0].message.contains("not valid JSON (line 2"), "{}", errors[0]);
+}
+
+#[test]
+fn top_level_must_be_an_object() {
+    assert_error(json!([1]), "", "expected an object, found an array");
+    assert_error(json!(null), "", "expected an object, found null");
+}
+
+#[test]
+fn missing_sections() {
+    assert_error(json!({"baseLayers": []}), "view", "is required");
+    assert_error(json!({"view": {"center": [0, 0], "zoom": 1}}), "baseLayers", "is required");
+    assert_error(with(minimal(), "/baseLayers", json!([])), "baseLayers", "at least one");
+    assert_error(with(minimal(), "/view", json!({"zoom": 1})), "view.center", "is required");
+    assert_error(with(minimal(), "/view", json!({"center": [0, 0]})), "view.zoom", "is required");
+}
+
+#[test]
+fn wrong_types_name_their_key() {
+    assert_error(with(minimal(), "/view", json!("0,0")), "view", "expected an object, found the string \"0,0\"");
+    assert_error(with(minimal(), "/view/zoom", json!("2")), "view.zoom", "expected a number, found the string \"2\"");
+    assert_error(with(minimal(), "/view/center", json!({"lat": 1})), "view.center", "expected an array");
+    assert_error(with(minimal(), "/view/center/1", json!(true)), "view.center[1]", "expected a number, found true");
+    assert_error(with(minimal(), "/baseLayers", json!({})), "baseLayers", "expected an array");
+    assert_error(with(minimal(), "/baseLayers/0/name", json!(7)), "baseLayers[0].name", "expected a string");
+    assert_error(with(minimal(), "/baseLayers/0", json!("osm")), "baseLayers[0]", "expected an object");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "visible": "yes"})), "overlays[0].visible", "true or false");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": []})), "overlays[0].style", "expected an object");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "data": "x"})), "overlays[0].data", "GeoJSON object");
+    assert_error(with(minimal(), "/baseLayers/0/subdomains", json!("abc")), "baseLayers[0].subdomains", "expected an array");
+}
+
+#[test]
+fn ranges() {
+    assert_error(with(minimal(), "/view/center/0", json!(95)), "view.center[0]", "latitude 95 is out of range -90..90");
+    assert_error(with(minimal(), "/view/center/0", json!(-90.5)), "view.center[0]", "out of range");
+    assert_error(with(minimal(), "/view/center/1", json!(181)), "view.center[1]", "longitude 181 is out of range");
+    assert_error(with(minimal(), "/view/center", json!([1, 2, 3])), "view.center", "[latitude, longitude]");
+    assert_error(with(minimal(), "/view/zoom", json!(30)), "view.zoom", "zoom 30 is out of range 0..24");
+    assert_error(with(minimal(), "/view/zoom", json!(-1)), "view.zoom", "out of range");
+    let mut config = minimal();
+    config["view"]["maxZoom"] = json!(5);
+    config["view"]["zoom"] = json!(7);
+    assert_error(config, "view.zoom", "outside minZoom..maxZoom");
+    let mut config = minimal();
+    config["view"]["minZoom"] = json!(6);
+    config["view"]["maxZoom"] = json!(5);
+    assert_error(config, "view.minZoom", "above maxZoom");
+    assert_error(with(minimal(), "/baseLayers/0/maxZoom", json!(99)), "baseLayers[0].maxZoom", "out of range");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"fillOpacity": 2}})), "overlays[0].style.fillOpacity", "out of range 0..1");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"radius": -1}})), "overlays[0].style.radius", "out of range");
+}
+
+#[test]
+fn empty_names() {
+    assert_error(with(minimal(), "/baseLayers/0/name", json!("")), "baseLayers[0].name", "must not be empty");
+    assert_error(with(minimal(), "/baseLayers/0/name", json!("   ")), "baseLayers[0].name", "must not be empty");
+    assert_error(with_overlay(json!({"name": "", "type": "geojson", "url": "x"})), "overlays[0].name", "must not be empty");
+    assert_error(with_overlay(json!({"type": "geojson", "url": "x"})), "overlays[0].name", "is required");
+}
+
+#[test]
+fn unknown_types() {
+    assert_error(with_overlay(json!({"name": "a", "type": "kml", "url": "x"})), "overlays[0].type", "unknown overlay type \"kml\"");
+    assert_error(with_overlay(json!({"name": "a", "url": "x"})), "overlays[0].type", "is required");
+    assert_error(with(minimal(), "/baseLayers/0/type", json!("wms")), "baseLayers[0].type", "unknown base layer type");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "renderer": "webgl"})), "overlays[0].renderer", "unknown renderer");
+}
+
+#[test]
+fn data_sources() {
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson"})), "overlays[0].url", "is required");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "data": {}})), "overlays[0].url", "not both");
+    assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": " "})), "overlays[0].url", "must not be empty");
+}
+
+#[test]
+fn tile_templates() {
+    for (url, needle) in [
+        ("https://t.example/{x}/{y}.png", "needs {z}"),
+        ("https://t.example/{z}/{y}.png", "needs {x}"),
+        ("https://t.example/{z}/{x}.png", "needs {y}"),
+        ("https://t.example/{z}/{x}/{y}/{lang}.png", "unknown placeholder {lang}"),
+        ("https://t.example/{z}/{x}/{y}/{s.png", "unclosed"),
+        ("javascript://{z}/{x}/{y}", "http://, https:// or relative"),
+    ] {
+        assert_error(with(minimal(), "/baseLayers/0/url", json!(url)), "baseLayers[0].url", needle);
+    }
+    for ok in ["/tiles/{z}/{x}/{y}.png", "https://{s}.t.example/{z}/{x}/{-y}{r}.png"] {
+        assert!(Config::from_value(&with(minimal(), "/baseLayers/0/url", json!(ok))).is_ok(), "{ok}");
+    }
+}
+
+#[test]
+fn colours() {
+    for bad in ["#12", "#ggg", "red;background:url(x)", "expression(alert(1))", "rgb(1,2,3", ""] {
+        assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"color": bad}})), "overlays[0].style.color", "not a CSS colour");
+    }
+    for good in ["#abc", "#aabbcc", "#aabbcc80", "teal", "rgba(0, 0, 0, 0.5)", "hsl(120, 50%, 50%)"] {
+        assert!(Config::from_value(&with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"color": good}}))).is_ok(), "{good}");
+    }
+}
+
+#[test]
+fn versions_and_origins() {
+    assert_error(with(minimal(), "/view", json!({"center": [0, 0], "zoom": 1})).tap(|c| c["versions"] = json!(["stable", ""])), "versions[1]", "must not be empty");
+    assert_error(minimal().tap(|c| c["versions"] = json!(["can ary"])), "versions[0]", "only letters");
+    assert_error(minimal().tap(|c| c["versions"] = json!("stable")), "versions", "expected an array");
+    assert_error(minimal().tap(|c| c["firstPartyOrigins"] = json!(["tiles.example.com"])), "firstPartyOrigins[0]", "not a URL");
+    assert_error(minimal().tap(|c| c["firstPartyOrigins"] = json!(["https://t.example/tiles"])), "firstPartyOrigins[0]", "has a path");
+    assert_error(minimal().tap(|c| c["firstPartyOrigins"] = json!(["ftp://t.example"])), "firstPartyOrigins[0]", "not an http(s) origin");
+}
+
+#[test]
+fn all_errors_are_reported_at_once() {
+    let errors = errors_of(json!({
+        "view": {"center": [100, 0], "zoom": 40},
+        "baseLayers": [{"name": ""}],
+        "overlays": [{"name": "x", "type": "shapefile", "url": "y"}]
+    }));
+    let paths: Vec<&str> = errors.iter().map(|e| e.path.as_str()).collect();
+    for expected in ["view.center[0]", "view.zoom", "baseLayers[0].name", "baseLayers[0].url", "overlays[0].type"] {
+        assert!(paths.contains(&expected), "missing {expected} in {paths:?}");
+    }
+}
+
+#[test]
+fn attribution_is_escaped_html() {
+    let plain = Attribution { text: "<b>Me</b> & co".into(), url: None };
+    assert_eq!(plain.to_html(), "&lt;b&gt;Me&lt;/b&gt; &amp; co");
+    let linked = Attribution { text: "OSM".into(), url: Some("https://osm.org/copyright?a=1&b=\"2\"".into()) };
+    assert_eq!(
+        linked.to_html(),
+        "<a href=\"https://osm.org/copyright?a=1&amp;b=&quot;2&quot;\" target=\"_blank\" rel=\"noopener noreferrer\">OSM</a>"
+    );
+    assert_error(minimal().tap(|c| c["baseLayers"][0]["attributionUrl"] = json!("javascript:alert(1)")), "baseLayers[0].attributionUrl", "http");
+}
+
+#[test]
+fn shipped_config_is_valid_and_offline() {
+    let text = include_str!("../../assets/config.json");
+    let config = Config::from_json(text).unwrap_or_else(|e| panic!("assets/config.json: {e:?}"));
+    assert!(!config.base_layers.is_empty() && !config.overlays.is_empty());
+    let value: Value = serde_json::from_str(text).unwrap();
+    let mut urls = Vec::new();
+    collect_urls(&value, &mut urls);
+    for url in urls {
+        assert!(!url.contains("://"), "the shipped config must name no internet URL, found {url}");
+    }
+}
+
+fn collect_urls(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map {
+                match v {
+                    Value::String(s) if key == "url" => out.push(s.clone()),
+                    _ => collect_urls(v, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_urls(v, out)),
+        _ => {}
+    }
+}
+
+trait Tap {
+    fn tap(self, f: impl FnOnce(&mut Self)) -> Self;
+}
+
+impl Tap for Value {
+    fn tap(mut self, f: impl FnOnce(&mut Self)) -> Self {
+        f(&mut self);
+        self
+    }
+}
