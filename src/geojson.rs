@@ -56,6 +56,14 @@ impl Checked {
     }
 }
 
+/// Parses and checks the text of a GeoJSON document.
+pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
+    let document: Value = serde_json::from_str(text).map_err(|e| {
+        GeoJsonError(format!("the response is not JSON (line {}, column {}: {e})", e.line(), e.column()))
+    })?;
+    check(&document)
+}
+
 /// Checks a parsed document: a FeatureCollection, a Feature, or a bare geometry.
 pub fn check(document: &Value) -> Result<Checked, GeoJsonError> {
     let object = document
@@ -400,6 +408,16 @@ mod tests {
         }
         let checked = check(&collection(vec![feature(json!({"type": "MultiPolygon", "coordinates": value}))])).unwrap();
         assert_eq!(checked.invalid, 1);
+    }
+
+    #[test]
+    fn text_that_is_not_json_is_an_error() {
+        for text in ["<!doctype html><html>", "", "{\"type\": \"Feature\",", "null"] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.starts_with("not GeoJSON"), "{error}");
+        }
+        assert!(parse("<html>").unwrap_err().to_string().contains("not JSON (line 1, column 1"));
+        assert_eq!(parse("{\"type\":\"Point\",\"coordinates\":[1,2]}").unwrap().features, 1);
     }
 
     #[test]

@@ -1,10 +1,30 @@
 //! meshmap: an interactive map frontend (Leptos + Leaflet, compiled to WebAssembly).
 //!
 //! The pure modules (`config`, `cookie`, `origin`, `view_hash`, `geojson`) build and test natively;
-//! the browser modules (`http`, `map`, `ui`) only for wasm32.
+//! the browser modules (`http`, `data`, `map`, `ui`) only for wasm32.
 
 pub mod config;
 pub mod cookie;
 pub mod geojson;
 pub mod origin;
 pub mod view_hash;
+
+#[cfg(target_arch = "wasm32")]
+pub mod data;
+#[cfg(target_arch = "wasm32")]
+pub mod http;
+#[cfg(target_arch = "wasm32")]
+pub mod map;
+#[cfg(target_arch = "wasm32")]
+mod mount;
+#[cfg(target_arch = "wasm32")]
+pub mod ui;
+
+#[cfg(target_arch = "wasm32")]
+pub use mount::{install_panic_hook, mount, Mounted};
+
+/// The build's version, shown in the badge: `MESHMAP_VERSION` at compile time, else "dev".
+pub const BUILD_VERSION: &str = match option_env!("MESHMAP_VERSION") {
+    Some(version) => version,
+    None => "dev",
+};

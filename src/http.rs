@@ -1,0 +1,143 @@
+//! The one HTTP layer: every request to a backend (config, GeoJSON, later tiles and APIs) goes
+//! through [`Http`], which adds `X-App-Version` for first-party URLs only.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use gloo_net::http::{Request, RequestBuilder};
+use wasm_bindgen::JsCast;
+use web_sys::AbortSignal;
+
+use crate::cookie::{version_from_cookies, VersionCookie, DEFAULT_VERSIONS, VERSION_HEADER};
+use crate::origin::FirstParty;
+
+/// Why a request produced no usable body. Messages name the URL and what to check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HttpError {
+    BadUrl { url: String },
+    /// No response: offline, DNS, CORS, refused connection.
+    Network { url: String, detail: String },
+    Status { url: String, status: u16, status_text: String },
+    Body { url: String, detail: String },
+    Aborted { url: String },
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpError::BadUrl { url } => write!(f, "{url:?} is not a valid URL"),
+            HttpError::Network { url, detail } => {
+                write!(f, "could not reach {url} (network error or blocked by CORS: {detail})")
+            }
+            HttpError::Status { url, status, status_text } => {
+                write!(f, "{url} answered HTTP {status} {status_text}")
+            }
+            HttpError::Body { url, detail } => write!(f, "could not read the response from {url}: {detail}"),
+            HttpError::Aborted { url } => write!(f, "the request for {url} was cancelled"),
+        }
+    }
+}
+
+/// A cheap-to-clone client; one per mounted map.
+#[derive(Clone)]
+pub struct Http {
+    inner: Rc<Inner>,
+}
+
+struct Inner {
+    first_party: Option<FirstParty>,
+    versions: Vec<String>,
+    /// The last rejected cookie we warned about, so a bad cookie is reported once, not per request.
+    warned_cookie: RefCell<Option<String>>,
+}
+
+impl Http {
+    /// A client that knows only the page's own origin and the default version names:
+    /// what the config itself is fetched with.
+    pub fn for_page() -> Http {
+        let defaults: Vec<String> = DEFAULT_VERSIONS.iter().map(|s| s.to_string()).collect();
+        Http::new(&defaults, &[])
+    }
+
+    /// `versions`: accepted cookie values; `first_party_origins`: origins besides the page's own.
+    pub fn new(versions: &[String], first_party_origins: &[String]) -> Http {
+        let first_party = page_base_url().and_then(|base| FirstParty::new(&base, first_party_origins).ok());
+        Http {
+            inner: Rc::new(Inner {
+                first_party,
+                versions: versions.to_vec(),
+                warned_cookie: RefCell::new(None),
+            }),
+        }
+    }
+
+    /// The `X-App-Version` value to send with a request to `url`, if any.
+    pub fn version_header_for(&self, url: &str) -> Option<String> {
+        let first_party = self.inner.first_party.as_ref()?;
+        if !first_party.contains(url) {
+            return None;
+        }
+        let cookies = document_cookie();
+        match version_from_cookies(&cookies, &self.inner.versions) {
+            VersionCookie::Valid(version) => Some(version),
+            VersionCookie::Absent => None,
+            VersionCookie::Rejected(reason) => {
+                let mut warned = self.inner.warned_cookie.borrow_mut();
+                if warned.as_deref() != Some(cookies.as_str()) {
+                    web_sys::console::warn_1(
+                        &format!("meshmap: {reason}; sending no {VERSION_HEADER} header (the gateway will choose the version)").into(),
+                    );
+                    *warned = Some(cookies);
+                }
+                None
+            }
+        }
+    }
+
+    /// A GET request for `url`, with the version header when `url` is first-party.
+    pub fn get(&self, url: &str) -> RequestBuilder {
+        let builder = Request::get(url);
+        match self.version_header_for(url) {
+            Some(version) => builder.header(VERSION_HEADER, &version),
+            None => builder,
+        }
+    }
+
+    /// Builds the request without sending it (tests inspect its headers).
+    pub fn build_get(&self, url: &str) -> Result<Request, HttpError> {
+        self.get(url).build().map_err(|_| HttpError::BadUrl { url: url.to_owned() })
+    }
+
+    /// GETs `url` and returns the body as text; any non-2xx status is an error.
+    pub async fn get_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<String, HttpError> {
+        let response = self.get(url).abort_signal(signal).send().await.map_err(|e| {
+            if signal.is_some_and(AbortSignal::aborted) {
+                HttpError::Aborted { url: url.to_owned() }
+            } else {
+                HttpError::Network { url: url.to_owned(), detail: e.to_string() }
+            }
+        })?;
+        if !response.ok() {
+            return Err(HttpError::Status {
+                url: url.to_owned(),
+                status: response.status(),
+                status_text: response.status_text(),
+            });
+        }
+        response.text().await.map_err(|e| HttpError::Body { url: url.to_owned(), detail: e.to_string() })
+    }
+}
+
+/// `document.baseURI`: what relative URLs in the page resolve against.
+fn page_base_url() -> Option<String> {
+    let document = web_sys::window()?.document()?;
+    document.base_uri().ok().flatten()
+}
+
+fn document_cookie() -> String {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.dyn_into::<web_sys::HtmlDocument>().ok())
+        .and_then(|d| d.cookie().ok())
+        .unwrap_or_default()
+}

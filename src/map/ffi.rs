@@ -1,0 +1,87 @@
+//! Leaflet bindings the `leaflet` crate does not export (it has no layers or scale control and no
+//! `L.geoJSON` factory). All raw Leaflet FFI of the app lives in `src/map/`.
+
+use js_sys::Object;
+use leaflet::{Control, LatLng, LatLngBounds, Layer};
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    /// `L.Control.Layers`: the base-layer radio list and overlay checkboxes.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(extends = Control, js_namespace = ["L", "Control"], js_name = Layers)]
+    pub type LayersControl;
+
+    /// `L.control.layers(baseLayers, overlays, options)`.
+    #[wasm_bindgen(js_namespace = ["L", "control"], js_name = layers)]
+    pub fn layers_control(base_layers: &Object, overlays: &Object, options: &JsValue) -> LayersControl;
+
+    /// Names are HTML to Leaflet: callers pass escaped text.
+    #[wasm_bindgen(method, js_name = addBaseLayer)]
+    pub fn add_base_layer(this: &LayersControl, layer: &Layer, name_html: &str) -> LayersControl;
+
+    #[wasm_bindgen(method, js_name = addOverlay)]
+    pub fn add_overlay(this: &LayersControl, layer: &Layer, name_html: &str) -> LayersControl;
+
+    #[wasm_bindgen(method, js_name = removeLayer)]
+    pub fn remove_layer(this: &LayersControl, layer: &Layer) -> LayersControl;
+
+    /// `L.control.scale(options)`.
+    #[wasm_bindgen(js_namespace = ["L", "control"], js_name = scale)]
+    pub fn scale_control(options: &JsValue) -> Control;
+
+    /// `L.GeoJSON`: a feature group built from GeoJSON.
+    #[derive(Debug, Clone)]
+    #[wasm_bindgen(extends = Layer, js_namespace = L, js_name = GeoJSON)]
+    pub type GeoJsonGroup;
+
+    /// `L.geoJSON(data, options)`.
+    #[wasm_bindgen(js_namespace = L, js_name = geoJSON)]
+    pub fn geo_json(data: &JsValue, options: &JsValue) -> GeoJsonGroup;
+
+    /// Throws on malformed input, hence `catch`.
+    #[wasm_bindgen(method, catch, js_name = addData)]
+    pub fn add_data(this: &GeoJsonGroup, data: &JsValue) -> Result<GeoJsonGroup, JsValue>;
+
+    /// `L.circleMarker(latlng, options)`: how points are drawn (a path, so styled like shapes).
+    #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
+    pub fn circle_marker(latlng: &LatLng, options: &JsValue) -> Layer;
+
+    /// `L.canvas(options)`: a renderer drawing a whole overlay on one canvas.
+    #[wasm_bindgen(js_namespace = L, js_name = canvas)]
+    pub fn canvas_renderer(options: &JsValue) -> JsValue;
+
+    #[wasm_bindgen(method, js_name = clearLayers)]
+    pub fn clear_layers(this: &GeoJsonGroup) -> GeoJsonGroup;
+
+    #[wasm_bindgen(method, js_name = getLayers)]
+    pub fn get_layers(this: &GeoJsonGroup) -> js_sys::Array;
+
+    #[wasm_bindgen(method, js_name = getBounds)]
+    pub fn get_bounds(this: &GeoJsonGroup) -> LatLngBounds;
+}
+
+/// True once the Leaflet script has defined `window.L`.
+pub fn leaflet_loaded() -> bool {
+    web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &"L".into()).ok())
+        .is_some_and(|l| l.is_object())
+}
+
+/// A plain JS object from JSON-shaped Rust data (styles, options without functions).
+pub fn js_object(value: &serde_json::Value) -> JsValue {
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or_else(|| Object::new().into())
+}
+
+/// Sets `object[key] = value`; setting a property on a fresh plain object cannot fail.
+pub fn set(object: &JsValue, key: &str, value: &JsValue) {
+    let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
+}
+
+/// Reads `object[key]`, `undefined` when absent.
+pub fn get(object: &JsValue, key: &str) -> JsValue {
+    js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}

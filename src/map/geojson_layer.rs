@@ -1,0 +1,115 @@
+//! A GeoJSON layer: Leaflet's `L.geoJSON` with a per-layer style, points drawn as circle markers,
+//! and property popups. Created empty so it can be listed in the layers control at once; data is
+//! added when it arrives.
+
+use leaflet::{LatLng, Layer};
+use serde_json::json;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use super::ffi;
+use super::popup::properties_popup;
+use crate::config::{Attribution, Renderer, Style};
+
+/// Owns the Leaflet layer and the Rust closures Leaflet calls back into.
+pub struct GeoJsonLayer {
+    layer: ffi::GeoJsonGroup,
+    _point_to_layer: Closure<dyn Fn(JsValue, LatLng) -> Layer>,
+    _on_each_feature: Closure<dyn Fn(JsValue, Layer)>,
+    _popup_content: Closure<dyn Fn(Layer) -> JsValue>,
+}
+
+impl GeoJsonLayer {
+    pub fn new(style: &Style, renderer: Renderer, attribution: &Attribution) -> Self {
+        let style_json = json!({
+            "color": style.color,
+            "weight": style.weight,
+            "opacity": style.opacity,
+            "fillColor": style.fill_color,
+            "fillOpacity": style.fill_opacity,
+            "radius": style.radius,
+        });
+        let style_object = ffi::js_object(&style_json);
+        let options = js_sys::Object::new();
+        let renderer_object = match renderer {
+            Renderer::Svg => None,
+            Renderer::Canvas => Some(ffi::canvas_renderer(&JsValue::UNDEFINED)),
+        };
+
+        let point_options = ffi::js_object(&style_json);
+        if let Some(r) = &renderer_object {
+            ffi::set(&point_options, "renderer", r);
+        }
+        let point_to_layer = Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |_feature, latlng: LatLng| {
+            ffi::circle_marker(&latlng, &point_options)
+        });
+
+        let popup_content = Closure::<dyn Fn(Layer) -> JsValue>::new(|layer: Layer| {
+            let properties = ffi::get(&ffi::get(&layer, "feature"), "properties");
+            web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| properties_popup(&d, &properties))
+                .map(JsValue::from)
+                .unwrap_or_else(|| JsValue::from_str("No properties"))
+        });
+        let popup_fn: JsValue = popup_content.as_ref().clone();
+        let popup_options = ffi::js_object(&json!({"maxWidth": 320, "maxHeight": 300}));
+        let on_each_feature = Closure::<dyn Fn(JsValue, Layer)>::new(move |_feature, layer: Layer| {
+            layer.bind_popup_with_options(&popup_fn, &popup_options);
+        });
+
+        ffi::set(&options, "style", &style_object);
+        ffi::set(&options, "pointToLayer", point_to_layer.as_ref());
+        ffi::set(&options, "onEachFeature", on_each_feature.as_ref());
+        if let Some(r) = &renderer_object {
+            ffi::set(&options, "renderer", r);
+        }
+        let attribution_html = attribution.to_html();
+        if !attribution_html.is_empty() {
+            ffi::set(&options, "attribution", &JsValue::from_str(&attribution_html));
+        }
+        let layer = ffi::geo_json(&JsValue::NULL, &options);
+        GeoJsonLayer {
+            layer,
+            _point_to_layer: point_to_layer,
+            _on_each_feature: on_each_feature,
+            _popup_content: popup_content,
+        }
+    }
+
+    /// Replaces the layer's features with a checked FeatureCollection (see [`crate::geojson::check`]).
+    pub fn set_data(&self, collection: &serde_json::Value) -> Result<(), String> {
+        let data = serde_json::to_string(collection)
+            .map_err(|e| e.to_string())
+            .and_then(|text| js_sys::JSON::parse(&text).map_err(|_| "could not hand the data to Leaflet".to_owned()))?;
+        self.layer.clear_layers();
+        // Checked data does not throw, but a Leaflet exception must never take the app down.
+        self.layer.add_data(&data)
+            .map(|_| ())
+            .map_err(|e| format!("Leaflet could not draw the data: {}", js_error_text(&e)))
+    }
+
+    /// The Leaflet layer, to add to a map or a layers control.
+    pub fn layer(&self) -> &Layer {
+        self.layer.unchecked_ref()
+    }
+
+    /// How many features are drawn (one Leaflet sublayer each).
+    pub fn feature_count(&self) -> usize {
+        self.layer.get_layers().length() as usize
+    }
+
+    /// The bounds of the drawn features, if any are drawn.
+    pub fn bounds(&self) -> Option<leaflet::LatLngBounds> {
+        (self.feature_count() > 0).then(|| self.layer.get_bounds())
+    }
+}
+
+/// The message of a thrown JS value.
+pub fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| format!("{error:?}"))
+}

@@ -1,0 +1,36 @@
+//! Feature popups: a table of the feature's properties, built as DOM text nodes so that property
+//! values (untrusted data) can never become markup.
+
+use wasm_bindgen::JsValue;
+use web_sys::{Document, Element};
+
+use crate::geojson::property_rows;
+
+/// The popup body for a feature's `properties` (a JS value as Leaflet holds it).
+pub fn properties_popup(document: &Document, properties: &JsValue) -> Option<Element> {
+    let json = js_sys::JSON::stringify(properties).ok()?.as_string()?;
+    let value: serde_json::Value = serde_json::from_str(&json).ok()?;
+    let rows = property_rows(Some(&value));
+    let root = document.create_element("div").ok()?;
+    root.set_class_name("meshmap-popup");
+    if rows.is_empty() {
+        let empty = document.create_element("p").ok()?;
+        empty.set_class_name("meshmap-popup-empty");
+        empty.set_text_content(Some("No properties"));
+        root.append_child(&empty).ok()?;
+        return Some(root);
+    }
+    let table = document.create_element("table").ok()?;
+    for (key, text) in rows {
+        let row = document.create_element("tr").ok()?;
+        let th = document.create_element("th").ok()?;
+        th.set_text_content(Some(&key));
+        let td = document.create_element("td").ok()?;
+        td.set_text_content(Some(&text));
+        row.append_child(&th).ok()?;
+        row.append_child(&td).ok()?;
+        table.append_child(&row).ok()?;
+    }
+    root.append_child(&table).ok()?;
+    Some(root)
+}

@@ -1,0 +1,69 @@
+//! The app shell: loads and validates the config, then shows the map or the error view.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped;
+
+use super::error_view::{ErrorView, StartError};
+use super::map_view::MapView;
+use crate::config::Config;
+use crate::http::Http;
+
+/// Where the config comes from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ConfigSource {
+    /// A URL, relative to the page (the app uses `config.json` beside index.html).
+    Url(String),
+    /// An object handed over directly (embedding, tests).
+    Inline(serde_json::Value),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppOptions {
+    pub config: ConfigSource,
+    /// Keep the view in the URL fragment (the full-page app does; embedded widgets should not).
+    pub sync_url_hash: bool,
+}
+
+#[derive(Clone)]
+enum Phase {
+    Loading,
+    Ready(Config),
+    Failed(StartError),
+}
+
+async fn load_config(source: &ConfigSource) -> Result<Config, StartError> {
+    match source {
+        ConfigSource::Inline(value) => {
+            Config::from_value(value).map_err(|errors| StartError::ConfigInvalid { source: "the inline config".into(), errors })
+        }
+        ConfigSource::Url(url) => {
+            let text = Http::for_page().get_text(url, None).await.map_err(StartError::ConfigUnreachable)?;
+            Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid { source: url.clone(), errors })
+        }
+    }
+}
+
+#[component]
+pub fn App(options: AppOptions) -> impl IntoView {
+    let phase = RwSignal::new(Phase::Loading);
+    let sync_url_hash = options.sync_url_hash;
+    spawn_local_scoped(async move {
+        let next = match load_config(&options.config).await {
+            Ok(config) => Phase::Ready(config),
+            Err(error) => {
+                error.log();
+                Phase::Failed(error)
+            }
+        };
+        phase.set(next);
+    });
+    view! {
+        <div class="meshmap">
+            {move || match phase.get() {
+                Phase::Loading => view! { <p class="meshmap-loading">"Loading map…"</p> }.into_any(),
+                Phase::Ready(config) => view! { <MapView config sync_url_hash /> }.into_any(),
+                Phase::Failed(error) => view! { <ErrorView error /> }.into_any(),
+            }}
+        </div>
+    }
+}

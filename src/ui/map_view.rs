@@ -1,0 +1,69 @@
+//! The map: creates the Leaflet map in its element, loads every layer's data, reports per-layer
+//! problems, and tears everything down (map, listeners, pending fetches) when unmounted.
+
+use leptos::html::Div;
+use leptos::prelude::*;
+use leptos::task::spawn_local_scoped_with_cancellation;
+
+use super::error_view::{ErrorView, StartError};
+use super::status::{LayerStatus, StatusPanel};
+use crate::config::Config;
+use crate::data::{load_into, LayerState};
+use crate::http::Http;
+use crate::map::{MapBehaviour, MapHandle};
+
+#[component]
+pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
+    let container = NodeRef::<Div>::new();
+    let statuses = RwSignal::new(Vec::<LayerStatus>::new());
+    let failure = RwSignal::new(None::<StartError>);
+    let map = StoredValue::new_local(None::<MapHandle>);
+    let abort = StoredValue::new_local(web_sys::AbortController::new().ok());
+
+    container.on_load(move |element| {
+        let behaviour = MapBehaviour { sync_url_hash };
+        let (handle, pending) = match MapHandle::new(&element, &config, behaviour) {
+            Ok(created) => created,
+            Err(error) => {
+                let error = StartError::Map(error);
+                error.log();
+                failure.set(Some(error));
+                return;
+            }
+        };
+        map.set_value(Some(handle));
+        statuses.set(pending.iter().map(|p| LayerStatus { name: p.name.clone(), state: LayerState::Loading }).collect());
+        let http = Http::new(&config.versions, &config.first_party_origins);
+        for (index, layer) in pending.into_iter().enumerate() {
+            let http = http.clone();
+            spawn_local_scoped_with_cancellation(async move {
+                let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
+                let state = load_into(&http, &layer.source, &layer.layer, signal.as_ref()).await;
+                if let LayerState::Failed(message) = &state {
+                    web_sys::console::error_1(&format!("meshmap: layer {:?} could not be shown: {message}", layer.name).into());
+                }
+                statuses.try_update(|all| {
+                    if let Some(status) = all.get_mut(index) {
+                        status.state = state;
+                    }
+                });
+            });
+        }
+    });
+
+    on_cleanup(move || {
+        abort.with_value(|a| {
+            if let Some(controller) = a {
+                controller.abort();
+            }
+        });
+        // Dropping the handle removes the Leaflet map and every listener it registered.
+        map.set_value(None);
+    });
+
+    view! {
+        <div class="meshmap-map" node_ref=container></div>
+        <StatusPanel statuses />
+        {move || failure.get().map(|error| view! { <ErrorView error /> })}
+    }
+}

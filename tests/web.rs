@@ -1,0 +1,526 @@
+//! Browser tests (wasm-bindgen-test in headless Chromium): the real app and map in a real DOM.
+//!
+//! The test runner serves the crate root, so the vendored Leaflet and the sample data load from
+//! `/assets/...`. Tests share one page: each mounts into its own element and cleans up after itself.
+#![cfg(target_arch = "wasm32")]
+
+use std::time::Duration;
+
+use meshmap::config::Config;
+use meshmap::data::{load_into, LayerState};
+use meshmap::http::Http;
+use meshmap::map::{live_listeners, MapBehaviour, MapHandle};
+use meshmap::ui::{AppOptions, ConfigSource};
+use meshmap::view_hash::View;
+use serde_json::{json, Value};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlElement};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+// ---------------------------------------------------------------------------------------------
+// Helpers
+
+fn document() -> Document {
+    web_sys::window().unwrap().document().unwrap()
+}
+
+async fn sleep(duration: Duration) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration.as_millis() as i32)
+            .unwrap();
+    });
+    JsFuture::from(promise).await.unwrap();
+}
+
+/// Waits for `condition` (the app loads data and animates asynchronously); fails after 10 s.
+async fn until(what: &str, condition: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if condition() {
+            return;
+        }
+        sleep(Duration::from_millis(50)).await;
+    }
+    panic!("timed out waiting for: {what}");
+}
+
+/// Loads the vendored Leaflet (JS and CSS) and meshmap.css into the test page, once.
+async fn load_leaflet() {
+    let doc = document();
+    if doc.get_element_by_id("test-leaflet").is_some() {
+        until("Leaflet to load", || js_sys::Reflect::get(&web_sys::window().unwrap(), &"L".into()).map(|l| l.is_object()).unwrap_or(false)).await;
+        return;
+    }
+    for href in ["/assets/leaflet/leaflet.css", "/assets/meshmap.css"] {
+        let link = doc.create_element("link").unwrap();
+        link.set_attribute("rel", "stylesheet").unwrap();
+        link.set_attribute("href", href).unwrap();
+        doc.head().unwrap().append_child(&link).unwrap();
+    }
+    let script = doc.create_element("script").unwrap();
+    script.set_id("test-leaflet");
+    script.set_attribute("src", "/assets/leaflet/leaflet.js").unwrap();
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        script.add_event_listener_with_callback("load", &resolve).unwrap();
+        script.add_event_listener_with_callback("error", &reject).unwrap();
+    });
+    doc.head().unwrap().append_child(&script).unwrap();
+    JsFuture::from(loaded).await.expect("the vendored leaflet.js must load");
+}
+
+/// A fresh, sized element on the page to mount into.
+fn test_element() -> HtmlElement {
+    let element: HtmlElement = document().create_element("div").unwrap().unchecked_into();
+    element.style().set_property("width", "640px").unwrap();
+    element.style().set_property("height", "400px").unwrap();
+    element.style().set_property("position", "relative").unwrap();
+    document().body().unwrap().append_child(&element).unwrap();
+    element
+}
+
+/// Waits until the map is at `zoom` and its zoom animation has finished (Leaflet drops a zoom
+/// request that arrives while an animation is running).
+async fn until_zoom(element: &Element, map: &MapHandle, zoom: f64, what: &str) {
+    until(what, || map.zoom() == zoom && query(element, ".leaflet-zoom-anim").is_none()).await;
+}
+
+fn query(root: &Element, selector: &str) -> Option<Element> {
+    root.query_selector(selector).unwrap()
+}
+
+fn count(root: &Element, selector: &str) -> u32 {
+    root.query_selector_all(selector).unwrap().length()
+}
+
+fn text(root: &Element, selector: &str) -> String {
+    query(root, selector).and_then(|e| e.text_content()).unwrap_or_default()
+}
+
+fn click(element: &Element) {
+    let rect = element.get_bounding_client_rect();
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_client_x((rect.left() + rect.width() / 2.0) as i32);
+    init.set_client_y((rect.top() + rect.height() / 2.0) as i32);
+    for kind in ["mousedown", "mouseup", "click"] {
+        let event = web_sys::MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap();
+        element.dispatch_event(&event).unwrap();
+    }
+}
+
+fn press_key(key_code: u32) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_key_code(key_code);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    document().dispatch_event(&event).unwrap();
+}
+
+fn square(lng: f64, lat: f64, size: f64) -> Value {
+    json!({"type": "Polygon", "coordinates": [[[lng, lat], [lng + size, lat], [lng + size, lat + size], [lng, lat + size], [lng, lat]]]})
+}
+
+fn feature(properties: Value, geometry: Value) -> Value {
+    json!({"type": "Feature", "properties": properties, "geometry": geometry})
+}
+
+fn collection(features: Vec<Value>) -> Value {
+    json!({"type": "FeatureCollection", "features": features})
+}
+
+/// A config with an inline base map of two "countries" and the given overlays.
+fn config_with(overlays: Value) -> Value {
+    json!({
+        "view": {"center": [10, 10], "zoom": 3, "minZoom": 1, "maxZoom": 10},
+        "baseLayers": [{
+            "name": "Test countries", "type": "geojson", "attribution": "Test data",
+            "data": collection(vec![
+                feature(json!({"name": "Westland"}), square(-20.0, -10.0, 20.0)),
+                feature(json!({"name": "Eastland"}), square(5.0, -10.0, 20.0)),
+            ]),
+            "style": {"color": "#555", "fillColor": "#eee", "fillOpacity": 1}
+        }],
+        "overlays": overlays
+    })
+}
+
+fn xss_overlay() -> Value {
+    json!({
+        "name": "Hostile <b>names</b>", "type": "geojson",
+        "data": collection(vec![
+            feature(json!({"name": "<img src=x onerror=alert(1)>", "note": "<script>alert(2)</script>"}), square(0.0, 20.0, 10.0)),
+            feature(json!({"name": "Point A"}), json!({"type": "Point", "coordinates": [30, 30]})),
+            feature(json!({"name": "Line"}), json!({"type": "LineString", "coordinates": [[-30, 0], [-10, 25]]})),
+            feature(json!({"name": "Nothing"}), Value::Null),
+        ])
+    })
+}
+
+/// Creates a map from an inline config and loads every layer's data.
+async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) -> MapHandle {
+    load_leaflet().await;
+    let config = Config::from_value(config).expect("test config must be valid");
+    let (handle, pending) = MapHandle::new(element, &config, MapBehaviour { sync_url_hash }).expect("map");
+    let http = Http::new(&config.versions, &config.first_party_origins);
+    for layer in pending {
+        let state = load_into(&http, &layer.source, &layer.layer, None).await;
+        assert!(matches!(state, LayerState::Ready { .. }), "{}: {state:?}", layer.name);
+    }
+    handle
+}
+
+fn mount_app(element: &HtmlElement, config: ConfigSource) -> meshmap::Mounted {
+    meshmap::mount(element, AppOptions { config, sync_url_hash: false })
+}
+
+// ---------------------------------------------------------------------------------------------
+// The map
+
+#[wasm_bindgen_test]
+async fn map_has_leaflet_container_and_expected_controls() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
+    let container = map.container();
+    assert!(container.class_list().contains("leaflet-container"));
+    for control in [".leaflet-control-zoom-in", ".leaflet-control-zoom-out", ".leaflet-control-scale", ".leaflet-control-attribution", ".leaflet-control-layers"] {
+        assert!(query(&element, control).is_some(), "missing {control}");
+    }
+    assert_eq!(text(&element, ".meshmap-badge"), meshmap::BUILD_VERSION);
+    assert!(text(&element, ".leaflet-control-attribution").contains("Test data"));
+    // The layers control lists the base layer and the overlay, names escaped (shown as text).
+    let labels = text(&element, ".leaflet-control-layers-list");
+    assert!(labels.contains("Test countries"), "{labels}");
+    assert!(labels.contains("Hostile <b>names</b>"), "{labels}");
+    assert!(query(&element, ".leaflet-control-layers-list b").is_none(), "a layer name must not become markup");
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn zoom_buttons_and_keyboard_change_the_zoom() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([])), &element, false).await;
+    assert_eq!(map.zoom(), 3.0);
+    click(&query(&element, ".leaflet-control-zoom-in").unwrap());
+    until_zoom(&element, &map, 4.0, "zoom in by button").await;
+    click(&query(&element, ".leaflet-control-zoom-out").unwrap());
+    until_zoom(&element, &map, 3.0, "zoom out by button").await;
+
+    // Keyboard: Leaflet listens once the map container has focus.
+    map.container().focus().unwrap();
+    press_key(187); // '+' / '='
+    until_zoom(&element, &map, 4.0, "zoom in by keyboard").await;
+    press_key(189); // '-'
+    until_zoom(&element, &map, 3.0, "zoom out by keyboard").await;
+    let before = map.view();
+    press_key(39); // arrow right pans east
+    until("pan by arrow key", || map.view().lng > before.lng).await;
+
+    // Zoom is clamped to the configured range.
+    map.set_view(View { zoom: 10.0, lat: 0.0, lng: 0.0 });
+    click(&query(&element, ".leaflet-control-zoom-in").unwrap());
+    sleep(Duration::from_millis(400)).await;
+    assert_eq!(map.zoom(), 10.0);
+    assert!(query(&element, ".leaflet-control-zoom-in.leaflet-disabled").is_some());
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn toggling_an_overlay_adds_and_removes_its_paths() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
+    let overlay = map.geojson_layer("Hostile <b>names</b>").unwrap();
+    // The null-geometry feature is skipped: polygon + point + line.
+    assert_eq!(overlay.feature_count(), 3);
+    let paths = || count(&element, ".leaflet-overlay-pane svg path");
+    assert_eq!(paths(), 2 + 3, "two base polygons and three overlay shapes, one SVG path each");
+
+    let checkbox = query(&element, "input.leaflet-control-layers-selector[type=checkbox]").unwrap();
+    click(&checkbox);
+    until("overlay hidden", || paths() == 2).await;
+    assert!(!map.is_visible(&overlay));
+    click(&checkbox);
+    until("overlay shown again", || paths() == 5).await;
+    assert!(map.is_visible(&overlay));
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_feature_opens_a_popup_with_escaped_text() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
+    // The overlay's polygon is the third path (after the two base polygons).
+    let paths = element.query_selector_all(".leaflet-overlay-pane svg path").unwrap();
+    let polygon: Element = paths.item(2).unwrap().unchecked_into();
+    click(&polygon);
+    until("popup opens", || query(&element, ".leaflet-popup-content").is_some()).await;
+    let content = query(&element, ".leaflet-popup-content").unwrap();
+    let shown = content.text_content().unwrap();
+    assert!(shown.contains("<img src=x onerror=alert(1)>"), "{shown}");
+    assert!(shown.contains("<script>alert(2)</script>"), "{shown}");
+    assert_eq!(count(&content, "img"), 0, "a property value must not create an element");
+    assert_eq!(count(&content, "script"), 0);
+    assert_eq!(count(&content, "tr"), 2, "one row per property");
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn canvas_renderer_is_used_when_asked() {
+    let element = test_element();
+    let mut overlay = xss_overlay();
+    overlay["renderer"] = json!("canvas");
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    assert!(query(&element, ".leaflet-overlay-pane canvas").is_some());
+    assert_eq!(count(&element, ".leaflet-overlay-pane svg path"), 2, "only the base layer stays SVG");
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_bundled_sample_data_loads() {
+    let element = test_element();
+    let config = json!({
+        "view": {"center": [20, 0], "zoom": 2},
+        "baseLayers": [{"name": "Countries", "type": "geojson", "url": "/assets/data/countries.geojson"}],
+        "overlays": [{"name": "Places", "type": "geojson", "url": "/assets/data/places.geojson"}]
+    });
+    let map = map_from(&config, &element, false).await;
+    assert_eq!(map.geojson_layer("Countries").unwrap().feature_count(), 177);
+    assert_eq!(map.geojson_layer("Places").unwrap().feature_count(), 243);
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn bad_features_are_skipped_and_reported() {
+    load_leaflet().await;
+    let element = test_element();
+    let map = map_from(&config_with(json!([])), &element, false).await;
+    let layer = map.geojson_layer("Test countries").unwrap();
+    let doc = collection(vec![
+        feature(json!({}), json!({"type": "Point", "coordinates": [1, 2]})),
+        feature(json!({}), json!({"type": "Point", "coordinates": [1, 200]})),
+        feature(json!({}), Value::Null),
+    ]);
+    let state = load_into(&Http::for_page(), &meshmap::config::DataSource::Inline(doc), &layer, None).await;
+    let LayerState::Ready { features, warning } = state else { panic!("{state:?}") };
+    assert_eq!(features, 1);
+    assert!(warning.unwrap().contains("features[1].geometry.coordinates"));
+    assert_eq!(layer.feature_count(), 1);
+    drop(map);
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The URL hash
+
+fn set_hash(hash: &str) {
+    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(hash)).unwrap();
+}
+
+fn location_hash() -> String {
+    web_sys::window().unwrap().location().hash().unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_url_hash_opens_the_view_and_follows_the_map() {
+    let element = test_element();
+    set_hash("#5/40.5/-3.7");
+    let map = map_from(&config_with(json!([])), &element, true).await;
+    let view = map.view();
+    assert_eq!(view.zoom, 5.0);
+    assert!((view.lat - 40.5).abs() < 1e-6 && (view.lng + 3.7).abs() < 1e-6, "{view:?}");
+
+    map.set_view(View { zoom: 7.0, lat: 48.1, lng: 11.6 });
+    until("hash follows the map", || location_hash() == "#7/48.100/11.600").await;
+
+    // Back returns to the previous view; forward comes again.
+    web_sys::window().unwrap().history().unwrap().back().unwrap();
+    until_zoom(&element, &map, 5.0, "back restores the view").await;
+    web_sys::window().unwrap().history().unwrap().forward().unwrap();
+    until_zoom(&element, &map, 7.0, "forward restores the view").await;
+
+    // Editing the fragment moves the map.
+    web_sys::window().unwrap().location().set_hash("#4/10/20").unwrap();
+    until_zoom(&element, &map, 4.0, "edited fragment moves the map").await;
+    assert!((map.view().lng - 20.0).abs() < 1e-6);
+    drop(map);
+    set_hash("#");
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_malformed_hash_is_ignored() {
+    for bad in ["#banana", "#5/95/0", "#99/0/0", "#5/NaN/1"] {
+        let element = test_element();
+        set_hash(bad);
+        let map = map_from(&config_with(json!([])), &element, true).await;
+        let view = map.view();
+        assert_eq!((view.zoom, view.lat, view.lng), (3.0, 10.0, 10.0), "{bad} must fall back to the config view");
+        drop(map);
+        element.remove();
+    }
+    set_hash("#");
+}
+
+// ---------------------------------------------------------------------------------------------
+// The app: config errors, per-layer errors, several maps, unmount
+
+#[wasm_bindgen_test]
+async fn an_invalid_config_shows_the_error_view_with_key_paths() {
+    load_leaflet().await;
+    let element = test_element();
+    let mut config = config_with(json!([{"name": "", "type": "kml", "url": "x"}]));
+    config["view"]["center"] = json!([95, 0]);
+    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    until("error view", || query(&element, ".meshmap-error").is_some()).await;
+    let shown = text(&element, ".meshmap-error");
+    assert!(shown.contains("The map configuration is invalid"), "{shown}");
+    for expected in ["view.center[0]", "latitude 95 is out of range", "overlays[0].name", "overlays[0].type"] {
+        assert!(shown.contains(expected), "missing {expected:?} in {shown}");
+    }
+    assert!(query(&element, ".leaflet-container").is_none());
+    drop(mounted);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn an_unreachable_or_non_json_config_shows_the_error_view() {
+    load_leaflet().await;
+    let element = test_element();
+    let mounted = mount_app(&element, ConfigSource::Url("/no-such-config.json".into()));
+    until("error view", || query(&element, ".meshmap-error").is_some()).await;
+    let shown = text(&element, ".meshmap-error");
+    assert!(shown.contains("could not be loaded") && shown.contains("404"), "{shown}");
+    drop(mounted);
+
+    let mounted = mount_app(&element, ConfigSource::Url("/Cargo.toml".into()));
+    until("error view", || query(&element, ".meshmap-error").is_some()).await;
+    let shown = text(&element, ".meshmap-error");
+    assert!(shown.contains("not valid JSON (line 1, column"), "{shown}");
+    drop(mounted);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_bad_overlay_shows_its_own_error_and_the_rest_keeps_working() {
+    load_leaflet().await;
+    let element = test_element();
+    let config = config_with(json!([
+        {"name": "Missing", "type": "geojson", "url": "/no-such-file.geojson"},
+        {"name": "Not JSON", "type": "geojson", "url": "/Cargo.toml"},
+        {"name": "Not GeoJSON", "type": "geojson", "data": {"type": "Topology", "objects": {}}},
+        xss_overlay()
+    ]));
+    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    until("three layer errors", || count(&element, ".meshmap-status-error") == 3).await;
+    assert!(text(&element, "[data-layer=\"Missing\"]").contains("HTTP 404"));
+    assert!(text(&element, "[data-layer=\"Not JSON\"]").contains("not JSON"));
+    assert!(text(&element, "[data-layer=\"Not GeoJSON\"]").contains("unknown type \"Topology\""));
+    // The map, the base layer and the good overlay are all there.
+    until("good layers drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+    assert!(text(&element, ".leaflet-control-layers-list").contains("Missing"));
+    drop(mounted);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn two_maps_on_one_page_are_independent() {
+    let (first_element, second_element) = (test_element(), test_element());
+    let first = map_from(&config_with(json!([xss_overlay()])), &first_element, false).await;
+    let second = map_from(&config_with(json!([])), &second_element, false).await;
+    click(&query(&first_element, ".leaflet-control-zoom-in").unwrap());
+    until_zoom(&first_element, &first, 4.0, "first map zooms").await;
+    assert_eq!(second.zoom(), 3.0);
+    assert_eq!(count(&second_element, ".leaflet-control-layers-overlays label"), 0);
+    drop(first);
+    click(&query(&second_element, ".leaflet-control-zoom-in").unwrap());
+    until_zoom(&second_element, &second, 4.0, "second map still works after the first is gone").await;
+    drop(second);
+    first_element.remove();
+    second_element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unmounting_removes_the_map_and_its_listeners() {
+    load_leaflet().await;
+    let baseline = live_listeners();
+    let element = test_element();
+    let mounted = meshmap::mount(&element, AppOptions { config: ConfigSource::Inline(config_with(json!([xss_overlay()]))), sync_url_hash: true });
+    until("map drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+    assert!(live_listeners() > baseline);
+    drop(mounted);
+    assert_eq!(count(&element, ".leaflet-container"), 0);
+    assert_eq!(element.child_element_count(), 0);
+    assert_eq!(live_listeners(), baseline);
+    set_hash("#");
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// The version header
+
+fn set_cookie(cookie: &str) {
+    document().unchecked_into::<web_sys::HtmlDocument>().set_cookie(cookie).unwrap();
+}
+
+fn clear_cookies() {
+    for name in ["app-version", "x-app-version", "a", "b"] {
+        set_cookie(&format!("{name}=; Path=/; Max-Age=0"));
+    }
+}
+
+fn header(http: &Http, url: &str) -> Option<String> {
+    http.build_get(url).unwrap().headers().get("X-App-Version")
+}
+
+#[wasm_bindgen_test]
+fn version_header_goes_to_first_party_urls_only() {
+    let http = Http::new(&["stable".into(), "canary".into()], &["https://tiles.example.com".into()]);
+    let third_party = "https://tile.openstreetmap.org/1/0/0.png";
+    let page_origin = web_sys::window().unwrap().location().origin().unwrap();
+    let cases: &[(&[&str], Option<&str>)] = &[
+        (&[], None),
+        (&["app-version=canary"], Some("canary")),
+        (&["app-version=stable"], Some("stable")),
+        (&["a=1", "app-version=canary", "b=2"], Some("canary")),
+        (&["app-version=\"canary\""], Some("canary")),
+        (&["app-version=beta"], None),
+        (&["app-version=Canary"], None),
+        (&["app-version="], None),
+        (&["x-app-version=canary"], None),
+        (&["app-version=canary%0D%0AX-Evil:1"], None),
+    ];
+    for (cookies, expected) in cases {
+        clear_cookies();
+        for cookie in *cookies {
+            set_cookie(&format!("{cookie}; Path=/"));
+        }
+        let expected = expected.map(str::to_owned);
+        assert_eq!(header(&http, "config.json"), expected, "relative URL with cookies {cookies:?}");
+        assert_eq!(header(&http, "/data/x.geojson"), expected, "absolute path with {cookies:?}");
+        assert_eq!(header(&http, &format!("{page_origin}/api/x")), expected, "page origin with {cookies:?}");
+        assert_eq!(header(&http, "https://tiles.example.com/t/1/2/3"), expected, "configured origin with {cookies:?}");
+        assert_eq!(header(&http, third_party), None, "third party with {cookies:?}");
+        assert_eq!(header(&http, "https://tiles.example.com.evil.net/x"), None, "look-alike host with {cookies:?}");
+    }
+    clear_cookies();
+}
+
+#[wasm_bindgen_test]
+fn configured_version_names_replace_the_defaults() {
+    clear_cookies();
+    set_cookie("app-version=green; Path=/");
+    assert_eq!(header(&Http::new(&["blue".into(), "green".into()], &[]), "/x"), Some("green".into()));
+    assert_eq!(header(&Http::for_page(), "/x"), None);
+    clear_cookies();
+}
