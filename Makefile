@@ -1,0 +1,36 @@
+# meshmap: `make run` (build and serve), `make test` (every test), `make bench` (measurements).
+# Each target runs scripts/setup.sh first, which installs whatever is missing.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+
+export PATH := $(CURDIR)/tools/node_modules/.bin:$(or $(CARGO_HOME),$(HOME)/.cargo)/bin:$(PATH)
+# The version the badge shows; a canary build sets it, e.g. `make build MESHMAP_VERSION=1.2.0-canary`.
+MESHMAP_VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head -n1)+$(shell git rev-parse --short HEAD 2>/dev/null || echo local)
+export MESHMAP_VERSION
+# Extra Chromium flags for the browser tests (see tests/webdriver.json).
+export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
+
+.PHONY: setup build run test test-native test-browser test-e2e bench
+
+setup:
+	@scripts/setup.sh
+
+build: setup
+	trunk build --release
+
+run: build
+	scripts/serve.sh dist
+
+test: setup test-native test-browser test-e2e
+
+test-native:
+	cargo test
+
+test-browser:
+	cargo test --target wasm32-unknown-unknown --test web
+
+test-e2e: build
+	cargo test --test e2e -- --include-ignored
+
+bench: build
+	scripts/bench.sh dist

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Installs what building and testing meshmap needs, skipping whatever is already there.
+# Idempotent and quick when everything is present. Called by `make run`, `make test`, `make bench`.
+#
+# Everything comes from a package registry (crates.io, npm, Debian); nothing from GitHub or a CDN.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+TRUNK_VERSION=0.21.14
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then "$@"; elif command -v sudo >/dev/null; then sudo "$@"; else
+    log "need root to run: $*"; exit 1
+  fi
+}
+
+# --- Debian packages: the browser and driver for tests, brotli for the size report.
+apt_packages=(chromium chromium-driver brotli)
+missing=()
+for pkg in "${apt_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  as_root apt-get update -qq
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+
+# --- Rust: the wasm target.
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  log "adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# --- Trunk, pinned (0.22 needs a newer rustc than this toolchain).
+if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
+  log "installing trunk $TRUNK_VERSION (takes several minutes)"
+  cargo install --locked trunk --version "$TRUNK_VERSION"
+fi
+
+# --- wasm-bindgen-cli at exactly the version Cargo.lock resolves wasm-bindgen to.
+# Not --locked: its own lockfile pins a crate version the registry no longer serves.
+bindgen_version=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/version = |"/, ""); print; exit }' Cargo.lock)
+if [ -z "$bindgen_version" ]; then log "no wasm-bindgen in Cargo.lock"; exit 1; fi
+if ! grep -q "wasm_bindgen = \"$bindgen_version\"" Trunk.toml; then
+  log "Trunk.toml [tools] wasm_bindgen must be \"$bindgen_version\" (the Cargo.lock version)"; exit 1
+fi
+if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
+  log "installing wasm-bindgen-cli $bindgen_version"
+  cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# --- wasm-opt from npm binaryen@132 (Debian's binaryen 108 breaks the wasm).
+if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
+  log "installing binaryen (wasm-opt) from npm"
+  npm ci --prefix tools --no-audit --no-fund --silent
+fi
+
+# --- Crates, so builds (Trunk runs offline) never need the network.
+cargo fetch --quiet
+cargo fetch --quiet --target wasm32-unknown-unknown
+
+log "ready"
