@@ -114,6 +114,23 @@ fn click(element: &Element) {
     }
 }
 
+fn mouse(kind: &str, target: &web_sys::EventTarget, x: f64, y: f64) {
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_client_x(x as i32);
+    init.set_client_y(y as i32);
+    init.set_button(0);
+    init.set_buttons(1);
+    let event = web_sys::MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+fn centre_of(element: &Element) -> (f64, f64) {
+    let rect = element.get_bounding_client_rect();
+    (rect.left() + rect.width() / 2.0, rect.top() + rect.height() / 2.0)
+}
+
 fn press_key(key_code: u32) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_bubbles(true);
@@ -221,6 +238,32 @@ async fn zoom_buttons_and_keyboard_change_the_zoom() {
     let before = map.view();
     press_key(39); // arrow right pans east
     until("pan by arrow key", || map.view().lng > before.lng).await;
+
+    // Mouse wheel (towards the user zooms out, away zooms in) and double click.
+    let (x, y) = centre_of(&map.container());
+    let wheel = web_sys::WheelEventInit::new();
+    wheel.set_bubbles(true);
+    wheel.set_cancelable(true);
+    wheel.set_client_x(x as i32);
+    wheel.set_client_y(y as i32);
+    wheel.set_delta_y(-300.0);
+    let event = web_sys::WheelEvent::new_with_event_init_dict("wheel", &wheel).unwrap();
+    map.container().dispatch_event(&event).unwrap();
+    until("zoom in by mouse wheel", || map.zoom() > 3.0 && query(&element, ".leaflet-zoom-anim").is_none()).await;
+    let wheeled = map.zoom();
+    mouse("dblclick", &map.container(), x, y);
+    until("zoom in by double click", || map.zoom() == wheeled + 1.0 && query(&element, ".leaflet-zoom-anim").is_none()).await;
+
+    // Drag: press, move 120 px right, release: the map follows the pointer, so the centre goes west.
+    let before = map.view();
+    mouse("mousedown", &map.container(), x, y);
+    for step in 1..=6 {
+        mouse("mousemove", &map.container(), x + 20.0 * step as f64, y);
+        sleep(Duration::from_millis(20)).await;
+    }
+    mouse("mouseup", &map.container(), x + 120.0, y);
+    until("pan by dragging", || map.view().lng < before.lng - 1e-6).await;
+    assert!((map.view().lat - before.lat).abs() < 1.0, "a horizontal drag keeps the latitude");
 
     // Zoom is clamped to the configured range.
     map.set_view(View { zoom: 10.0, lat: 0.0, lng: 0.0 });
@@ -514,6 +557,39 @@ fn version_header_goes_to_first_party_urls_only() {
         assert_eq!(header(&http, "https://tiles.example.com.evil.net/x"), None, "look-alike host with {cookies:?}");
     }
     clear_cookies();
+}
+
+/// Counts `console.warn` calls while `body` runs.
+fn count_warnings(body: impl FnOnce()) -> u32 {
+    use std::cell::Cell;
+    use std::rc::Rc;
+    let console = js_sys::Reflect::get(&web_sys::window().unwrap(), &"console".into()).unwrap();
+    let original = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
+    let calls = Rc::new(Cell::new(0));
+    let counter = Rc::clone(&calls);
+    let spy = Closure::<dyn Fn(JsValue)>::new(move |_| counter.set(counter.get() + 1));
+    js_sys::Reflect::set(&console, &"warn".into(), spy.as_ref()).unwrap();
+    body();
+    js_sys::Reflect::set(&console, &"warn".into(), &original).unwrap();
+    calls.get()
+}
+
+#[wasm_bindgen_test]
+fn a_rejected_cookie_warns_once_not_per_request() {
+    clear_cookies();
+    let http = Http::for_page();
+    set_cookie("app-version=beta; Path=/");
+    let warnings = count_warnings(|| {
+        for _ in 0..5 {
+            assert_eq!(header(&http, "/api/x"), None);
+        }
+    });
+    assert_eq!(warnings, 1);
+    // A valid cookie warns not at all; no cookie warns not at all.
+    set_cookie("app-version=canary; Path=/");
+    assert_eq!(count_warnings(|| assert_eq!(header(&http, "/x"), Some("canary".into()))), 0);
+    clear_cookies();
+    assert_eq!(count_warnings(|| assert_eq!(header(&http, "/x"), None)), 0);
 }
 
 #[wasm_bindgen_test]
