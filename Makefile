@@ -10,27 +10,26 @@ export MESHMAP_VERSION
 # Extra Chromium flags for the browser tests (see tests/webdriver.json).
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 
-.PHONY: setup build run test test-native test-browser test-e2e bench
+.PHONY: setup build run test test-native test-browser bench
 
 setup:
 	@scripts/setup.sh
 
 build: setup
-	trunk build --release
+	scripts/build.sh dist
 
 run: build
 	scripts/serve.sh dist
 
-test: setup test-native test-browser test-e2e
+test: setup test-native test-browser
 
-test-native:
-	cargo test
+# Pure logic, nginx, gateway and end-to-end tests; the ignored ones need the release build.
+test-native: build
+	cargo test -- --include-ignored
 
+# wasm-bindgen-test in headless Chromium.
 test-browser:
 	cargo test --target wasm32-unknown-unknown --test web
-
-test-e2e: build
-	cargo test --test e2e -- --include-ignored
 
 bench: build
 	scripts/bench.sh dist

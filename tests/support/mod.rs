@@ -17,11 +17,20 @@ pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port")
 }
 
-/// A child process killed (and reaped) when dropped, so a failing test leaves no server behind.
-pub struct Process(Child);
+/// A child process stopped (and reaped) when dropped, so a failing test leaves no server behind.
+/// SIGTERM first: nginx's master then stops its workers; SIGKILL would orphan them.
+pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
+        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -106,4 +115,93 @@ pub fn copy_dir(from: &Path, to: &Path) {
             std::fs::copy(entry.path(), &target).expect("copy file");
         }
     }
+}
+
+/// A running nginx (app server or gateway) laid out by scripts/nginx-prefix.sh.
+pub struct Nginx {
+    _process: Process,
+    pub prefix: PathBuf,
+    pub port: u16,
+    /// The app server's stub_status port (0 for a gateway).
+    pub metrics_port: u16,
+}
+
+impl Nginx {
+    /// The app server (nginx/nginx.conf) serving `dist`.
+    pub fn app(dist: &Path) -> Nginx {
+        let prefix = tempdir("nginx-app");
+        let (port, metrics_port) = (free_port(), free_port());
+        run_script("nginx-prefix.sh", &["app", path_str(&prefix), path_str(dist), &port.to_string(), &metrics_port.to_string()]);
+        Nginx::start(prefix, "nginx.conf", port, metrics_port)
+    }
+
+    /// The gateway (nginx/gateway.conf) in front of two app servers and two backends.
+    pub fn gateway(apps: [&Nginx; 2], backends: [&Nginx; 2], canary_percent: u32) -> Nginx {
+        let prefix = tempdir("nginx-gateway");
+        let port = free_port();
+        let address = |n: &Nginx| format!("127.0.0.1:{}", n.port);
+        run_script(
+            "nginx-prefix.sh",
+            &["gateway", path_str(&prefix), &port.to_string(), &address(apps[0]), &address(apps[1]), &address(backends[0]), &address(backends[1]), &canary_percent.to_string()],
+        );
+        Nginx::start(prefix, "gateway.conf", port, 0)
+    }
+
+    fn start(prefix: PathBuf, conf: &str, port: u16, metrics_port: u16) -> Nginx {
+        let log = std::fs::File::create(prefix.join("access.log")).expect("create access log");
+        let child = Command::new("nginx")
+            .args(["-e", "stderr", "-p"])
+            .arg(&prefix)
+            .arg("-c")
+            .arg(prefix.join("conf").join(conf))
+            .args(["-g", "daemon off;"])
+            .stdout(log)
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("nginx runs (scripts/setup.sh installs it)");
+        let process = Process(child);
+        wait_for_port(port, Duration::from_secs(10));
+        Nginx { _process: process, prefix, port, metrics_port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    /// The JSON access-log lines written so far.
+    pub fn access_log(&self) -> Vec<serde_json::Value> {
+        // nginx writes each line with one write(2); give the last request a moment to land.
+        std::thread::sleep(Duration::from_millis(100));
+        std::fs::read_to_string(self.prefix.join("access.log"))
+            .unwrap_or_default()
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("access log line is not JSON ({e}): {line}")))
+            .collect()
+    }
+}
+
+fn path_str(path: &Path) -> &str {
+    path.to_str().expect("UTF-8 path")
+}
+
+/// Runs one of scripts/ and fails the test with its output if it fails.
+pub fn run_script(name: &str, args: &[&str]) {
+    let output = Command::new(root().join("scripts").join(name)).args(args).output().expect("run script");
+    assert!(output.status.success(), "scripts/{name} {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+}
+
+/// An HTTP client that neither decompresses nor follows redirects, so tests see what nginx sent.
+pub fn http_client() -> reqwest::blocking::Client {
+    reqwest::blocking::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(10))
+        .build()
+        .expect("HTTP client")
+}
+
+/// The release bundle; `make test` builds it first.
+pub fn dist() -> PathBuf {
+    let dist = root().join("dist");
+    assert!(dist.join("index.html").exists(), "dist/ has no build: run `make build` (make test does)");
+    dist
 }

@@ -1,0 +1,157 @@
+//! The local gateway (nginx/gateway.conf) routing like the Istio VirtualServices: by cookie for the
+//! app, by X-App-Version for backends, a weighted split otherwise. Real nginx processes on free
+//! loopback ports; the app servers and backends serve small fixture trees that name themselves.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use reqwest::blocking::Response;
+use support::{http_client, tempdir, Nginx};
+
+/// A tree for an app server or backend: every path answers with `name` somewhere in it.
+fn fixture(name: &str) -> std::path::PathBuf {
+    let dir = tempdir(name);
+    std::fs::write(dir.join("index.html"), format!("<!doctype html><p>{name}</p>")).unwrap();
+    std::fs::create_dir_all(dir.join("tiles/countries/1/0")).unwrap();
+    std::fs::write(dir.join("tiles/countries/1/0/0.pbf"), name).unwrap();
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::write(dir.join("data/places.geojson"), format!("{{\"served_by\": \"{name}\"}}")).unwrap();
+    dir
+}
+
+struct Stack {
+    gateway: Nginx,
+    _servers: Vec<Nginx>,
+}
+
+fn stack(canary_percent: u32) -> Stack {
+    let servers: Vec<Nginx> = ["app-stable", "app-canary", "backend-stable", "backend-canary"]
+        .iter()
+        .map(|name| Nginx::app(&fixture(name)))
+        .collect();
+    let gateway = Nginx::gateway([&servers[0], &servers[1]], [&servers[2], &servers[3]], canary_percent);
+    Stack { gateway, _servers: servers }
+}
+
+fn get(stack: &Stack, client: &reqwest::blocking::Client, path: &str, headers: &[(&str, &str)]) -> Response {
+    let mut request = client.get(stack.gateway.url(path));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    request.send().unwrap_or_else(|e| panic!("GET {path}: {e}"))
+}
+
+fn header(response: &Response, name: &str) -> Option<String> {
+    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+}
+
+/// (X-Served-By, Set-Cookie, body) of one request.
+fn fetch(stack: &Stack, client: &reqwest::blocking::Client, path: &str, headers: &[(&str, &str)]) -> (String, Option<String>, String) {
+    let response = get(stack, client, path, headers);
+    assert!(response.status().is_success(), "{path}: {}", response.status());
+    let served_by = header(&response, "x-served-by").expect("X-Served-By");
+    let cookie = header(&response, "set-cookie");
+    (served_by, cookie, response.text().unwrap())
+}
+
+#[test]
+fn cookieless_requests_split_ten_percent_and_pin_the_user() {
+    let stack = stack(10);
+    let client = http_client();
+    let mut canary = 0;
+    for _ in 0..2000 {
+        let (served_by, cookie, body) = fetch(&stack, &client, "/", &[]);
+        assert!(body.contains(&format!("app-{served_by}")), "X-Served-By {served_by} but the body came from {body}");
+        let cookie = cookie.expect("a cookie-less request must get the version cookie");
+        assert_eq!(cookie, format!("app-version={served_by}; Path=/; Max-Age=86400; SameSite=Lax"));
+        if served_by == "canary" {
+            canary += 1;
+        }
+    }
+    let share = canary as f64 / 2000.0 * 100.0;
+    assert!((8.0..=12.0).contains(&share), "canary share {share:.1}% is not 10% ± 2 points");
+}
+
+#[test]
+fn a_version_cookie_keeps_every_request_on_that_version() {
+    let stack = stack(10);
+    let client = http_client();
+    for version in ["stable", "canary"] {
+        for cookie in [format!("app-version={version}"), format!("a=1; app-version={version}; b=2"), format!("app-version=\"{version}\"")] {
+            for i in 0..200 {
+                let path = if i % 2 == 0 { "/" } else { "/some/page" };
+                let (served_by, set_cookie, body) = fetch(&stack, &client, path, &[("cookie", &cookie)]);
+                assert_eq!(served_by, version, "{cookie}");
+                assert!(body.contains(&format!("app-{version}")), "{cookie}: {body}");
+                assert_eq!(set_cookie, None, "a valid cookie is not set again");
+            }
+        }
+    }
+}
+
+#[test]
+fn an_invalid_cookie_goes_to_stable_and_is_reset() {
+    let stack = stack(100);
+    let client = http_client();
+    for cookie in ["app-version=beta", "app-version=Canary", "app-version=", "app-version=canary%0D%0A", "app-version=\"canary"] {
+        let (served_by, set_cookie, _) = fetch(&stack, &client, "/", &[("cookie", cookie)]);
+        assert_eq!(served_by, "stable", "{cookie}");
+        assert_eq!(set_cookie.as_deref(), Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax"), "{cookie}");
+    }
+    // A name that only ends in app-version is no version cookie: the split (100% canary here) decides.
+    let (served_by, set_cookie, _) = fetch(&stack, &client, "/", &[("cookie", "x-app-version=stable")]);
+    assert_eq!(served_by, "canary");
+    assert!(set_cookie.unwrap().starts_with("app-version=canary;"));
+}
+
+#[test]
+fn backend_paths_route_by_the_version_header() {
+    let stack = stack(50);
+    let client = http_client();
+    for (path, backend) in [("/tiles/countries/1/0/0.pbf", "backend"), ("/api/anything", "backend"), ("/data/places.geojson", "app")] {
+        for (headers, expected) in [
+            (vec![("x-app-version", "canary")], "canary"),
+            (vec![("x-app-version", "stable")], "stable"),
+            (vec![], "stable"),
+            (vec![("x-app-version", "beta")], "stable"),
+            (vec![("x-app-version", "CANARY")], "stable"),
+            // The cookie does not route backends: only the header does.
+            (vec![("cookie", "app-version=canary")], "stable"),
+            (vec![("cookie", "app-version=stable"), ("x-app-version", "canary")], "canary"),
+        ] {
+            for _ in 0..20 {
+                let (served_by, set_cookie, body) = fetch(&stack, &client, path, &headers);
+                assert_eq!(served_by, expected, "{path} with {headers:?}");
+                assert!(body.contains(&format!("{backend}-{expected}")), "{path} with {headers:?}: {body}");
+                assert_eq!(set_cookie, None, "backend responses set no cookie");
+            }
+        }
+    }
+}
+
+#[test]
+fn the_split_is_configurable() {
+    let client = http_client();
+    for (percent, expected) in [(0, "stable"), (100, "canary")] {
+        let stack = stack(percent);
+        for _ in 0..50 {
+            assert_eq!(fetch(&stack, &client, "/", &[]).0, expected, "{percent}% canary");
+        }
+    }
+}
+
+#[test]
+fn the_gateway_logs_where_each_request_went() {
+    let stack = stack(10);
+    let client = http_client();
+    fetch(&stack, &client, "/tiles/countries/1/0/0.pbf", &[("x-app-version", "canary")]);
+    fetch(&stack, &client, "/", &[("cookie", "app-version=canary")]);
+    let log = stack.gateway.access_log();
+    let tile = log.iter().find(|l| l["uri"] == "/tiles/countries/1/0/0.pbf").expect("tile request logged");
+    assert_eq!(tile["app_version"], "canary");
+    assert_eq!(tile["served_by"], "canary");
+    assert_eq!(tile["status"], 200);
+    let page = log.iter().find(|l| l["uri"] == "/").expect("page request logged");
+    assert_eq!(page["cookie_version"], "canary");
+    assert_eq!(page["served_by"], "canary");
+}
