@@ -18,8 +18,8 @@ setup:
 build: setup
 	scripts/build.sh dist
 
-run: build
-	scripts/serve.sh dist
+run: setup
+	@scripts/run-local.sh
 
 test: setup test-native test-browser
 

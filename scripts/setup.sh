@@ -15,8 +15,13 @@ as_root() {
   fi
 }
 
-# --- Debian packages: the browser and driver for tests, brotli for the size report.
-apt_packages=(chromium chromium-driver brotli)
+# --- Debian packages: the browser and driver for tests, brotli for precompression and the size
+# report, nginx (with the brotli module) for the app server and gateway, wrk for the load check,
+# podman + runc + mmdebstrap to build and run the container image locally.
+apt_packages=(chromium chromium-driver brotli nginx-light libnginx-mod-http-brotli-static wrk
+  podman runc mmdebstrap uidmap)
+# The container's builder stage installs its few packages itself and needs only the build tools.
+if [ -n "${MESHMAP_SETUP_BUILD_ONLY:-}" ]; then apt_packages=(); fi
 missing=()
 for pkg in "${apt_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,6 +29,13 @@ done
 if [ ${#missing[@]} -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   as_root apt-get update -qq
+  # Install services without starting them (nginx would grab port 80): the project starts its own.
+  policy=/usr/sbin/policy-rc.d
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' | as_root tee "$policy" >/dev/null
+    as_root chmod +x "$policy"
+    trap 'as_root rm -f "$policy"' EXIT
+  fi
   as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 

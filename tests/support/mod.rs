@@ -2,6 +2,8 @@
 //! stopped when the test ends, and headless Chromium.
 #![allow(dead_code)]
 
+pub mod app_checks;
+
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};

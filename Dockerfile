@@ -1,0 +1,45 @@
+# syntax=docker/dockerfile:1
+# meshmap: a Rust builder stage (the same setup and build scripts CI runs) and a small non-root
+# nginx runtime. Base images are build arguments; see README "Container image".
+#
+#   docker build -t meshmap .                                  # full build, public base images
+#   docker build --target runtime-prebuilt -t meshmap .        # runtime only, from ./dist
+ARG BUILDER_IMAGE=docker.io/library/rust:1.95-bookworm
+ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
+
+# ---- builder: toolchain and bundle ----------------------------------------------------------
+FROM ${BUILDER_IMAGE} AS builder
+WORKDIR /src
+COPY . .
+ARG MESHMAP_VERSION=dev
+ENV PATH=/src/tools/node_modules/.bin:/usr/local/cargo/bin:$PATH
+RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm python3 brotli \
+    && rm -rf /var/lib/apt/lists/* \
+    && MESHMAP_SETUP_BUILD_ONLY=1 scripts/setup.sh \
+    && MESHMAP_VERSION="$MESHMAP_VERSION" scripts/build.sh /dist
+
+# ---- runtime base: nginx, non-root, read-only friendly --------------------------------------
+FROM ${RUNTIME_IMAGE} AS runtime-base
+# A base made with mmdebstrap --include=nginx-light,... already has nginx; a public one gets it here.
+RUN if ! command -v nginx >/dev/null; then \
+      apt-get update && apt-get install -y --no-install-recommends nginx-light libnginx-mod-http-brotli-static \
+      && rm -rf /var/lib/apt/lists/*; \
+    fi \
+    && mkdir -p /srv/meshmap/conf/site /srv/meshmap/config-override \
+    && ln -s /tmp /srv/meshmap/tmp
+COPY nginx/nginx.conf nginx/security-headers.conf /srv/meshmap/conf/
+COPY nginx/site/ /srv/meshmap/conf/site/
+# Every write goes to /tmp (pid, temp bodies): run with --read-only and a tmpfs on /tmp.
+USER 10001:10001
+EXPOSE 8080
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+CMD ["nginx", "-e", "stderr", "-p", "/srv/meshmap", "-c", "/srv/meshmap/conf/nginx.conf", "-g", "daemon off;"]
+
+# ---- runtime from a dist built outside (make test, CI) ---------------------------------------
+FROM runtime-base AS runtime-prebuilt
+COPY dist/ /srv/meshmap/html/
+
+# ---- runtime from the builder stage (the default target) -------------------------------------
+FROM runtime-base AS runtime
+COPY --from=builder /dist/ /srv/meshmap/html/

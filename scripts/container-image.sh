@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Builds the runtime image from ./dist with podman, on a Debian base made locally with mmdebstrap
+# (no image registry is reachable here). Prints the image name. Everything is cached:
+#   .cache/base-nginx.tar           mmdebstrap minbase + nginx-light + brotli module (about a minute)
+#   localhost/meshmap-base:bookworm  that tarball imported
+# podman reads container/containers.conf (runc, no default ulimits), not the machine's config.
+#   scripts/container-image.sh [tag]     default tag: localhost/meshmap:local
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CONTAINERS_CONF=$PWD/container/containers.conf
+tag=${1:-localhost/meshmap:local}
+base_tar=.cache/base-nginx.tar
+base_image=localhost/meshmap-base:bookworm
+
+[ -f dist/index.html ] || { echo "no dist/: run 'make build' first" >&2; exit 1; }
+# Tests build the image in parallel: one builder at a time.
+mkdir -p .cache
+exec 9>.cache/image.lock
+flock 9
+if [ ! -f "$base_tar" ]; then
+  mkdir -p .cache
+  # The machine's own apt sources: the Debian mirror is the one registry we can reach.
+  sources=$(ls /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
+  [ -n "$sources" ] || sources=/etc/apt/sources.list
+  echo "[image] making the Debian base with mmdebstrap from $sources" >&2
+  mmdebstrap --quiet --variant=minbase --include=nginx-light,libnginx-mod-http-brotli-static \
+    bookworm "$base_tar.part" "$sources" >&2
+  mv "$base_tar.part" "$base_tar"
+fi
+if ! podman image exists "$base_image"; then
+  podman import --quiet "$base_tar" "$base_image" >/dev/null
+fi
+podman build --quiet --format docker --target runtime-prebuilt \
+  --build-arg RUNTIME_IMAGE="$base_image" -t "$tag" . >/dev/null
+echo "$tag"

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# `make run`: a stable and a canary build, each served by the production nginx config, behind the
+# local gateway that routes like Istio. Prints one URL; Ctrl-C stops everything.
+#   PORT=8080 (gateway port, default: a free one)  CANARY_PERCENT=10  MESHMAP_VERSION=<badge>
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=${MESHMAP_VERSION:-dev}
+run=$PWD/target/run
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+
+echo "[run] building stable ($version) and canary ($version-canary)" >&2
+MESHMAP_VERSION="$version" scripts/build.sh dist >&2
+MESHMAP_VERSION="$version-canary" scripts/build.sh dist-canary >&2
+
+rm -rf "$run" && mkdir -p "$run"
+pids=()
+stop() {
+  trap - INT TERM EXIT
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  echo "[run] stopped" >&2
+}
+trap stop INT TERM EXIT
+
+start_nginx() { # <prefix> <conf>
+  nginx -e stderr -p "$1" -c "$1/conf/$2" -g 'daemon off;' > "$1/access.log" &
+  pids+=($!)
+}
+wait_port() {
+  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
+  echo "[run] nothing listens on port $1" >&2; exit 1
+}
+
+stable_port=$(free_port); canary_port=$(free_port)
+scripts/nginx-prefix.sh app "$run/stable" dist "$stable_port" "$(free_port)"
+scripts/nginx-prefix.sh app "$run/canary" dist-canary "$canary_port" "$(free_port)"
+start_nginx "$run/stable" nginx.conf
+start_nginx "$run/canary" nginx.conf
+
+# Until the tile server arrives (issue #5) the backend routes lead to the app servers.
+gateway_port=${PORT:-$(free_port)}
+scripts/nginx-prefix.sh gateway "$run/gateway" "$gateway_port" \
+  "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" \
+  "${CANARY_PERCENT:-10}"
+start_nginx "$run/gateway" gateway.conf
+for port in "$stable_port" "$canary_port" "$gateway_port"; do wait_port "$port"; done
+
+echo "[run] stable app :$stable_port, canary app :$canary_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+echo "[run] logs: $run/*/access.log; Ctrl-C stops everything" >&2
+echo "http://127.0.0.1:$gateway_port/"
+wait
