@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Size report for the release bundle: each asset raw, gzip -9 and brotli -q 11, in bytes.
 set -euo pipefail
-dist=${1:-dist}
+cd "$(dirname "$0")/.."
+dist=$(cd "${1:-dist}" && pwd)
 [ -f "$dist/index.html" ] || { echo "no $dist/index.html: run 'make build' first" >&2; exit 1; }
 printf '%-8s %-40s %10s %10s %10s\n' kind file raw gzip-9 brotli
 total_raw=0; total_gz=0; total_br=0
@@ -20,3 +21,40 @@ for f in "$dist"/*.css; do row css "$f"; done
 row html "$dist/index.html"
 printf '%-8s %-40s %10d %10d %10d\n' total "(code and styles a first visit loads)" "$total_raw" "$total_gz" "$total_br"
 for f in "$dist"/data/*.geojson; do row data "$f"; done
+
+# ---- Load: requests/s and p99 latency with wrk, loopback only, 5 s per case, 2 threads, 50 connections.
+# The app server serves the bundle above; the gateway fronts two app servers (stable and canary,
+# both this bundle) exactly as `make run` does.
+repo=$(pwd)
+run=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-bench.XXXXXX")
+# nginx workers started by root run as nobody: they must be able to read the prefix.
+chmod 755 "$run"
+pids=()
+cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
+trap cleanup EXIT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "no server on $1" >&2; exit 1; }
+start() { nginx -e stderr -p "$1" -c "$1/conf/$2" -g 'daemon off;' > /dev/null & pids+=($!); }
+
+app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port)
+"$repo/scripts/nginx-prefix.sh" app "$run/stable" "$dist" "$app_port" "$(free_port)"
+"$repo/scripts/nginx-prefix.sh" app "$run/canary" "$dist" "$canary_port" "$(free_port)"
+"$repo/scripts/nginx-prefix.sh" gateway "$run/gateway" "$gateway_port" "127.0.0.1:$app_port" "127.0.0.1:$canary_port" "127.0.0.1:$app_port" "127.0.0.1:$canary_port" 10
+start "$run/stable" nginx.conf; start "$run/canary" nginx.conf; start "$run/gateway" gateway.conf
+for p in "$app_port" "$canary_port" "$gateway_port"; do wait_port "$p"; done
+
+wasm=$(cd "$dist" && ls *_bg.wasm | head -n1)
+echo
+printf '%-34s %12s %10s %10s\n' "load (wrk -t2 -c50 -d5s, br)" "requests/s" "p50" "p99"
+load() { # <label> <url>
+  local out
+  out=$(wrk -t2 -c50 -d5s --latency -H 'Accept-Encoding: br, gzip' "$2")
+  printf '%-34s %12s %10s %10s\n' "$1" \
+    "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" \
+    "$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
+    "$(awk '$1 == "99%" { print $2 }' <<<"$out")"
+}
+load "app server: index.html" "http://127.0.0.1:$app_port/"
+load "app server: wasm" "http://127.0.0.1:$app_port/$wasm"
+load "gateway: index.html (split)" "http://127.0.0.1:$gateway_port/"
+load "gateway: wasm (split)" "http://127.0.0.1:$gateway_port/$wasm"

@@ -28,10 +28,10 @@ case "$kind" in
     ln -sfn "$repo/nginx/gateway.conf" "$prefix/conf/gateway.conf"
     echo "listen 127.0.0.1:$port;" > "$prefix/conf/site/gateway-listen.conf"
     cat > "$prefix/conf/site/gateway-upstreams.conf" <<CONF
-upstream app_stable { server $4; }
-upstream app_canary { server $5; }
-upstream backend_stable { server $6; }
-upstream backend_canary { server $7; }
+upstream app_stable { server $4; keepalive 32; }
+upstream app_canary { server $5; keepalive 32; }
+upstream backend_stable { server $6; keepalive 32; }
+upstream backend_canary { server $7; keepalive 32; }
 CONF
     "$repo/scripts/gateway-split.sh" "$percent" > "$prefix/conf/site/gateway-split.conf"
     ;;
