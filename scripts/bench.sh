@@ -27,14 +27,12 @@ for f in "$dist"/data/*.geojson; do row data "$f"; done
 # both this bundle) exactly as `make run` does.
 repo=$(pwd)
 run=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-bench.XXXXXX")
-# nginx workers started by root run as nobody: they must be able to read the prefix.
-chmod 755 "$run"
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "no server on $1" >&2; exit 1; }
-start() { nginx -e stderr -p "$1" -c "$1/conf/$2" -g 'daemon off;' > /dev/null & pids+=($!); }
+start() { "$repo/scripts/nginx-run.sh" "$1" "$2" > /dev/null & pids+=($!); }
 
 app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port)
 "$repo/scripts/nginx-prefix.sh" app "$run/stable" "$dist" "$app_port" "$(free_port)"

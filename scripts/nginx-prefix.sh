@@ -5,7 +5,7 @@
 #   scripts/nginx-prefix.sh app     <prefix> <dist> <port> <metrics-port>
 #   scripts/nginx-prefix.sh gateway <prefix> <port> <app-stable> <app-canary> <backend-stable> <backend-canary> [canary-percent]
 #     (upstreams as host:port; canary-percent defaults to 10)
-# Then: nginx -e stderr -p <prefix> -c <prefix>/conf/<nginx|gateway>.conf -g 'daemon off;'
+# Then: scripts/nginx-run.sh <prefix> <nginx.conf|gateway.conf>
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 kind=$1 prefix=$2

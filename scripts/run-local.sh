@@ -23,7 +23,7 @@ stop() {
 trap stop INT TERM EXIT
 
 start_nginx() { # <prefix> <conf>
-  nginx -e stderr -p "$1" -c "$1/conf/$2" -g 'daemon off;' > "$1/access.log" &
+  scripts/nginx-run.sh "$1" "$2" > "$1/access.log" &
   pids+=($!)
 }
 wait_port() {

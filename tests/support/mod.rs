@@ -151,12 +151,9 @@ impl Nginx {
 
     fn start(prefix: PathBuf, conf: &str, port: u16, metrics_port: u16) -> Nginx {
         let log = std::fs::File::create(prefix.join("access.log")).expect("create access log");
-        let child = Command::new("nginx")
-            .args(["-e", "stderr", "-p"])
+        let child = Command::new(root().join("scripts/nginx-run.sh"))
             .arg(&prefix)
-            .arg("-c")
-            .arg(prefix.join("conf").join(conf))
-            .args(["-g", "daemon off;"])
+            .arg(conf)
             .stdout(log)
             .stderr(Stdio::inherit())
             .spawn()

@@ -1,0 +1,11 @@
+#!/usr/bin/env bash
+# Runs nginx in the foreground on a prefix laid out by scripts/nginx-prefix.sh:
+#   scripts/nginx-run.sh <prefix> <nginx.conf|gateway.conf>
+# Started as root (CI, this machine), nginx would run its workers as `nobody`, who may not be able
+# to read a checkout under a private home directory; so root keeps its workers as root here. The
+# container runs as a non-root user and never takes this path.
+set -euo pipefail
+prefix=$1 conf=$2
+globals='daemon off;'
+if [ "$(id -u)" -eq 0 ]; then globals="$globals user root;"; fi
+exec nginx -e stderr -p "$prefix" -c "$prefix/conf/$conf" -g "$globals"
