@@ -23,9 +23,12 @@ if [ ! -f "$base_tar" ]; then
   sources=$(ls /etc/apt/sources.list.d/*.sources 2>/dev/null | head -n1 || true)
   [ -n "$sources" ] || sources=/etc/apt/sources.list
   echo "[image] making the Debian base with mmdebstrap from $sources" >&2
+  # mmdebstrap picks the output format from the name: the partial file must end in .tar too.
+  partial=.cache/base-nginx.part.tar
+  rm -rf "$partial"
   mmdebstrap --quiet --variant=minbase --include=nginx-light,libnginx-mod-http-brotli-static \
-    bookworm "$base_tar.part" "$sources" >&2
-  mv "$base_tar.part" "$base_tar"
+    bookworm "$partial" "$sources" >&2
+  mv "$partial" "$base_tar"
 fi
 if ! podman image exists "$base_image"; then
   podman import --quiet "$base_tar" "$base_image" >/dev/null
