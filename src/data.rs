@@ -12,6 +12,8 @@ use crate::map::GeoJsonLayer;
 pub enum LayerState {
     Loading,
     Ready { features: usize, warning: Option<String> },
+    /// Shown, but partly: e.g. some of a tile layer's tiles fail to load.
+    Degraded(String),
     Failed(String),
 }
 

@@ -477,6 +477,24 @@ async fn a_bad_overlay_shows_its_own_error_and_the_rest_keeps_working() {
 }
 
 #[wasm_bindgen_test]
+async fn failing_tiles_are_reported_and_the_map_keeps_working() {
+    load_leaflet().await;
+    let element = test_element();
+    let mut config = config_with(json!([xss_overlay()]));
+    config["baseLayers"] = json!([{"name": "Broken tiles", "url": "/no-such-tiles/{z}/{x}/{y}.png"}]);
+    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    until("tile warning", || count(&element, ".meshmap-status-warning") == 1).await;
+    let shown = text(&element, "[data-layer=\"Broken tiles\"]");
+    assert!(shown.contains("some tiles could not be loaded from /no-such-tiles/{z}/{x}/{y}.png"), "{shown}");
+    // One warning for the layer, however many tiles failed; the overlay is drawn regardless.
+    sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(&element, ".meshmap-status-warning"), 1);
+    until("overlay drawn", || count(&element, ".leaflet-overlay-pane svg path") == 3).await;
+    drop(mounted);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
 async fn two_maps_on_one_page_are_independent() {
     let (first_element, second_element) = (test_element(), test_element());
     let first = map_from(&config_with(json!([xss_overlay()])), &first_element, false).await;

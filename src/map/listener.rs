@@ -52,9 +52,10 @@ pub struct LeafletListener {
 }
 
 impl LeafletListener {
-    pub fn new(target: &impl AsRef<Evented>, kind: &'static str, handler: impl FnMut(JsValue) + 'static) -> Self {
+    /// `target` is any Leaflet object (all of them are `L.Evented`).
+    pub fn new(target: &impl AsRef<JsValue>, kind: &'static str, handler: impl FnMut(JsValue) + 'static) -> Self {
         let closure = Closure::<dyn FnMut(JsValue)>::new(handler);
-        let target: Evented = target.as_ref().clone();
+        let target: Evented = target.as_ref().clone().unchecked_into();
         target.on(kind, closure.as_ref());
         count(1);
         LeafletListener { target, kind, closure }

@@ -60,7 +60,7 @@ pub struct MapHandle {
     map: Map,
     layers_control: ffi::LayersControl,
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
-    _tile_layers: Vec<(String, TileLayer)>,
+    tile_layers: Vec<(String, String, TileLayer)>,
     _hash_sync: Option<HashSync>,
     _listeners: Vec<LeafletListener>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
@@ -100,7 +100,7 @@ impl MapHandle {
             map,
             layers_control,
             geojson_layers: Vec::new(),
-            _tile_layers: Vec::new(),
+            tile_layers: Vec::new(),
             _hash_sync: None,
             _listeners: Vec::new(),
             _badge: None,
@@ -144,7 +144,7 @@ impl MapHandle {
                 if active {
                     layer.add_to(&self.map);
                 }
-                self._tile_layers.push((base.name.clone(), layer));
+                self.tile_layers.push((base.name.clone(), url.clone(), layer));
                 None
             }
             BaseSource::GeoJson { data, style } => {
@@ -189,6 +189,16 @@ impl MapHandle {
 
     pub fn is_visible(&self, layer: &GeoJsonLayer) -> bool {
         self.map.has_layer(layer.layer())
+    }
+
+    /// Calls `handler(layer name, URL template)` whenever a tile of a raster base layer fails to
+    /// load (unreachable server, error status, not an image).
+    pub fn on_tile_error(&mut self, handler: impl Fn(&str, &str) + 'static) {
+        let handler = std::rc::Rc::new(handler);
+        for (name, url, layer) in &self.tile_layers {
+            let (name, url, handler) = (name.clone(), url.clone(), std::rc::Rc::clone(&handler));
+            self._listeners.push(LeafletListener::new(layer, "tileerror", move |_| handler(&name, &url)));
+        }
     }
 
     /// Calls `handler` with the view after every move or zoom.

@@ -22,7 +22,7 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
 
     container.on_load(move |element| {
         let behaviour = MapBehaviour { sync_url_hash };
-        let (handle, pending) = match MapHandle::new(&element, &config, behaviour) {
+        let (mut handle, pending) = match MapHandle::new(&element, &config, behaviour) {
             Ok(created) => created,
             Err(error) => {
                 let error = StartError::Map(error);
@@ -31,6 +31,16 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
                 return;
             }
         };
+        handle.on_tile_error(move |name, url| {
+            let message = format!("some tiles could not be loaded from {url} (server unreachable or answering errors)");
+            statuses.try_update(|all| {
+                if all.iter().any(|s| s.name == name && matches!(s.state, LayerState::Degraded(_))) {
+                    return;
+                }
+                web_sys::console::warn_1(&format!("meshmap: layer {name:?}: {message}").into());
+                all.push(LayerStatus { name: name.to_owned(), state: LayerState::Degraded(message.clone()) });
+            });
+        });
         map.set_value(Some(handle));
         statuses.set(pending.iter().map(|p| LayerStatus { name: p.name.clone(), state: LayerState::Loading }).collect());
         let http = Http::new(&config.versions, &config.first_party_origins);

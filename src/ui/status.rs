@@ -18,7 +18,9 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
             all.iter()
                 .filter_map(|s| match &s.state {
                     LayerState::Failed(message) => Some((s.name.clone(), message.clone(), true)),
-                    LayerState::Ready { warning: Some(w), .. } => Some((s.name.clone(), w.clone(), false)),
+                    LayerState::Ready { warning: Some(w), .. } | LayerState::Degraded(w) => {
+                        Some((s.name.clone(), w.clone(), false))
+                    }
                     _ => None,
                 })
                 .collect::<Vec<_>>()
