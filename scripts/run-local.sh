@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make run`: a stable and a canary build, each served by the production nginx config, behind the
-# local gateway that routes like Istio. Prints one URL; Ctrl-C stops everything.
+# local gateway that routes like Istio, with PostGIS + Martin behind the gateway's /tiles/.
+# Prints one URL; Ctrl-C stops everything.
 #   PORT=8080 (gateway port, default: a free one)  CANARY_PERCENT=10  MESHMAP_VERSION=<badge>
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,10 +15,13 @@ MESHMAP_VERSION="$version-canary" scripts/build.sh dist-canary >&2
 
 rm -rf "$run" && mkdir -p "$run"
 pids=()
+# The database lives under /tmp: as root it runs as `postgres`, who must reach its directory.
+db_dir=${TMPDIR:-/tmp}/meshmap-run-db
 stop() {
   trap - INT TERM EXIT
   for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  scripts/db.sh stop "$db_dir" 2>/dev/null || true
   echo "[run] stopped" >&2
 }
 trap stop INT TERM EXIT
@@ -37,15 +41,24 @@ scripts/nginx-prefix.sh app "$run/canary" dist-canary "$canary_port" "$(free_por
 start_nginx "$run/stable" nginx.conf
 start_nginx "$run/canary" nginx.conf
 
-# Until the tile server arrives (issue #5) the backend routes lead to the app servers.
+# PostGIS with the sample data, and Martin (one process serves both versions locally; the gateway
+# still routes by X-App-Version, so a second Martin is one more upstream line away).
+db_port=$(free_port); martin_port=$(free_port)
+scripts/db.sh start "$db_dir" "$db_port"
+scripts/db-load.sh "$db_port" >&2
+DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+  martin --config martin/config.yaml --listen-addresses "127.0.0.1:$martin_port" > "$run/martin.log" 2>&1 &
+pids+=($!)
+
 gateway_port=${PORT:-$(free_port)}
 scripts/nginx-prefix.sh gateway "$run/gateway" "$gateway_port" \
-  "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" \
+  "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" "127.0.0.1:$martin_port" "127.0.0.1:$martin_port" \
   "${CANARY_PERCENT:-10}"
 start_nginx "$run/gateway" gateway.conf
-for port in "$stable_port" "$canary_port" "$gateway_port"; do wait_port "$port"; done
+for port in "$stable_port" "$canary_port" "$martin_port" "$gateway_port"; do wait_port "$port"; done
 
-echo "[run] stable app :$stable_port, canary app :$canary_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+echo "[run] stable app :$stable_port, canary app :$canary_port, martin :$martin_port, postgis :$db_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+echo "[run] tiles: http://127.0.0.1:$gateway_port/tiles/catalog" >&2
 echo "[run] logs: $run/*/access.log; Ctrl-C stops everything" >&2
 echo "http://127.0.0.1:$gateway_port/"
 wait

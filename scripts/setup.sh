@@ -17,9 +17,10 @@ as_root() {
 
 # --- Debian packages: the browser and driver for tests, brotli for precompression and the size
 # report, nginx (with the brotli module) for the app server and gateway, wrk for the load check,
-# podman + runc + mmdebstrap to build and run the container image locally.
+# podman + runc + mmdebstrap to build and run the container image locally, PostgreSQL 15 +
+# PostGIS 3.3 and ogr2ogr for the tile data.
 apt_packages=(chromium chromium-driver brotli nginx-light libnginx-mod-http-brotli-static wrk
-  podman runc mmdebstrap uidmap)
+  podman runc mmdebstrap uidmap postgresql-15-postgis-3 gdal-bin)
 # The container's builder stage installs its few packages itself and needs only the build tools.
 if [ -n "${MESHMAP_SETUP_BUILD_ONLY:-}" ]; then apt_packages=(); fi
 missing=()
@@ -61,6 +62,14 @@ fi
 if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $bindgen_version" ]; then
   log "installing wasm-bindgen-cli $bindgen_version"
   cargo install wasm-bindgen-cli --version "$bindgen_version" --force
+fi
+
+# --- Martin, the vector tile server, pinned: 1.14.0 is the newest that builds with rustc 1.95.
+# Only the postgres feature: the default features include rendering, which downloads at build time.
+MARTIN_VERSION=1.14.0
+if [ -z "${MESHMAP_SETUP_BUILD_ONLY:-}" ] && [ "$(martin --version 2>/dev/null)" != "martin $MARTIN_VERSION" ]; then
+  log "installing martin $MARTIN_VERSION (takes several minutes)"
+  cargo install --locked martin --version "$MARTIN_VERSION" --no-default-features --features postgres
 fi
 
 # --- wasm-opt from npm binaryen@132 (Debian's binaryen 108 breaks the wasm).

@@ -12,8 +12,9 @@ use support::{http_client, tempdir, Nginx};
 fn fixture(name: &str) -> std::path::PathBuf {
     let dir = tempdir(name);
     std::fs::write(dir.join("index.html"), format!("<!doctype html><p>{name}</p>")).unwrap();
-    std::fs::create_dir_all(dir.join("tiles/countries/1/0")).unwrap();
-    std::fs::write(dir.join("tiles/countries/1/0/0.pbf"), name).unwrap();
+    // The gateway strips /tiles: a tile server serves its sources at its root.
+    std::fs::create_dir_all(dir.join("countries/1/0")).unwrap();
+    std::fs::write(dir.join("countries/1/0/0.pbf"), name).unwrap();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::write(dir.join("data/places.geojson"), format!("{{\"served_by\": \"{name}\"}}")).unwrap();
     dir
@@ -29,7 +30,8 @@ fn stack(canary_percent: u32) -> Stack {
         .iter()
         .map(|name| Nginx::app(&fixture(name)))
         .collect();
-    let gateway = Nginx::gateway([&servers[0], &servers[1]], [&servers[2], &servers[3]], canary_percent);
+    let address: Vec<String> = servers.iter().map(Nginx::address).collect();
+    let gateway = Nginx::gateway([&address[0], &address[1]], [&address[2], &address[3]], canary_percent);
     Stack { gateway, _servers: servers }
 }
 

@@ -137,14 +137,14 @@ impl Nginx {
         Nginx::start(prefix, "nginx.conf", port, metrics_port)
     }
 
-    /// The gateway (nginx/gateway.conf) in front of two app servers and two backends.
-    pub fn gateway(apps: [&Nginx; 2], backends: [&Nginx; 2], canary_percent: u32) -> Nginx {
+    /// The gateway (nginx/gateway.conf) in front of two app servers and two backends, each given
+    /// as `host:port` ([stable, canary]).
+    pub fn gateway(apps: [&str; 2], backends: [&str; 2], canary_percent: u32) -> Nginx {
         let prefix = tempdir("nginx-gateway");
         let port = free_port();
-        let address = |n: &Nginx| format!("127.0.0.1:{}", n.port);
         run_script(
             "nginx-prefix.sh",
-            &["gateway", path_str(&prefix), &port.to_string(), &address(apps[0]), &address(apps[1]), &address(backends[0]), &address(backends[1]), &canary_percent.to_string()],
+            &["gateway", path_str(&prefix), &port.to_string(), apps[0], apps[1], backends[0], backends[1], &canary_percent.to_string()],
         );
         Nginx::start(prefix, "gateway.conf", port, 0)
     }
@@ -165,6 +165,10 @@ impl Nginx {
 
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
     }
 
     /// The JSON access-log lines written so far.
@@ -203,4 +207,51 @@ pub fn dist() -> PathBuf {
     let dist = root().join("dist");
     assert!(dist.join("index.html").exists(), "dist/ has no build: run `make build` (make test does)");
     dist
+}
+
+/// A throwaway PostgreSQL + PostGIS cluster with the sample data loaded, and Martin serving it;
+/// both stopped (and the cluster deleted) when dropped.
+pub struct TileServer {
+    _martin: Process,
+    db_dir: PathBuf,
+    pub db_port: u16,
+    pub port: u16,
+}
+
+impl TileServer {
+    pub fn start() -> TileServer {
+        // Under /tmp: as root the cluster runs as `postgres`, who must reach its directory.
+        let db_dir = std::env::temp_dir().join(format!("meshmap-pg-{}-{}", std::process::id(), free_port()));
+        let db_port = free_port();
+        run_script("db.sh", &["start", path_str(&db_dir), &db_port.to_string()]);
+        run_script("db-load.sh", &[&db_port.to_string()]);
+        let port = free_port();
+        let child = Command::new("martin")
+            .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{db_port}/meshmap"))
+            .arg("--config")
+            .arg(root().join("martin/config.yaml"))
+            .args(["--listen-addresses", &format!("127.0.0.1:{port}")])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("martin runs (scripts/setup.sh installs it)");
+        let martin = Process(child);
+        wait_for_port(port, Duration::from_secs(30));
+        TileServer { _martin: martin, db_dir, db_port, port }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+
+    pub fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+}
+
+impl Drop for TileServer {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/db.sh")).args(["stop", path_str(&self.db_dir)]).output();
+        let _ = std::fs::remove_dir_all(&self.db_dir);
+    }
 }
