@@ -30,8 +30,7 @@ run=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-bench.XXXXXX")
 pids=()
 cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
 trap cleanup EXIT
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-wait_port() { for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done; echo "no server on $1" >&2; exit 1; }
+. "$repo/scripts/lib.sh"
 start() { "$repo/scripts/nginx-run.sh" "$1" "$2" > /dev/null & pids+=($!); }
 
 app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port)

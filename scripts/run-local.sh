@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version=${MESHMAP_VERSION:-dev}
 run=$PWD/target/run
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+. scripts/lib.sh
 
 echo "[run] building stable ($version) and canary ($version-canary)" >&2
 MESHMAP_VERSION="$version" scripts/build.sh dist >&2
@@ -29,10 +29,6 @@ trap stop INT TERM EXIT
 start_nginx() { # <prefix> <conf>
   scripts/nginx-run.sh "$1" "$2" > "$1/access.log" &
   pids+=($!)
-}
-wait_port() {
-  for _ in $(seq 100); do (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0; sleep 0.1; done
-  echo "[run] nothing listens on port $1" >&2; exit 1
 }
 
 stable_port=$(free_port); canary_port=$(free_port)

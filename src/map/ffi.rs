@@ -2,7 +2,7 @@
 //! `L.geoJSON` factory). All raw Leaflet FFI of the app lives in `src/map/`.
 
 use js_sys::Object;
-use leaflet::{Control, LatLng, LatLngBounds, Layer};
+use leaflet::{Control, LatLng, Layer};
 use wasm_bindgen::prelude::*;
 
 #[wasm_bindgen]
@@ -56,9 +56,6 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = getLayers)]
     pub fn get_layers(this: &GeoJsonGroup) -> js_sys::Array;
-
-    #[wasm_bindgen(method, js_name = getBounds)]
-    pub fn get_bounds(this: &GeoJsonGroup) -> LatLngBounds;
 }
 
 /// True once the Leaflet script has defined `window.L`.

@@ -98,11 +98,6 @@ impl GeoJsonLayer {
     pub fn feature_count(&self) -> usize {
         self.layer.get_layers().length() as usize
     }
-
-    /// The bounds of the drawn features, if any are drawn.
-    pub fn bounds(&self) -> Option<leaflet::LatLngBounds> {
-        (self.feature_count() > 0).then(|| self.layer.get_bounds())
-    }
 }
 
 /// The message of a thrown JS value.

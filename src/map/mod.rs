@@ -201,12 +201,6 @@ impl MapHandle {
         }
     }
 
-    /// Calls `handler` with the view after every move or zoom.
-    pub fn on_view_change(&mut self, handler: impl Fn(View) + 'static) {
-        let map = self.map.clone();
-        self._listeners.push(LeafletListener::new(&self.map, "moveend", move |_| handler(view_sync::current_view(&map))));
-    }
-
     /// The element Leaflet draws into.
     pub fn container(&self) -> HtmlElement {
         self.map.get_container()
