@@ -6,7 +6,7 @@
 mod support;
 
 use reqwest::blocking::Response;
-use support::{http_client, tempdir, Nginx};
+use support::{http_client, tempdir, Listening, Nginx};
 
 /// A tree for an app server or backend: every path answers with `name` somewhere in it.
 fn fixture(name: &str) -> std::path::PathBuf {

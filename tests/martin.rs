@@ -5,7 +5,7 @@
 mod support;
 
 use reqwest::StatusCode;
-use support::{http_client, run_script, tempdir, Nginx, TileServer};
+use support::{http_client, run_script, tempdir, Listening, Nginx, TileServer};
 
 fn json(server: &TileServer, path: &str) -> serde_json::Value {
     let response = http_client().get(server.url(path)).send().unwrap();

@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use support::app_checks::{self, get as get_from};
-use support::{dist, http_client, Nginx};
+use support::{dist, http_client, Listening, Nginx};
 
 fn get(server: &Nginx, path: &str, headers: &[(&str, &str)]) -> reqwest::blocking::Response {
     get_from(&server.url(""), path, headers)

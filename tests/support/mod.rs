@@ -119,6 +119,32 @@ pub fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// A server of the tests' own on a loopback port.
+pub trait Listening {
+    fn port(&self) -> u16;
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port())
+    }
+
+    /// `host:port`, for an upstream line.
+    fn address(&self) -> String {
+        format!("127.0.0.1:{}", self.port())
+    }
+}
+
+impl Listening for Nginx {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
+impl Listening for TileServer {
+    fn port(&self) -> u16 {
+        self.port
+    }
+}
+
 /// A running nginx (app server or gateway) laid out by scripts/nginx-prefix.sh.
 pub struct Nginx {
     _process: Process,
@@ -163,13 +189,6 @@ impl Nginx {
         Nginx { _process: process, prefix, port, metrics_port }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
 
     /// The JSON access-log lines written so far.
     pub fn access_log(&self) -> Vec<serde_json::Value> {
@@ -240,13 +259,6 @@ impl TileServer {
         TileServer { _martin: martin, db_dir, db_port, port }
     }
 
-    pub fn url(&self, path: &str) -> String {
-        format!("http://127.0.0.1:{}{path}", self.port)
-    }
-
-    pub fn address(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
-    }
 }
 
 impl Drop for TileServer {
