@@ -12,10 +12,6 @@ fn get(server: &Nginx, path: &str, headers: &[(&str, &str)]) -> reqwest::blockin
     get_from(&server.url(""), path, headers)
 }
 
-
-
-
-
 #[test]
 #[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
 fn serves_each_kind_of_file_with_its_mime_type() {

@@ -38,6 +38,14 @@ impl Drop for Process {
     }
 }
 
+/// Starts `command` (a server that will listen on `port`) and waits until it accepts connections.
+pub fn spawn_listening(command: &mut Command, port: u16, timeout: Duration, what: &str) -> Process {
+    let child = command.spawn().unwrap_or_else(|e| panic!("{what} does not start ({e}); scripts/setup.sh installs it"));
+    let process = Process(child);
+    wait_for_port(port, timeout);
+    process
+}
+
 /// Waits until something accepts connections on `port`.
 pub fn wait_for_port(port: u16, timeout: Duration) {
     let start = Instant::now();
@@ -51,16 +59,17 @@ pub fn wait_for_port(port: u16, timeout: Duration) {
 pub fn serve_static(dir: &Path) -> (Process, String) {
     assert!(dir.join("index.html").exists(), "{} has no index.html: run `make build` first", dir.display());
     let port = free_port();
-    let child = Command::new("python3")
-        .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
-        .arg(dir)
-        .arg(port.to_string())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("python3 runs");
-    let process = Process(child);
-    wait_for_port(port, Duration::from_secs(10));
+    let process = spawn_listening(
+        Command::new("python3")
+            .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .arg(dir)
+            .arg(port.to_string())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null()),
+        port,
+        Duration::from_secs(10),
+        "python3",
+    );
     (process, format!("http://127.0.0.1:{port}/"))
 }
 
@@ -177,15 +186,12 @@ impl Nginx {
 
     fn start(prefix: PathBuf, conf: &str, port: u16, metrics_port: u16) -> Nginx {
         let log = std::fs::File::create(prefix.join("access.log")).expect("create access log");
-        let child = Command::new(root().join("scripts/nginx-run.sh"))
-            .arg(&prefix)
-            .arg(conf)
-            .stdout(log)
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("nginx runs (scripts/setup.sh installs it)");
-        let process = Process(child);
-        wait_for_port(port, Duration::from_secs(10));
+        let process = spawn_listening(
+            Command::new(root().join("scripts/nginx-run.sh")).arg(&prefix).arg(conf).stdout(log).stderr(Stdio::inherit()),
+            port,
+            Duration::from_secs(10),
+            "nginx",
+        );
         Nginx { _process: process, prefix, port, metrics_port }
     }
 
@@ -245,17 +251,18 @@ impl TileServer {
         run_script("db.sh", &["start", path_str(&db_dir), &db_port.to_string()]);
         run_script("db-load.sh", &[&db_port.to_string()]);
         let port = free_port();
-        let child = Command::new("martin")
-            .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{db_port}/meshmap"))
-            .arg("--config")
-            .arg(root().join("martin/config.yaml"))
-            .args(["--listen-addresses", &format!("127.0.0.1:{port}")])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("martin runs (scripts/setup.sh installs it)");
-        let martin = Process(child);
-        wait_for_port(port, Duration::from_secs(30));
+        let martin = spawn_listening(
+            Command::new("martin")
+                .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{db_port}/meshmap"))
+                .arg("--config")
+                .arg(root().join("martin/config.yaml"))
+                .args(["--listen-addresses", &format!("127.0.0.1:{port}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            Duration::from_secs(30),
+            "martin",
+        );
         TileServer { _martin: martin, db_dir, db_port, port }
     }
 
