@@ -24,3 +24,10 @@ RETURNS bytea AS $$
   ) AS tile
   WHERE tile.geom IS NOT NULL;
 $$ LANGUAGE sql STABLE PARALLEL SAFE;
+
+-- Martin merges a JSON comment into the source's TileJSON and catalog entry: the app shows these
+-- names and attributions in its layers control.
+COMMENT ON TABLE countries IS '{"name": "Countries", "description": "Natural Earth 1:110m admin-0 countries", "attribution": "Natural Earth"}';
+COMMENT ON TABLE places IS '{"name": "Populated places", "description": "Natural Earth populated places", "attribution": "Natural Earth"}';
+COMMENT ON FUNCTION public.countries_by_population(integer, integer, integer, json) IS
+  '{"name": "Countries by population", "description": "Countries with pop_est >= ?min_pop", "attribution": "Natural Earth"}';

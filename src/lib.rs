@@ -6,7 +6,9 @@
 pub mod config;
 pub mod cookie;
 pub mod geojson;
+pub mod mvt;
 pub mod origin;
+pub mod tile_math;
 pub mod view_hash;
 
 #[cfg(target_arch = "wasm32")]

@@ -1,0 +1,227 @@
+//! Web Mercator tile maths: tile coordinates, URL templates, where a place falls in a tile, and
+//! hit-testing decoded vector tile features (what a click selects).
+
+use crate::mvt::{Feature, Geometry, Layer, Point};
+
+/// Leaflet's tile size in CSS pixels.
+pub const TILE_SIZE: f64 = 256.0;
+
+/// Spherical Mercator's latitude limit: the map is square up to here.
+pub const MAX_LATITUDE: f64 = 85.051_128_779_806_59;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TileCoord {
+    pub z: u32,
+    pub x: u32,
+    pub y: u32,
+}
+
+impl TileCoord {
+    /// A tile from possibly unwrapped coordinates (Leaflet repeats the world sideways): x wraps
+    /// around, y outside the world is `None`. Zoom is limited to 30 so 2^z fits.
+    pub fn wrapped(z: u32, x: i64, y: i64) -> Option<TileCoord> {
+        if z > 30 {
+            return None;
+        }
+        let n = 1i64 << z;
+        if !(0..n).contains(&y) {
+            return None;
+        }
+        Some(TileCoord { z, x: x.rem_euclid(n) as u32, y: y as u32 })
+    }
+
+    /// Fills `{z}`, `{x}`, `{y}` and `{-y}` (TMS row) in a URL template.
+    pub fn url(&self, template: &str) -> String {
+        let tms_y = (1u64 << self.z) - 1 - u64::from(self.y);
+        template
+            .replace("{z}", &self.z.to_string())
+            .replace("{x}", &self.x.to_string())
+            .replace("{-y}", &tms_y.to_string())
+            .replace("{y}", &self.y.to_string())
+    }
+}
+
+/// The tile URL template of a source on a tile server such as Martin:
+/// `{base}/{source}/{z}/{x}/{y}`, plus the query (e.g. a function source's `min_pop=…`).
+pub fn source_template(base_url: &str, source: &str, query: &str) -> String {
+    let base = base_url.trim_end_matches('/');
+    let mut template = format!("{base}/{source}/{{z}}/{{x}}/{{y}}");
+    if !query.is_empty() {
+        template.push('?');
+        template.push_str(query.trim_start_matches('?'));
+    }
+    template
+}
+
+/// The tile at zoom `z` that holds a place, and where in it (0..1 across, 0..1 down).
+pub fn locate(lat: f64, lng: f64, z: u32) -> Option<(TileCoord, [f64; 2])> {
+    if !lat.is_finite() || !lng.is_finite() || z > 30 {
+        return None;
+    }
+    let n = f64::from(1u32 << z);
+    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    let fx = (lng + 180.0) / 360.0 * n;
+    let fy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    // The world's bottom edge belongs to the last row.
+    let (tx, ty) = (fx.floor(), fy.floor().min(n - 1.0));
+    let tile = TileCoord::wrapped(z, tx as i64, ty as i64)?;
+    Some((tile, [fx - tx, fy - ty]))
+}
+
+/// The feature drawn on top at `at` (tile units of `layer`): points within `tolerance` of their
+/// centre, lines within `tolerance`, polygons containing the point. Later features are drawn over
+/// earlier ones, so they are tried first.
+pub fn hit<'a>(layer: &'a Layer, at: Point, tolerance: f32) -> Option<&'a Feature> {
+    layer.features.iter().rev().find(|feature| match &feature.geometry {
+        Geometry::Points(points) => points.iter().any(|p| distance(*p, at) <= tolerance),
+        Geometry::Lines(lines) => lines.iter().any(|line| line.windows(2).any(|s| segment_distance(at, s[0], s[1]) <= tolerance)),
+        Geometry::Polygons(polygons) => polygons.iter().any(|rings| contains(rings, at)),
+    })
+}
+
+/// Even-odd containment over all rings: inside the exterior and outside every hole.
+pub fn contains(rings: &[Vec<Point>], at: Point) -> bool {
+    let mut inside = false;
+    for ring in rings {
+        let n = ring.len();
+        for i in 0..n {
+            let (a, b) = (ring[i], ring[(i + 1) % n]);
+            if (a[1] > at[1]) != (b[1] > at[1]) {
+                let x = a[0] + (at[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
+                if at[0] < x {
+                    inside = !inside;
+                }
+            }
+        }
+    }
+    inside
+}
+
+fn distance(a: Point, b: Point) -> f32 {
+    (a[0] - b[0]).hypot(a[1] - b[1])
+}
+
+fn segment_distance(p: Point, a: Point, b: Point) -> f32 {
+    let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
+    let length_squared = dx * dx + dy * dy;
+    if length_squared == 0.0 {
+        return distance(p, a);
+    }
+    let t = (((p[0] - a[0]) * dx + (p[1] - a[1]) * dy) / length_squared).clamp(0.0, 1.0);
+    distance(p, [a[0] + t * dx, a[1] + t * dy])
+}
+
+/// Whether a point (tile units) is inside the tile grown by `margin` on each side: what a tile
+/// draws of the features in its buffer.
+pub fn within(point: Point, extent: u32, margin: f32) -> bool {
+    let max = extent as f32 + margin;
+    (-margin..=max).contains(&point[0]) && (-margin..=max).contains(&point[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mvt::Tile;
+
+    #[test]
+    fn wraps_x_and_rejects_rows_outside_the_world() {
+        assert_eq!(TileCoord::wrapped(2, -1, 1), Some(TileCoord { z: 2, x: 3, y: 1 }));
+        assert_eq!(TileCoord::wrapped(2, 5, 0), Some(TileCoord { z: 2, x: 1, y: 0 }));
+        assert_eq!(TileCoord::wrapped(2, 0, 4), None);
+        assert_eq!(TileCoord::wrapped(2, 0, -1), None);
+        assert_eq!(TileCoord::wrapped(31, 0, 0), None);
+    }
+
+    #[test]
+    fn fills_url_templates_including_tms_rows() {
+        let tile = TileCoord { z: 3, x: 4, y: 2 };
+        assert_eq!(tile.url("tiles/countries/{z}/{x}/{y}"), "tiles/countries/3/4/2");
+        assert_eq!(tile.url("/t/{z}/{x}/{-y}.png"), "/t/3/4/5.png");
+    }
+
+    #[test]
+    fn builds_source_templates_with_queries() {
+        assert_eq!(source_template("tiles/", "places", ""), "tiles/places/{z}/{x}/{y}");
+        assert_eq!(source_template("https://t.example/tiles", "places", ""), "https://t.example/tiles/places/{z}/{x}/{y}");
+        assert_eq!(
+            source_template("tiles", "countries_by_population", "min_pop=100000000"),
+            "tiles/countries_by_population/{z}/{x}/{y}?min_pop=100000000"
+        );
+    }
+
+    #[test]
+    fn locates_places_in_their_tiles() {
+        // Berlin at z3 is in tile 4/2 (Martin's countries-3-4-2 fixture covers central Europe).
+        let (tile, [fx, fy]) = locate(52.52, 13.40, 3).expect("inside the world");
+        assert_eq!(tile, TileCoord { z: 3, x: 4, y: 2 });
+        assert!((0.0..1.0).contains(&fx) && (0.0..1.0).contains(&fy));
+        assert_eq!(locate(0.0, 0.0, 0).map(|(t, _)| t), Some(TileCoord { z: 0, x: 0, y: 0 }));
+        let (_, centre) = locate(0.0, 0.0, 0).expect("inside");
+        assert!((centre[0] - 0.5).abs() < 1e-9 && (centre[1] - 0.5).abs() < 1e-9);
+        // The poles clamp to the map's edge instead of producing infinities.
+        assert_eq!(locate(90.0, 179.9, 1).map(|(t, _)| t), Some(TileCoord { z: 1, x: 1, y: 0 }));
+        assert_eq!(locate(-90.0, 0.0, 1).map(|(t, _)| t), Some(TileCoord { z: 1, x: 1, y: 1 }));
+        assert_eq!(locate(f64::NAN, 0.0, 1), None);
+    }
+
+    fn fixture(name: &str) -> Tile {
+        let path = format!("{}/tests/fixtures/mvt/{name}", env!("CARGO_MANIFEST_DIR"));
+        Tile::decode(&std::fs::read(path).expect("fixture")).expect("Martin's tile decodes")
+    }
+
+    fn name_at(tile: &Tile, layer: &str, lat: f64, lng: f64, z: u32) -> Option<String> {
+        let layer = tile.layer(layer)?;
+        let (_, [fx, fy]) = locate(lat, lng, z)?;
+        let extent = layer.extent as f64;
+        let feature = hit(layer, [(fx * extent) as f32, (fy * extent) as f32], 64.0)?;
+        Some(feature.property("name")?.to_string())
+    }
+
+    #[test]
+    fn clicks_select_the_country_under_them_in_a_martin_tile() {
+        let tile = fixture("countries-3-4-2.mvt");
+        assert_eq!(name_at(&tile, "countries", 52.52, 13.40, 3).as_deref(), Some("Germany"));
+        assert_eq!(name_at(&tile, "countries", 48.85, 2.35, 3).as_deref(), Some("France"));
+        assert_eq!(name_at(&tile, "countries", 41.9, 12.5, 3).as_deref(), Some("Italy"));
+        // The North Sea is no country.
+        assert_eq!(name_at(&tile, "countries", 56.0, 3.0, 3), None);
+        let world = fixture("countries-0-0-0.mvt");
+        assert_eq!(name_at(&world, "countries", -25.0, 134.0, 0).as_deref(), Some("Australia"));
+        // Lesotho is a hole in South Africa's polygon: a click there selects Lesotho, not both.
+        assert_eq!(name_at(&world, "countries", -29.5, 28.2, 0).as_deref(), Some("Lesotho"));
+    }
+
+    #[test]
+    fn clicks_select_places_within_the_tolerance() {
+        let tile = fixture("places-3-4-2.mvt");
+        let layer = tile.layer("places").expect("places layer");
+        let rome = layer
+            .features
+            .iter()
+            .find(|f| f.property("name").map(|v| v.to_string()).as_deref() == Some("Rome"))
+            .expect("Rome is in tile 3/4/2");
+        let Geometry::Points(points) = &rome.geometry else { panic!("a place is a point") };
+        let at = points[0];
+        assert_eq!(hit(layer, [at[0] + 10.0, at[1]], 16.0).and_then(|f| f.property("name")).map(|v| v.to_string()).as_deref(), Some("Rome"));
+        assert!(hit(layer, [at[0] + 100.0, at[1] + 100.0], 16.0).map_or(true, |f| f.property("name") != rome.property("name")));
+    }
+
+    #[test]
+    fn polygon_containment_respects_holes_and_lines_their_tolerance() {
+        let square = vec![[0.0, 0.0], [10.0, 0.0], [10.0, 10.0], [0.0, 10.0]];
+        let hole = vec![[4.0, 4.0], [4.0, 6.0], [6.0, 6.0], [6.0, 4.0]];
+        assert!(contains(&[square.clone()], [5.0, 5.0]));
+        assert!(!contains(&[square.clone(), hole], [5.0, 5.0]));
+        assert!(!contains(&[square], [11.0, 5.0]));
+        assert!(segment_distance([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]) - 3.0 < 1e-6);
+        assert!(segment_distance([15.0, 0.0], [0.0, 0.0], [10.0, 0.0]) - 5.0 < 1e-6);
+        assert_eq!(segment_distance([1.0, 1.0], [0.0, 0.0], [0.0, 0.0]), 2f32.sqrt());
+    }
+
+    #[test]
+    fn buffer_margins_decide_what_a_tile_draws() {
+        assert!(within([-10.0, 4100.0], 4096, 64.0));
+        assert!(!within([-100.0, 10.0], 4096, 64.0));
+        assert!(within([0.0, 0.0], 4096, 0.0));
+    }
+}
