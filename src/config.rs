@@ -7,6 +7,8 @@
 use serde_json::{Map, Value};
 
 use crate::cookie::DEFAULT_VERSIONS;
+use crate::retry::RetryPolicy;
+use crate::tile_math::source_template;
 
 /// Leaflet's practical zoom ceiling; tile servers rarely go past it.
 pub const MAX_ZOOM_LIMIT: f64 = 24.0;
@@ -20,6 +22,31 @@ pub struct Config {
     pub versions: Vec<String>,
     /// Origins besides the page's own that get the version header (the operator's tile/API hosts).
     pub first_party_origins: Vec<String>,
+    /// The project's own tile server (Martin), if any.
+    pub tiles: Option<TileServer>,
+}
+
+/// `tiles`: where the tile server is and how its layers look and retry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TileServer {
+    /// Base URL: sources are at `{url}/{source}/{z}/{x}/{y}`, the catalog at `{url}/catalog`.
+    pub url: String,
+    /// Offer every source in the server's catalog as an overlay.
+    pub catalog: bool,
+    /// Styles of catalog overlays, by source id.
+    pub styles: Vec<(String, Style)>,
+    pub retry: RetryPolicy,
+}
+
+impl TileServer {
+    pub fn catalog_url(&self) -> String {
+        format!("{}/catalog", self.url.trim_end_matches('/'))
+    }
+
+    /// The configured style for a source, or the default vector style.
+    pub fn style_for(&self, source: &str) -> Style {
+        self.styles.iter().find(|(id, _)| id == source).map(|(_, s)| s.clone()).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -45,16 +72,25 @@ pub enum BaseSource {
     Tiles { url: String, subdomains: Vec<String> },
     /// A GeoJSON document drawn as the base map (the offline default: world countries).
     GeoJson { data: DataSource, style: Style },
+    /// Vector tiles (MVT) from a URL template, drawn in the browser with `style`.
+    Vector { url: String, style: Style },
 }
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Overlay {
     pub name: String,
-    pub data: DataSource,
+    pub data: OverlayData,
     pub visible: bool,
     pub style: Style,
     pub renderer: Renderer,
     pub attribution: Attribution,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum OverlayData {
+    GeoJson(DataSource),
+    /// A vector tile URL template (`{z}`, `{x}`, `{y}`).
+    Vector { url: String },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -89,6 +125,10 @@ pub struct Style {
     pub fill_opacity: f64,
     /// Radius in pixels of the circle drawn for a point.
     pub radius: f64,
+    /// Vector tiles: the property whose value labels a point (e.g. `name`).
+    pub label: Option<String>,
+    /// Vector tiles: labels appear from this zoom on.
+    pub label_min_zoom: f64,
 }
 
 impl Default for Style {
@@ -100,6 +140,8 @@ impl Default for Style {
             fill_color: "#3388ff".into(),
             fill_opacity: 0.2,
             radius: 6.0,
+            label: None,
+            label_min_zoom: 0.0,
         }
     }
 }
@@ -309,6 +351,10 @@ fn describe(value: &Value) -> String {
 
 fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     let mut r = Reader::object(*root, errors)?;
+    let tiles = match r.get("tiles") {
+        Some(value) => read_tile_server(Node { value: Some(value), path: "tiles" }, r.errors),
+        None => None,
+    };
     let view = match r.get("view") {
         Some(value) => read_view(Node { value: Some(value), path: "view" }, r.errors),
         None => {
@@ -318,7 +364,7 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     };
     let mut base_layers = Vec::new();
     for (path, value) in r.each("baseLayers") {
-        if let Some(layer) = read_base_layer(Node { value: Some(value), path: &path }, r.errors) {
+        if let Some(layer) = read_base_layer(Node { value: Some(value), path: &path }, tiles.as_ref(), r.errors) {
             base_layers.push(layer);
         }
     }
@@ -329,7 +375,7 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     }
     let mut overlays = Vec::new();
     for (path, value) in r.each("overlays") {
-        if let Some(overlay) = read_overlay(Node { value: Some(value), path: &path }, r.errors) {
+        if let Some(overlay) = read_overlay(Node { value: Some(value), path: &path }, tiles.as_ref(), r.errors) {
             overlays.push(overlay);
         }
     }
@@ -345,7 +391,94 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
         }
     }
     let view = view?;
-    Some(Config { view, base_layers, overlays, versions, first_party_origins: origins })
+    Some(Config { view, base_layers, overlays, versions, first_party_origins: origins, tiles })
+}
+
+fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {
+    let mut r = Reader::object(node, errors)?;
+    let url = r.required("url", |r, v| {
+        let url = r.name("url", v)?;
+        if url.contains(['?', '#', '{']) || (url.contains("://") && !(url.starts_with("https://") || url.starts_with("http://"))) {
+            r.error("url", "must be a plain http(s) or relative base URL such as \"tiles/\" (no query, fragment or placeholders)");
+            return None;
+        }
+        Some(url)
+    });
+    let catalog = r.optional("catalog", true, |r, v| r.boolean("catalog", v));
+    let mut styles = Vec::new();
+    if let Some(value) = r.get("styles") {
+        let path = r.key_path("styles");
+        if let Some(map) = value.as_object() {
+            for (id, style) in map {
+                let style_path = format!("{path}.{id}");
+                if let Some(mut s) = Reader::object(Node { value: Some(style), path: &style_path }, r.errors) {
+                    styles.push((id.clone(), read_style_fields(&mut s)));
+                }
+            }
+        } else {
+            r.error("styles", format!("expected an object of styles by source id, found {}", describe(value)));
+        }
+    }
+    let defaults = RetryPolicy::default();
+    let retry = match r.get("retry") {
+        None => defaults,
+        Some(value) => {
+            let path = r.key_path("retry");
+            match Reader::object(Node { value: Some(value), path: &path }, r.errors) {
+                None => defaults,
+                Some(mut p) => {
+                    let attempts = p.optional("attempts", f64::from(defaults.attempts), |p, v| p.number("attempts", v, (1.0, 10.0), "attempts"));
+                    let base = p.optional("baseDelayMs", f64::from(defaults.base_delay_ms), |p, v| {
+                        p.number("baseDelayMs", v, (10.0, 60_000.0), "baseDelayMs")
+                    });
+                    let max = p.optional("maxDelayMs", f64::from(defaults.max_delay_ms), |p, v| {
+                        p.number("maxDelayMs", v, (10.0, 300_000.0), "maxDelayMs")
+                    });
+                    if max < base {
+                        p.error("maxDelayMs", format!("maxDelayMs {max} is below baseDelayMs {base}"));
+                    }
+                    RetryPolicy { attempts: attempts as u32, base_delay_ms: base as u32, max_delay_ms: max.max(base) as u32 }
+                }
+            }
+        }
+    };
+    Some(TileServer { url: url?, catalog, styles, retry })
+}
+
+/// A vector layer's tile URL template: `url` directly, or `source` (+ `query`) on the tile server.
+fn read_vector_url(r: &mut Reader, tiles: Option<&TileServer>) -> Option<String> {
+    match (r.get("url"), r.get("source")) {
+        (Some(_), Some(_)) => {
+            r.error("url", "give either \"url\" (a tile URL template) or \"source\" (a tile server source), not both");
+            None
+        }
+        (Some(url), None) => {
+            let url = r.string("url", url)?;
+            check_tile_template(&url).map_err(|m| r.error("url", m)).ok()?;
+            Some(url)
+        }
+        (None, Some(source)) => {
+            let source = r.name("source", source)?;
+            let query = r.optional("query", String::new(), |r, v| r.string("query", v));
+            if source.contains(['/', '?', '#', '{', '}']) {
+                r.error("source", format!("{source:?} is not a source id (no '/', '?', '#' or braces)"));
+                return None;
+            }
+            if query.contains(['#', '{', '}']) {
+                r.error("query", "must be a plain query string such as \"min_pop=1000000\"");
+                return None;
+            }
+            let Some(tiles) = tiles else {
+                r.error("source", "needs the tile server's address in \"tiles\": {\"url\": \"tiles/\"}");
+                return None;
+            };
+            Some(source_template(&tiles.url, &source, &query))
+        }
+        (None, None) => {
+            r.error("source", "is required (a tile server source id, or \"url\" with a tile URL template)");
+            None
+        }
+    }
 }
 
 fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
@@ -372,7 +505,7 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
     Some(ViewConfig { center: center?, zoom: zoom?, min_zoom, max_zoom })
 }
 
-fn read_base_layer(node: Node, errors: &mut Errors) -> Option<BaseLayer> {
+fn read_base_layer(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> Option<BaseLayer> {
     let mut r = Reader::object(node, errors)?;
     let name = r.required("name", |r, v| r.name("name", v));
     let kind = r.optional("type", "tile".to_owned(), |r, v| r.string("type", v));
@@ -397,22 +530,32 @@ fn read_base_layer(node: Node, errors: &mut Errors) -> Option<BaseLayer> {
             let style = read_style(&mut r);
             data.map(|data| BaseSource::GeoJson { data, style })
         }
+        "vector" => {
+            let url = read_vector_url(&mut r, tiles);
+            let style = read_style(&mut r);
+            url.map(|url| BaseSource::Vector { url, style })
+        }
         other => {
-            r.error("type", format!("unknown base layer type {other:?}; expected \"tile\" or \"geojson\""));
+            r.error("type", format!("unknown base layer type {other:?}; expected \"tile\", \"vector\" or \"geojson\""));
             None
         }
     };
     Some(BaseLayer { name: name?, source: source?, attribution, min_zoom, max_zoom })
 }
 
-fn read_overlay(node: Node, errors: &mut Errors) -> Option<Overlay> {
+fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> Option<Overlay> {
     let mut r = Reader::object(node, errors)?;
     let name = r.required("name", |r, v| r.name("name", v));
     let kind = r.required("type", |r, v| r.string("type", v));
-    if let Some(other) = kind.as_deref().filter(|k| *k != "geojson") {
-        r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\""));
-    }
-    let data = read_data_source(&mut r);
+    let data = match kind.as_deref() {
+        Some("geojson") => read_data_source(&mut r).map(OverlayData::GeoJson),
+        Some("vector") => read_vector_url(&mut r, tiles).map(|url| OverlayData::Vector { url }),
+        Some(other) => {
+            r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\" or \"vector\""));
+            None
+        }
+        None => None,
+    };
     let visible = r.optional("visible", true, |r, v| r.boolean("visible", v));
     let style = read_style(&mut r);
     let renderer = r.optional("renderer", Renderer::Svg, |r, v| match r.string("renderer", v)?.as_str() {
@@ -424,7 +567,6 @@ fn read_overlay(node: Node, errors: &mut Errors) -> Option<Overlay> {
         }
     });
     let attribution = read_attribution(&mut r);
-    kind.filter(|k| k == "geojson")?;
     Some(Overlay { name: name?, data: data?, visible, style, renderer, attribution })
 }
 
@@ -479,6 +621,11 @@ fn read_style(r: &mut Reader) -> Style {
     let Some(mut s) = Reader::object(Node { value: Some(value), path: &path }, r.errors) else {
         return defaults;
     };
+    read_style_fields(&mut s)
+}
+
+fn read_style_fields(s: &mut Reader) -> Style {
+    let defaults = Style::default();
     let color = s.optional("color", defaults.color.clone(), |s, v| colour(s, "color", v));
     Style {
         fill_color: s.optional("fillColor", color.clone(), |s, v| colour(s, "fillColor", v)),
@@ -489,6 +636,8 @@ fn read_style(r: &mut Reader) -> Style {
             s.number("fillOpacity", v, (0.0, 1.0), "fillOpacity")
         }),
         radius: s.optional("radius", defaults.radius, |s, v| s.number("radius", v, (0.0, 100.0), "radius")),
+        label: s.optional("label", None, |s, v| s.name("label", v).map(Some)),
+        label_min_zoom: s.optional("labelMinZoom", defaults.label_min_zoom, |s, v| s.zoom("labelMinZoom", v)),
     }
 }
 

@@ -3,11 +3,13 @@
 //! The pure modules (`config`, `cookie`, `origin`, `view_hash`, `geojson`) build and test natively;
 //! the browser modules (`http`, `data`, `map`, `ui`) only for wasm32.
 
+pub mod catalog;
 pub mod config;
 pub mod cookie;
 pub mod geojson;
 pub mod mvt;
 pub mod origin;
+pub mod retry;
 pub mod tile_math;
 pub mod view_hash;
 

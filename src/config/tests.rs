@@ -1,4 +1,5 @@
 use super::*;
+use crate::retry::RetryPolicy;
 use serde_json::json;
 
 fn minimal() -> Value {
@@ -86,7 +87,7 @@ fn full_config_reads_every_key() {
     assert_eq!(places.renderer, Renderer::Canvas);
     assert_eq!((places.style.radius, places.style.fill_color.as_str()), (4.0, "red"));
     assert!(config.overlays[1].visible);
-    assert!(matches!(config.overlays[1].data, DataSource::Inline(_)));
+    assert!(matches!(config.overlays[1].data, OverlayData::GeoJson(DataSource::Inline(_))));
 }
 
 #[test]
@@ -269,4 +270,80 @@ impl Tap for Value {
         f(&mut self);
         self
     }
+}
+
+fn with_tiles(mut config: Value) -> Value {
+    config["tiles"] = json!({"url": "tiles/"});
+    config
+}
+
+#[test]
+fn vector_layers_resolve_sources_on_the_tile_server() {
+    let mut config = with_tiles(minimal());
+    config["tiles"] = json!({
+        "url": "https://tiles.example.com/martin/",
+        "catalog": false,
+        "styles": {"places": {"color": "#c0392b", "label": "name", "labelMinZoom": 3}},
+        "retry": {"attempts": 3, "baseDelayMs": 100, "maxDelayMs": 2000}
+    });
+    config["baseLayers"] = json!([{"name": "Countries", "type": "vector", "source": "countries", "style": {"fillColor": "#eee"}}]);
+    config["overlays"] = json!([
+        {"name": "Big", "type": "vector", "source": "countries_by_population", "query": "min_pop=100000000"},
+        {"name": "Other", "type": "vector", "url": "/other/{z}/{x}/{y}.pbf", "visible": false}
+    ]);
+    let config = Config::from_value(&config).expect("valid");
+    let tiles = config.tiles.as_ref().expect("tiles");
+    assert!(!tiles.catalog);
+    assert_eq!(tiles.catalog_url(), "https://tiles.example.com/martin/catalog");
+    assert_eq!(tiles.retry, RetryPolicy { attempts: 3, base_delay_ms: 100, max_delay_ms: 2000 });
+    let places = tiles.style_for("places");
+    assert_eq!((places.label.as_deref(), places.label_min_zoom, places.color.as_str()), (Some("name"), 3.0, "#c0392b"));
+    assert_eq!(tiles.style_for("unknown"), Style::default());
+    let BaseSource::Vector { url, style } = &config.base_layers[0].source else { panic!("vector base") };
+    assert_eq!(url, "https://tiles.example.com/martin/countries/{z}/{x}/{y}");
+    assert_eq!(style.fill_color, "#eee");
+    assert_eq!(
+        config.overlays[0].data,
+        OverlayData::Vector { url: "https://tiles.example.com/martin/countries_by_population/{z}/{x}/{y}?min_pop=100000000".into() }
+    );
+    assert_eq!(config.overlays[1].data, OverlayData::Vector { url: "/other/{z}/{x}/{y}.pbf".into() });
+}
+
+#[test]
+fn tile_server_defaults() {
+    let config = Config::from_value(&with_tiles(minimal())).expect("valid");
+    let tiles = config.tiles.expect("tiles");
+    assert!(tiles.catalog && tiles.styles.is_empty());
+    assert_eq!(tiles.retry, RetryPolicy::default());
+    assert_eq!(tiles.catalog_url(), "tiles/catalog");
+    assert!(Config::from_value(&minimal()).expect("valid").tiles.is_none());
+}
+
+#[test]
+fn bad_vector_and_tile_server_settings_name_their_key() {
+    let vector = |layer: Value| with_overlay(layer);
+    assert_error(vector(json!({"name": "a", "type": "vector", "source": "places"})), "overlays[0].source", "\"tiles\"");
+    assert_error(with_tiles(vector(json!({"name": "a", "type": "vector"}))), "overlays[0].source", "is required");
+    assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "source": "a/b"}))), "overlays[0].source", "not a source id");
+    assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "source": "a", "url": "/t/{z}/{x}/{y}"}))), "overlays[0].url", "not both");
+    assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "url": "/t/{z}/{x}"}))), "overlays[0].url", "{y}");
+    assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "source": "a", "query": "x#y"}))), "overlays[0].query", "plain query");
+    assert_error(vector(json!({"name": "a", "type": "raster", "url": "x"})), "overlays[0].type", "\"geojson\" or \"vector\"");
+    let mut config = minimal();
+    config["tiles"] = json!({"url": "tiles/?x=1"});
+    assert_error(config.clone(), "tiles.url", "plain http(s)");
+    config["tiles"] = json!({});
+    assert_error(config.clone(), "tiles.url", "is required");
+    config["tiles"] = json!({"url": "t/", "styles": {"places": {"color": "nope!"}}, "retry": {"attempts": 0, "maxDelayMs": 20, "baseDelayMs": 50}});
+    assert_error(config.clone(), "tiles.styles.places.color", "not a CSS colour");
+    assert_error(config.clone(), "tiles.retry.attempts", "out of range 1..10");
+    assert_error(config.clone(), "tiles.retry.maxDelayMs", "below baseDelayMs");
+    config["tiles"] = json!({"url": "t/", "styles": [], "catalog": "yes"});
+    assert_error(config.clone(), "tiles.styles", "by source id");
+    assert_error(config, "tiles.catalog", "true or false");
+    assert_error(
+        with_tiles(with(minimal(), "/baseLayers/0", json!({"name": "v", "type": "vector", "source": "c", "style": {"label": ""}}))),
+        "baseLayers[0].style.label",
+        "must not be empty",
+    );
 }
