@@ -14,6 +14,8 @@ pub enum LayerState {
     Ready { features: usize, warning: Option<String> },
     /// Shown, but partly: e.g. some of a tile layer's tiles fail to load.
     Degraded(String),
+    /// The layer's server does not answer; the layer retries and recovers by itself.
+    Unavailable(String),
     Failed(String),
 }
 

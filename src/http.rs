@@ -4,7 +4,7 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_net::http::{Request, RequestBuilder};
+use gloo_net::http::{Request, RequestBuilder, Response};
 use wasm_bindgen::JsCast;
 use web_sys::AbortSignal;
 
@@ -71,6 +71,11 @@ impl Http {
         }
     }
 
+    /// Whether `url` is one of the app's own backends (gets the version header).
+    pub fn is_first_party(&self, url: &str) -> bool {
+        self.inner.first_party.as_ref().is_some_and(|f| f.contains(url))
+    }
+
     /// The `X-App-Version` value to send with a request to `url`, if any.
     pub fn version_header_for(&self, url: &str) -> Option<String> {
         let first_party = self.inner.first_party.as_ref()?;
@@ -110,6 +115,20 @@ impl Http {
 
     /// GETs `url` and returns the body as text; any non-2xx status is an error.
     pub async fn get_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<String, HttpError> {
+        let response = self.send(url, signal).await?;
+        response.text().await.map_err(|e| body_error(url, signal, e))
+    }
+
+    /// GETs `url` and returns the body's bytes (empty for 204 No Content, e.g. an empty tile).
+    pub async fn get_bytes(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Vec<u8>, HttpError> {
+        let response = self.send(url, signal).await?;
+        if response.status() == 204 {
+            return Ok(Vec::new());
+        }
+        response.binary().await.map_err(|e| body_error(url, signal, e))
+    }
+
+    async fn send(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Response, HttpError> {
         let response = self.get(url).abort_signal(signal).send().await.map_err(|e| {
             if signal.is_some_and(AbortSignal::aborted) {
                 HttpError::Aborted { url: url.to_owned() }
@@ -124,7 +143,25 @@ impl Http {
                 status_text: response.status_text(),
             });
         }
-        response.text().await.map_err(|e| HttpError::Body { url: url.to_owned(), detail: e.to_string() })
+        Ok(response)
+    }
+}
+
+impl HttpError {
+    /// The HTTP status, when the server answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            HttpError::Status { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+}
+
+fn body_error(url: &str, signal: Option<&AbortSignal>, error: gloo_net::Error) -> HttpError {
+    if signal.is_some_and(AbortSignal::aborted) {
+        HttpError::Aborted { url: url.to_owned() }
+    } else {
+        HttpError::Body { url: url.to_owned(), detail: error.to_string() }
     }
 }
 

@@ -9,7 +9,7 @@ use std::time::Duration;
 use meshmap::config::Config;
 use meshmap::data::{load_into, LayerState};
 use meshmap::http::Http;
-use meshmap::map::{live_listeners, MapBehaviour, MapHandle};
+use meshmap::map::{live_listeners, FetchTileLayer, MapBehaviour, MapHandle};
 use meshmap::ui::{AppOptions, ConfigSource};
 use meshmap::view_hash::View;
 use serde_json::{json, Value};
@@ -477,15 +477,16 @@ async fn a_bad_overlay_shows_its_own_error_and_the_rest_keeps_working() {
 }
 
 #[wasm_bindgen_test]
-async fn failing_tiles_are_reported_and_the_map_keeps_working() {
+async fn failing_third_party_tiles_are_reported_and_the_map_keeps_working() {
     load_leaflet().await;
     let element = test_element();
     let mut config = config_with(json!([xss_overlay()]));
-    config["baseLayers"] = json!([{"name": "Broken tiles", "url": "/no-such-tiles/{z}/{x}/{y}.png"}]);
+    // Another origin (nothing listens on port 9): Leaflet's own image tiles, no version header.
+    config["baseLayers"] = json!([{"name": "Broken tiles", "url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}]);
     let mounted = mount_app(&element, ConfigSource::Inline(config));
     until("tile warning", || count(&element, ".meshmap-status-warning") == 1).await;
     let shown = text(&element, "[data-layer=\"Broken tiles\"]");
-    assert!(shown.contains("some tiles could not be loaded from /no-such-tiles/{z}/{x}/{y}.png"), "{shown}");
+    assert!(shown.contains("some tiles could not be loaded from http://127.0.0.1:9/{z}/{x}/{y}.png"), "{shown}");
     // One warning for the layer, however many tiles failed; the overlay is drawn regardless.
     sleep(Duration::from_millis(300)).await;
     assert_eq!(count(&element, ".meshmap-status-warning"), 1);
@@ -617,4 +618,233 @@ fn configured_version_names_replace_the_defaults() {
     assert_eq!(header(&Http::new(&["blue".into(), "green".into()], &[]), "/x"), Some("green".into()));
     assert_eq!(header(&Http::for_page(), "/x"), None);
     clear_cookies();
+}
+
+// ---------------------------------------------------------------------------------------------
+// First-party tiles: fetched through the HTTP module, vector tiles drawn in Rust
+
+const WORLD_TILE: &[u8] = include_bytes!("fixtures/mvt/countries-0-0-0.mvt");
+const PLACES_TILE: &[u8] = include_bytes!("fixtures/mvt/places-0-0-0.mvt");
+/// A 1x1 PNG.
+const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==";
+
+// A stand-in for the tile server: `window.fetch` answers URLs containing a registered key from
+// memory (or fails, or hangs until aborted) and records each request's URL and version header.
+#[wasm_bindgen(inline_js = "
+let stub = null;
+export function install_fetch_stub() {
+  if (stub) return;
+  stub = { real: window.fetch, bodies: new Map(), mode: 'ok', requests: [], aborted: 0 };
+  window.fetch = function (input, init) {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const key = [...stub.bodies.keys()].find((k) => request.url.includes(k));
+    if (key === undefined) return stub.real.call(window, input, init);
+    stub.requests.push({ url: request.url, version: request.headers.get('X-App-Version') });
+    if (stub.mode === 'hang') {
+      return new Promise((_, reject) => request.signal.addEventListener('abort', () => {
+        stub.aborted += 1;
+        reject(new DOMException('The operation was aborted.', 'AbortError'));
+      }));
+    }
+    if (stub.mode === 'down') return Promise.resolve(new Response('upstream connect error', { status: 503 }));
+    const body = stub.bodies.get(key);
+    if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
+    return Promise.resolve(new Response(body, { status: 200 }));
+  };
+}
+export function remove_fetch_stub() { if (stub) { window.fetch = stub.real; stub = null; } }
+export function stub_serve(key, body) { stub.bodies.set(key, body); }
+export function stub_serve_base64(key, text) { stub.bodies.set(key, Uint8Array.from(atob(text), (c) => c.charCodeAt(0))); }
+export function stub_mode(mode) { stub.mode = mode; }
+export function stub_requests() { return stub.requests.length; }
+export function stub_aborted() { return stub.aborted; }
+export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
+export function stub_urls() { return stub.requests.map((r) => r.url); }
+export function painted_share(canvas) {
+  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+  return painted / (data.length / 4);
+}
+export async function blob_is_readable(url) { try { await fetch(url); return true; } catch (e) { return false; } }
+")]
+extern "C" {
+    fn install_fetch_stub();
+    fn remove_fetch_stub();
+    fn stub_serve(key: &str, body: &JsValue);
+    fn stub_serve_base64(key: &str, text: &str);
+    fn stub_mode(mode: &str);
+    fn stub_requests() -> u32;
+    fn stub_aborted() -> u32;
+    fn stub_versions() -> Vec<String>;
+    fn stub_urls() -> Vec<String>;
+    fn painted_share(canvas: &Element) -> f64;
+    async fn blob_is_readable(url: &str) -> JsValue;
+}
+
+fn serve(key: &str, bytes: &[u8]) {
+    stub_serve(key, &js_sys::Uint8Array::from(bytes).into());
+}
+
+/// A world map from the (stubbed) tile server's `countries` source, plus `overlays`.
+fn tiles_config(overlays: Value) -> Value {
+    json!({
+        "view": {"center": [0, 0], "zoom": 0, "minZoom": 0, "maxZoom": 6},
+        "tiles": {"url": "/stub-tiles/", "catalog": false, "retry": {"attempts": 2, "baseDelayMs": 20, "maxDelayMs": 80}},
+        "baseLayers": [{"name": "Vector countries", "type": "vector", "source": "countries",
+                        "style": {"color": "#8a8a7a", "weight": 1, "fillColor": "#e8e4d8", "fillOpacity": 1}}],
+        "overlays": overlays
+    })
+}
+
+fn drawn_canvases(root: &Element) -> Vec<Element> {
+    let list = root.query_selector_all("canvas[data-features]").unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+}
+
+fn base_layer(map: &MapHandle) -> std::rc::Rc<FetchTileLayer> {
+    map.tile_layer("Vector countries").expect("the vector base layer")
+}
+
+#[wasm_bindgen_test]
+async fn vector_tiles_carry_the_version_header_and_are_drawn_in_rust() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    set_cookie("app-version=canary");
+    let element = test_element();
+    let map = map_from(&tiles_config(json!([])), &element, false).await;
+    until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
+    let canvas = &drawn_canvases(&element)[0];
+    assert_eq!(canvas.get_attribute("data-features").as_deref(), Some("177"));
+    // Not a blank canvas: the world's land covers a good share of the tile.
+    let painted = painted_share(canvas);
+    assert!(painted > 0.2, "only {painted:.3} of the tile is painted");
+    assert!(base_layer(&map).drawn_features() >= 177);
+    let urls = stub_urls();
+    assert!(urls.iter().all(|u| u.contains("/stub-tiles/countries/0/0/0")), "{urls:?}");
+    assert_eq!(stub_versions().iter().filter(|v| *v != "canary").count(), 0, "{:?}", stub_versions());
+    drop(map);
+    clear_cookies();
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn clicking_a_vector_feature_opens_its_popup() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    let element = test_element();
+    let map = map_from(&tiles_config(json!([])), &element, false).await;
+    until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
+    let (x, y) = map.container_point(-25.0, 134.0);
+    let rect = element.get_bounding_client_rect();
+    let target = query(&element, ".leaflet-container").unwrap_or_else(|| element.clone().into());
+    for kind in ["mousedown", "mouseup", "click"] {
+        mouse(kind, &target, rect.left() + x, rect.top() + y);
+    }
+    until("popup", || query(&element, ".leaflet-popup-content").is_some()).await;
+    let popup = text(&element, ".leaflet-popup-content");
+    assert!(popup.contains("Australia") && popup.contains("AUS") && popup.contains("Oceania"), "{popup}");
+    // The sea has no feature: the popup goes away and no new one opens.
+    let (x, y) = map.container_point(-40.0, -120.0);
+    for kind in ["mousedown", "mouseup", "click"] {
+        mouse(kind, &target, rect.left() + x, rect.top() + y);
+    }
+    until("popup closed", || query(&element, ".leaflet-popup-content").is_none()).await;
+    drop(map);
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_down_tile_server_shows_a_banner_and_the_layer_recovers_by_itself() {
+    load_leaflet().await;
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    stub_mode("down");
+    let element = test_element();
+    let mounted = mount_app(&element, ConfigSource::Inline(tiles_config(json!([]))));
+    until("down banner", || text(&element, ".meshmap-status-error").contains("not answering")).await;
+    let shown = text(&element, "[data-layer=\"Vector countries\"]");
+    assert!(shown.contains("503") && shown.contains("retrying by itself"), "{shown}");
+    // No retry storm: with the server down only one probe at a time goes out, backing off.
+    let before = stub_requests();
+    sleep(Duration::from_millis(400)).await;
+    let probes = stub_requests() - before;
+    assert!(probes <= 8, "{probes} requests in 400 ms while down");
+    stub_mode("ok");
+    until("banner gone", || query(&element, ".meshmap-status-error").is_none()).await;
+    until("tiles drawn after recovery", || !drawn_canvases(&element).is_empty()).await;
+    assert_eq!(count(&element, ".meshmap-status p"), 0);
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_tile_that_is_not_a_vector_tile_is_reported_and_the_rest_draws() {
+    load_leaflet().await;
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", b"<html>502 Bad Gateway</html>");
+    serve("/stub-tiles/places/", PLACES_TILE);
+    let element = test_element();
+    let overlay = json!([{"name": "Places", "type": "vector", "source": "places", "style": {"label": "name"}}]);
+    let mounted = mount_app(&element, ConfigSource::Inline(tiles_config(overlay)));
+    until("warning", || text(&element, ".meshmap-status-warning").contains("not a vector tile")).await;
+    until("places drawn", || drawn_canvases(&element).iter().any(|c| c.get_attribute("data-features").as_deref() == Some("243"))).await;
+    assert!(query(&element, ".leaflet-container").is_some());
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn unloading_tiles_aborts_their_fetches() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    serve("/stub-tiles/places/", PLACES_TILE);
+    let element = test_element();
+    let overlay = json!([{"name": "Places", "type": "vector", "source": "places"}]);
+    stub_mode("hang");
+    let map = map_from(&tiles_config(overlay), &element, false).await;
+    until("both layers asked for tiles", || stub_requests() >= 2).await;
+    let places = map.tile_layer("Places").expect("places layer");
+    assert!(places.pending_tiles() >= 1);
+    // Unticking the overlay unloads its tiles: their fetches are aborted, the base layer's are not.
+    let checkbox = query(&element, ".leaflet-control-layers-overlays input").expect("overlay checkbox");
+    click(&checkbox);
+    until("places fetch aborted", || stub_aborted() >= 1).await;
+    assert_eq!(places.pending_tiles(), 0);
+    assert!(base_layer(&map).pending_tiles() >= 1);
+    // Removing the map aborts the rest.
+    let requests = stub_requests();
+    drop(map);
+    until("every fetch aborted", || stub_aborted() == requests).await;
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn first_party_raster_tiles_come_from_fetched_bytes_and_their_urls_are_revoked() {
+    install_fetch_stub();
+    stub_serve_base64("/stub-raster/", PNG_BASE64);
+    set_cookie("app-version=stable");
+    let element = test_element();
+    let mut config = tiles_config(json!([]));
+    config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{z}/{x}/{y}.png", "attribution": "Own"}]);
+    let map = map_from(&config, &element, false).await;
+    until("image tile loaded", || query(&element, "img.leaflet-tile-loaded").is_some()).await;
+    let img = query(&element, "img.leaflet-tile-loaded").unwrap();
+    let src = img.get_attribute("src").unwrap_or_default();
+    assert!(src.starts_with("blob:"), "{src}");
+    assert_eq!(stub_versions().iter().filter(|v| *v != "stable").count(), 0);
+    let layer = map.tile_layer("Own raster").expect("fetched raster layer");
+    assert!(layer.live_object_urls() >= 1);
+    assert!(blob_is_readable(&src).await.is_truthy());
+    drop(map);
+    assert_eq!(layer.live_object_urls(), 0);
+    assert!(!blob_is_readable(&src).await.is_truthy(), "the object URL was revoked");
+    clear_cookies();
+    remove_fetch_stub();
+    element.remove();
 }

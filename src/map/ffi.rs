@@ -82,3 +82,15 @@ pub fn set(object: &JsValue, key: &str, value: &JsValue) {
 pub fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
+
+// Leaflet calls `createTile(coords, done)` and only waits for `done` when the function declares
+// two parameters (`createTile.length`); wasm-bindgen closures declare none, so this wrapper does.
+#[wasm_bindgen(inline_js = "export function grid_layer_with(options, createTile) {
+  const layer = new L.GridLayer(options);
+  layer.createTile = function (coords, done) { return createTile(coords, done); };
+  return layer;
+}")]
+extern "C" {
+    /// `new L.GridLayer(options)` whose tiles come from `create_tile(coords, done)`.
+    pub fn grid_layer_with(options: &JsValue, create_tile: &JsValue) -> leaflet::GridLayer;
+}

@@ -1,11 +1,13 @@
 //! The Leaflet map behind typed Rust wrappers. Everything that touches Leaflet or the browser for
 //! the map is in this module; the UI talks to [`MapHandle`].
 
+mod canvas;
 mod controls;
 mod ffi;
 mod geojson_layer;
 mod listener;
 mod popup;
+mod tile_layer;
 mod view_sync;
 
 use std::rc::Rc;
@@ -16,8 +18,13 @@ use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
 pub use listener::live_listeners;
+pub use tile_layer::{FetchTileLayer, TileFormat, TileHealth};
 
-use crate::config::{escape_html, BaseLayer, BaseSource, Config, Overlay, Renderer};
+use crate::catalog::{Catalog, TileKind};
+use crate::config::{escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer, TileServer};
+use crate::http::Http;
+use crate::retry::RetryPolicy;
+use tile_layer::{HealthSink, TileLayerSpec};
 use crate::view_hash::View;
 use listener::LeafletListener;
 use view_sync::HashSync;
@@ -58,9 +65,15 @@ pub struct PendingLayer {
 /// A live Leaflet map. Dropping it removes the map, its layers, controls and listeners.
 pub struct MapHandle {
     map: Map,
+    http: Http,
     layers_control: ffi::LayersControl,
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
     tile_layers: Vec<(String, String, TileLayer)>,
+    /// First-party tile layers, in the order they were added (later ones draw on top).
+    fetch_layers: Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>,
+    tile_health: HealthSink,
+    retry: RetryPolicy,
+    zoom_range: (f64, f64),
     _hash_sync: Option<HashSync>,
     _listeners: Vec<LeafletListener>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
@@ -98,9 +111,14 @@ impl MapHandle {
         let layers_control = ffi::layers_control(&js_sys::Object::new(), &js_sys::Object::new(), &ffi::js_object(&serde_json::json!({"collapsed": false})));
         let mut handle = MapHandle {
             map,
+            http: Http::new(&config.versions, &config.first_party_origins),
             layers_control,
             geojson_layers: Vec::new(),
             tile_layers: Vec::new(),
+            fetch_layers: Rc::default(),
+            tile_health: HealthSink::default(),
+            retry: config.tiles.as_ref().map(|t| t.retry).unwrap_or_default(),
+            zoom_range,
             _hash_sync: None,
             _listeners: Vec::new(),
             _badge: None,
@@ -112,8 +130,9 @@ impl MapHandle {
             }
         }
         for overlay in &config.overlays {
-            pending.push(handle.add_overlay(overlay));
+            pending.extend(handle.add_overlay(overlay));
         }
+        handle.listen_for_feature_clicks();
         controls::add_scale(&handle.map);
         handle.layers_control.add_to(&handle.map);
         handle._badge = Some(controls::add_version_badge(&handle.map));
@@ -126,6 +145,17 @@ impl MapHandle {
     fn add_base_layer(&mut self, base: &BaseLayer, active: bool) -> Option<PendingLayer> {
         let name_html = escape_html(&base.name);
         match &base.source {
+            BaseSource::Tiles { url, .. } if self.http.is_first_party(url) => {
+                // The app's own tile server: fetched by the app so the version header goes along.
+                let spec = self.spec(&base.name, url, TileFormat::Raster, &base.attribution, (base.min_zoom, base.max_zoom));
+                self.add_fetch_layer(spec, LayerRole::Base { active });
+                None
+            }
+            BaseSource::Vector { url, style } => {
+                let spec = self.spec(&base.name, url, TileFormat::Vector(style.clone()), &base.attribution, (base.min_zoom, base.max_zoom));
+                self.add_fetch_layer(spec, LayerRole::Base { active });
+                None
+            }
             BaseSource::Tiles { url, subdomains } => {
                 let options = TileLayerOptions::new();
                 options.set_min_zoom(base.min_zoom);
@@ -159,14 +189,116 @@ impl MapHandle {
         }
     }
 
-    fn add_overlay(&mut self, overlay: &Overlay) -> PendingLayer {
+    fn add_overlay(&mut self, overlay: &Overlay) -> Option<PendingLayer> {
+        let data = match &overlay.data {
+            OverlayData::Vector { url } => {
+                let format = TileFormat::Vector(overlay.style.clone());
+                let spec = self.spec(&overlay.name, url, format, &overlay.attribution, self.zoom_range);
+                self.add_fetch_layer(spec, LayerRole::Overlay { visible: overlay.visible });
+                return None;
+            }
+            OverlayData::GeoJson(data) => data,
+        };
         let layer = Rc::new(GeoJsonLayer::new(&overlay.style, overlay.renderer, &overlay.attribution));
         self.layers_control.add_overlay(layer.layer(), &escape_html(&overlay.name));
         if overlay.visible {
             layer.layer().add_to(&self.map);
         }
         self.geojson_layers.push((overlay.name.clone(), Rc::clone(&layer)));
-        PendingLayer { name: overlay.name.clone(), layer, source: overlay.data.clone() }
+        Some(PendingLayer { name: overlay.name.clone(), layer, source: data.clone() })
+    }
+
+    fn spec<'a>(&self, name: &'a str, url: &'a str, format: TileFormat, attribution: &'a Attribution, zoom_range: (f64, f64)) -> TileLayerSpec<'a> {
+        TileLayerSpec { name, url_template: url, format, attribution, zoom_range, retry: self.retry }
+    }
+
+    fn add_fetch_layer(&mut self, spec: TileLayerSpec, role: LayerRole) {
+        let name = spec.name.to_owned();
+        let layer = Rc::new(FetchTileLayer::new(spec, self.http.clone(), Rc::clone(&self.tile_health)));
+        let name_html = escape_html(&name);
+        match role {
+            LayerRole::Base { active } => {
+                self.layers_control.add_base_layer(layer.layer(), &name_html);
+                if active {
+                    layer.layer().add_to(&self.map);
+                }
+            }
+            LayerRole::Overlay { visible } => {
+                self.layers_control.add_overlay(layer.layer(), &name_html);
+                if visible {
+                    layer.layer().add_to(&self.map);
+                }
+            }
+        }
+        self.fetch_layers.borrow_mut().push((name, layer));
+    }
+
+    /// Offers every source of the tile server's catalog as a (hidden) overlay, named and
+    /// attributed as the catalog says and styled by `tiles.styles`. Returns the names added.
+    pub fn add_catalog_overlays(&mut self, catalog: &Catalog, tiles: &TileServer) -> Vec<String> {
+        let mut added = Vec::new();
+        for source in &catalog.sources {
+            let name = if self.fetch_layers.borrow().iter().any(|(n, _)| *n == source.name) {
+                format!("{} ({})", source.name, source.id)
+            } else {
+                source.name.clone()
+            };
+            let url = crate::tile_math::source_template(&tiles.url, &source.id, "");
+            let format = match source.kind {
+                TileKind::Vector => TileFormat::Vector(tiles.style_for(&source.id)),
+                TileKind::Raster => TileFormat::Raster,
+            };
+            let attribution = Attribution { text: source.attribution.clone(), url: None };
+            let spec = self.spec(&name, &url, format, &attribution, self.zoom_range);
+            self.add_fetch_layer(spec, LayerRole::Overlay { visible: false });
+            added.push(name);
+        }
+        added
+    }
+
+    /// A click on the map opens a popup for the vector tile feature under it (topmost layer
+    /// first). Clicks on GeoJSON shapes open their own popups instead.
+    fn listen_for_feature_clicks(&mut self) {
+        let layers = Rc::clone(&self.fetch_layers);
+        let map = self.map.clone();
+        let listener = LeafletListener::new(&self.map, "click", move |event| {
+            let original = ffi::get(&event, "originalEvent");
+            let on_shape = ffi::get(&original, "target")
+                .dyn_into::<web_sys::Element>()
+                .is_ok_and(|t| t.class_list().contains("leaflet-interactive"));
+            if on_shape {
+                return;
+            }
+            let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else { return };
+            let latlng: LatLng = latlng.unchecked_into();
+            let zoom = map.get_zoom();
+            let rows = layers
+                .borrow()
+                .iter()
+                .rev()
+                .filter(|(_, layer)| map.has_layer(layer.layer()))
+                .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0));
+            if let Some(rows) = rows {
+                popup::open_rows_popup(&map, &latlng, &rows);
+            }
+        });
+        self._listeners.push(listener);
+    }
+
+    /// Calls `handler(layer name, health)` when a first-party tile layer goes down, comes back
+    /// or has unusable tiles. Applies to layers added later (catalog overlays) too.
+    pub fn on_tile_health(&self, handler: impl Fn(&str, &TileHealth) + 'static) {
+        *self.tile_health.borrow_mut() = Some(Rc::new(handler));
+    }
+
+    /// The first-party tile layer with this name.
+    pub fn tile_layer(&self, name: &str) -> Option<Rc<FetchTileLayer>> {
+        self.fetch_layers.borrow().iter().find(|(n, _)| n == name).map(|(_, l)| Rc::clone(l))
+    }
+
+    /// The HTTP client this map's layers use.
+    pub fn http(&self) -> &Http {
+        &self.http
     }
 
     /// The GeoJSON layer (base or overlay) with this name.
@@ -181,6 +313,12 @@ impl MapHandle {
     /// Moves the map without animation.
     pub fn set_view(&self, view: View) {
         self.map.set_view_with_options(&LatLng::new(view.lat, view.lng), view.zoom, &ffi::js_object(&serde_json::json!({"animate": false})));
+    }
+
+    /// Where a place is on screen, in pixels from the map container's top left corner.
+    pub fn container_point(&self, lat: f64, lng: f64) -> (f64, f64) {
+        let point = self.map.lat_lng_to_container_point(&LatLng::new(lat, lng));
+        (point.x(), point.y())
     }
 
     pub fn zoom(&self) -> f64 {
@@ -207,11 +345,19 @@ impl MapHandle {
     }
 }
 
+enum LayerRole {
+    Base { active: bool },
+    Overlay { visible: bool },
+}
+
 impl Drop for MapHandle {
     fn drop(&mut self) {
         self._hash_sync = None;
         self._listeners.clear();
+        *self.tile_health.borrow_mut() = None;
         // Removes every layer, control, DOM node and DOM listener Leaflet created.
         self.map.remove();
+        // Cancels fetches, retry timers and probes, and revokes object URLs.
+        self.fetch_layers.borrow_mut().clear();
     }
 }

@@ -1,7 +1,7 @@
 //! Feature popups: a table of the feature's properties, built as DOM text nodes so that property
 //! values (untrusted data) can never become markup.
 
-use wasm_bindgen::JsValue;
+use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use crate::geojson::property_rows;
@@ -10,7 +10,11 @@ use crate::geojson::property_rows;
 pub fn properties_popup(document: &Document, properties: &JsValue) -> Option<Element> {
     let json = js_sys::JSON::stringify(properties).ok()?.as_string()?;
     let value: serde_json::Value = serde_json::from_str(&json).ok()?;
-    let rows = property_rows(Some(&value));
+    rows_popup(document, &property_rows(Some(&value)))
+}
+
+/// The popup body for (name, text) rows, e.g. a vector tile feature's properties.
+pub fn rows_popup(document: &Document, rows: &[(String, String)]) -> Option<Element> {
     let root = document.create_element("div").ok()?;
     root.set_class_name("meshmap-popup");
     if rows.is_empty() {
@@ -24,13 +28,25 @@ pub fn properties_popup(document: &Document, properties: &JsValue) -> Option<Ele
     for (key, text) in rows {
         let row = document.create_element("tr").ok()?;
         let th = document.create_element("th").ok()?;
-        th.set_text_content(Some(&key));
+        th.set_text_content(Some(key));
         let td = document.create_element("td").ok()?;
-        td.set_text_content(Some(&text));
+        td.set_text_content(Some(text));
         row.append_child(&th).ok()?;
         row.append_child(&td).ok()?;
         table.append_child(&row).ok()?;
     }
     root.append_child(&table).ok()?;
     Some(root)
+}
+
+/// Opens a popup at `latlng` on `map` showing `rows`.
+pub fn open_rows_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, rows: &[(String, String)]) {
+    let Some(content) = web_sys::window().and_then(|w| w.document()).and_then(|d| rows_popup(&d, rows)) else {
+        return;
+    };
+    let options: leaflet::PopupOptions = super::ffi::js_object(&serde_json::json!({"maxWidth": 320, "maxHeight": 300})).unchecked_into();
+    let popup = leaflet::Popup::new(&options, None);
+    popup.set_lat_lng(latlng);
+    popup.set_content(&content);
+    popup.open_on(map);
 }

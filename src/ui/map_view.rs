@@ -6,11 +6,14 @@ use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 
 use super::error_view::{ErrorView, StartError};
-use super::status::{LayerStatus, StatusPanel};
+use super::status::{set_status, LayerStatus, StatusPanel};
+use crate::catalog;
 use crate::config::Config;
 use crate::data::{load_into, LayerState};
-use crate::http::Http;
-use crate::map::{MapBehaviour, MapHandle};
+use crate::map::{MapBehaviour, MapHandle, TileHealth};
+
+/// The status line's name for problems with the tile server's catalog.
+pub const CATALOG_STATUS: &str = "Tile catalog";
 
 #[component]
 pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
@@ -32,18 +35,51 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
             }
         };
         handle.on_tile_error(move |name, url| {
-            let message = format!("some tiles could not be loaded from {url} (server unreachable or answering errors)");
-            statuses.try_update(|all| {
-                if all.iter().any(|s| s.name == name && matches!(s.state, LayerState::Degraded(_))) {
-                    return;
-                }
+            let already = statuses.with_untracked(|all| all.iter().any(|s| s.name == name && s.state != LayerState::Loading));
+            if !already {
+                let message = format!("some tiles could not be loaded from {url} (server unreachable or answering errors)");
                 web_sys::console::warn_1(&format!("meshmap: layer {name:?}: {message}").into());
-                all.push(LayerStatus { name: name.to_owned(), state: LayerState::Degraded(message.clone()) });
-            });
+                set_status(statuses, name, LayerState::Degraded(message));
+            }
         });
-        map.set_value(Some(handle));
+        handle.on_tile_health(move |name, health| {
+            let state = match health {
+                TileHealth::Up => LayerState::Ready { features: 0, warning: None },
+                TileHealth::Down(message) => LayerState::Unavailable(message.clone()),
+                TileHealth::Degraded(message) => LayerState::Degraded(message.clone()),
+            };
+            set_status(statuses, name, state);
+        });
         statuses.set(pending.iter().map(|p| LayerStatus { name: p.name.clone(), state: LayerState::Loading }).collect());
-        let http = Http::new(&config.versions, &config.first_party_origins);
+        let http = handle.http().clone();
+        map.set_value(Some(handle));
+        if let Some(tiles) = config.tiles.clone().filter(|t| t.catalog) {
+            let http = http.clone();
+            spawn_local_scoped_with_cancellation(async move {
+                let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
+                let url = tiles.catalog_url();
+                let result = match http.get_text(&url, signal.as_ref()).await {
+                    Ok(text) => catalog::parse(&text),
+                    Err(error) => Err(error.to_string()),
+                };
+                match result {
+                    Ok(catalog) => {
+                        if !catalog.skipped.is_empty() {
+                            web_sys::console::warn_1(&format!("meshmap: tile sources not offered: {}", catalog.skipped.join(", ")).into());
+                        }
+                        map.update_value(|handle| {
+                            if let Some(handle) = handle {
+                                handle.add_catalog_overlays(&catalog, &tiles);
+                            }
+                        });
+                    }
+                    Err(message) => {
+                        web_sys::console::error_1(&format!("meshmap: the tile catalog {url} could not be read: {message}").into());
+                        set_status(statuses, CATALOG_STATUS, LayerState::Failed(message));
+                    }
+                }
+            });
+        }
         for (index, layer) in pending.into_iter().enumerate() {
             let http = http.clone();
             spawn_local_scoped_with_cancellation(async move {

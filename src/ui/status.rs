@@ -10,6 +10,14 @@ pub struct LayerStatus {
     pub state: LayerState,
 }
 
+/// Sets the status shown for a layer (one entry per layer).
+pub fn set_status(statuses: RwSignal<Vec<LayerStatus>>, name: &str, state: LayerState) {
+    statuses.try_update(|all| match all.iter_mut().find(|s| s.name == name) {
+        Some(status) => status.state = state,
+        None => all.push(LayerStatus { name: name.to_owned(), state }),
+    });
+}
+
 /// Lists layers that failed or dropped features; shows nothing while all is well.
 #[component]
 pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
@@ -17,9 +25,10 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
         statuses.with(|all| {
             all.iter()
                 .filter_map(|s| match &s.state {
-                    LayerState::Failed(message) => Some((s.name.clone(), message.clone(), true)),
+                    LayerState::Failed(message) => Some((s.name.clone(), format!(" could not be shown: {message}"), true)),
+                    LayerState::Unavailable(message) => Some((s.name.clone(), format!(": {message}"), true)),
                     LayerState::Ready { warning: Some(w), .. } | LayerState::Degraded(w) => {
-                        Some((s.name.clone(), w.clone(), false))
+                        Some((s.name.clone(), format!(": {w}"), false))
                     }
                     _ => None,
                 })
@@ -38,7 +47,6 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
                             view! {
                                 <p class=class data-layer=layer>
                                     <strong>{name}</strong>
-                                    {if failed { " could not be shown: " } else { ": " }}
                                     {message}
                                 </p>
                             }

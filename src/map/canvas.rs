@@ -1,0 +1,149 @@
+//! Draws a decoded vector tile onto its tile canvas with a layer's style: polygons (even-odd
+//! fill, so holes stay holes), lines, point symbols and point labels.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CanvasRenderingContext2d, CanvasWindingRule, HtmlCanvasElement};
+
+use crate::config::Style;
+use crate::mvt::{Geometry, Point, Tile};
+use crate::tile_math::{within, TILE_SIZE};
+
+/// How far past its edge (in CSS pixels) a tile draws points and labels. Neighbouring tiles draw
+/// the same symbol at the same world position, so one that straddles an edge appears whole.
+const EDGE_MARGIN_PX: f32 = 48.0;
+
+/// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
+/// features were drawn.
+pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u32) -> usize {
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 4.0);
+    let size = (TILE_SIZE * ratio).round() as u32;
+    canvas.set_width(size);
+    canvas.set_height(size);
+    let Some(context) = canvas
+        .get_context("2d")
+        .ok()
+        .flatten()
+        .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+    else {
+        return 0;
+    };
+    let labels = style.label.as_deref().filter(|_| f64::from(zoom) >= style.label_min_zoom);
+    let mut drawn = 0;
+    for layer in &tile.layers {
+        let scale = (TILE_SIZE * ratio) / f64::from(layer.extent);
+        let pen = Pen { context: &context, scale, ratio };
+        let margin = EDGE_MARGIN_PX / scale as f32 * ratio as f32;
+        for feature in &layer.features {
+            match &feature.geometry {
+                Geometry::Polygons(polygons) => pen.polygons(polygons, style),
+                Geometry::Lines(lines) => pen.lines(lines, style),
+                Geometry::Points(points) => {
+                    let nearby: Vec<Point> = points.iter().copied().filter(|p| within(*p, layer.extent, margin)).collect();
+                    pen.points(&nearby, style);
+                }
+            }
+            drawn += 1;
+        }
+        if let Some(key) = labels {
+            for feature in &layer.features {
+                let (Geometry::Points(points), Some(text)) = (&feature.geometry, feature.property(key)) else {
+                    continue;
+                };
+                let text = text.to_string();
+                for point in points.iter().filter(|p| within(**p, layer.extent, margin)) {
+                    pen.label(*point, &text, style);
+                }
+            }
+        }
+    }
+    drawn
+}
+
+struct Pen<'a> {
+    context: &'a CanvasRenderingContext2d,
+    /// Tile units to canvas pixels.
+    scale: f64,
+    /// Canvas pixels per CSS pixel.
+    ratio: f64,
+}
+
+impl Pen<'_> {
+    fn at(&self, p: Point) -> (f64, f64) {
+        (f64::from(p[0]) * self.scale, f64::from(p[1]) * self.scale)
+    }
+
+    fn path(&self, points: &[Point], close: bool) {
+        for (i, p) in points.iter().enumerate() {
+            let (x, y) = self.at(*p);
+            if i == 0 {
+                self.context.move_to(x, y);
+            } else {
+                self.context.line_to(x, y);
+            }
+        }
+        if close {
+            self.context.close_path();
+        }
+    }
+
+    fn stroke(&self, style: &Style) {
+        if style.weight > 0.0 && style.opacity > 0.0 {
+            self.context.set_global_alpha(style.opacity);
+            self.context.set_stroke_style_str(&style.color);
+            self.context.set_line_width(style.weight * self.ratio);
+            self.context.set_line_join("round");
+            self.context.set_line_cap("round");
+            self.context.stroke();
+        }
+    }
+
+    fn fill(&self, style: &Style) {
+        if style.fill_opacity > 0.0 {
+            self.context.set_global_alpha(style.fill_opacity);
+            self.context.set_fill_style_str(&style.fill_color);
+            self.context.fill_with_canvas_winding_rule(CanvasWindingRule::Evenodd);
+        }
+    }
+
+    fn polygons(&self, polygons: &[Vec<Vec<Point>>], style: &Style) {
+        self.context.begin_path();
+        for ring in polygons.iter().flatten() {
+            self.path(ring, true);
+        }
+        self.fill(style);
+        self.stroke(style);
+    }
+
+    fn lines(&self, lines: &[Vec<Point>], style: &Style) {
+        self.context.begin_path();
+        for line in lines {
+            self.path(line, false);
+        }
+        self.stroke(style);
+    }
+
+    fn points(&self, points: &[Point], style: &Style) {
+        for p in points {
+            let (x, y) = self.at(*p);
+            self.context.begin_path();
+            let _ = self.context.arc(x, y, style.radius * self.ratio, 0.0, std::f64::consts::TAU);
+            self.fill(style);
+            self.stroke(style);
+        }
+    }
+
+    /// Dark text with a light halo, right of the symbol: readable on any base map.
+    fn label(&self, p: Point, text: &str, style: &Style) {
+        let (x, y) = self.at(p);
+        let x = x + (style.radius + 3.0) * self.ratio;
+        self.context.set_global_alpha(1.0);
+        self.context.set_font(&format!("{}px system-ui, sans-serif", (12.0 * self.ratio).round()));
+        self.context.set_text_baseline("middle");
+        self.context.set_line_width(3.0 * self.ratio);
+        self.context.set_line_join("round");
+        self.context.set_stroke_style_str("rgba(255, 255, 255, 0.9)");
+        let _ = self.context.stroke_text(text, x, y);
+        self.context.set_fill_style_str("#222");
+        let _ = self.context.fill_text(text, x, y);
+    }
+}

@@ -1,0 +1,491 @@
+//! First-party tile layers: Leaflet's GridLayer with tiles fetched through the HTTP module (so
+//! every tile request carries `X-App-Version`), vector tiles decoded and drawn in Rust, raster
+//! tiles shown from the fetched bytes.
+//!
+//! Each tile is one task: its fetch is aborted when Leaflet unloads the tile, a failed fetch is
+//! retried with bounded backoff ([`RetryPolicy`]), and when a tile runs out of attempts the layer
+//! is "down": new tiles wait, one probe at a time checks the server, and the layer redraws itself
+//! when the server answers again.
+
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+
+use leaflet::GridLayer;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, HtmlImageElement};
+
+use super::canvas::draw_tile;
+use super::ffi;
+use super::listener::LeafletListener;
+use crate::config::{Attribution, Style};
+use crate::http::{Http, HttpError};
+use crate::mvt::Tile;
+use crate::retry::{classify, Outcome, RetryPolicy};
+use crate::tile_math::{hit, locate, TileCoord, TILE_SIZE};
+
+/// What a layer's tiles are.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TileFormat {
+    /// Mapbox Vector Tiles, drawn with this style.
+    Vector(Style),
+    /// PNG/JPEG/WebP images.
+    Raster,
+}
+
+/// A layer's health as the UI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TileHealth {
+    /// Tiles load (again).
+    Up,
+    /// The tile server does not answer; the layer retries by itself.
+    Down(String),
+    /// The server answers, but some tiles are unusable (404, not a tile).
+    Degraded(String),
+}
+
+/// Where a map's tile layers report health changes: (layer name, health).
+pub type HealthSink = Rc<RefCell<Option<Rc<dyn Fn(&str, &TileHealth)>>>>;
+
+/// The name Leaflet's tile elements carry our task id under.
+const TASK_ID: &str = "__meshmapTask";
+
+pub struct TileLayerSpec<'a> {
+    pub name: &'a str,
+    pub url_template: &'a str,
+    pub format: TileFormat,
+    pub attribution: &'a Attribution,
+    pub zoom_range: (f64, f64),
+    pub retry: RetryPolicy,
+}
+
+/// A GridLayer whose tiles Rust fetches and draws. Dropping it cancels everything it started.
+pub struct FetchTileLayer {
+    state: Rc<State>,
+    _create_tile: Closure<dyn FnMut(JsValue, js_sys::Function) -> JsValue>,
+    _unload: LeafletListener,
+}
+
+struct State {
+    name: String,
+    http: Http,
+    template: String,
+    format: TileFormat,
+    policy: RetryPolicy,
+    zoom_range: (f64, f64),
+    layer: GridLayer,
+    tasks: RefCell<HashMap<u32, Task>>,
+    next_id: Cell<u32>,
+    down: Cell<bool>,
+    reported_degraded: Cell<bool>,
+    probe: RefCell<Option<Wait>>,
+    probe_abort: RefCell<Option<AbortController>>,
+    health: HealthSink,
+    destroyed: Cell<bool>,
+    requests: Cell<u32>,
+}
+
+struct Task {
+    coord: Option<TileCoord>,
+    element: HtmlElement,
+    abort: Option<AbortController>,
+    wait: Option<Wait>,
+    tile: Option<Rc<Tile>>,
+    object_url: Option<String>,
+    finished: bool,
+}
+
+/// A pending `setTimeout` and the resolver of the promise it would resolve, so cancelling ends
+/// the waiting future at once instead of leaving it parked.
+struct Wait {
+    timer: i32,
+    resolve: js_sys::Function,
+}
+
+impl Wait {
+    fn cancel(self) {
+        if let Some(window) = web_sys::window() {
+            window.clear_timeout_with_handle(self.timer);
+        }
+        let _ = self.resolve.call0(&JsValue::NULL);
+    }
+}
+
+/// A future that resolves after `ms`, and the handle that cancels it.
+fn sleep(ms: u32) -> Option<(Wait, JsFuture)> {
+    let mut resolver = None;
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
+    let resolve = resolver?;
+    let timer = web_sys::window()?
+        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32)
+        .ok()?;
+    Some((Wait { timer, resolve }, JsFuture::from(promise)))
+}
+
+impl FetchTileLayer {
+    pub fn new(spec: TileLayerSpec, http: Http, health: HealthSink) -> FetchTileLayer {
+        let options = js_sys::Object::new();
+        ffi::set(&options, "minZoom", &spec.zoom_range.0.into());
+        ffi::set(&options, "maxZoom", &spec.zoom_range.1.into());
+        ffi::set(&options, "className", &"meshmap-tiles".into());
+        let attribution = spec.attribution.to_html();
+        if !attribution.is_empty() {
+            ffi::set(&options, "attribution", &attribution.into());
+        }
+        let state_slot: Rc<RefCell<Option<Rc<State>>>> = Rc::new(RefCell::new(None));
+        let slot = Rc::clone(&state_slot);
+        let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(move |coords: JsValue, done: js_sys::Function| {
+            match slot.borrow().as_ref() {
+                Some(state) => state.create_tile(&coords, done),
+                None => JsValue::NULL,
+            }
+        });
+        let layer = ffi::grid_layer_with(&options, create_tile.as_ref());
+        let state = Rc::new(State {
+            name: spec.name.to_owned(),
+            http,
+            template: spec.url_template.to_owned(),
+            format: spec.format,
+            policy: spec.retry,
+            zoom_range: spec.zoom_range,
+            layer: layer.clone(),
+            tasks: RefCell::new(HashMap::new()),
+            next_id: Cell::new(0),
+            down: Cell::new(false),
+            reported_degraded: Cell::new(false),
+            probe: RefCell::new(None),
+            probe_abort: RefCell::new(None),
+            health,
+            destroyed: Cell::new(false),
+            requests: Cell::new(0),
+        });
+        *state_slot.borrow_mut() = Some(Rc::clone(&state));
+        let weak = Rc::downgrade(&state);
+        let unload = LeafletListener::new(&layer, "tileunload", move |event| {
+            if let Some(state) = weak.upgrade() {
+                if let Some(id) = ffi::get(&ffi::get(&event, "tile"), TASK_ID).as_f64() {
+                    state.forget(id as u32);
+                }
+            }
+        });
+        FetchTileLayer { state, _create_tile: create_tile, _unload: unload }
+    }
+
+    pub fn layer(&self) -> &leaflet::Layer {
+        self.state.layer.unchecked_ref()
+    }
+
+    /// Features drawn on the tiles now on screen (vector layers).
+    pub fn drawn_features(&self) -> usize {
+        self.state.tasks.borrow().values().filter_map(|t| t.tile.as_ref()).map(|t| t.feature_count()).sum()
+    }
+
+    /// Tiles still waiting for their data (fetching or between retries).
+    pub fn pending_tiles(&self) -> usize {
+        self.state.tasks.borrow().values().filter(|t| !t.finished).count()
+    }
+
+    /// Raster tiles' object URLs not yet revoked.
+    pub fn live_object_urls(&self) -> usize {
+        self.state.tasks.borrow().values().filter(|t| t.object_url.is_some()).count()
+    }
+
+    /// Tile requests made so far, probes included.
+    pub fn requests_made(&self) -> u32 {
+        self.state.requests.get()
+    }
+
+    pub fn is_down(&self) -> bool {
+        self.state.down.get()
+    }
+
+    /// The properties of the feature drawn at a place, as (name, text) rows, if any. `zoom` is
+    /// the map's; `tolerance_px` widens points and lines for fingers and mice.
+    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Vec<(String, String)>> {
+        let TileFormat::Vector(style) = &self.state.format else { return None };
+        let (min, max) = self.state.zoom_range;
+        let z = zoom.round().clamp(min, max) as u32;
+        let (coord, [fx, fy]) = locate(lat, lng, z)?;
+        let tasks = self.state.tasks.borrow();
+        let tile = tasks.values().find(|t| t.coord == Some(coord)).and_then(|t| t.tile.clone())?;
+        for layer in tile.layers.iter().rev() {
+            let units_per_px = f64::from(layer.extent) / TILE_SIZE;
+            let tolerance = ((style.radius + style.weight / 2.0 + tolerance_px) * units_per_px) as f32;
+            let at = [(fx * f64::from(layer.extent)) as f32, (fy * f64::from(layer.extent)) as f32];
+            if let Some(feature) = hit(layer, at, tolerance) {
+                return Some(feature.properties.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+            }
+        }
+        None
+    }
+}
+
+impl Drop for FetchTileLayer {
+    fn drop(&mut self) {
+        self.state.destroy();
+    }
+}
+
+impl State {
+    fn create_tile(self: &Rc<Self>, coords: &JsValue, done: js_sys::Function) -> JsValue {
+        let number = |key| ffi::get(coords, key).as_f64().unwrap_or(f64::NAN);
+        let (z, x, y) = (number("z"), number("x"), number("y"));
+        let coord = (z.is_finite() && x.is_finite() && y.is_finite() && z >= 0.0)
+            .then(|| TileCoord::wrapped(z as u32, x as i64, y as i64))
+            .flatten();
+        let Some(element) = self.new_tile_element() else {
+            return JsValue::NULL;
+        };
+        let id = self.next_id.get().wrapping_add(1);
+        self.next_id.set(id);
+        ffi::set(&element, TASK_ID, &JsValue::from(id));
+        self.tasks.borrow_mut().insert(
+            id,
+            Task { coord, element: element.clone(), abort: None, wait: None, tile: None, object_url: None, finished: false },
+        );
+        let state = Rc::clone(self);
+        spawn_local(async move { state.load(id, coord, done).await });
+        element.into()
+    }
+
+    fn new_tile_element(&self) -> Option<HtmlElement> {
+        let document = web_sys::window()?.document()?;
+        let tag = match self.format {
+            TileFormat::Vector(_) => "canvas",
+            TileFormat::Raster => "img",
+        };
+        let element: HtmlElement = document.create_element(tag).ok()?.dyn_into().ok()?;
+        if let Some(img) = element.dyn_ref::<HtmlImageElement>() {
+            img.set_alt("");
+        }
+        Some(element)
+    }
+
+    async fn load(self: Rc<Self>, id: u32, coord: Option<TileCoord>, done: js_sys::Function) {
+        let Some(coord) = coord else {
+            self.finish(id, &done, Some("Leaflet asked for a tile outside the world".into()));
+            return;
+        };
+        if self.down.get() {
+            // The probe checks the server; the layer redraws (and asks again) when it is back.
+            self.finish(id, &done, Some("the tile server is unavailable".into()));
+            return;
+        }
+        let url = coord.url(&self.template);
+        let mut attempt = 0;
+        loop {
+            attempt += 1;
+            let Some(controller) = AbortController::new().ok() else { return };
+            let signal = controller.signal();
+            match self.tasks.borrow_mut().get_mut(&id) {
+                Some(task) => task.abort = Some(controller),
+                None => return,
+            }
+            self.requests.set(self.requests.get().saturating_add(1));
+            let result = self.http.get_bytes(&url, Some(&signal)).await;
+            if self.destroyed.get() || signal.aborted() || !self.tasks.borrow().contains_key(&id) {
+                return;
+            }
+            let error = match result {
+                Ok(bytes) => {
+                    let shown = self.show(id, coord, bytes).await;
+                    if !self.tasks.borrow().contains_key(&id) {
+                        return;
+                    }
+                    if let Err(message) = &shown {
+                        self.degraded(&format!("{url} {message}"));
+                    }
+                    self.finish(id, &done, shown.err());
+                    self.server_answered();
+                    return;
+                }
+                Err(error) => error,
+            };
+            match classify(error.status()) {
+                Outcome::GiveUp | Outcome::Loaded => {
+                    self.degraded(&error.to_string());
+                    self.finish(id, &done, Some(error.to_string()));
+                    self.server_answered();
+                    return;
+                }
+                Outcome::Retry => match self.policy.delay_after(attempt, js_sys::Math::random()) {
+                    Some(delay) => {
+                        let Some((wait, future)) = sleep(delay) else { return };
+                        match self.tasks.borrow_mut().get_mut(&id) {
+                            Some(task) => task.wait = Some(wait),
+                            None => return,
+                        }
+                        let _ = future.await;
+                        if self.destroyed.get() || !self.tasks.borrow().contains_key(&id) {
+                            return;
+                        }
+                    }
+                    None => {
+                        self.went_down(&url, &error);
+                        self.finish(id, &done, Some(error.to_string()));
+                        return;
+                    }
+                },
+            }
+        }
+    }
+
+    /// Puts the fetched bytes on the tile element.
+    async fn show(&self, id: u32, coord: TileCoord, bytes: Vec<u8>) -> Result<(), String> {
+        let element = self.tasks.borrow().get(&id).map(|t| t.element.clone()).ok_or("was unloaded")?;
+        match &self.format {
+            TileFormat::Vector(style) => {
+                let tile = Rc::new(Tile::decode(&bytes).map_err(|e| format!("is {e}"))?);
+                let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;
+                let drawn = draw_tile(&canvas, &tile, style, coord.z);
+                let _ = canvas.set_attribute("data-features", &drawn.to_string());
+                if let Some(task) = self.tasks.borrow_mut().get_mut(&id) {
+                    task.tile = Some(tile);
+                }
+                Ok(())
+            }
+            TileFormat::Raster => {
+                if bytes.is_empty() {
+                    return Ok(());
+                }
+                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
+                let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| "could not be buffered")?;
+                let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not be buffered")?;
+                match self.tasks.borrow_mut().get_mut(&id) {
+                    Some(task) => task.object_url = Some(url.clone()),
+                    None => {
+                        let _ = web_sys::Url::revoke_object_url(&url);
+                        return Err("was unloaded".into());
+                    }
+                }
+                let img: HtmlImageElement = element.dyn_into().map_err(|_| "has no image element")?;
+                img.set_src(&url);
+                JsFuture::from(img.decode()).await.map(|_| ()).map_err(|_| "is not an image the browser can show".into())
+            }
+        }
+    }
+
+    fn finish(&self, id: u32, done: &js_sys::Function, error: Option<String>) {
+        let element = match self.tasks.borrow_mut().get_mut(&id) {
+            Some(task) => {
+                task.finished = true;
+                task.abort = None;
+                task.element.clone()
+            }
+            None => return,
+        };
+        let error = match error {
+            Some(message) => js_sys::Error::new(&message).into(),
+            None => JsValue::NULL,
+        };
+        let _ = done.call2(&JsValue::NULL, &error, &element);
+    }
+
+    /// Leaflet unloaded the tile: stop its fetch or wait, and free what it holds.
+    fn forget(&self, id: u32) {
+        let task = self.tasks.borrow_mut().remove(&id);
+        if let Some(task) = task {
+            task.release();
+        }
+    }
+
+    fn report(&self, health: TileHealth) {
+        let sink = self.health.borrow().clone();
+        if let Some(sink) = sink {
+            sink(&self.name, &health);
+        }
+    }
+
+    fn degraded(&self, message: &str) {
+        web_sys::console::warn_1(&format!("meshmap: layer {:?}: tile {message}", self.name).into());
+        if !self.reported_degraded.replace(true) {
+            self.report(TileHealth::Degraded(format!("some tiles could not be shown: {message}")));
+        }
+    }
+
+    fn went_down(self: &Rc<Self>, url: &str, error: &HttpError) {
+        if self.down.replace(true) {
+            return;
+        }
+        let message = format!("the tile server is not answering ({error}); retrying by itself");
+        web_sys::console::error_1(&format!("meshmap: layer {:?}: {message}", self.name).into());
+        self.report(TileHealth::Down(message));
+        let state = Rc::clone(self);
+        let url = url.to_owned();
+        spawn_local(async move { state.probe_until_back(url).await });
+    }
+
+    /// One request at a time, backing off to the policy's cap, until the server answers.
+    async fn probe_until_back(self: Rc<Self>, url: String) {
+        let mut probe = 0;
+        while self.down.get() && !self.destroyed.get() {
+            let Some((wait, future)) = sleep(self.policy.probe_delay(probe, js_sys::Math::random())) else { return };
+            *self.probe.borrow_mut() = Some(wait);
+            let _ = future.await;
+            self.probe.borrow_mut().take();
+            if self.destroyed.get() {
+                return;
+            }
+            let Some(controller) = AbortController::new().ok() else { return };
+            let signal = controller.signal();
+            *self.probe_abort.borrow_mut() = Some(controller);
+            self.requests.set(self.requests.get().saturating_add(1));
+            let result = self.http.get_bytes(&url, Some(&signal)).await;
+            self.probe_abort.borrow_mut().take();
+            if self.destroyed.get() {
+                return;
+            }
+            let answered = match &result {
+                Ok(_) => true,
+                Err(error) => classify(error.status()) != Outcome::Retry && !matches!(error, HttpError::Aborted { .. }),
+            };
+            if answered {
+                self.server_answered();
+                return;
+            }
+            probe = probe.saturating_add(1);
+        }
+    }
+
+    /// The server answered: if the layer was down, it is up again and redraws every tile.
+    fn server_answered(&self) {
+        if !self.down.replace(false) {
+            return;
+        }
+        web_sys::console::info_1(&format!("meshmap: layer {:?}: the tile server is back", self.name).into());
+        self.reported_degraded.set(false);
+        if let Some(wait) = self.probe.borrow_mut().take() {
+            wait.cancel();
+        }
+        self.report(TileHealth::Up);
+        self.layer.redraw();
+    }
+
+    fn destroy(&self) {
+        self.destroyed.set(true);
+        let tasks: Vec<Task> = self.tasks.borrow_mut().drain().map(|(_, t)| t).collect();
+        tasks.into_iter().for_each(Task::release);
+        if let Some(wait) = self.probe.borrow_mut().take() {
+            wait.cancel();
+        }
+        if let Some(controller) = self.probe_abort.borrow_mut().take() {
+            controller.abort();
+        }
+    }
+}
+
+impl Task {
+    fn release(self) {
+        if let Some(controller) = self.abort {
+            controller.abort();
+        }
+        if let Some(wait) = self.wait {
+            wait.cancel();
+        }
+        if let Some(url) = self.object_url {
+            let _ = web_sys::Url::revoke_object_url(&url);
+        }
+    }
+}
