@@ -118,6 +118,11 @@ pub fn within(point: Point, extent: u32, margin: f32) -> bool {
     (-margin..=max).contains(&point[0]) && (-margin..=max).contains(&point[1])
 }
 
+/// Whether two boxes (left, top, right, bottom) overlap: labels that would are left out.
+pub fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
+    a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -216,6 +221,14 @@ mod tests {
         assert!(segment_distance([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]) - 3.0 < 1e-6);
         assert!(segment_distance([15.0, 0.0], [0.0, 0.0], [10.0, 0.0]) - 5.0 < 1e-6);
         assert_eq!(segment_distance([1.0, 1.0], [0.0, 0.0], [0.0, 0.0]), 2f32.sqrt());
+    }
+
+    #[test]
+    fn label_boxes_overlap_only_when_they_share_area() {
+        let a = [0.0, 0.0, 10.0, 10.0];
+        assert!(overlaps(&a, &[5.0, 5.0, 15.0, 15.0]));
+        assert!(!overlaps(&a, &[10.0, 0.0, 20.0, 10.0]), "touching edges do not overlap");
+        assert!(!overlaps(&a, &[0.0, 11.0, 10.0, 20.0]));
     }
 
     #[test]

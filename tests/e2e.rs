@@ -1,31 +1,119 @@
-//! End-to-end: the release bundle in dist/, served over HTTP and opened in headless Chromium, as a
-//! user would open it. Needs `make build` and Chromium, so it is `#[ignore]`d in a plain
-//! `cargo test`; `make test` runs it.
+//! End-to-end: the release bundle in dist/ behind the real stack (nginx app servers, the gateway,
+//! Martin over PostGIS), opened in headless Chromium and driven through WebDriver as a user would.
+//! Needs `make build`, so it is `#[ignore]`d in a plain `cargo test`; `make test` runs it.
 #![cfg(not(target_arch = "wasm32"))]
 
 mod support;
 
-use support::{copy_dir, rendered_dom, root, serve_static, tempdir};
+use std::time::Duration;
 
-fn occurrences(haystack: &str, needle: &str) -> usize {
-    haystack.matches(needle).count()
+use serde_json::{json, Value};
+use support::browser::Browser;
+use support::{copy_dir, rendered_dom, root, serve_static, tempdir, Listening, Nginx, TileServer};
+
+/// Every gateway access-log line (JSON) from line `from` on whose URI starts with `prefix`.
+fn log_lines(gateway: &Nginx, from: usize, prefix: &str) -> Vec<Value> {
+    let text = std::fs::read_to_string(gateway.prefix.join("access.log")).unwrap_or_default();
+    text.lines()
+        .skip(from)
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
+        .filter(|entry| entry["uri"].as_str().is_some_and(|uri| uri.starts_with(prefix)))
+        .collect()
 }
 
+fn log_length(gateway: &Nginx) -> usize {
+    std::fs::read_to_string(gateway.prefix.join("access.log")).unwrap_or_default().lines().count()
+}
+
+/// Features the vector tile canvases on screen report having drawn.
+const DRAWN_FEATURES: &str = "[...document.querySelectorAll('canvas[data-features]')].reduce((n, c) => n + Number(c.dataset.features), 0)";
+
+/// The share of a drawn tile's pixels that are painted (not a blank canvas).
+const PAINTED_SHARE: &str = "(() => { const c = [...document.querySelectorAll('canvas[data-features]')].find((c) => c.dataset.features > 0);
+  if (!c) return 0; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+  let n = 0; for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n += 1; return n / (d.length / 4); })()";
+
 #[test]
-#[ignore = "needs the release build in dist/ and Chromium: run by `make test`"]
-fn the_built_app_draws_the_bundled_map() {
-    let (_server, url) = serve_static(&root().join("dist"));
-    let dom = rendered_dom(&url, 10_000);
-    assert!(dom.contains("leaflet-container"), "no Leaflet map in the page:\n{dom}");
-    assert!(!dom.contains("meshmap-error"), "the error view is showing:\n{dom}");
-    assert!(!dom.contains("meshmap-status-error"), "a layer failed to load:\n{dom}");
-    // 177 countries and 243 places, one SVG path each.
-    let paths = occurrences(&dom, "<path class=\"leaflet-interactive\"");
-    assert!(paths >= 177 + 243, "expected every country and place drawn, found {paths} paths");
-    assert!(dom.contains("Countries (Natural Earth)") && dom.contains("Populated places"), "layers control");
+#[ignore = "needs the release build in dist/, PostGIS, Martin, nginx and Chromium: run by `make test`"]
+fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_returns() {
+    let mut tiles = TileServer::start();
+    let dist = root().join("dist");
+    let (stable, canary) = (Nginx::app(&dist), Nginx::app(&dist));
+    let martin = tiles.address();
+    let gateway = Nginx::gateway([&stable.address(), &canary.address()], [&martin, &martin], 10);
+    let browser = Browser::start();
+
+    // A first visit gets a version from the gateway's split; the user is then pinned to canary.
+    browser.goto(&gateway.url("/"));
+    browser.wait_for("the first page's tiles", &format!("{DRAWN_FEATURES} > 100"), Duration::from_secs(20));
+    // Let the first page's last tile requests reach the log before marking where the test starts.
+    std::thread::sleep(Duration::from_secs(1));
+    let from = log_length(&gateway);
+    browser.eval("document.cookie = 'app-version=canary; path=/'; location.hash = '#3/30/10'; location.reload(); return 0;");
+    browser.wait_for("vector tiles drawn", &format!("{DRAWN_FEATURES} > 100"), Duration::from_secs(20));
+    browser.wait_for("catalog overlays", "document.querySelector('.leaflet-control-layers').textContent.includes('Countries by population')", Duration::from_secs(10));
+
+    let painted = browser.eval(&format!("return {PAINTED_SHARE};")).as_f64().unwrap_or(0.0);
+    assert!(painted > 0.05, "tiles are blank: {painted:.3} of a tile painted");
+    let controls = browser.eval("return document.querySelector('.leaflet-control-layers').textContent;");
+    let controls = controls.as_str().unwrap_or_default();
+    for name in ["Countries (vector tiles)", "Countries (static GeoJSON)", "Populated places", "Countries by population"] {
+        assert!(controls.contains(name), "layers control lacks {name}: {controls}");
+    }
     let version = std::env::var("MESHMAP_VERSION").unwrap_or_else(|_| "dev".into());
-    assert!(dom.contains(&format!("title=\"meshmap build version\">{version}</div>")), "badge should show {version}");
-    assert!(dom.contains("leaflet-control-scale") && dom.contains("leaflet-control-zoom"));
+    let badge = browser.eval("return document.querySelector('.meshmap-badge').textContent;");
+    assert_eq!(badge.as_str(), Some(version.as_str()));
+    assert_eq!(browser.eval("return document.querySelectorAll('.meshmap-status p').length;"), json!(0));
+
+    // Every tile request since the switch (catalog included) carried X-App-Version = the cookie,
+    // and the gateway routed it by that header.
+    let tile_requests = log_lines(&gateway, from, "/tiles/");
+    assert!(tile_requests.len() >= 4, "too few tile requests: {tile_requests:?}");
+    for entry in &tile_requests {
+        assert_eq!(entry["app_version"], "canary", "{entry}");
+        assert_eq!(entry["cookie_version"], "canary", "{entry}");
+        // 304: the browser revalidated a cached tile (Martin sends ETags); 499: the page cancelled
+        // a tile that left the view before it arrived.
+        assert!(matches!(entry["status"].as_u64(), Some(200 | 204 | 304 | 499)), "{entry}");
+    }
+    assert!(tile_requests.iter().filter(|e| matches!(e["status"].as_u64(), Some(200 | 304))).count() >= 4);
+    assert!(tile_requests.iter().any(|e| e["uri"] == "/tiles/catalog"));
+    assert!(tile_requests.iter().any(|e| e["uri"].as_str().is_some_and(|u| u.starts_with("/tiles/countries/3/"))));
+
+    // A click on Brazil opens its popup, with the database's properties.
+    browser.eval("location.hash = '#4/-10/-55'; return 0;");
+    browser.wait_for("Brazil in view", "location.hash.startsWith('#4/-10.00/-55.00') && document.querySelector('.leaflet-zoom-anim') === null", Duration::from_secs(10));
+    browser.wait_for("z4 tiles drawn", "[...document.querySelectorAll('canvas[data-features]')].length > 0", Duration::from_secs(20));
+    std::thread::sleep(Duration::from_millis(500));
+    browser.click(".leaflet-container");
+    browser.wait_for("a popup", "document.querySelector('.leaflet-popup-content')", Duration::from_secs(10));
+    let popup = browser.eval("return document.querySelector('.leaflet-popup-content').textContent;");
+    let popup = popup.as_str().unwrap_or_default();
+    assert!(popup.contains("Brazil") && popup.contains("BRA") && popup.contains("South America"), "{popup}");
+
+    // Martin stops: tiles for a new view fail, the banner says so, and the rest of the page works.
+    browser.eval("window.meshmapE2eMarker = 42; return 0;");
+    tiles.stop_martin();
+    browser.eval("location.hash = '#5/35/105'; return 0;");
+    browser.wait_for(
+        "the tile server down banner",
+        "(document.querySelector('.meshmap-status-error') || {textContent: ''}).textContent.includes('not answering')",
+        Duration::from_secs(30),
+    );
+    let shown = browser.eval("return document.querySelector('.meshmap-status-error').textContent;");
+    assert!(shown.as_str().unwrap_or_default().contains("502"), "{shown}");
+    browser.screenshot(&root().join("target/e2e/martin-down.png"));
+
+    // Martin returns: the layer finds out by itself, redraws, and the banner goes; no reload.
+    tiles.start_martin();
+    browser.wait_for("the banner to clear", "document.querySelector('.meshmap-status-error') === null", Duration::from_secs(40));
+    browser.wait_for("tiles of the new view drawn", &format!("{DRAWN_FEATURES} > 0"), Duration::from_secs(20));
+    assert_eq!(browser.eval("return window.meshmapE2eMarker;"), json!(42), "the page was reloaded");
+    browser.screenshot(&root().join("target/e2e/martin-back.png"));
+    let after = log_lines(&gateway, from, "/tiles/countries/5/");
+    assert!(after.iter().any(|e| e["status"] == 502), "tiles failed while Martin was down");
+    assert!(after.iter().any(|e| e["status"] == 200), "tiles loaded after Martin came back");
+    assert!(after.iter().all(|e| e["app_version"] == "canary"), "retries and probes carry the header too");
 }
 
 #[test]

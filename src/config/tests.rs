@@ -238,6 +238,10 @@ fn shipped_config_is_valid_and_offline() {
     let text = include_str!("../../assets/config.json");
     let config = Config::from_json(text).unwrap_or_else(|e| panic!("assets/config.json: {e:?}"));
     assert!(!config.base_layers.is_empty() && !config.overlays.is_empty());
+    // The default base map is the database's countries, as vector tiles through the gateway.
+    let BaseSource::Vector { url, .. } = &config.base_layers[0].source else { panic!("vector base map") };
+    assert_eq!(url, "tiles/countries/{z}/{x}/{y}");
+    assert_eq!(config.tiles.as_ref().map(|t| t.catalog_url()).as_deref(), Some("tiles/catalog"));
     let value: Value = serde_json::from_str(text).unwrap();
     let mut urls = Vec::new();
     collect_urls(&value, &mut urls);

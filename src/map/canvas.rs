@@ -6,11 +6,12 @@ use web_sys::{CanvasRenderingContext2d, CanvasWindingRule, HtmlCanvasElement};
 
 use crate::config::Style;
 use crate::mvt::{Geometry, Point, Tile};
-use crate::tile_math::{within, TILE_SIZE};
+use crate::tile_math::{overlaps, within, TILE_SIZE};
 
 /// How far past its edge (in CSS pixels) a tile draws points and labels. Neighbouring tiles draw
-/// the same symbol at the same world position, so one that straddles an edge appears whole.
-const EDGE_MARGIN_PX: f32 = 48.0;
+/// the same symbol at the same world position, so one that straddles an edge appears whole; the
+/// tile server must include that much buffer (martin/config.yaml: `buffer`).
+const EDGE_MARGIN_PX: f32 = 128.0;
 
 /// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
 /// features were drawn.
@@ -45,13 +46,21 @@ pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u
             drawn += 1;
         }
         if let Some(key) = labels {
+            // First come, first placed; a label that would overlap a placed one is left out.
+            // Neighbouring tiles see the same places in the same order (from the buffer), so they
+            // make the same choice for a label that crosses their edge.
+            let mut placed: Vec<[f64; 4]> = Vec::new();
             for feature in &layer.features {
                 let (Geometry::Points(points), Some(text)) = (&feature.geometry, feature.property(key)) else {
                     continue;
                 };
                 let text = text.to_string();
                 for point in points.iter().filter(|p| within(**p, layer.extent, margin)) {
-                    pen.label(*point, &text, style);
+                    let bounds = pen.label_bounds(*point, &text, style);
+                    if placed.iter().all(|b| !overlaps(b, &bounds)) {
+                        pen.label(*point, &text, style);
+                        placed.push(bounds);
+                    }
                 }
             }
         }
@@ -132,12 +141,25 @@ impl Pen<'_> {
         }
     }
 
+    fn set_label_font(&self) {
+        self.context.set_font(&format!("{}px system-ui, sans-serif", (12.0 * self.ratio).round()));
+    }
+
+    /// The box a label takes (left, top, right, bottom in canvas pixels), symbol included.
+    fn label_bounds(&self, p: Point, text: &str, style: &Style) -> [f64; 4] {
+        self.set_label_font();
+        let width = self.context.measure_text(text).map_or(0.0, |m| m.width());
+        let (x, y) = self.at(p);
+        let half_height = 8.0 * self.ratio;
+        [x - style.radius * self.ratio, y - half_height, x + (style.radius + 3.0) * self.ratio + width, y + half_height]
+    }
+
     /// Dark text with a light halo, right of the symbol: readable on any base map.
     fn label(&self, p: Point, text: &str, style: &Style) {
         let (x, y) = self.at(p);
         let x = x + (style.radius + 3.0) * self.ratio;
         self.context.set_global_alpha(1.0);
-        self.context.set_font(&format!("{}px system-ui, sans-serif", (12.0 * self.ratio).round()));
+        self.set_label_font();
         self.context.set_text_baseline("middle");
         self.context.set_line_width(3.0 * self.ratio);
         self.context.set_line_join("round");

@@ -233,17 +233,22 @@ impl MapHandle {
         self.fetch_layers.borrow_mut().push((name, layer));
     }
 
-    /// Offers every source of the tile server's catalog as a (hidden) overlay, named and
-    /// attributed as the catalog says and styled by `tiles.styles`. Returns the names added.
+    /// Offers every source of the tile server's catalog that no configured layer shows as a
+    /// (hidden) overlay, named and attributed as the catalog says and styled by `tiles.styles`.
+    /// Returns the names added.
     pub fn add_catalog_overlays(&mut self, catalog: &Catalog, tiles: &TileServer) -> Vec<String> {
         let mut added = Vec::new();
         for source in &catalog.sources {
+            let url = crate::tile_math::source_template(&tiles.url, &source.id, "");
+            if self.fetch_layers.borrow().iter().any(|(_, layer)| layer.url_template() == url) {
+                // Already on offer as a configured base layer or overlay.
+                continue;
+            }
             let name = if self.fetch_layers.borrow().iter().any(|(n, _)| *n == source.name) {
                 format!("{} ({})", source.name, source.id)
             } else {
                 source.name.clone()
             };
-            let url = crate::tile_math::source_template(&tiles.url, &source.id, "");
             let format = match source.kind {
                 TileKind::Vector => TileFormat::Vector(tiles.style_for(&source.id)),
                 TileKind::Raster => TileFormat::Raster,

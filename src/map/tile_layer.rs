@@ -177,6 +177,11 @@ impl FetchTileLayer {
         self.state.layer.unchecked_ref()
     }
 
+    /// The tile URL template this layer fetches.
+    pub fn url_template(&self) -> &str {
+        &self.state.template
+    }
+
     /// Features drawn on the tiles now on screen (vector layers).
     pub fn drawn_features(&self) -> usize {
         self.state.tasks.borrow().values().filter_map(|t| t.tile.as_ref()).map(|t| t.feature_count()).sum()

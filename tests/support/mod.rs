@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod app_checks;
+pub mod browser;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -237,7 +238,7 @@ pub fn dist() -> PathBuf {
 /// A throwaway PostgreSQL + PostGIS cluster with the sample data loaded, and Martin serving it;
 /// both stopped (and the cluster deleted) when dropped.
 pub struct TileServer {
-    _martin: Process,
+    martin: Option<Process>,
     db_dir: PathBuf,
     pub db_port: u16,
     pub port: u16,
@@ -250,22 +251,32 @@ impl TileServer {
         let db_port = free_port();
         run_script("db.sh", &["start", path_str(&db_dir), &db_port.to_string()]);
         run_script("db-load.sh", &[&db_port.to_string()]);
-        let port = free_port();
-        let martin = spawn_listening(
-            Command::new("martin")
-                .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{db_port}/meshmap"))
-                .arg("--config")
-                .arg(root().join("martin/config.yaml"))
-                .args(["--listen-addresses", &format!("127.0.0.1:{port}")])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null()),
-            port,
-            Duration::from_secs(30),
-            "martin",
-        );
-        TileServer { _martin: martin, db_dir, db_port, port }
+        let mut server = TileServer { martin: None, db_dir, db_port, port: free_port() };
+        server.start_martin();
+        server
     }
 
+    /// Starts Martin (again) on the same port.
+    pub fn start_martin(&mut self) {
+        assert!(self.martin.is_none(), "Martin is already running");
+        self.martin = Some(spawn_listening(
+            Command::new("martin")
+                .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.db_port))
+                .arg("--config")
+                .arg(root().join("martin/config.yaml"))
+                .args(["--listen-addresses", &format!("127.0.0.1:{}", self.port)])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            self.port,
+            Duration::from_secs(30),
+            "martin",
+        ));
+    }
+
+    /// Stops Martin (the database keeps running), as when the tile server crashes.
+    pub fn stop_martin(&mut self) {
+        self.martin = None;
+    }
 }
 
 impl Drop for TileServer {

@@ -1,0 +1,97 @@
+//! Headless Chromium driven through chromedriver (WebDriver) with fantoccini, for end-to-end tests
+//! that click, wait and read the page like a user.
+
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::{json, Value};
+
+use super::{free_port, spawn_listening, tempdir, Process};
+
+pub struct Browser {
+    client: Option<Client>,
+    runtime: tokio::runtime::Runtime,
+    profile: PathBuf,
+    _driver: Process,
+}
+
+impl Browser {
+    pub fn start() -> Browser {
+        let port = free_port();
+        let driver = spawn_listening(
+            Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
+                .arg(format!("--port={port}"))
+                .stdout(Stdio::null())
+                .stderr(Stdio::null()),
+            port,
+            Duration::from_secs(20),
+            "chromedriver",
+        );
+        let profile = tempdir("chromium-webdriver");
+        let capabilities = json!({"goog:chromeOptions": {"args": [
+            "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+            "--disable-background-networking", "--disable-component-update", "--disable-sync",
+            "--window-size=1280,800", format!("--user-data-dir={}", profile.display()),
+        ]}});
+        let Value::Object(capabilities) = capabilities else { unreachable!("a JSON object") };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+        let client = runtime
+            .block_on(ClientBuilder::new(HttpConnector::new()).capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")))
+            .expect("a WebDriver session with Chromium");
+        Browser { client: Some(client), runtime, profile, _driver: driver }
+    }
+
+    fn client(&self) -> &Client {
+        self.client.as_ref().expect("session open")
+    }
+
+    pub fn goto(&self, url: &str) {
+        self.runtime.block_on(self.client().goto(url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Runs `script` (a function body; `return` a value) in the page.
+    pub fn eval(&self, script: &str) -> Value {
+        self.runtime.block_on(self.client().execute(script, vec![])).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
+    /// Waits until `expression` is truthy in the page; panics with `what` and the page's status
+    /// text after `timeout`.
+    pub fn wait_for(&self, what: &str, expression: &str, timeout: Duration) {
+        let start = Instant::now();
+        loop {
+            if self.eval(&format!("return Boolean({expression});")) == Value::Bool(true) {
+                return;
+            }
+            if start.elapsed() > timeout {
+                let status = self.eval("const s = document.querySelector('.meshmap-status'); return s ? s.textContent : '';");
+                panic!("timed out after {timeout:?} waiting for {what}; status panel: {status}");
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Clicks the centre of the first element matching `css`, as a user would.
+    pub fn click(&self, css: &str) {
+        self.runtime
+            .block_on(async { self.client().find(Locator::Css(css)).await?.click().await })
+            .unwrap_or_else(|e| panic!("click {css}: {e}"));
+    }
+
+    pub fn screenshot(&self, path: &std::path::Path) {
+        if let Ok(png) = self.runtime.block_on(self.client().screenshot()) {
+            let _ = std::fs::write(path, png);
+        }
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(client) = self.client.take() {
+            let _ = self.runtime.block_on(client.close());
+        }
+        let _ = std::fs::remove_dir_all(&self.profile);
+    }
+}
