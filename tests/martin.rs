@@ -123,3 +123,62 @@ fn the_gateway_serves_martin_under_tiles_for_both_versions() {
     let catalog: serde_json::Value = client.get(gateway.url("/tiles/catalog")).send().unwrap().json().unwrap();
     assert!(catalog["tiles"].get("places").is_some());
 }
+
+fn gunzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write;
+    let mut child = std::process::Command::new("gzip")
+        .arg("-dc")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("gzip");
+    child.stdin.take().unwrap().write_all(bytes).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "not gzip");
+    output.stdout
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS, ogr2ogr, martin and nginx: run by `make test`"]
+fn the_gateway_caches_each_tile_compressed_once_per_version() {
+    let mut server = TileServer::start();
+    let app_dir = tempdir("app-fixture");
+    std::fs::write(app_dir.join("index.html"), "app").unwrap();
+    let app = Nginx::app(&app_dir);
+    let gateway = Nginx::gateway([&app.address(), &app.address()], [&server.address(), &server.address()], 10);
+    let client = http_client();
+    let (status, original) = tile(&server, "/countries/3/4/2");
+    assert_eq!(status, StatusCode::OK);
+    let get = |version: &str, gzip: bool| {
+        let mut request = client.get(gateway.url("/tiles/countries/3/4/2")).header("x-app-version", version);
+        if gzip {
+            request = request.header("accept-encoding", "gzip, deflate, br");
+        }
+        let response = request.send().unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let cache = response.headers().get("x-cache-status").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+        let encoding = response.headers().get("content-encoding").map(|v| v.to_str().unwrap().to_owned());
+        (cache, encoding, response.bytes().unwrap().to_vec())
+    };
+
+    let (cache, encoding, body) = get("stable", true);
+    assert_eq!((cache.as_str(), encoding.as_deref()), ("MISS", Some("gzip")));
+    assert_eq!(gunzip(&body), original, "the cached gzip holds Martin's tile");
+    assert!(body.len() < original.len());
+    assert_eq!(get("stable", true).0, "HIT");
+    // Canary has its own cache entries.
+    assert_eq!(get("canary", true).0, "MISS");
+    assert_eq!(get("canary", true).0, "HIT");
+    // A client that does not take gzip gets the same tile unzipped, from the same entry.
+    let (cache, encoding, body) = get("stable", false);
+    assert_eq!((cache.as_str(), encoding), ("HIT", None));
+    assert_eq!(body, original);
+    assert_eq!(meshmap::mvt::Tile::decode(&body).map(|t| t.feature_count() > 10), Ok(true));
+
+    // While Martin is down, cached tiles are still served; others fail with 502 (and the app's
+    // tile layer retries them).
+    server.stop_martin();
+    assert_eq!(get("stable", true).0, "HIT");
+    let missing = client.get(gateway.url("/tiles/countries/4/8/5")).header("x-app-version", "stable").send().unwrap();
+    assert_eq!(missing.status(), StatusCode::BAD_GATEWAY);
+}
