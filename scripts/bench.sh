@@ -16,7 +16,7 @@ row() {
   printf '%-8s %-40s %10d %10d %10d\n' "$kind" "$(basename "$file")" "$raw" "$gz" "$br"
 }
 for f in "$dist"/*.wasm; do row wasm "$f"; done
-for f in "$dist"/*.js; do row js "$f"; done
+for f in "$dist"/*.js "$dist"/snippets/*/*.js; do row js "$f"; done
 for f in "$dist"/*.css; do row css "$f"; done
 row html "$dist/index.html"
 printf '%-8s %-40s %10d %10d %10d\n' total "(code and styles a first visit loads)" "$total_raw" "$total_gz" "$total_br"
@@ -28,25 +28,40 @@ for f in "$dist"/data/*.geojson; do row data "$f"; done
 repo=$(pwd)
 run=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-bench.XXXXXX")
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done; wait 2>/dev/null || true; rm -rf "$run"; }
+db_dir=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-bench-db.XXXXXX")
+cleanup() {
+  for pid in "${pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  "$repo/scripts/db.sh" stop "$db_dir" 2>/dev/null || true
+  rm -rf "$run" "$db_dir"
+}
 trap cleanup EXIT
 . "$repo/scripts/lib.sh"
 start() { "$repo/scripts/nginx-run.sh" "$1" "$2" > /dev/null & pids+=($!); }
 
-app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port)
+app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port); db_port=$(free_port); martin_port=$(free_port)
+# PostGIS + Martin with the sample data, behind the gateway's /tiles/ as in `make run`.
+chmod 755 "$db_dir"
+"$repo/scripts/db.sh" start "$db_dir" "$db_port" >/dev/null
+"$repo/scripts/db-load.sh" "$db_port" >/dev/null 2>&1
+DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+  martin --config "$repo/martin/config.yaml" --listen-addresses "127.0.0.1:$martin_port" >/dev/null 2>&1 &
+pids+=($!)
 "$repo/scripts/nginx-prefix.sh" app "$run/stable" "$dist" "$app_port" "$(free_port)"
 "$repo/scripts/nginx-prefix.sh" app "$run/canary" "$dist" "$canary_port" "$(free_port)"
-"$repo/scripts/nginx-prefix.sh" gateway "$run/gateway" "$gateway_port" "127.0.0.1:$app_port" "127.0.0.1:$canary_port" "127.0.0.1:$app_port" "127.0.0.1:$canary_port" 10
+"$repo/scripts/nginx-prefix.sh" gateway "$run/gateway" "$gateway_port" "127.0.0.1:$app_port" "127.0.0.1:$canary_port" "127.0.0.1:$martin_port" "127.0.0.1:$martin_port" 10
 start "$run/stable" nginx.conf; start "$run/canary" nginx.conf; start "$run/gateway" gateway.conf
-for p in "$app_port" "$canary_port" "$gateway_port"; do wait_port "$p"; done
+for p in "$app_port" "$canary_port" "$gateway_port" "$martin_port"; do wait_port "$p"; done
 
 wasm=$(cd "$dist" && ls *_bg.wasm | head -n1)
 echo
 printf '%-34s %12s %10s %10s\n' "load (wrk -t2 -c50 -d5s, br)" "requests/s" "p50" "p99"
-load() { # <label> <url>
-  local out
-  out=$(wrk -t2 -c50 -d5s --latency -H 'Accept-Encoding: br, gzip' "$2")
-  printf '%-34s %12s %10s %10s\n' "$1" \
+load() { # <label> <url> [wrk header options...]
+  local out label=$1 url=$2
+  shift 2
+  [ $# -gt 0 ] || set -- -H 'Accept-Encoding: br, gzip'
+  out=$(wrk -t2 -c50 -d5s --latency "$@" "$url")
+  printf '%-34s %12s %10s %10s\n' "$label" \
     "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" \
     "$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
     "$(awk '$1 == "99%" { print $2 }' <<<"$out")"
@@ -55,3 +70,15 @@ load "app server: index.html" "http://127.0.0.1:$app_port/"
 load "app server: wasm" "http://127.0.0.1:$app_port/$wasm"
 load "gateway: index.html (split)" "http://127.0.0.1:$gateway_port/"
 load "gateway: wasm (split)" "http://127.0.0.1:$gateway_port/$wasm"
+
+# Vector tiles (countries 3/4/2, 5.5 KB): Martin alone, with and without its gzip, and through the
+# gateway's tile cache (warm: every request a HIT).
+tile=countries/3/4/2
+curl -fsS -o /dev/null -H 'X-App-Version: stable' -H 'Accept-Encoding: gzip' "http://127.0.0.1:$gateway_port/tiles/$tile"
+load "martin: tile, identity" "http://127.0.0.1:$martin_port/$tile" -H 'Accept-Encoding: identity'
+load "martin: tile, gzip" "http://127.0.0.1:$martin_port/$tile" -H 'Accept-Encoding: gzip'
+load "gateway: tile, cached gzip" "http://127.0.0.1:$gateway_port/tiles/$tile" -H 'X-App-Version: stable' -H 'Accept-Encoding: gzip'
+load "gateway: tile, cached, gunzipped" "http://127.0.0.1:$gateway_port/tiles/$tile" -H 'X-App-Version: stable'
+
+echo
+cargo run --release --quiet --example mvt_decode
