@@ -43,3 +43,18 @@ COPY dist/ /srv/meshmap/html/
 # ---- runtime from the builder stage (the default target) -------------------------------------
 FROM runtime-base AS runtime
 COPY --from=builder /dist/ /srv/meshmap/html/
+
+# ---- the data loader for the Kubernetes Job (k8s/base/database/loader-job.yaml) -------------
+# ogr2ogr + psql + scripts/db-load.sh with the Natural Earth data fetched at build time, so the Job
+# needs no registry access. Runs with DATABASE_URL set: `docker build --target loader .`
+FROM ${RUNTIME_IMAGE} AS loader
+USER root
+RUN apt-get update && apt-get install -y --no-install-recommends gdal-bin postgresql-client python3 python3-pip ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+WORKDIR /opt/meshmap
+COPY scripts/db-load.sh scripts/
+COPY db/ db/
+ENV MESHMAP_DATA_CACHE=/opt/meshmap/.cache
+RUN scripts/db-load.sh --fetch-only
+USER 10001:10001
+CMD ["scripts/db-load.sh"]

@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
-# Loads the Natural Earth sample data into the "meshmap" database on 127.0.0.1:<port>:
-#   scripts/db-load.sh <port>
+# Loads the Natural Earth sample data into the "meshmap" database:
+#   scripts/db-load.sh <port>          the local cluster on 127.0.0.1:<port> (scripts/db.sh)
+#   DATABASE_URL=postgresql://… scripts/db-load.sh    any database (the Kubernetes Job)
+#   scripts/db-load.sh --fetch-only    only download the data (the loader image does this at build)
 # Source: the shapefiles in the PyPI wheel geopandas==0.14.4 (downloaded once into .cache/).
 # Tables get real geometry types (MULTIPOLYGON, POINT), SRID 4326, a primary key and a GiST index;
 # invalid country geometries are repaired. Running it again replaces the tables: harmless.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-port=$1
-cache=.cache/naturalearth
-# Tests load in parallel: one download at a time.
-mkdir -p .cache
-exec 9>.cache/naturalearth.lock
-flock 9
-if [ ! -f "$cache/naturalearth_lowres/naturalearth_lowres.shp" ]; then
-  mkdir -p .cache/wheels "$cache"
-  python3 -m pip download --quiet --no-deps --dest .cache/wheels geopandas==0.14.4
-  python3 - "$cache" <<'PY'
+arg=${1:-}
+if [ -z "$arg" ] && [ -z "${DATABASE_URL:-}" ]; then
+  echo "usage: scripts/db-load.sh <port> | --fetch-only, or DATABASE_URL=postgresql://... scripts/db-load.sh" >&2
+  exit 2
+fi
+cache=${MESHMAP_DATA_CACHE:-.cache}/naturalearth
+shapefile=$cache/naturalearth_lowres/naturalearth_lowres.shp
+if [ ! -f "$shapefile" ]; then
+  # Tests load in parallel: one download at a time. (Once present, nothing is written here, so
+  # the loader image can keep its data on a read-only filesystem.)
+  mkdir -p "$(dirname "$cache")"
+  exec 9>"$cache.lock"
+  flock 9
+  if [ ! -f "$shapefile" ]; then
+    wheels=$(dirname "$cache")/wheels
+    mkdir -p "$wheels" "$cache"
+    python3 -m pip download --quiet --no-deps --dest "$wheels" geopandas==0.14.4
+    python3 - "$cache" "$wheels" <<'PY'
 import sys, zipfile, glob, os
-wheel = glob.glob(".cache/wheels/geopandas-0.14.4-*.whl")[0]
+wheel = glob.glob(os.path.join(sys.argv[2], "geopandas-0.14.4-*.whl"))[0]
 with zipfile.ZipFile(wheel) as z:
     for name in z.namelist():
         if name.startswith("geopandas/datasets/naturalearth_"):
@@ -26,10 +36,17 @@ with zipfile.ZipFile(wheel) as z:
             with open(target, "wb") as out:
                 out.write(z.read(name))
 PY
+  fi
+  flock -u 9
 fi
-flock -u 9
+[ "$arg" = "--fetch-only" ] && exit 0
 
-pg="PG:host=127.0.0.1 port=$port user=postgres dbname=meshmap"
+if [ -n "$arg" ]; then
+  url="postgresql://postgres@127.0.0.1:$arg/meshmap"
+else
+  url=$DATABASE_URL
+fi
+pg="PG:$url"
 load() { # <shapefile> <table> <geometry type>
   # PRECISION=NO: pop_est overflows the numeric(n,0) column ogr2ogr would otherwise create.
   ogr2ogr -f PostgreSQL "$pg" "$1" -nln "$2" -nlt "$3" -t_srs EPSG:4326 -overwrite \
@@ -37,4 +54,4 @@ load() { # <shapefile> <table> <geometry type>
 }
 load "$cache/naturalearth_lowres/naturalearth_lowres.shp" countries MULTIPOLYGON
 load "$cache/naturalearth_cities/naturalearth_cities.shp" places POINT
-psql -h 127.0.0.1 -p "$port" -U postgres -d meshmap -v ON_ERROR_STOP=1 -qf db/prepare.sql
+psql "$url" -v ON_ERROR_STOP=1 -qf db/prepare.sql

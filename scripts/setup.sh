@@ -72,10 +72,31 @@ if [ -z "${MESHMAP_SETUP_BUILD_ONLY:-}" ] && [ "$(martin --version 2>/dev/null)"
   cargo install --locked martin --version "$MARTIN_VERSION" --no-default-features --features postgres
 fi
 
-# --- wasm-opt from npm binaryen@132 (Debian's binaryen 108 breaks the wasm).
-if [ ! -x tools/node_modules/.bin/wasm-opt ]; then
-  log "installing binaryen (wasm-opt) from npm"
-  npm ci --prefix tools --no-audit --no-fund --silent
+# --- npm tools (tools/package-lock.json): wasm-opt from binaryen@132 (Debian's binaryen 108 breaks
+# the wasm), js-yaml and the @kubernetes-models CRD schemas for scripts/validate-crds.mjs.
+# Reinstalled when the lock file changes.
+lock_stamp=tools/node_modules/.meshmap-lock.sha256
+if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$(sha256sum < tools/package-lock.json)" ]; then
+  log "installing npm tools (binaryen, Kubernetes model schemas)"
+  npm ci --prefix tools --no-audit --no-fund --silent --engine-strict=false
+  sha256sum < tools/package-lock.json > "$lock_stamp"
+fi
+
+# --- Kubernetes manifest validators from PyPI (tools/requirements-k8s.txt) in tools/venv.
+if [ -z "${MESHMAP_SETUP_BUILD_ONLY:-}" ]; then
+  req_stamp=tools/venv/.meshmap-requirements.sha256
+  if [ "$(cat "$req_stamp" 2>/dev/null)" != "$(sha256sum < tools/requirements-k8s.txt)" ]; then
+    log "installing the Kubernetes validators from PyPI into tools/venv"
+    python3 -m venv tools/venv
+    tools/venv/bin/pip install --quiet --disable-pip-version-check -r tools/requirements-k8s.txt
+    sha256sum < tools/requirements-k8s.txt > "$req_stamp"
+  fi
+  # kubectl (with its built-in kustomize) renders the manifests. Machines of this kind ship it; it
+  # is not in Debian's archive or on PyPI/npm, so a machine without it is told so.
+  if ! kubectl kustomize --help >/dev/null 2>&1; then
+    log "kubectl with kustomize is missing: install kubectl >= 1.27 (it bundles kustomize 5) to run tests/k8s.rs"
+    exit 1
+  fi
 fi
 
 # --- Crates, so builds (Trunk runs offline) never need the network.
