@@ -55,6 +55,8 @@ WORKDIR /opt/meshmap
 COPY scripts/db-load.sh scripts/
 COPY db/ db/
 ENV MESHMAP_DATA_CACHE=/opt/meshmap/.cache
-RUN scripts/db-load.sh --fetch-only
+# Behind a TLS-intercepting proxy, pass its CA bundle: --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt
+RUN --mount=type=secret,id=ca,required=false \
+    if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi; scripts/db-load.sh --fetch-only
 USER 10001:10001
 CMD ["scripts/db-load.sh"]

@@ -4,15 +4,22 @@
 #   .cache/base-nginx.tar           mmdebstrap minbase + nginx-light + brotli module (about a minute)
 #   localhost/meshmap-base:bookworm  that tarball imported
 # podman reads container/containers.conf (runc, no default ulimits), not the machine's config.
-#   scripts/container-image.sh [tag]     default tag: localhost/meshmap:local
+#   scripts/container-image.sh [tag]           the app, default tag localhost/meshmap:local
+#   scripts/container-image.sh --loader [tag]  the database loader (Dockerfile target `loader`),
+#                                              default tag localhost/meshmap-loader:local
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/container/containers.conf
-tag=${1:-localhost/meshmap:local}
+target=runtime-prebuilt default_tag=localhost/meshmap:local
+if [ "${1:-}" = "--loader" ]; then
+  target=loader default_tag=localhost/meshmap-loader:local
+  shift
+fi
+tag=${1:-$default_tag}
 base_tar=.cache/base-nginx.tar
 base_image=localhost/meshmap-base:bookworm
 
-[ -f dist/index.html ] || { echo "no dist/: run 'make build' first" >&2; exit 1; }
+[ "$target" = loader ] || [ -f dist/index.html ] || { echo "no dist/: run 'make build' first" >&2; exit 1; }
 # Tests build the image in parallel: one builder at a time.
 mkdir -p .cache
 exec 9>.cache/image.lock
@@ -33,6 +40,9 @@ fi
 if ! podman image exists "$base_image"; then
   podman import --quiet "$base_tar" "$base_image" >/dev/null
 fi
-podman build --quiet --format docker --target runtime-prebuilt \
+# The loader fetches its data from PyPI at build time; pass the machine's CA bundle in case a
+# TLS-intercepting proxy sits in between (as on this machine).
+podman build --quiet --format docker --target "$target" \
+  --secret id=ca,src=/etc/ssl/certs/ca-certificates.crt \
   --build-arg RUNTIME_IMAGE="$base_image" -t "$tag" . >/dev/null
 echo "$tag"

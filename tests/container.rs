@@ -127,3 +127,21 @@ fn a_mounted_config_replaces_the_bundled_one_without_a_rebuild() {
     assert_eq!(app_checks::header(&response, "cache-control"), "no-cache");
     assert_eq!(response.text().unwrap(), config);
 }
+
+/// The Kubernetes loader Job's image: run as the Job runs it (read-only root, uid 10001, only
+/// DATABASE_URL given), it fills an empty PostGIS database with the sample data.
+#[test]
+#[ignore = "needs podman, PostgreSQL + PostGIS and the Debian mirror and PyPI (image build): run by `make test`"]
+fn the_loader_image_fills_a_database_from_a_read_only_root() {
+    let output = Command::new(root().join("scripts/container-image.sh")).arg("--loader").output().expect("build the loader image");
+    assert!(output.status.success(), "scripts/container-image.sh --loader: {}", String::from_utf8_lossy(&output.stderr));
+    let image = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let database = support::Database::start();
+    let url = format!("DATABASE_URL=postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
+    podman(&["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "host", "--user", "10001:10001", "-e", &url, &image]);
+    let count = |sql: &str| database.query(sql);
+    assert_eq!(count("SELECT count(*) FROM countries"), "177");
+    assert_eq!(count("SELECT count(*) FROM places"), "243");
+    assert_eq!(count("SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)"), "0");
+    assert_eq!(count("SELECT obj_description('places'::regclass)::json->>'name'"), "Populated places");
+}

@@ -78,15 +78,8 @@ fn the_function_source_filters_by_population() {
 #[ignore = "needs PostgreSQL + PostGIS, ogr2ogr and martin: run by `make test`"]
 fn loading_twice_is_harmless_and_geometries_are_valid() {
     let server = TileServer::start();
-    run_script("db-load.sh", &[&server.db_port.to_string()]);
-    let query = |sql: &str| {
-        let output = std::process::Command::new("psql")
-            .args(["-h", "127.0.0.1", "-p", &server.db_port.to_string(), "-U", "postgres", "-d", "meshmap", "-qtAc", sql])
-            .output()
-            .unwrap();
-        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
-        String::from_utf8_lossy(&output.stdout).trim().to_owned()
-    };
+    run_script("db-load.sh", &[&server.database.port.to_string()]);
+    let query = |sql: &str| server.database.query(sql);
     assert_eq!(query("SELECT count(*) FROM countries"), "177");
     assert_eq!(query("SELECT count(*) FROM places"), "243");
     assert_eq!(query("SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)"), "0");

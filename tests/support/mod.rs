@@ -235,23 +235,53 @@ pub fn dist() -> PathBuf {
     dist
 }
 
-/// A throwaway PostgreSQL + PostGIS cluster with the sample data loaded, and Martin serving it;
-/// both stopped (and the cluster deleted) when dropped.
+/// A throwaway PostgreSQL + PostGIS cluster (scripts/db.sh) with an empty "meshmap" database,
+/// stopped and deleted when dropped.
+pub struct Database {
+    dir: PathBuf,
+    pub port: u16,
+}
+
+impl Database {
+    pub fn start() -> Database {
+        // Under /tmp: as root the cluster runs as `postgres`, who must reach its directory.
+        let dir = std::env::temp_dir().join(format!("meshmap-pg-{}-{}", std::process::id(), free_port()));
+        let port = free_port();
+        run_script("db.sh", &["start", path_str(&dir), &port.to_string()]);
+        Database { dir, port }
+    }
+
+    pub fn url(&self) -> String {
+        format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.port)
+    }
+
+    /// Runs one SQL statement with psql and returns its unaligned output.
+    pub fn query(&self, sql: &str) -> String {
+        let output = Command::new("psql").arg(self.url()).args(["-qtAc", sql]).output().expect("psql runs");
+        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+        String::from_utf8_lossy(&output.stdout).trim().to_owned()
+    }
+}
+
+impl Drop for Database {
+    fn drop(&mut self) {
+        let _ = Command::new(root().join("scripts/db.sh")).args(["stop", path_str(&self.dir)]).output();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// A [`Database`] with the sample data loaded, and Martin serving it; all stopped when dropped.
 pub struct TileServer {
     martin: Option<Process>,
-    db_dir: PathBuf,
-    pub db_port: u16,
+    pub database: Database,
     pub port: u16,
 }
 
 impl TileServer {
     pub fn start() -> TileServer {
-        // Under /tmp: as root the cluster runs as `postgres`, who must reach its directory.
-        let db_dir = std::env::temp_dir().join(format!("meshmap-pg-{}-{}", std::process::id(), free_port()));
-        let db_port = free_port();
-        run_script("db.sh", &["start", path_str(&db_dir), &db_port.to_string()]);
-        run_script("db-load.sh", &[&db_port.to_string()]);
-        let mut server = TileServer { martin: None, db_dir, db_port, port: free_port() };
+        let database = Database::start();
+        run_script("db-load.sh", &[&database.port.to_string()]);
+        let mut server = TileServer { martin: None, database, port: free_port() };
         server.start_martin();
         server
     }
@@ -261,7 +291,7 @@ impl TileServer {
         assert!(self.martin.is_none(), "Martin is already running");
         self.martin = Some(spawn_listening(
             Command::new("martin")
-                .env("DATABASE_URL", format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.db_port))
+                .env("DATABASE_URL", self.database.url())
                 .arg("--config")
                 .arg(root().join("martin/config.yaml"))
                 .args(["--listen-addresses", &format!("127.0.0.1:{}", self.port)])
@@ -276,12 +306,5 @@ impl TileServer {
     /// Stops Martin (the database keeps running), as when the tile server crashes.
     pub fn stop_martin(&mut self) {
         self.martin = None;
-    }
-}
-
-impl Drop for TileServer {
-    fn drop(&mut self) {
-        let _ = Command::new(root().join("scripts/db.sh")).args(["stop", path_str(&self.db_dir)]).output();
-        let _ = std::fs::remove_dir_all(&self.db_dir);
     }
 }
