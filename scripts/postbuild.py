@@ -7,8 +7,12 @@
    gzip_static / brotli_static. config.json is left alone: it is replaced at deploy time (ConfigMap),
    and a stale precompressed copy would shadow the mounted file.
 
+3. Writes `embed.js` (from assets/embed.js) with the bundle's hashed file names, for host pages
+   that embed the map.
+
 Usage: scripts/postbuild.py <dist dir>
 """
+import json
 import base64
 import gzip
 import hashlib
@@ -44,6 +48,26 @@ def externalise_loader(dist):
     print(f"postbuild: moved the inline loader to {name}")
 
 
+def write_embed_script(dist):
+    with open(os.path.join(dist, "index.html"), encoding="utf-8") as f:
+        html = f.read()
+    names = sorted(os.listdir(dist))
+    glue = next(n for n in names if re.fullmatch(r"meshmap-[0-9a-f]+\.js", n))
+    assets = {
+        "glue": glue,
+        "wasm": glue[: -len(".js")] + "_bg.wasm",
+        "leaflet": re.search(r'src="/?(leaflet-[0-9a-f]+\.js)"', html).group(1),
+        # Leaflet's and the map's styles; page.css styles the full-page app only.
+        "css": [n for n in re.findall(r'href="/?((?:leaflet|meshmap)-[0-9a-f]+\.css)"', html)],
+    }
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "..", "assets", "embed.js"), encoding="utf-8") as f:
+        template = f.read()
+    with open(os.path.join(dist, "embed.js"), "w", encoding="utf-8") as f:
+        f.write(template.replace("__MESHMAP_ASSETS__", json.dumps(assets)))
+    print(f"postbuild: wrote embed.js for {glue}")
+
+
 def precompress(dist):
     count = 0
     for folder, _, files in os.walk(dist):
@@ -64,6 +88,7 @@ def precompress(dist):
 def main():
     dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
     externalise_loader(dist)
+    write_embed_script(dist)
     precompress(dist)
 
 

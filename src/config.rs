@@ -146,6 +146,19 @@ impl Default for Style {
     }
 }
 
+impl Style {
+    /// A style object as config.json writes it (`{"color": "#c00", "weight": 2, ...}`), checked
+    /// the same way; for styles handed over by an embedding host.
+    pub fn from_value(value: &Value) -> Result<Style, String> {
+        let mut errors = Errors::default();
+        let style = Reader::object(Node::root(value), &mut errors).map(|mut r| read_style_fields(&mut r));
+        match style {
+            Some(style) if errors.0.is_empty() => Ok(style),
+            _ => Err(errors.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+        }
+    }
+}
+
 /// One problem in the config, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -184,6 +197,48 @@ impl Config {
             Some(config) if errors.0.is_empty() => Ok(config),
             _ => Err(errors.0),
         }
+    }
+}
+
+impl Config {
+    /// Makes every relative URL in the config (layer data, tile templates, the tile server)
+    /// absolute against `config_url`, the absolute URL the config was loaded from, and counts that
+    /// origin as first-party. A config loaded beside index.html is unchanged in effect; a widget
+    /// embedded in another site's page then still fetches from the meshmap origin.
+    pub fn resolve_against(&mut self, config_url: &str) -> Result<(), String> {
+        let base = url::Url::parse(config_url).map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
+        let resolve = |url: &mut String| resolve_url(&base, url);
+        for layer in &mut self.base_layers {
+            match &mut layer.source {
+                BaseSource::Tiles { url, .. } | BaseSource::Vector { url, .. } => resolve(url),
+                BaseSource::GeoJson { data: DataSource::Url(url), .. } => resolve(url),
+                BaseSource::GeoJson { data: DataSource::Inline(_), .. } => {}
+            }
+        }
+        for overlay in &mut self.overlays {
+            match &mut overlay.data {
+                OverlayData::Vector { url } | OverlayData::GeoJson(DataSource::Url(url)) => resolve(url),
+                OverlayData::GeoJson(DataSource::Inline(_)) => {}
+            }
+        }
+        if let Some(tiles) = &mut self.tiles {
+            resolve(&mut tiles.url);
+        }
+        let origin = base.origin().ascii_serialization();
+        if base.scheme().starts_with("http") && !self.first_party_origins.contains(&origin) {
+            self.first_party_origins.push(origin);
+        }
+        Ok(())
+    }
+}
+
+/// Resolves `url` against `base` in place, keeping tile placeholders (`{z}`) as they are.
+fn resolve_url(base: &url::Url, url: &mut String) {
+    const OPEN: &str = "MESHMAPOPENBRACE";
+    const CLOSE: &str = "MESHMAPCLOSEBRACE";
+    let masked = url.replace('{', OPEN).replace('}', CLOSE);
+    if let Ok(joined) = base.join(&masked) {
+        *url = joined.as_str().replace(OPEN, "{").replace(CLOSE, "}");
     }
 }
 

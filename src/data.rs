@@ -19,6 +19,17 @@ pub enum LayerState {
     Failed(String),
 }
 
+impl LayerState {
+    /// The message of a state the user should hear about (what the status panel shows).
+    pub fn problem(&self) -> Option<&str> {
+        match self {
+            LayerState::Failed(message) | LayerState::Unavailable(message) | LayerState::Degraded(message) => Some(message),
+            LayerState::Ready { warning, .. } => warning.as_deref(),
+            LayerState::Loading => None,
+        }
+    }
+}
+
 /// Fetches (if needed), checks and draws a layer's data. Never panics on bad data: every
 /// failure becomes [`LayerState::Failed`] with a message naming the source.
 pub async fn load_into(http: &Http, source: &DataSource, layer: &GeoJsonLayer, signal: Option<&AbortSignal>) -> LayerState {

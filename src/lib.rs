@@ -16,6 +16,8 @@ pub mod view_hash;
 #[cfg(target_arch = "wasm32")]
 pub mod data;
 #[cfg(target_arch = "wasm32")]
+pub mod embed;
+#[cfg(target_arch = "wasm32")]
 pub mod http;
 #[cfg(target_arch = "wasm32")]
 pub mod map;

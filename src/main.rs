@@ -1,5 +1,6 @@
-//! The full-page app: mounts into `#meshmap` (or `<body>`), reads `config.json` beside index.html
-//! and keeps the view in the URL fragment.
+//! The full-page app: mounts into `#meshmap`, reads `config.json` beside index.html and keeps the
+//! view in the URL fragment. A page without `#meshmap` (a host page loading `embed.js`) gets no
+//! full-page app: it mounts widgets through the embedding API instead.
 
 #[cfg(target_arch = "wasm32")]
 fn main() {
@@ -8,14 +9,11 @@ fn main() {
 
     meshmap::install_panic_hook();
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let target = document
-        .get_element_by_id("meshmap")
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-        .or_else(|| document.body());
+    let target = document.get_element_by_id("meshmap").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     let Some(target) = target else { return };
     // The loading text in index.html stays until the app replaces it.
     target.set_text_content(None);
-    let options = AppOptions { config: ConfigSource::Url("config.json".into()), sync_url_hash: true };
+    let options = AppOptions { config: ConfigSource::Url("config.json".into()), sync_url_hash: true, hooks: None };
     // The page lives as long as the app: keep it mounted for good.
     std::mem::forget(meshmap::mount(&target, options));
 }

@@ -118,6 +118,25 @@ impl Feature {
     pub fn property(&self, key: &str) -> Option<&Value> {
         self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
     }
+
+    /// The properties as a JSON object, in tile order (what popups and host callbacks get).
+    pub fn properties_json(&self) -> serde_json::Value {
+        let map = self.properties.iter().map(|(key, value)| (key.clone(), value.to_json())).collect();
+        serde_json::Value::Object(map)
+    }
+}
+
+impl Value {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Value::String(s) => serde_json::Value::String(s.clone()),
+            Value::Float(v) => serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, serde_json::Value::Number),
+            Value::Int(v) => (*v).into(),
+            Value::UInt(v) => (*v).into(),
+            Value::Bool(v) => (*v).into(),
+            Value::Missing => serde_json::Value::Null,
+        }
+    }
 }
 
 fn decode_layer(layer: wire::Layer) -> Result<Layer, MvtError> {

@@ -193,7 +193,7 @@ async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) ->
 }
 
 fn mount_app(element: &HtmlElement, config: ConfigSource) -> meshmap::Mounted {
-    meshmap::mount(element, AppOptions { config, sync_url_hash: false })
+    meshmap::mount(element, AppOptions { config, sync_url_hash: false, hooks: None })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -517,7 +517,7 @@ async fn unmounting_removes_the_map_and_its_listeners() {
     load_leaflet().await;
     let baseline = live_listeners();
     let element = test_element();
-    let mounted = meshmap::mount(&element, AppOptions { config: ConfigSource::Inline(config_with(json!([xss_overlay()]))), sync_url_hash: true });
+    let mounted = meshmap::mount(&element, AppOptions { config: ConfigSource::Inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None });
     until("map drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
     assert!(live_listeners() > baseline);
     drop(mounted);
@@ -846,5 +846,188 @@ async fn first_party_raster_tiles_come_from_fetched_bytes_and_their_urls_are_rev
     assert!(!blob_is_readable(&src).await.is_truthy(), "the object URL was revoked");
     clear_cookies();
     remove_fetch_stub();
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Embedding: the JavaScript-facing API (`meshmap.mount` in embed.js calls exactly these)
+
+use meshmap::embed::{mount_widget, MapWidget};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+/// Records what a host callback receives (as JSON).
+#[derive(Clone, Default)]
+struct Recorder(Rc<RefCell<Vec<Value>>>);
+
+impl Recorder {
+    fn callback(&self) -> js_sys::Function {
+        let log = Rc::clone(&self.0);
+        let closure = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
+            let text = js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()).unwrap_or_default();
+            log.borrow_mut().push(serde_json::from_str(&text).unwrap_or(Value::Null));
+        });
+        let function = closure.as_ref().unchecked_ref::<js_sys::Function>().clone();
+        closure.forget();
+        function
+    }
+
+    fn all(&self) -> Vec<Value> {
+        self.0.borrow().clone()
+    }
+
+    fn len(&self) -> usize {
+        self.0.borrow().len()
+    }
+}
+
+struct Host {
+    ready: Recorder,
+    moves: Recorder,
+    clicks: Recorder,
+    errors: Recorder,
+}
+
+fn widget_options(config: &Value, host: &Host) -> JsValue {
+    let options = js_sys::Object::new();
+    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &key.into(), value).unwrap();
+    set("config", &js_sys::JSON::parse(&config.to_string()).unwrap());
+    set("onReady", &host.ready.callback());
+    set("onMove", &host.moves.callback());
+    set("onFeatureClick", &host.clicks.callback());
+    set("onError", &host.errors.callback());
+    options.into()
+}
+
+async fn mount_host_widget(config: &Value, element: &HtmlElement) -> (MapWidget, Host) {
+    load_leaflet().await;
+    let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
+    let widget = mount_widget(element.clone(), widget_options(config, &host)).unwrap_or_else(|_| panic!("mount"));
+    until("the widget is ready", || widget.ready() && host.ready.len() == 1).await;
+    (widget, host)
+}
+
+fn view_of(widget: &MapWidget) -> Value {
+    let text = js_sys::JSON::stringify(&widget.get_view()).unwrap().as_string().unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn two_widgets_on_one_page_are_driven_separately_and_report_to_their_own_host_callbacks() {
+    let (first_element, second_element) = (test_element(), test_element());
+    let (mut first, first_host) = mount_host_widget(&config_with(json!([])), &first_element).await;
+    let (mut second, second_host) = mount_host_widget(&config_with(json!([xss_overlay()])), &second_element).await;
+    assert_eq!(first_host.ready.all()[0]["zoom"], 3.0);
+
+    // setView moves only the first map, and only its host hears about it.
+    first.set_view(-33.9, 151.2, 6.0).unwrap_or_else(|_| panic!("setView"));
+    until("first map moved", || first_host.moves.all().iter().any(|v| v["zoom"] == 6.0)).await;
+    let view = view_of(&first);
+    assert!((view["lat"].as_f64().unwrap() + 33.9).abs() < 0.01 && (view["lng"].as_f64().unwrap() - 151.2).abs() < 0.01, "{view}");
+    assert_eq!(view_of(&second)["zoom"], 3.0);
+    assert_eq!(second_host.moves.len(), 0);
+
+    // A host adds and removes its own GeoJSON overlay.
+    let paths = |e: &HtmlElement| count(e, ".leaflet-overlay-pane svg path");
+    let before = paths(&first_element);
+    let data = js_sys::JSON::parse(&collection(vec![feature(json!({"name": "Host shape"}), square(150.0, -35.0, 2.0))]).to_string()).unwrap();
+    let style = js_sys::JSON::parse(r##"{"color": "#c00", "fillOpacity": 0.5}"##).unwrap();
+    assert_eq!(first.add_geojson("Host overlay", data.clone(), style).unwrap_or_else(|_| panic!("addGeoJson")), 1);
+    assert_eq!(paths(&first_element), before + 1);
+    assert!(text(&first_element, ".leaflet-control-layers-overlays").contains("Host overlay"));
+    assert!(first.add_geojson("Host overlay", data, JsValue::UNDEFINED).is_err(), "names are unique");
+    let bad_style = js_sys::JSON::parse(r#"{"color": "url(javascript:alert(1))"}"#).unwrap();
+    assert!(first.add_geojson("Bad", js_sys::JSON::parse("{}").unwrap(), bad_style).is_err());
+    assert_eq!(first.remove_overlay("Host overlay").ok(), Some(true));
+    assert_eq!(paths(&first_element), before);
+    assert_eq!(first.remove_overlay("Host overlay").ok(), Some(false));
+
+    // fitBounds shows a box; a nonsense box is refused.
+    first.fit_bounds(40.0, -10.0, 60.0, 30.0).unwrap_or_else(|_| panic!("fitBounds"));
+    until("fitted", || view_of(&first)["lat"].as_f64().is_some_and(|lat| (lat - 50.0).abs() < 5.0)).await;
+    assert!(first.fit_bounds(60.0, 0.0, 40.0, 10.0).is_err());
+
+    // A click on a feature of the second map reaches the second host with the raw properties.
+    let shape = query(&second_element, ".leaflet-overlay-pane svg path.leaflet-interactive").expect("a shape");
+    click(&shape);
+    until("feature click reported", || second_host.clicks.len() == 1).await;
+    let properties = &second_host.clicks.all()[0];
+    assert!(properties["name"].is_string(), "{properties}");
+    assert_eq!(first_host.clicks.len(), 0);
+    assert_eq!(first_host.errors.len() + second_host.errors.len(), 0);
+
+    first.destroy();
+    second.destroy();
+    first_element.remove();
+    second_element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn load_errors_reach_the_host_and_bad_options_are_refused() {
+    load_leaflet().await;
+    let element = test_element();
+    let overlays = json!([{"name": "Missing", "type": "geojson", "url": "/no/such/file.geojson"}]);
+    let (mut widget, host) = mount_host_widget(&config_with(overlays), &element).await;
+    until("error reported", || host.errors.len() == 1).await;
+    let error = &host.errors.all()[0];
+    assert_eq!(error["what"], "Missing");
+    assert!(error["message"].as_str().unwrap().contains("404"), "{error}");
+    widget.destroy();
+    assert!(widget.set_view(0.0, 0.0, 1.0).is_err(), "a destroyed map refuses calls");
+
+    // An invalid config: the error view shows, and the host hears why.
+    let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
+    let mut widget = mount_widget(element.clone(), widget_options(&json!({"view": {"zoom": 99}}), &host)).unwrap_or_else(|_| panic!("mount"));
+    until("config error reported", || host.errors.len() == 1).await;
+    assert_eq!(host.errors.all()[0]["what"], "config");
+    assert!(query(&element, ".meshmap-error").is_some());
+    assert!(!widget.ready());
+    widget.destroy();
+    // Options that are not options.
+    assert!(mount_widget(element.clone(), JsValue::from_str("config.json")).is_err());
+    assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()).is_err());
+    assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()).is_err());
+    assert_eq!(element.child_element_count(), 0);
+    element.remove();
+}
+
+fn wasm_memory_bytes() -> f64 {
+    let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
+    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+}
+
+fn dom_nodes() -> u32 {
+    document().get_elements_by_tag_name("*").length()
+}
+
+#[wasm_bindgen_test]
+async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
+    load_leaflet().await;
+    let element = test_element();
+    let config = config_with(json!([xss_overlay()]));
+    let cycle = |config: Value, element: HtmlElement| async move {
+        let (mut widget, _host) = mount_host_widget(&config, &element).await;
+        until("shapes drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+        widget.destroy();
+    };
+    let listeners = live_listeners();
+    let nodes = dom_nodes();
+    // Warm up: allocator pools and Leaflet's lazily created objects settle.
+    for _ in 0..10 {
+        cycle(config.clone(), element.clone()).await;
+    }
+    assert_eq!(element.child_element_count(), 0, "destroy leaves no map DOM");
+    assert_eq!(live_listeners(), listeners, "destroy leaves no listeners");
+    assert_eq!(dom_nodes(), nodes);
+    let memory = wasm_memory_bytes();
+    for _ in 0..200 {
+        cycle(config.clone(), element.clone()).await;
+    }
+    let grown = wasm_memory_bytes() - memory;
+    web_sys::console::log_1(&format!("200 mount/destroy cycles: wasm memory grew by {grown} bytes, DOM nodes {} → {}", nodes, dom_nodes()).into());
+    assert_eq!(live_listeners(), listeners);
+    assert_eq!(dom_nodes(), nodes);
+    // A leak of even 5 KB per map would grow the heap by 1 MB over 200 maps.
+    assert!(grown <= 1024.0 * 1024.0, "wasm memory grew by {grown} bytes over 200 maps");
     element.remove();
 }

@@ -351,3 +351,48 @@ fn bad_vector_and_tile_server_settings_name_their_key() {
         "must not be empty",
     );
 }
+
+#[test]
+fn relative_urls_resolve_against_the_configs_own_url() {
+    let mut config = Config::from_json(include_str!("../../assets/config.json")).expect("valid");
+    config.overlays.push(Overlay {
+        name: "Absolute".into(),
+        data: OverlayData::GeoJson(DataSource::Url("https://other.example/x.geojson".into())),
+        visible: true,
+        style: Style::default(),
+        renderer: Renderer::Svg,
+        attribution: Attribution::default(),
+    });
+    config.resolve_against("https://maps.example.com/app/config.json").expect("absolute base");
+    let BaseSource::Vector { url, .. } = &config.base_layers[0].source else { panic!() };
+    assert_eq!(url, "https://maps.example.com/app/tiles/countries/{z}/{x}/{y}");
+    let BaseSource::GeoJson { data, .. } = &config.base_layers[1].source else { panic!() };
+    assert_eq!(data, &DataSource::Url("https://maps.example.com/app/data/countries.geojson".into()));
+    assert_eq!(config.tiles.as_ref().map(|t| t.catalog_url()).as_deref(), Some("https://maps.example.com/app/tiles/catalog"));
+    assert_eq!(config.overlays[1].data, OverlayData::GeoJson(DataSource::Url("https://other.example/x.geojson".into())));
+    assert_eq!(config.first_party_origins, vec!["https://maps.example.com"]);
+    // Root-relative and parent paths, and a page on the same origin: nothing changes in effect.
+    let mut config = Config::from_value(&json!({
+        "view": {"center": [0, 0], "zoom": 1},
+        "baseLayers": [{"name": "t", "url": "/tiles/{z}/{x}/{-y}.png"}, {"name": "g", "type": "geojson", "url": "../data/a.geojson"}],
+        "firstPartyOrigins": ["http://127.0.0.1:8080"]
+    }))
+    .expect("valid");
+    config.resolve_against("http://127.0.0.1:8080/app/config.json").expect("base");
+    let BaseSource::Tiles { url, .. } = &config.base_layers[0].source else { panic!() };
+    assert_eq!(url, "http://127.0.0.1:8080/tiles/{z}/{x}/{-y}.png");
+    let BaseSource::GeoJson { data, .. } = &config.base_layers[1].source else { panic!() };
+    assert_eq!(data, &DataSource::Url("http://127.0.0.1:8080/data/a.geojson".into()));
+    assert_eq!(config.first_party_origins, vec!["http://127.0.0.1:8080"]);
+    assert!(config.resolve_against("config.json").is_err());
+}
+
+#[test]
+fn styles_from_a_host_are_checked_like_config_styles() {
+    let style = Style::from_value(&json!({"color": "#c00", "weight": 3, "label": "name"})).expect("valid");
+    assert_eq!((style.color.as_str(), style.fill_color.as_str(), style.weight), ("#c00", "#c00", 3.0));
+    assert_eq!(style.label.as_deref(), Some("name"));
+    let error = Style::from_value(&json!({"color": "javascript:alert(1)", "opacity": 4})).unwrap_err();
+    assert!(error.contains("color: \"javascript:alert(1)\" is not a CSS colour") && error.contains("opacity"), "{error}");
+    assert!(Style::from_value(&json!([1])).is_err());
+}

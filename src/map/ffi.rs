@@ -73,6 +73,15 @@ pub fn js_object(value: &serde_json::Value) -> JsValue {
         .unwrap_or_else(|| Object::new().into())
 }
 
+/// JSON-shaped data from a JS value (`JSON.stringify`, then serde): plain data only.
+pub fn json_from_js(value: &JsValue) -> Result<serde_json::Value, String> {
+    let text = js_sys::JSON::stringify(value)
+        .map_err(|_| "cannot be turned into JSON (a cycle, or a BigInt)".to_owned())?
+        .as_string()
+        .ok_or("is not JSON data (a function or undefined)")?;
+    serde_json::from_str(&text).map_err(|e| e.to_string())
+}
+
 /// Sets `object[key] = value`; setting a property on a fresh plain object cannot fail.
 pub fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);

@@ -17,6 +17,11 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
+
+/// JSON across the JS boundary (the embedding API's options and events).
+pub mod ffi_json {
+    pub use super::ffi::{js_object as to_js, json_from_js as from_js};
+}
 pub use listener::live_listeners;
 pub use tile_layer::{FetchTileLayer, TileFormat, TileHealth};
 
@@ -72,6 +77,7 @@ pub struct MapHandle {
     /// First-party tile layers, in the order they were added (later ones draw on top).
     fetch_layers: Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>,
     tile_health: HealthSink,
+    feature_click: FeatureClickSink,
     retry: RetryPolicy,
     zoom_range: (f64, f64),
     _hash_sync: Option<HashSync>,
@@ -117,6 +123,7 @@ impl MapHandle {
             tile_layers: Vec::new(),
             fetch_layers: Rc::default(),
             tile_health: HealthSink::default(),
+            feature_click: Rc::default(),
             retry: config.tiles.as_ref().map(|t| t.retry).unwrap_or_default(),
             zoom_range,
             _hash_sync: None,
@@ -183,6 +190,7 @@ impl MapHandle {
                 if active {
                     layer.layer().add_to(&self.map);
                 }
+                self.watch_geojson_clicks(&layer);
                 self.geojson_layers.push((base.name.clone(), Rc::clone(&layer)));
                 Some(PendingLayer { name: base.name.clone(), layer, source: data.clone() })
             }
@@ -204,6 +212,7 @@ impl MapHandle {
         if overlay.visible {
             layer.layer().add_to(&self.map);
         }
+        self.watch_geojson_clicks(&layer);
         self.geojson_layers.push((overlay.name.clone(), Rc::clone(&layer)));
         Some(PendingLayer { name: overlay.name.clone(), layer, source: data.clone() })
     }
@@ -262,13 +271,15 @@ impl MapHandle {
     }
 
     /// A click on the map opens a popup for the vector tile feature under it (topmost layer
-    /// first). Clicks on GeoJSON shapes open their own popups instead.
+    /// first); clicks on GeoJSON shapes open their own popups. Either way the feature's
+    /// properties go to the [`MapHandle::on_feature_click`] handler.
     fn listen_for_feature_clicks(&mut self) {
         let layers = Rc::clone(&self.fetch_layers);
+        let sink = Rc::clone(&self.feature_click);
         let map = self.map.clone();
         let listener = LeafletListener::new(&self.map, "click", move |event| {
-            let original = ffi::get(&event, "originalEvent");
-            let on_shape = ffi::get(&original, "target")
+            // GeoJSON shapes (SVG paths) handle their own clicks: see `watch_geojson_clicks`.
+            let on_shape = ffi::get(&ffi::get(&event, "originalEvent"), "target")
                 .dyn_into::<web_sys::Element>()
                 .is_ok_and(|t| t.class_list().contains("leaflet-interactive"));
             if on_shape {
@@ -277,17 +288,95 @@ impl MapHandle {
             let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else { return };
             let latlng: LatLng = latlng.unchecked_into();
             let zoom = map.get_zoom();
-            let rows = layers
+            let properties = layers
                 .borrow()
                 .iter()
                 .rev()
                 .filter(|(_, layer)| map.has_layer(layer.layer()))
                 .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0));
-            if let Some(rows) = rows {
-                popup::open_rows_popup(&map, &latlng, &rows);
+            if let Some(properties) = properties {
+                popup::open_properties_popup(&map, &latlng, &properties);
+                emit_feature_click(&sink, &properties);
             }
         });
         self._listeners.push(listener);
+    }
+
+    /// A click on one of the layer's features (its popup opens by itself) goes to the
+    /// [`MapHandle::on_feature_click`] handler with the feature's properties.
+    fn watch_geojson_clicks(&mut self, layer: &GeoJsonLayer) {
+        let sink = Rc::clone(&self.feature_click);
+        self._listeners.push(LeafletListener::new(layer.layer(), "click", move |event| {
+            let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
+            emit_feature_click(&sink, &ffi::json_from_js(&properties).unwrap_or(serde_json::Value::Null));
+        }));
+    }
+
+    /// Calls `handler(properties)` when the user clicks a feature (GeoJSON or vector tile).
+    pub fn on_feature_click(&self, handler: impl Fn(&serde_json::Value) + 'static) {
+        *self.feature_click.borrow_mut() = Some(Rc::new(handler));
+    }
+
+    /// Calls `handler(view)` after every move or zoom (Leaflet's `moveend`).
+    pub fn on_view_change(&mut self, handler: impl Fn(View) + 'static) {
+        let map = self.map.clone();
+        self._listeners.push(LeafletListener::new(&self.map, "moveend", move |_| handler(view_sync::current_view(&map))));
+    }
+
+    /// Adds a GeoJSON overlay (shown, listed in the layers control) from a document the host
+    /// hands over. Returns how many features are drawn; invalid features are skipped.
+    pub fn add_geojson_overlay(&mut self, name: &str, data: &serde_json::Value, style: &crate::config::Style) -> Result<usize, String> {
+        if name.trim().is_empty() {
+            return Err("an overlay needs a name".into());
+        }
+        if self.geojson_layers.iter().any(|(n, _)| n == name) || self.fetch_layers.borrow().iter().any(|(n, _)| n == name) {
+            return Err(format!("there is already a layer named {name:?}"));
+        }
+        let checked = crate::geojson::check(data).map_err(|e| format!("the data is {e}"))?;
+        let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &crate::config::Attribution::default()));
+        layer.set_data(&checked.collection)?;
+        self.layers_control.add_overlay(layer.layer(), &escape_html(name));
+        layer.layer().add_to(&self.map);
+        self.watch_geojson_clicks(&layer);
+        self.geojson_layers.push((name.to_owned(), layer));
+        Ok(checked.features)
+    }
+
+    /// Removes an overlay (any kind) from the map and the layers control. False if there is none
+    /// of that name.
+    pub fn remove_overlay(&mut self, name: &str) -> bool {
+        if let Some(i) = self.geojson_layers.iter().position(|(n, _)| n == name) {
+            let (_, layer) = self.geojson_layers.remove(i);
+            self.layers_control.remove_layer(layer.layer());
+            layer.layer().remove();
+            return true;
+        }
+        let removed = {
+            let mut layers = self.fetch_layers.borrow_mut();
+            layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i))
+        };
+        match removed {
+            Some((_, layer)) => {
+                self.layers_control.remove_layer(layer.layer());
+                layer.layer().remove();
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Shows the box south..north, west..east as large as it fits.
+    pub fn fit_bounds(&self, south: f64, west: f64, north: f64, east: f64) -> Result<(), String> {
+        let valid = [south, west, north, east].iter().all(|v| v.is_finite())
+            && (-90.0..=90.0).contains(&south)
+            && (-90.0..=90.0).contains(&north)
+            && south <= north;
+        if !valid {
+            return Err(format!("[{south}, {west}, {north}, {east}] is not a box of [south, west, north, east] in degrees"));
+        }
+        let bounds = leaflet::LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east));
+        self.map.fit_bounds_with_options(&bounds, &ffi::js_object(&serde_json::json!({"animate": false})));
+        Ok(())
     }
 
     /// Calls `handler(layer name, health)` when a first-party tile layer goes down, comes back
@@ -350,6 +439,15 @@ impl MapHandle {
     }
 }
 
+type FeatureClickSink = Rc<std::cell::RefCell<Option<Rc<dyn Fn(&serde_json::Value)>>>>;
+
+fn emit_feature_click(sink: &FeatureClickSink, properties: &serde_json::Value) {
+    let handler = sink.borrow().clone();
+    if let Some(handler) = handler {
+        handler(properties);
+    }
+}
+
 enum LayerRole {
     Base { active: bool },
     Overlay { visible: bool },
@@ -360,6 +458,7 @@ impl Drop for MapHandle {
         self._hash_sync = None;
         self._listeners.clear();
         *self.tile_health.borrow_mut() = None;
+        *self.feature_click.borrow_mut() = None;
         // Removes every layer, control, DOM node and DOM listener Leaflet created.
         self.map.remove();
         // Cancels fetches, retry timers and probes, and revokes object URLs.

@@ -8,8 +8,7 @@ use crate::geojson::property_rows;
 
 /// The popup body for a feature's `properties` (a JS value as Leaflet holds it).
 pub fn properties_popup(document: &Document, properties: &JsValue) -> Option<Element> {
-    let json = js_sys::JSON::stringify(properties).ok()?.as_string()?;
-    let value: serde_json::Value = serde_json::from_str(&json).ok()?;
+    let value = super::ffi::json_from_js(properties).ok()?;
     rows_popup(document, &property_rows(Some(&value)))
 }
 
@@ -39,9 +38,10 @@ pub fn rows_popup(document: &Document, rows: &[(String, String)]) -> Option<Elem
     Some(root)
 }
 
-/// Opens a popup at `latlng` on `map` showing `rows`.
-pub fn open_rows_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, rows: &[(String, String)]) {
-    let Some(content) = web_sys::window().and_then(|w| w.document()).and_then(|d| rows_popup(&d, rows)) else {
+/// Opens a popup at `latlng` on `map` showing a feature's properties (a JSON object).
+pub fn open_properties_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, properties: &serde_json::Value) {
+    let rows = property_rows(Some(properties));
+    let Some(content) = web_sys::window().and_then(|w| w.document()).and_then(|d| rows_popup(&d, &rows)) else {
         return;
     };
     let options: leaflet::PopupOptions = super::ffi::js_object(&serde_json::json!({"maxWidth": 320, "maxHeight": 300})).unchecked_into();

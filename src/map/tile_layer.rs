@@ -206,9 +206,9 @@ impl FetchTileLayer {
         self.state.down.get()
     }
 
-    /// The properties of the feature drawn at a place, as (name, text) rows, if any. `zoom` is
-    /// the map's; `tolerance_px` widens points and lines for fingers and mice.
-    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Vec<(String, String)>> {
+    /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
+    /// map's; `tolerance_px` widens points and lines for fingers and mice.
+    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<serde_json::Value> {
         let TileFormat::Vector(style) = &self.state.format else { return None };
         let (min, max) = self.state.zoom_range;
         let z = zoom.round().clamp(min, max) as u32;
@@ -220,7 +220,7 @@ impl FetchTileLayer {
             let tolerance = ((style.radius + style.weight / 2.0 + tolerance_px) * units_per_px) as f32;
             let at = [(fx * f64::from(layer.extent)) as f32, (fy * f64::from(layer.extent)) as f32];
             if let Some(feature) = hit(layer, at, tolerance) {
-                return Some(feature.properties.iter().map(|(k, v)| (k.clone(), v.to_string())).collect());
+                return Some(feature.properties_json());
             }
         }
         None

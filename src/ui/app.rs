@@ -1,9 +1,12 @@
 //! The app shell: loads and validates the config, then shows the map or the error view.
 
+use std::rc::Rc;
+
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped;
 
 use super::error_view::{ErrorView, StartError};
+use super::hooks::MapHooks;
 use super::map_view::MapView;
 use crate::config::Config;
 use crate::http::Http;
@@ -17,11 +20,13 @@ pub enum ConfigSource {
     Inline(serde_json::Value),
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct AppOptions {
     pub config: ConfigSource,
     /// Keep the view in the URL fragment (the full-page app does; embedded widgets should not).
     pub sync_url_hash: bool,
+    /// How an embedding host reaches the map and hears about problems.
+    pub hooks: Option<Rc<MapHooks>>,
 }
 
 #[derive(Clone)]
@@ -38,20 +43,37 @@ async fn load_config(source: &ConfigSource) -> Result<Config, StartError> {
         }
         ConfigSource::Url(url) => {
             let text = Http::for_page().get_text(url, None).await.map_err(StartError::ConfigUnreachable)?;
-            Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid { source: url.clone(), errors })
+            let mut config = Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid { source: url.clone(), errors })?;
+            // Relative URLs in the config are relative to the config, not to the (host) page.
+            if let Some(absolute) = absolute_url(url) {
+                if let Err(message) = config.resolve_against(&absolute) {
+                    web_sys::console::warn_1(&format!("meshmap: {message}; config URLs stay relative to the page").into());
+                }
+            }
+            Ok(config)
         }
     }
+}
+
+/// `url` resolved against the page, as fetch resolves it.
+fn absolute_url(url: &str) -> Option<String> {
+    let base = web_sys::window()?.document()?.base_uri().ok()??;
+    web_sys::Url::new_with_base(url, &base).ok().map(|u| u.href())
 }
 
 #[component]
 pub fn App(options: AppOptions) -> impl IntoView {
     let phase = RwSignal::new(Phase::Loading);
     let sync_url_hash = options.sync_url_hash;
+    let hooks = options.hooks.clone().unwrap_or_else(MapHooks::new);
+    let report = Rc::clone(&hooks);
+    let hooks = StoredValue::new_local(hooks);
     spawn_local_scoped(async move {
         let next = match load_config(&options.config).await {
             Ok(config) => Phase::Ready(config),
             Err(error) => {
                 error.log();
+                report.report("config", &error.to_string());
                 Phase::Failed(error)
             }
         };
@@ -61,7 +83,7 @@ pub fn App(options: AppOptions) -> impl IntoView {
         <div class="meshmap">
             {move || match phase.get() {
                 Phase::Loading => view! { <p class="meshmap-loading">"Loading map…"</p> }.into_any(),
-                Phase::Ready(config) => view! { <MapView config sync_url_hash /> }.into_any(),
+                Phase::Ready(config) => view! { <MapView config sync_url_hash hooks=hooks.get_value() /> }.into_any(),
                 Phase::Failed(error) => view! { <ErrorView error /> }.into_any(),
             }}
         </div>

@@ -50,15 +50,21 @@ impl StartError {
 
     /// The same report in the browser console, for operators reading logs.
     pub fn log(&self) {
-        let lines: Vec<String> = self
-            .details()
-            .into_iter()
-            .map(|(path, message)| match path {
-                Some(path) => format!("  {path}: {message}"),
-                None => format!("  {message}"),
-            })
-            .collect();
-        web_sys::console::error_1(&format!("meshmap: {}\n{}", self.title(), lines.join("\n")).into());
+        web_sys::console::error_1(&format!("meshmap: {self}").into());
+    }
+}
+
+impl std::fmt::Display for StartError {
+    /// The title and one line per problem (what the console and an embedding host get).
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.title())?;
+        for (path, message) in self.details() {
+            match path {
+                Some(path) => write!(f, "\n  {path}: {message}")?,
+                None => write!(f, "\n  {message}")?,
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,11 +1,14 @@
 //! The map: creates the Leaflet map in its element, loads every layer's data, reports per-layer
 //! problems, and tears everything down (map, listeners, pending fetches) when unmounted.
 
+use std::rc::Rc;
+
 use leptos::html::Div;
 use leptos::prelude::*;
 use leptos::task::spawn_local_scoped_with_cancellation;
 
 use super::error_view::{ErrorView, StartError};
+use super::hooks::MapHooks;
 use super::status::{set_status, LayerStatus, StatusPanel};
 use crate::catalog;
 use crate::config::Config;
@@ -16,12 +19,19 @@ use crate::map::{MapBehaviour, MapHandle, TileHealth};
 pub const CATALOG_STATUS: &str = "Tile catalog";
 
 #[component]
-pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
+pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl IntoView {
     let container = NodeRef::<Div>::new();
     let statuses = RwSignal::new(Vec::<LayerStatus>::new());
     let failure = RwSignal::new(None::<StartError>);
-    let map = StoredValue::new_local(None::<MapHandle>);
+    let hooks = StoredValue::new_local(hooks);
     let abort = StoredValue::new_local(web_sys::AbortController::new().ok());
+    // Shows a layer's state, and tells the host (if any) about problems.
+    let update = move |name: &str, state: LayerState| {
+        if let Some(message) = state.problem() {
+            hooks.with_value(|h| h.report(name, message));
+        }
+        set_status(statuses, name, state);
+    };
 
     container.on_load(move |element| {
         let behaviour = MapBehaviour { sync_url_hash };
@@ -30,6 +40,7 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
             Err(error) => {
                 let error = StartError::Map(error);
                 error.log();
+                hooks.with_value(|h| h.report("map", &error.to_string()));
                 failure.set(Some(error));
                 return;
             }
@@ -39,7 +50,7 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
             if !already {
                 let message = format!("some tiles could not be loaded from {url} (server unreachable or answering errors)");
                 web_sys::console::warn_1(&format!("meshmap: layer {name:?}: {message}").into());
-                set_status(statuses, name, LayerState::Degraded(message));
+                update(name, LayerState::Degraded(message));
             }
         });
         handle.on_tile_health(move |name, health| {
@@ -48,11 +59,11 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
                 TileHealth::Down(message) => LayerState::Unavailable(message.clone()),
                 TileHealth::Degraded(message) => LayerState::Degraded(message.clone()),
             };
-            set_status(statuses, name, state);
+            update(name, state);
         });
         statuses.set(pending.iter().map(|p| LayerStatus { name: p.name.clone(), state: LayerState::Loading }).collect());
         let http = handle.http().clone();
-        map.set_value(Some(handle));
+        hooks.with_value(|h| h.attach(handle));
         if let Some(tiles) = config.tiles.clone().filter(|t| t.catalog) {
             let http = http.clone();
             spawn_local_scoped_with_cancellation(async move {
@@ -67,20 +78,16 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
                         if !catalog.skipped.is_empty() {
                             web_sys::console::warn_1(&format!("meshmap: tile sources not offered: {}", catalog.skipped.join(", ")).into());
                         }
-                        map.update_value(|handle| {
-                            if let Some(handle) = handle {
-                                handle.add_catalog_overlays(&catalog, &tiles);
-                            }
-                        });
+                        hooks.with_value(|h| h.with_map(|handle| handle.add_catalog_overlays(&catalog, &tiles)));
                     }
                     Err(message) => {
                         web_sys::console::error_1(&format!("meshmap: the tile catalog {url} could not be read: {message}").into());
-                        set_status(statuses, CATALOG_STATUS, LayerState::Failed(message));
+                        update(CATALOG_STATUS, LayerState::Failed(message));
                     }
                 }
             });
         }
-        for (index, layer) in pending.into_iter().enumerate() {
+        for layer in pending {
             let http = http.clone();
             spawn_local_scoped_with_cancellation(async move {
                 let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
@@ -88,11 +95,7 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
                 if let LayerState::Failed(message) = &state {
                     web_sys::console::error_1(&format!("meshmap: layer {:?} could not be shown: {message}", layer.name).into());
                 }
-                statuses.try_update(|all| {
-                    if let Some(status) = all.get_mut(index) {
-                        status.state = state;
-                    }
-                });
+                update(&layer.name, state);
             });
         }
     });
@@ -104,7 +107,8 @@ pub fn MapView(config: Config, sync_url_hash: bool) -> impl IntoView {
             }
         });
         // Dropping the handle removes the Leaflet map and every listener it registered.
-        map.set_value(None);
+        let map = hooks.with_value(|h| h.detach());
+        drop(map);
     });
 
     view! {

@@ -2,8 +2,10 @@
 
 mod app;
 mod error_view;
+mod hooks;
 mod map_view;
 mod status;
 
 pub use app::{App, AppOptions, ConfigSource};
 pub use error_view::StartError;
+pub use hooks::MapHooks;

@@ -1,0 +1,192 @@
+//! The JavaScript API for embedding maps in any page: `mount(element, options)` returns a
+//! [`MapWidget`] handle. `embed.js` (written by scripts/postbuild.py) loads the module and exposes
+//! this API and the `<meshmap-view>` element to host pages.
+//!
+//! Host callbacks can never break a map: a callback that throws is reported in the console and
+//! the map carries on.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use js_sys::Function;
+use wasm_bindgen::prelude::*;
+use web_sys::HtmlElement;
+
+use crate::config::{Style, MAX_ZOOM_LIMIT};
+use crate::map::ffi_json::{from_js, to_js};
+use crate::ui::{AppOptions, ConfigSource, MapHooks};
+use crate::view_hash::View;
+use crate::Mounted;
+
+/// Host callbacks by event name: "ready", "move", "featureclick", "error".
+#[derive(Default)]
+struct Listeners(RefCell<Vec<(String, Function)>>);
+
+impl Listeners {
+    fn add(&self, event: &str, callback: Function) {
+        self.0.borrow_mut().push((event.to_owned(), callback));
+    }
+
+    fn emit(&self, event: &str, value: &JsValue) {
+        let callbacks: Vec<Function> = self.0.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
+        for callback in callbacks {
+            if let Err(error) = callback.call1(&JsValue::NULL, value) {
+                web_sys::console::warn_2(&format!("meshmap: a host \"{event}\" callback threw:").into(), &error);
+            }
+        }
+    }
+}
+
+const EVENTS: [&str; 4] = ["ready", "move", "featureclick", "error"];
+
+/// A map mounted into a host element. `destroy()` removes everything it created.
+#[wasm_bindgen]
+pub struct MapWidget {
+    mounted: Option<Mounted>,
+    hooks: Rc<MapHooks>,
+    listeners: Rc<Listeners>,
+}
+
+/// Mounts a map into `element`. `options`: `{ config: {...} }` or `{ configUrl: "https://…/config.json" }`,
+/// optionally `view: { center: [lat, lng], zoom }`, `syncUrlHash: false`, and the callbacks
+/// `onReady(widget)`, `onMove({lat, lng, zoom})`, `onFeatureClick(properties)`, `onError({what, message})`.
+#[wasm_bindgen(js_name = mount)]
+pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget, JsError> {
+    if !options.is_object() {
+        return Err(JsError::new("meshmap.mount(element, options): options must be an object with `config` or `configUrl`"));
+    }
+    let get = |key: &str| js_sys::Reflect::get(&options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let config = match (get("config"), get("configUrl").as_string()) {
+        (config, None) if config.is_object() => ConfigSource::Inline(from_js(&config).map_err(|e| JsError::new(&format!("options.config: {e}")))?),
+        (config, Some(url)) if config.is_undefined() || config.is_null() => ConfigSource::Url(url),
+        _ => return Err(JsError::new("options needs exactly one of `config` (an object) or `configUrl` (a string)")),
+    };
+    let view = match get("view") {
+        value if value.is_undefined() || value.is_null() => None,
+        value => Some(parse_view(&from_js(&value).map_err(|e| JsError::new(&format!("options.view: {e}")))?).map_err(|e| JsError::new(&e))?),
+    };
+    let listeners = Rc::new(Listeners::default());
+    for (key, event) in [("onReady", "ready"), ("onMove", "move"), ("onFeatureClick", "featureclick"), ("onError", "error")] {
+        match get(key) {
+            value if value.is_undefined() || value.is_null() => {}
+            value => match value.dyn_into::<Function>() {
+                Ok(callback) => listeners.add(event, callback),
+                Err(_) => return Err(JsError::new(&format!("options.{key} must be a function"))),
+            },
+        }
+    }
+    let sync_url_hash = get("syncUrlHash").as_bool().unwrap_or(false);
+
+    let hooks = MapHooks::new();
+    let errors = Rc::clone(&listeners);
+    hooks.on_error(move |what, message| errors.emit("error", &to_js(&serde_json::json!({"what": what, "message": message}))));
+    let events = Rc::clone(&listeners);
+    hooks.when_ready(move |map| {
+        if let Some(view) = view {
+            map.set_view(view);
+        }
+        let moves = Rc::clone(&events);
+        map.on_view_change(move |view| moves.emit("move", &view_to_js(view)));
+        let clicks = Rc::clone(&events);
+        map.on_feature_click(move |properties| clicks.emit("featureclick", &to_js(properties)));
+        events.emit("ready", &view_to_js(map.view()));
+    });
+    let mounted = crate::mount(&element, AppOptions { config, sync_url_hash, hooks: Some(Rc::clone(&hooks)) });
+    Ok(MapWidget { mounted: Some(mounted), hooks, listeners })
+}
+
+#[wasm_bindgen]
+impl MapWidget {
+    /// Adds a callback for "ready", "move", "featureclick" or "error".
+    pub fn on(&self, event: &str, callback: Function) -> Result<(), JsError> {
+        if !EVENTS.contains(&event) {
+            return Err(JsError::new(&format!("unknown event {event:?}; expected one of {EVENTS:?}")));
+        }
+        self.listeners.add(event, callback);
+        Ok(())
+    }
+
+    /// True once the config is loaded and the map exists.
+    #[wasm_bindgen(getter)]
+    pub fn ready(&self) -> bool {
+        self.mounted.is_some() && self.hooks.has_map()
+    }
+
+    /// Moves the map: `setView(lat, lng, zoom)`.
+    #[wasm_bindgen(js_name = setView)]
+    pub fn set_view(&self, lat: f64, lng: f64, zoom: f64) -> Result<(), JsError> {
+        let view = parse_view(&serde_json::json!({"center": [lat, lng], "zoom": zoom})).map_err(|e| JsError::new(&e))?;
+        self.map(|map| map.set_view(view))
+    }
+
+    /// `{lat, lng, zoom}`, or null before the map exists.
+    #[wasm_bindgen(js_name = getView)]
+    pub fn get_view(&self) -> JsValue {
+        self.hooks.with_map(|map| view_to_js(map.view())).unwrap_or(JsValue::NULL)
+    }
+
+    /// Adds a GeoJSON overlay; returns how many features are drawn.
+    #[wasm_bindgen(js_name = addGeoJson)]
+    pub fn add_geojson(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
+        let data = from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
+        let style = if style.is_undefined() || style.is_null() {
+            Style::default()
+        } else {
+            let value = from_js(&style).map_err(|e| JsError::new(&format!("style: {e}")))?;
+            Style::from_value(&value).map_err(|e| JsError::new(&format!("style: {e}")))?
+        };
+        self.map(|map| map.add_geojson_overlay(name, &data, &style))?.map_err(|e| JsError::new(&e))
+    }
+
+    /// Removes an overlay by name; false if there is none.
+    #[wasm_bindgen(js_name = removeOverlay)]
+    pub fn remove_overlay(&self, name: &str) -> Result<bool, JsError> {
+        self.map(|map| map.remove_overlay(name))
+    }
+
+    /// Shows the box `[south, west, north, east]` (degrees).
+    #[wasm_bindgen(js_name = fitBounds)]
+    pub fn fit_bounds(&self, south: f64, west: f64, north: f64, east: f64) -> Result<(), JsError> {
+        self.map(|map| map.fit_bounds(south, west, north, east))?.map_err(|e| JsError::new(&e))
+    }
+
+    /// Removes the map and everything it created (DOM, Leaflet map, listeners, timers, pending
+    /// fetches, object URLs). Calling it again does nothing.
+    pub fn destroy(&mut self) {
+        self.listeners.0.borrow_mut().clear();
+        self.mounted = None;
+    }
+
+    fn map<T>(&self, f: impl FnOnce(&mut crate::map::MapHandle) -> T) -> Result<T, JsError> {
+        if self.mounted.is_none() {
+            return Err(JsError::new("this map was destroyed"));
+        }
+        self.hooks.with_map(f).ok_or_else(|| JsError::new("the map is not ready yet (wait for the \"ready\" event)"))
+    }
+}
+
+/// Listeners (DOM and Leaflet) that meshmap has attached and not yet removed, on the whole page:
+/// after `destroy()` of every widget it is back to 0. For leak checks.
+#[wasm_bindgen(js_name = liveListeners)]
+pub fn live_listeners() -> usize {
+    crate::map::live_listeners()
+}
+
+fn view_to_js(view: View) -> JsValue {
+    to_js(&serde_json::json!({"lat": view.lat, "lng": view.lng, "zoom": view.zoom}))
+}
+
+/// `{center: [lat, lng], zoom}` as a view, checked.
+fn parse_view(value: &serde_json::Value) -> Result<View, String> {
+    let lat = value["center"][0].as_f64();
+    let lng = value["center"][1].as_f64();
+    let zoom = value["zoom"].as_f64();
+    match (lat, lng, zoom) {
+        (Some(lat), Some(lng), Some(zoom))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom) =>
+        {
+            Ok(View { zoom, lat, lng })
+        }
+        _ => Err(format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{MAX_ZOOM_LIMIT}}}, not {value}")),
+    }
+}
