@@ -27,7 +27,7 @@ RUN if ! command -v nginx >/dev/null; then \
     fi \
     && mkdir -p /srv/meshmap/conf/site /srv/meshmap/config-override \
     && ln -s /tmp /srv/meshmap/tmp
-COPY nginx/nginx.conf nginx/security-headers.conf /srv/meshmap/conf/
+COPY nginx/nginx.conf nginx/security-headers.conf nginx/cors-preflight.conf /srv/meshmap/conf/
 COPY nginx/site/ /srv/meshmap/conf/site/
 # Every write goes to /tmp (pid, temp bodies): run with --read-only and a tmpfs on /tmp.
 USER 10001:10001

@@ -33,6 +33,11 @@ function addScript(src) {
 function start() {
   started ??= (async () => {
     for (const css of ASSETS.css) addStylesheet(new URL(css, base).href);
+    // <meshmap-view> is a block with a height unless the host says otherwise (:where() has no
+    // specificity, so any host rule wins).
+    const defaults = document.createElement("style");
+    defaults.textContent = ":where(meshmap-view) { display: block; position: relative; height: 400px; }";
+    document.head.prepend(defaults);
     if (!window.L) await addScript(new URL(ASSETS.leaflet, base).href);
     const glue = await import(new URL(ASSETS.glue, base).href);
     await glue.default({ module_or_path: new URL(ASSETS.wasm, base) });

@@ -18,6 +18,7 @@ case "$kind" in
     mkdir -p "$prefix/config-override"
     ln -sfn "$repo/nginx/nginx.conf" "$prefix/conf/nginx.conf"
     ln -sfn "$repo/nginx/security-headers.conf" "$prefix/conf/security-headers.conf"
+    ln -sfn "$repo/nginx/cors-preflight.conf" "$prefix/conf/cors-preflight.conf"
     ln -sfn "$repo/nginx/site/csp.conf" "$prefix/conf/site/csp.conf"
     echo "listen 127.0.0.1:$port;" > "$prefix/conf/site/listen.conf"
     echo "listen 127.0.0.1:$metrics;" > "$prefix/conf/site/metrics-listen.conf"
@@ -26,6 +27,7 @@ case "$kind" in
   gateway)
     port=$3 percent=${8:-10}
     ln -sfn "$repo/nginx/gateway.conf" "$prefix/conf/gateway.conf"
+    ln -sfn "$repo/nginx/cors-preflight.conf" "$prefix/conf/cors-preflight.conf"
     echo "listen 127.0.0.1:$port;" > "$prefix/conf/site/gateway-listen.conf"
     cat > "$prefix/conf/site/gateway-upstreams.conf" <<CONF
 upstream app_stable { server $4; keepalive 32; }

@@ -27,13 +27,21 @@ impl Listeners {
         self.0.borrow_mut().push((event.to_owned(), callback));
     }
 
+    /// Calls the event's callbacks in a microtask, never while the map is in the middle of a
+    /// change: a callback may call the widget's methods freely.
     fn emit(&self, event: &str, value: &JsValue) {
         let callbacks: Vec<Function> = self.0.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
-        for callback in callbacks {
-            if let Err(error) = callback.call1(&JsValue::NULL, value) {
-                web_sys::console::warn_2(&format!("meshmap: a host \"{event}\" callback threw:").into(), &error);
-            }
+        if callbacks.is_empty() {
+            return;
         }
+        let (event, value) = (event.to_owned(), value.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            for callback in callbacks {
+                if let Err(error) = callback.call1(&JsValue::NULL, &value) {
+                    web_sys::console::warn_2(&format!("meshmap: a host \"{event}\" callback threw:").into(), &error);
+                }
+            }
+        });
     }
 }
 

@@ -82,6 +82,7 @@ fn the_image_serves_the_app_with_every_header_rule() {
     app_checks::compression_follows_accept_encoding(base);
     app_checks::cache_headers_and_etags(base);
     app_checks::security_headers(base);
+    app_checks::answers_cross_origin_requests_and_preflights(base);
     assert_eq!(get(base, "/healthz", &[]).status(), StatusCode::OK);
     assert_eq!(get(base, "/readyz", &[]).status(), StatusCode::OK);
     assert_eq!(get(base, "/stub_status", &[]).status(), StatusCode::NOT_FOUND, "stub_status must not be public");

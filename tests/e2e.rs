@@ -137,3 +137,58 @@ fn a_broken_config_json_shows_what_is_wrong() {
     assert!(dom.contains("could not be loaded") && dom.contains("HTTP 404"), "{dom}");
     let _ = std::fs::remove_dir_all(&dist);
 }
+
+#[test]
+#[ignore = "needs the release build in dist/, PostGIS, Martin, nginx and Chromium: run by `make test`"]
+fn a_host_page_on_another_origin_embeds_two_maps() {
+    let tiles = TileServer::start();
+    let dist = root().join("dist");
+    let app = Nginx::app(&dist);
+    let martin = tiles.address();
+    let gateway = Nginx::gateway([&app.address(), &app.address()], [&martin, &martin], 10);
+    // The host page comes from a different origin (another port) than everything meshmap serves.
+    let (_host_server, host_url) = serve_static(&root().join("examples"));
+    let meshmap_origin = gateway.url("");
+    assert_ne!(host_url.trim_end_matches('/'), meshmap_origin);
+    let browser = Browser::start();
+    browser.goto(&format!("{host_url}host.html?meshmap={meshmap_origin}"));
+
+    // The element: vector tiles from the database drawn cross-origin, at their real size despite
+    // the host's `canvas { max-width: 100%; height: auto }`.
+    let declarative = "document.querySelector('#declarative')";
+    browser.wait_for(
+        "the element's map drawn",
+        &format!("[...{declarative}.querySelectorAll('canvas[data-features]')].some((c) => c.dataset.features > 0)"),
+        Duration::from_secs(30),
+    );
+    let width = browser.eval(&format!("return {declarative}.querySelector('canvas.leaflet-tile').getBoundingClientRect().width;"));
+    assert_eq!(width.as_f64().map(f64::round), Some(256.0), "tile canvases keep their size");
+    // The map fills the element the host sized (320 px tall in its stylesheet).
+    let sizes = browser.eval(&format!("const e = {declarative}, m = e.querySelector('.leaflet-container').getBoundingClientRect(), r = e.getBoundingClientRect(); return [m.top - r.top, m.height, r.height];"));
+    assert_eq!(sizes, json!([1, 318, 320]), "map box inside the element (1 px border)");
+    // The scripted map: ready, the host's own overlay added, its events logged by the host.
+    browser.wait_for("the host's overlay", "document.querySelectorAll('#scripted .leaflet-overlay-pane path.leaflet-interactive').length === 2", Duration::from_secs(30));
+    let log = browser.eval("return document.getElementById('events').textContent;");
+    let log = log.as_str().unwrap_or_default().to_owned();
+    assert!(log.contains("scripted: ready at zoom 1") && log.contains("scripted: added 2 features"), "{log}");
+    // Driven from the host's script, and clicks come back to it.
+    browser.eval("hostMap.setView(38.72, -9.14, 6); return 0;");
+    browser.wait_for("the move event", "document.getElementById('events').textContent.includes('moved to 38.72, -9.14 at zoom 6')", Duration::from_secs(10));
+    browser.click("#scripted .leaflet-overlay-pane path.leaflet-interactive");
+    browser.wait_for("the click event", "document.getElementById('events').textContent.includes('clicked Visited: Lisbon')", Duration::from_secs(10));
+    for selector in ["#declarative", "#scripted"] {
+        let problems = browser.eval(&format!("return document.querySelectorAll('{selector} .meshmap-status p, {selector} .meshmap-error').length;"));
+        assert_eq!(problems, json!(0), "{selector} shows a problem");
+    }
+    // The maps' styles stay inside the maps: the host's own text keeps its font.
+    let font = browser.eval("return getComputedStyle(document.querySelector('h1')).fontFamily;");
+    assert!(font.as_str().unwrap_or_default().contains("Georgia"), "{font}");
+    browser.screenshot(&root().join("target/e2e/embedded.png"));
+
+    // Removing the element destroys its map: its listeners go, the other map's stay.
+    let listeners = || browser.eval_awaited("window.meshmap.liveListeners()").as_f64().unwrap_or(f64::NAN);
+    let before = listeners();
+    browser.eval(&format!("{declarative}.remove(); return 0;"));
+    let after = listeners();
+    assert!(after < before && after > 0.0, "listeners {before} → {after}");
+}

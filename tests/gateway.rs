@@ -157,3 +157,19 @@ fn the_gateway_logs_where_each_request_went() {
     assert_eq!(page["cookie_version"], "canary");
     assert_eq!(page["served_by"], "canary");
 }
+
+#[test]
+fn cross_origin_preflights_are_answered_for_every_path() {
+    let stack = stack(10);
+    let client = http_client();
+    for path in ["/tiles/countries/0/0/0", "/api/x", "/data/a.geojson", "/"] {
+        let preflight = client
+            .request(reqwest::Method::OPTIONS, stack.gateway.url(path))
+            .header("origin", "https://host.example")
+            .header("access-control-request-headers", "x-app-version")
+            .send()
+            .unwrap();
+        assert_eq!(preflight.status(), reqwest::StatusCode::NO_CONTENT, "{path}");
+        assert_eq!(header(&preflight, "access-control-allow-headers").as_deref(), Some("X-App-Version"), "{path}");
+    }
+}

@@ -105,3 +105,10 @@ fn access_log_is_json_with_the_version_header() {
     assert_eq!(missing["status"], 404);
     assert_eq!(missing["app_version"], "");
 }
+
+#[test]
+#[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
+fn other_origins_may_embed_the_map() {
+    let server = Nginx::app(&dist());
+    app_checks::answers_cross_origin_requests_and_preflights(&server.url(""));
+}

@@ -119,3 +119,23 @@ pub fn security_headers(base: &str) {
     assert!(!index.contains("<script type=\"module\">"), "inline module script left in index.html");
     assert!(index.contains("<script type=\"module\" src=\"/boot-"));
 }
+
+/// Pages on other origins embed the map: they may read its files and send X-App-Version.
+pub fn answers_cross_origin_requests_and_preflights(base: &str) {
+    let client = super::http_client();
+    for path in ["/embed.js", "/config.json", "/data/places.geojson", "/index.html"] {
+        let response = client.get(format!("{base}{path}")).header("origin", "https://host.example").send().unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        assert_eq!(header(&response, "access-control-allow-origin"), "*", "{path}");
+    }
+    let preflight = client
+        .request(reqwest::Method::OPTIONS, format!("{base}/data/places.geojson"))
+        .header("origin", "https://host.example")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "x-app-version")
+        .send()
+        .unwrap();
+    assert_eq!(preflight.status(), StatusCode::NO_CONTENT);
+    assert_eq!(header(&preflight, "access-control-allow-headers"), "X-App-Version");
+    assert_eq!(header(&preflight, "access-control-allow-methods"), "GET, HEAD");
+}

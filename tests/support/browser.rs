@@ -57,6 +57,12 @@ impl Browser {
         self.runtime.block_on(self.client().execute(script, vec![])).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
+    /// Evaluates `expression` in the page, waiting for it if it is a promise.
+    pub fn eval_awaited(&self, expression: &str) -> Value {
+        let script = format!("const done = arguments[arguments.length - 1]; Promise.resolve({expression}).then(done, () => done(null));");
+        self.runtime.block_on(self.client().execute_async(&script, vec![])).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+    }
+
     /// Waits until `expression` is truthy in the page; panics with `what` and the page's status
     /// text after `timeout`.
     pub fn wait_for(&self, what: &str, expression: &str, timeout: Duration) {

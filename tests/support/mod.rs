@@ -68,7 +68,7 @@ pub fn wait_for_port(port: u16, timeout: Duration) {
 
 /// Serves `dir` with a static file server on a free loopback port; returns it and its base URL.
 pub fn serve_static(dir: &Path) -> (Process, String) {
-    assert!(dir.join("index.html").exists(), "{} has no index.html: run `make build` first", dir.display());
+    assert!(dir.is_dir(), "{} is not a directory (dist/: run `make build` first)", dir.display());
     let port = free_port();
     let process = spawn_listening(
         Command::new("python3")
