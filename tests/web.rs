@@ -938,8 +938,10 @@ async fn two_widgets_on_one_page_are_driven_separately_and_report_to_their_own_h
     assert!(first.add_geojson("Host overlay", data, JsValue::UNDEFINED).is_err(), "names are unique");
     let bad_style = js_sys::JSON::parse(r#"{"color": "url(javascript:alert(1))"}"#).unwrap();
     assert!(first.add_geojson("Bad", js_sys::JSON::parse("{}").unwrap(), bad_style).is_err());
+    let listeners_with_overlay = live_listeners();
     assert_eq!(first.remove_overlay("Host overlay").ok(), Some(true));
     assert_eq!(paths(&first_element), before);
+    assert_eq!(live_listeners(), listeners_with_overlay - 1, "the overlay's click listener goes with it");
     assert_eq!(first.remove_overlay("Host overlay").ok(), Some(false));
 
     // fitBounds shows a box; a nonsense box is refused.

@@ -82,6 +82,8 @@ pub struct MapHandle {
     zoom_range: (f64, f64),
     _hash_sync: Option<HashSync>,
     _listeners: Vec<LeafletListener>,
+    /// Listeners on one layer, by layer name: they go when the layer does.
+    layer_listeners: Vec<(String, LeafletListener)>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
 }
 
@@ -128,6 +130,7 @@ impl MapHandle {
             zoom_range,
             _hash_sync: None,
             _listeners: Vec::new(),
+            layer_listeners: Vec::new(),
             _badge: None,
         };
         let mut pending = Vec::new();
@@ -190,7 +193,7 @@ impl MapHandle {
                 if active {
                     layer.layer().add_to(&self.map);
                 }
-                self.watch_geojson_clicks(&layer);
+                self.watch_geojson_clicks(&base.name, &layer);
                 self.geojson_layers.push((base.name.clone(), Rc::clone(&layer)));
                 Some(PendingLayer { name: base.name.clone(), layer, source: data.clone() })
             }
@@ -212,7 +215,7 @@ impl MapHandle {
         if overlay.visible {
             layer.layer().add_to(&self.map);
         }
-        self.watch_geojson_clicks(&layer);
+        self.watch_geojson_clicks(&overlay.name, &layer);
         self.geojson_layers.push((overlay.name.clone(), Rc::clone(&layer)));
         Some(PendingLayer { name: overlay.name.clone(), layer, source: data.clone() })
     }
@@ -304,12 +307,12 @@ impl MapHandle {
 
     /// A click on one of the layer's features (its popup opens by itself) goes to the
     /// [`MapHandle::on_feature_click`] handler with the feature's properties.
-    fn watch_geojson_clicks(&mut self, layer: &GeoJsonLayer) {
+    fn watch_geojson_clicks(&mut self, name: &str, layer: &GeoJsonLayer) {
         let sink = Rc::clone(&self.feature_click);
-        self._listeners.push(LeafletListener::new(layer.layer(), "click", move |event| {
+        self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "click", move |event| {
             let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
             emit_feature_click(&sink, &ffi::json_from_js(&properties).unwrap_or(serde_json::Value::Null));
-        }));
+        })));
     }
 
     /// Calls `handler(properties)` when the user clicks a feature (GeoJSON or vector tile).
@@ -337,7 +340,7 @@ impl MapHandle {
         layer.set_data(&checked.collection)?;
         self.layers_control.add_overlay(layer.layer(), &escape_html(name));
         layer.layer().add_to(&self.map);
-        self.watch_geojson_clicks(&layer);
+        self.watch_geojson_clicks(name, &layer);
         self.geojson_layers.push((name.to_owned(), layer));
         Ok(checked.features)
     }
@@ -347,6 +350,7 @@ impl MapHandle {
     pub fn remove_overlay(&mut self, name: &str) -> bool {
         if let Some(i) = self.geojson_layers.iter().position(|(n, _)| n == name) {
             let (_, layer) = self.geojson_layers.remove(i);
+            self.layer_listeners.retain(|(n, _)| n != name);
             self.layers_control.remove_layer(layer.layer());
             layer.layer().remove();
             return true;
@@ -457,6 +461,7 @@ impl Drop for MapHandle {
     fn drop(&mut self) {
         self._hash_sync = None;
         self._listeners.clear();
+        self.layer_listeners.clear();
         *self.tile_health.borrow_mut() = None;
         *self.feature_click.borrow_mut() = None;
         // Removes every layer, control, DOM node and DOM listener Leaflet created.
