@@ -54,7 +54,13 @@ start_nginx "$run/gateway" gateway.conf
 for port in "$stable_port" "$canary_port" "$martin_port" "$gateway_port"; do wait_port "$port"; done
 
 echo "[run] stable app :$stable_port, canary app :$canary_port, martin :$martin_port, postgis :$db_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+# The embedding example, served from another origin than meshmap, as a host site would be.
+example_port=$(free_port)
+python3 -m http.server --bind 127.0.0.1 --directory examples "$example_port" >/dev/null 2>&1 &
+pids+=($!)
+wait_port "$example_port"
 echo "[run] tiles: http://127.0.0.1:$gateway_port/tiles/catalog" >&2
+echo "[run] embedding example (a host page on another origin): http://127.0.0.1:$example_port/host.html?meshmap=http://127.0.0.1:$gateway_port" >&2
 echo "[run] logs: $run/*/access.log; Ctrl-C stops everything" >&2
 echo "http://127.0.0.1:$gateway_port/"
 wait
