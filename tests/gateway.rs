@@ -17,7 +17,13 @@ fn fixture(name: &str) -> std::path::PathBuf {
     std::fs::write(dir.join("countries/1/0/0.pbf"), name).unwrap();
     std::fs::create_dir_all(dir.join("data")).unwrap();
     std::fs::write(dir.join("data/places.geojson"), format!("{{\"served_by\": \"{name}\"}}")).unwrap();
+    // A hashed bundle file that only this build has.
+    std::fs::write(dir.join(format!("{}.js", hashed_name(name))), name).unwrap();
     dir
+}
+
+fn hashed_name(build: &str) -> String {
+    format!("meshmap-{:016x}", build.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)))
 }
 
 struct Stack {
@@ -172,4 +178,23 @@ fn cross_origin_preflights_are_answered_for_every_path() {
         assert_eq!(preflight.status(), reqwest::StatusCode::NO_CONTENT, "{path}");
         assert_eq!(header(&preflight, "access-control-allow-headers").as_deref(), Some("X-App-Version"), "{path}");
     }
+}
+
+#[test]
+fn a_builds_hashed_files_are_found_whichever_version_the_split_picks() {
+    // A host page on another origin sends no cookie: each of its requests is split anew, yet the
+    // files its embed.js names must load.
+    let stack = stack(50);
+    let client = http_client();
+    for build in ["app-stable", "app-canary"] {
+        let path = format!("/{}.js", hashed_name(build));
+        for _ in 0..20 {
+            let response = get(&stack, &client, &path, &[]);
+            assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+            assert_eq!(header(&response, "x-served-by").as_deref(), Some(&build["app-".len()..]));
+            assert_eq!(response.text().unwrap(), build);
+        }
+    }
+    // A file neither build has is still a 404.
+    assert_eq!(get(&stack, &client, "/meshmap-0000000000000000.js", &[]).status(), reqwest::StatusCode::NOT_FOUND);
 }
