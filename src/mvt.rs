@@ -181,7 +181,7 @@ fn decode_value(value: &wire::Value) -> Value {
 
 /// Pairs of (key index, value index); `None` when odd or out of range.
 fn decode_tags(tags: &[u32], keys: &[String], values: &[Value]) -> Option<Vec<(String, Value)>> {
-    if tags.len() % 2 != 0 {
+    if !tags.len().is_multiple_of(2) {
         return None;
     }
     tags.chunks_exact(2)
