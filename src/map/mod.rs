@@ -75,7 +75,7 @@ pub struct MapHandle {
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
     tile_layers: Vec<(String, String, TileLayer)>,
     /// First-party tile layers, in the order they were added (later ones draw on top).
-    fetch_layers: Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>,
+    fetch_layers: FetchLayers,
     tile_health: HealthSink,
     feature_click: FeatureClickSink,
     retry: RetryPolicy,
@@ -442,6 +442,9 @@ impl MapHandle {
         self.map.get_container()
     }
 }
+
+/// First-party tile layers by name, shared with the click listener.
+type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
 type FeatureClickSink = Rc<std::cell::RefCell<Option<Rc<dyn Fn(&serde_json::Value)>>>>;
 

@@ -65,7 +65,7 @@ fn absolute_url(url: &str) -> Option<String> {
 pub fn App(options: AppOptions) -> impl IntoView {
     let phase = RwSignal::new(Phase::Loading);
     let sync_url_hash = options.sync_url_hash;
-    let hooks = options.hooks.clone().unwrap_or_else(MapHooks::new);
+    let hooks = options.hooks.clone().unwrap_or_default();
     let report = Rc::clone(&hooks);
     let hooks = StoredValue::new_local(hooks);
     spawn_local_scoped(async move {

@@ -7,13 +7,14 @@ use std::rc::Rc;
 use crate::map::MapHandle;
 
 type ErrorSink = Rc<dyn Fn(&str, &str)>;
+type ReadyCallback = Box<dyn FnOnce(&mut MapHandle)>;
 
 /// Shared between the app's map view and the host. The map view puts its [`MapHandle`] here when
 /// the map exists and takes it out (dropping it) when unmounted.
 #[derive(Default)]
 pub struct MapHooks {
     map: RefCell<Option<MapHandle>>,
-    on_ready: RefCell<Vec<Box<dyn FnOnce(&mut MapHandle)>>>,
+    on_ready: RefCell<Vec<ReadyCallback>>,
     on_error: RefCell<Option<ErrorSink>>,
 }
 
