@@ -16,10 +16,11 @@ row() {
   printf '%-8s %-40s %10d %10d %10d\n' "$kind" "$(basename "$file")" "$raw" "$gz" "$br"
 }
 for f in "$dist"/*.wasm; do row wasm "$f"; done
-for f in "$dist"/*.js "$dist"/snippets/*/*.js; do row js "$f"; done
+for f in "$dist"/*.js "$dist"/snippets/*/*.js; do [ "$(basename "$f")" = embed.js ] || row js "$f"; done
 for f in "$dist"/*.css; do row css "$f"; done
 row html "$dist/index.html"
 printf '%-8s %-40s %10d %10d %10d\n' total "(code and styles a first visit loads)" "$total_raw" "$total_gz" "$total_br"
+[ -f "$dist/embed.js" ] && row embed "$dist/embed.js"
 for f in "$dist"/data/*.geojson; do row data "$f"; done
 
 # ---- Load: requests/s and p99 latency with wrk, loopback only, 5 s per case, 2 threads, 50 connections.
