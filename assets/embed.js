@@ -14,6 +14,8 @@ function addStylesheet(href) {
   if ([...document.styleSheets].some((s) => s.href === href)) return;
   const link = document.createElement("link");
   link.rel = "stylesheet";
+  // A CORS request carries Origin, by which the gateway serves embedded maps from one version.
+  link.crossOrigin = "anonymous";
   link.href = href;
   document.head.append(link);
 }

@@ -198,3 +198,19 @@ fn a_builds_hashed_files_are_found_whichever_version_the_split_picks() {
     // A file neither build has is still a 404.
     assert_eq!(get(&stack, &client, "/meshmap-0000000000000000.js", &[]).status(), reqwest::StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn requests_from_pages_on_other_origins_always_get_stable() {
+    // An embedded map's requests carry Origin and no cookie: all of them go to one version.
+    let stack = stack(50);
+    let client = http_client();
+    for _ in 0..100 {
+        let (served_by, cookie, body) = fetch(&stack, &client, "/", &[("origin", "https://host.example")]);
+        assert_eq!(served_by, "stable");
+        assert!(body.contains("app-stable"));
+        assert_eq!(cookie.as_deref(), Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax"));
+    }
+    // A cookie still wins: the site's own pages keep their version.
+    let (served_by, _, _) = fetch(&stack, &client, "/", &[("origin", "https://host.example"), ("cookie", "app-version=canary")]);
+    assert_eq!(served_by, "canary");
+}

@@ -261,6 +261,12 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
         }
     }
     assert_eq!(cookie_routes, DEFAULT_VERSIONS.len());
+    // Embedded maps (requests with Origin and no cookie) go to stable, before the split.
+    let routes = seq(&frontend["spec"]["http"]);
+    let embedded = routes.iter().position(|r| r["match"][0]["headers"]["origin"].is_mapping()).expect("a route for embedded maps");
+    let split = routes.iter().position(|r| r["name"] == "split").expect("the split");
+    assert!(embedded < split);
+    assert_eq!(routes[embedded]["route"][0]["destination"]["subset"].as_str(), Some("stable"));
     let tiles = find(&docs, "VirtualService", "meshmap-tiles");
     let header_routes: Vec<&Value> = seq(&tiles["spec"]["http"]).into_iter().filter(|r| !r["match"][0]["headers"][&header].is_null()).collect();
     assert_eq!(header_routes.len(), 2, "tiles and api route the canary by {header}");
