@@ -453,7 +453,7 @@ fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {
     let mut r = Reader::object(node, errors)?;
     let url = r.required("url", |r, v| {
         let url = r.name("url", v)?;
-        if url.contains(['?', '#', '{']) || (url.contains("://") && !(url.starts_with("https://") || url.starts_with("http://"))) {
+        if url.contains(['?', '#', '{']) || !http_or_relative(&url) {
             r.error("url", "must be a plain http(s) or relative base URL such as \"tiles/\" (no query, fragment or placeholders)");
             return None;
         }
@@ -732,10 +732,15 @@ fn check_tile_template(url: &str) -> Result<(), String> {
         }
         rest = &rest[end + 1..];
     }
-    if url.contains("://") && !(url.starts_with("https://") || url.starts_with("http://")) {
+    if !http_or_relative(url) {
         return Err("tile URLs must be http://, https:// or relative".into());
     }
     Ok(())
+}
+
+/// An http(s) URL or one relative to the page: no other scheme.
+fn http_or_relative(url: &str) -> bool {
+    !url.contains("://") || url.starts_with("https://") || url.starts_with("http://")
 }
 
 /// `scheme://host[:port]` with nothing after it.

@@ -6,6 +6,7 @@
 mod support;
 
 use std::process::Command;
+use std::sync::OnceLock;
 
 use meshmap::config::Config;
 use meshmap::cookie::{DEFAULT_VERSIONS, VERSION_COOKIE, VERSION_HEADER};
@@ -14,7 +15,14 @@ use support::root;
 
 const OVERLAYS: [&str; 4] = ["dev", "production", "chaos", "rollouts"];
 
-fn render(overlay: &str) -> Vec<Value> {
+/// The overlay's objects, rendered once per test binary (every test reads the same four).
+fn render(overlay: &str) -> &'static [Value] {
+    static RENDERED: OnceLock<Vec<(&'static str, Vec<Value>)>> = OnceLock::new();
+    let rendered = RENDERED.get_or_init(|| OVERLAYS.iter().map(|o| (*o, kustomize(o))).collect());
+    rendered.iter().find(|(o, _)| *o == overlay).map(|(_, docs)| docs.as_slice()).unwrap_or_else(|| panic!("no overlay {overlay}"))
+}
+
+fn kustomize(overlay: &str) -> Vec<Value> {
     let output = Command::new("kubectl")
         .args(["kustomize"])
         .arg(root().join("k8s/overlays").join(overlay))
@@ -91,7 +99,7 @@ fn the_validators_reject_broken_manifests() {
     let broken = dir.join("broken.yaml");
     let good = render("production");
     let mut text = String::new();
-    for doc in &good {
+    for doc in good {
         text.push_str("---\n");
         text.push_str(&serde_yaml::to_string(doc).unwrap());
     }
@@ -101,7 +109,7 @@ fn the_validators_reject_broken_manifests() {
     assert!(!python.status.success());
     assert!(report.contains("perTryTimout: not a field of Retries"), "{report}");
     assert!(report.contains("'readOnlyRootFileSystem' was unexpected"), "{report}");
-    std::fs::write(&broken, serde_yaml::to_string(find(&render("rollouts"), "Rollout", "meshmap-frontend")).unwrap().replace("setWeight: 25", "setWeight: '25'")).unwrap();
+    std::fs::write(&broken, serde_yaml::to_string(find(render("rollouts"), "Rollout", "meshmap-frontend")).unwrap().replace("setWeight: 25", "setWeight: '25'")).unwrap();
     let node = Command::new("node").arg(root().join("scripts/validate-crds.mjs")).arg(&broken).output().unwrap();
     assert!(!node.status.success());
     assert!(String::from_utf8_lossy(&node.stdout).contains("setWeight must be integer"));
@@ -112,7 +120,7 @@ fn the_validators_reject_broken_manifests() {
 fn weights_sum_to_100_and_canary_gets_10_by_default() {
     for overlay in OVERLAYS {
         let docs = render(overlay);
-        for vs in of_kind(&docs, "VirtualService") {
+        for vs in of_kind(docs, "VirtualService") {
             for route in seq(&vs["spec"]["http"]) {
                 let destinations = seq(&route["route"]);
                 if destinations.len() > 1 {
@@ -121,7 +129,7 @@ fn weights_sum_to_100_and_canary_gets_10_by_default() {
                 }
             }
         }
-        let split = seq(&find(&docs, "VirtualService", "meshmap-frontend")["spec"]["http"])
+        let split = seq(&find(docs, "VirtualService", "meshmap-frontend")["spec"]["http"])
             .into_iter()
             .find(|r| r["name"] == "split")
             .expect("the split route");
@@ -137,8 +145,8 @@ fn weights_sum_to_100_and_canary_gets_10_by_default() {
 fn every_subset_exists_and_selects_pods_of_its_service() {
     for overlay in OVERLAYS {
         let docs = render(overlay);
-        let rules = of_kind(&docs, "DestinationRule");
-        for vs in of_kind(&docs, "VirtualService") {
+        let rules = of_kind(docs, "DestinationRule");
+        for vs in of_kind(docs, "VirtualService") {
             for route in seq(&vs["spec"]["http"]) {
                 for destination in seq(&route["route"]) {
                     let host = destination["destination"]["host"].as_str().expect("host");
@@ -146,9 +154,9 @@ fn every_subset_exists_and_selects_pods_of_its_service() {
                     let rule = rules.iter().find(|r| r["spec"]["host"].as_str() == Some(host)).unwrap_or_else(|| panic!("{overlay}: no DestinationRule for {host}"));
                     let defined = seq(&rule["spec"]["subsets"]).into_iter().find(|s| s["name"].as_str() == Some(subset));
                     let defined = defined.unwrap_or_else(|| panic!("{overlay}: {host} has no subset {subset}"));
-                    let service = find(&docs, "Service", host);
-                    let pods_of_subset = workloads(&docs).into_iter().any(|w| {
-                        let labels = pod_labels(&docs, w);
+                    let service = find(docs, "Service", host);
+                    let pods_of_subset = workloads(docs).into_iter().any(|w| {
+                        let labels = pod_labels(docs, w);
                         selects(&service["spec"]["selector"], labels) && selects(&defined["labels"], labels)
                     });
                     assert!(pods_of_subset, "{overlay}: subset {host}/{subset} selects no pods of Service {host}");
@@ -163,22 +171,22 @@ fn every_subset_exists_and_selects_pods_of_its_service() {
 fn services_pdbs_and_autoscalers_point_at_real_workloads() {
     for overlay in OVERLAYS {
         let docs = render(overlay);
-        for service in of_kind(&docs, "Service") {
-            assert!(some_pods_match(&docs, &service["spec"]["selector"]), "{overlay}: Service {} selects no pods", name(service));
+        for service in of_kind(docs, "Service") {
+            assert!(some_pods_match(docs, &service["spec"]["selector"]), "{overlay}: Service {} selects no pods", name(service));
         }
-        for pdb in of_kind(&docs, "PodDisruptionBudget") {
-            assert!(some_pods_match(&docs, &pdb["spec"]["selector"]["matchLabels"]), "{overlay}: PDB {} selects no pods", name(pdb));
+        for pdb in of_kind(docs, "PodDisruptionBudget") {
+            assert!(some_pods_match(docs, &pdb["spec"]["selector"]["matchLabels"]), "{overlay}: PDB {} selects no pods", name(pdb));
         }
-        for hpa in of_kind(&docs, "HorizontalPodAutoscaler") {
+        for hpa in of_kind(docs, "HorizontalPodAutoscaler") {
             let target = &hpa["spec"]["scaleTargetRef"];
             let found = docs.iter().any(|d| d["kind"] == target["kind"] && d["metadata"]["name"] == target["name"]);
             assert!(found, "{overlay}: HPA {} targets a missing {:?}", name(hpa), target["name"]);
         }
-        for policy in of_kind(&docs, "AuthorizationPolicy").into_iter().chain(of_kind(&docs, "NetworkPolicy")) {
+        for policy in of_kind(docs, "AuthorizationPolicy").into_iter().chain(of_kind(docs, "NetworkPolicy")) {
             let selector = if kind(policy) == "NetworkPolicy" { &policy["spec"]["podSelector"]["matchLabels"] } else { &policy["spec"]["selector"]["matchLabels"] };
             let is_db = selector.get("cnpg.io/cluster").is_some();
             if selector.as_mapping().is_some_and(|m| !m.is_empty()) && !is_db {
-                assert!(some_pods_match(&docs, selector), "{overlay}: {} {} selects no pods", kind(policy), name(policy));
+                assert!(some_pods_match(docs, selector), "{overlay}: {} {} selects no pods", kind(policy), name(policy));
             }
         }
     }
@@ -225,15 +233,15 @@ fn losing_one_node_never_takes_a_version_down() {
     let docs = render("production");
     for app in ["meshmap-frontend", "meshmap-martin"] {
         for version in DEFAULT_VERSIONS {
-            let deployment = find(&docs, "Deployment", &format!("{app}-{version}"));
+            let deployment = find(docs, "Deployment", &format!("{app}-{version}"));
             assert!(deployment["spec"]["replicas"].as_i64().unwrap_or(0) >= 2, "{app}-{version} needs 2+ replicas");
             let spread = seq(&deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]);
             let by_node = spread.iter().find(|c| c["topologyKey"] == "kubernetes.io/hostname").expect("spread over nodes");
             assert_eq!(by_node["whenUnsatisfiable"].as_str(), Some("DoNotSchedule"));
             assert_eq!(by_node["maxSkew"].as_i64(), Some(1));
-            let pdb = find(&docs, "PodDisruptionBudget", &format!("{app}-{version}"));
+            let pdb = find(docs, "PodDisruptionBudget", &format!("{app}-{version}"));
             assert_eq!(pdb["spec"]["minAvailable"].as_i64(), Some(1));
-            let hpa = find(&docs, "HorizontalPodAutoscaler", &format!("{app}-{version}"));
+            let hpa = find(docs, "HorizontalPodAutoscaler", &format!("{app}-{version}"));
             assert!(hpa["spec"]["minReplicas"].as_i64().unwrap_or(0) >= 2);
         }
     }
@@ -244,7 +252,7 @@ fn losing_one_node_never_takes_a_version_down() {
 fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
     let docs = render("production");
     let header = VERSION_HEADER.to_ascii_lowercase();
-    let frontend = find(&docs, "VirtualService", "meshmap-frontend");
+    let frontend = find(docs, "VirtualService", "meshmap-frontend");
     let mut cookie_routes = 0;
     for route in seq(&frontend["spec"]["http"]) {
         if let Some(regex) = route["match"][0]["headers"]["cookie"]["regex"].as_str() {
@@ -267,13 +275,13 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
     let split = routes.iter().position(|r| r["name"] == "split").expect("the split");
     assert!(embedded < split);
     assert_eq!(routes[embedded]["route"][0]["destination"]["subset"].as_str(), Some("stable"));
-    let tiles = find(&docs, "VirtualService", "meshmap-tiles");
+    let tiles = find(docs, "VirtualService", "meshmap-tiles");
     let header_routes: Vec<&Value> = seq(&tiles["spec"]["http"]).into_iter().filter(|r| !r["match"][0]["headers"][&header].is_null()).collect();
     assert_eq!(header_routes.len(), 2, "tiles and api route the canary by {header}");
     for route in header_routes {
         assert_eq!(route["match"][0]["headers"][&header]["exact"].as_str(), Some("canary"));
     }
-    for rule in of_kind(&docs, "DestinationRule") {
+    for rule in of_kind(docs, "DestinationRule") {
         let subsets: Vec<&str> = seq(&rule["spec"]["subsets"]).iter().filter_map(|s| s["name"].as_str()).collect();
         assert_eq!(subsets, DEFAULT_VERSIONS);
     }
@@ -282,7 +290,7 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
     assert!(gateway.contains(&format!("$http_{}", header.replace('-', "_"))));
     assert!(gateway.contains(VERSION_COOKIE));
     // And the config the cluster serves accepts exactly these version names.
-    let config_map = of_kind(&docs, "ConfigMap").into_iter().find(|c| name(c).starts_with("meshmap-frontend-config")).expect("config");
+    let config_map = of_kind(docs, "ConfigMap").into_iter().find(|c| name(c).starts_with("meshmap-frontend-config")).expect("config");
     let config = Config::from_json(config_map["data"]["config.json"].as_str().unwrap()).expect("a valid config.json");
     assert_eq!(config.versions, DEFAULT_VERSIONS);
 }
@@ -291,26 +299,26 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
 #[ignore = "needs kubectl: run by `make test`"]
 fn the_tile_route_rewrites_and_retries_gateway_errors() {
     let docs = render("production");
-    let tiles = find(&docs, "VirtualService", "meshmap-tiles");
+    let tiles = find(docs, "VirtualService", "meshmap-tiles");
     for route in seq(&tiles["spec"]["http"]).into_iter().filter(|r| r["match"][0]["uri"]["prefix"] == "/tiles/") {
         assert_eq!(route["rewrite"]["uri"].as_str(), Some("/"));
         let retry_on = route["retries"]["retryOn"].as_str().unwrap_or_default();
         assert!(retry_on.contains("gateway-error") && retry_on.contains("connect-failure"), "{retry_on}");
         assert!(route["retries"]["perTryTimeout"].is_string() && route["timeout"].is_string());
     }
-    let root_vs = find(&docs, "VirtualService", "meshmap");
+    let root_vs = find(docs, "VirtualService", "meshmap");
     let first = &root_vs["spec"]["http"][0];
     assert_eq!(first["delegate"]["name"].as_str(), Some("meshmap-tiles"), "backends are matched before the frontend catch-all");
-    let gateway = find(&docs, "Gateway", "meshmap-gateway");
+    let gateway = find(docs, "Gateway", "meshmap-gateway");
     let servers = seq(&gateway["spec"]["servers"]);
     assert!(servers.iter().any(|s| s["tls"]["credentialName"].is_string() && s["port"]["protocol"] == "HTTPS"));
     assert!(servers.iter().any(|s| s["tls"]["httpsRedirect"].as_bool() == Some(true)));
-    assert_eq!(find(&docs, "PeerAuthentication", "default")["spec"]["mtls"]["mode"].as_str(), Some("STRICT"));
-    for rule in of_kind(&docs, "DestinationRule") {
+    assert_eq!(find(docs, "PeerAuthentication", "default")["spec"]["mtls"]["mode"].as_str(), Some("STRICT"));
+    for rule in of_kind(docs, "DestinationRule") {
         assert_eq!(rule["spec"]["trafficPolicy"]["tls"]["mode"].as_str(), Some("ISTIO_MUTUAL"));
         assert!(rule["spec"]["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"].as_i64().is_some());
     }
-    assert!(of_kind(&docs, "EnvoyFilter").iter().any(|f| f["metadata"]["namespace"] == "istio-system"));
+    assert!(of_kind(docs, "EnvoyFilter").iter().any(|f| f["metadata"]["namespace"] == "istio-system"));
 }
 
 /// CloudNativePG's `Cluster` and `ScheduledBackup` (postgresql.cnpg.io/v1) have no schema package
@@ -323,7 +331,7 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
         "monitoring", "backup", "postgresql",
     ];
     let docs = render("production");
-    let cluster = find(&docs, "Cluster", "meshmap-db");
+    let cluster = find(docs, "Cluster", "meshmap-db");
     assert_eq!(cluster["apiVersion"].as_str(), Some("postgresql.cnpg.io/v1"));
     for key in cluster["spec"].as_mapping().unwrap().keys() {
         assert!(CLUSTER_SPEC.contains(&key.as_str().unwrap()), "Cluster.spec.{key:?} is not in CloudNativePG's ClusterSpec");
@@ -335,18 +343,18 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
     assert!(seq(&initdb["postInitApplicationSQL"]).iter().any(|s| s.as_str().unwrap().contains("postgis")));
     // The credentials Secret is referenced, never committed; Martin and the loader read the same one.
     let secret = initdb["secret"]["name"].as_str().unwrap();
-    assert!(of_kind(&docs, "Secret").is_empty(), "no Secret is committed");
+    assert!(of_kind(docs, "Secret").is_empty(), "no Secret is committed");
     for workload in ["meshmap-martin-stable", "meshmap-martin-canary"] {
-        let env = seq(&find(&docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"]);
+        let env = seq(&find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"]);
         assert!(env.iter().any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(secret)), "{workload}");
     }
     let store = &cluster["spec"]["backup"]["barmanObjectStore"];
     assert!(store["destinationPath"].as_str().unwrap().starts_with("s3://"));
     assert!(cluster["spec"]["affinity"]["enablePodAntiAffinity"].as_bool().unwrap());
-    let backup = find(&docs, "ScheduledBackup", "meshmap-db-daily");
+    let backup = find(docs, "ScheduledBackup", "meshmap-db-daily");
     assert_eq!(backup["spec"]["cluster"]["name"].as_str(), Some("meshmap-db"));
     assert_eq!(backup["spec"]["schedule"].as_str().unwrap().split_whitespace().count(), 6, "CloudNativePG cron has a seconds field");
-    let job = find(&docs, "Job", "meshmap-db-load");
+    let job = find(docs, "Job", "meshmap-db-load");
     assert!(seq(&job["spec"]["template"]["spec"]["containers"][0]["env"]).iter().any(|e| e["name"] == "DATABASE_URL"));
 }
 
@@ -355,7 +363,7 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
 #[ignore = "needs kubectl: run by `make test`"]
 fn the_chaos_overlay_injects_tile_faults_and_kills_a_frontend_pod() {
     let docs = render("chaos");
-    let schedule = find(&docs, "Schedule", "meshmap-frontend-pod-kill");
+    let schedule = find(docs, "Schedule", "meshmap-frontend-pod-kill");
     assert_eq!(schedule["apiVersion"].as_str(), Some("chaos-mesh.org/v1alpha1"));
     for key in schedule["spec"].as_mapping().unwrap().keys() {
         let key = key.as_str().unwrap();
@@ -365,30 +373,30 @@ fn the_chaos_overlay_injects_tile_faults_and_kills_a_frontend_pod() {
     let chaos = &schedule["spec"]["podChaos"];
     assert!(["pod-kill", "pod-failure", "container-kill"].contains(&chaos["action"].as_str().unwrap()));
     assert!(["one", "all", "fixed", "fixed-percent", "random-max-percent"].contains(&chaos["mode"].as_str().unwrap()));
-    assert!(some_pods_match(&docs, &chaos["selector"]["labelSelectors"]));
-    let tiles = find(&docs, "VirtualService", "meshmap-tiles");
+    assert!(some_pods_match(docs, &chaos["selector"]["labelSelectors"]));
+    let tiles = find(docs, "VirtualService", "meshmap-tiles");
     for route in seq(&tiles["spec"]["http"]).into_iter().take(2) {
         assert!(route["fault"]["delay"]["percentage"]["value"].as_f64().unwrap() > 0.0);
         assert_eq!(route["fault"]["abort"]["httpStatus"].as_i64(), Some(503));
     }
     // Production itself has no faults.
     let production = render("production");
-    assert!(seq(&find(&production, "VirtualService", "meshmap-tiles")["spec"]["http"]).iter().all(|r| r["fault"].is_null()));
+    assert!(seq(&find(production, "VirtualService", "meshmap-tiles")["spec"]["http"]).iter().all(|r| r["fault"].is_null()));
 }
 
 #[test]
 #[ignore = "needs kubectl: run by `make test`"]
 fn the_rollouts_overlay_hands_the_frontend_to_argo() {
     let docs = render("rollouts");
-    let rollout = find(&docs, "Rollout", "meshmap-frontend");
+    let rollout = find(docs, "Rollout", "meshmap-frontend");
     let canary = &rollout["spec"]["strategy"]["canary"];
     let routing = &canary["trafficRouting"]["istio"];
-    let vs = find(&docs, "VirtualService", routing["virtualService"]["name"].as_str().unwrap());
+    let vs = find(docs, "VirtualService", routing["virtualService"]["name"].as_str().unwrap());
     let routes: Vec<&str> = seq(&routing["virtualService"]["routes"]).iter().filter_map(|r| r.as_str()).collect();
     for route in &routes {
         assert!(seq(&vs["spec"]["http"]).iter().any(|r| r["name"].as_str() == Some(route)), "route {route}");
     }
-    let rule = find(&docs, "DestinationRule", routing["destinationRule"]["name"].as_str().unwrap());
+    let rule = find(docs, "DestinationRule", routing["destinationRule"]["name"].as_str().unwrap());
     let subsets: Vec<&str> = seq(&rule["spec"]["subsets"]).iter().filter_map(|s| s["name"].as_str()).collect();
     assert!(subsets.contains(&routing["destinationRule"]["canarySubsetName"].as_str().unwrap()));
     assert!(subsets.contains(&routing["destinationRule"]["stableSubsetName"].as_str().unwrap()));
@@ -396,6 +404,6 @@ fn the_rollouts_overlay_hands_the_frontend_to_argo() {
     assert_eq!(weights.first(), Some(&10));
     assert_eq!(weights.last(), Some(&100));
     let template = canary["analysis"]["templates"][0]["templateName"].as_str().unwrap();
-    find(&docs, "AnalysisTemplate", template);
-    assert!(of_kind(&docs, "Deployment").iter().all(|d| name(d) != "meshmap-frontend-canary"));
+    find(docs, "AnalysisTemplate", template);
+    assert!(of_kind(docs, "Deployment").iter().all(|d| name(d) != "meshmap-frontend-canary"));
 }

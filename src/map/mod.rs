@@ -25,6 +25,7 @@ pub mod ffi_json {
 pub use listener::live_listeners;
 pub use tile_layer::{FetchTileLayer, TileFormat, TileHealth};
 
+use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
 use crate::config::{escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer, TileServer};
 use crate::http::Http;
@@ -125,7 +126,7 @@ impl MapHandle {
             tile_layers: Vec::new(),
             fetch_layers: Rc::default(),
             tile_health: HealthSink::default(),
-            feature_click: Rc::default(),
+            feature_click: FeatureClickSink::default(),
             retry: config.tiles.as_ref().map(|t| t.retry).unwrap_or_default(),
             zoom_range,
             _hash_sync: None,
@@ -153,7 +154,6 @@ impl MapHandle {
     }
 
     fn add_base_layer(&mut self, base: &BaseLayer, active: bool) -> Option<PendingLayer> {
-        let name_html = escape_html(&base.name);
         match &base.source {
             BaseSource::Tiles { url, .. } if self.http.is_first_party(url) => {
                 // The app's own tile server: fetched by the app so the version header goes along.
@@ -180,19 +180,13 @@ impl MapHandle {
                 });
                 ffi::set(&options, "subdomains", &list);
                 let layer = TileLayer::new_options(url, &options);
-                self.layers_control.add_base_layer(layer.unchecked_ref(), &name_html);
-                if active {
-                    layer.add_to(&self.map);
-                }
+                self.offer(layer.unchecked_ref(), &base.name, LayerRole::Base { active });
                 self.tile_layers.push((base.name.clone(), url.clone(), layer));
                 None
             }
             BaseSource::GeoJson { data, style } => {
                 let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &base.attribution));
-                self.layers_control.add_base_layer(layer.layer(), &name_html);
-                if active {
-                    layer.layer().add_to(&self.map);
-                }
+                self.offer(layer.layer(), &base.name, LayerRole::Base { active });
                 self.watch_geojson_clicks(&base.name, &layer);
                 self.geojson_layers.push((base.name.clone(), Rc::clone(&layer)));
                 Some(PendingLayer { name: base.name.clone(), layer, source: data.clone() })
@@ -211,10 +205,7 @@ impl MapHandle {
             OverlayData::GeoJson(data) => data,
         };
         let layer = Rc::new(GeoJsonLayer::new(&overlay.style, overlay.renderer, &overlay.attribution));
-        self.layers_control.add_overlay(layer.layer(), &escape_html(&overlay.name));
-        if overlay.visible {
-            layer.layer().add_to(&self.map);
-        }
+        self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
         self.watch_geojson_clicks(&overlay.name, &layer);
         self.geojson_layers.push((overlay.name.clone(), Rc::clone(&layer)));
         Some(PendingLayer { name: overlay.name.clone(), layer, source: data.clone() })
@@ -226,30 +217,32 @@ impl MapHandle {
 
     fn add_fetch_layer(&mut self, spec: TileLayerSpec, role: LayerRole) {
         let name = spec.name.to_owned();
-        let layer = Rc::new(FetchTileLayer::new(spec, self.http.clone(), Rc::clone(&self.tile_health)));
-        let name_html = escape_html(&name);
-        match role {
+        let layer = Rc::new(FetchTileLayer::new(spec, self.http.clone(), self.tile_health.clone()));
+        self.offer(layer.layer(), &name, role);
+        self.fetch_layers.borrow_mut().push((name, layer));
+    }
+
+    /// Lists a layer in the layers control (its name as text) and shows it if it starts shown.
+    fn offer(&self, layer: &leaflet::Layer, name: &str, role: LayerRole) {
+        let name_html = escape_html(name);
+        let shown = match role {
             LayerRole::Base { active } => {
-                self.layers_control.add_base_layer(layer.layer(), &name_html);
-                if active {
-                    layer.layer().add_to(&self.map);
-                }
+                self.layers_control.add_base_layer(layer, &name_html);
+                active
             }
             LayerRole::Overlay { visible } => {
-                self.layers_control.add_overlay(layer.layer(), &name_html);
-                if visible {
-                    layer.layer().add_to(&self.map);
-                }
+                self.layers_control.add_overlay(layer, &name_html);
+                visible
             }
+        };
+        if shown {
+            layer.add_to(&self.map);
         }
-        self.fetch_layers.borrow_mut().push((name, layer));
     }
 
     /// Offers every source of the tile server's catalog that no configured layer shows as a
     /// (hidden) overlay, named and attributed as the catalog says and styled by `tiles.styles`.
-    /// Returns the names added.
-    pub fn add_catalog_overlays(&mut self, catalog: &Catalog, tiles: &TileServer) -> Vec<String> {
-        let mut added = Vec::new();
+    pub fn add_catalog_overlays(&mut self, catalog: &Catalog, tiles: &TileServer) {
         for source in &catalog.sources {
             let url = crate::tile_math::source_template(&tiles.url, &source.id, "");
             if self.fetch_layers.borrow().iter().any(|(_, layer)| layer.url_template() == url) {
@@ -268,9 +261,7 @@ impl MapHandle {
             let attribution = Attribution { text: source.attribution.clone(), url: None };
             let spec = self.spec(&name, &url, format, &attribution, self.zoom_range);
             self.add_fetch_layer(spec, LayerRole::Overlay { visible: false });
-            added.push(name);
         }
-        added
     }
 
     /// A click on the map opens a popup for the vector tile feature under it (topmost layer
@@ -278,7 +269,7 @@ impl MapHandle {
     /// properties go to the [`MapHandle::on_feature_click`] handler.
     fn listen_for_feature_clicks(&mut self) {
         let layers = Rc::clone(&self.fetch_layers);
-        let sink = Rc::clone(&self.feature_click);
+        let sink = self.feature_click.clone();
         let map = self.map.clone();
         let listener = LeafletListener::new(&self.map, "click", move |event| {
             // GeoJSON shapes (SVG paths) handle their own clicks: see `watch_geojson_clicks`.
@@ -299,7 +290,9 @@ impl MapHandle {
                 .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0));
             if let Some(properties) = properties {
                 popup::open_properties_popup(&map, &latlng, &properties);
-                emit_feature_click(&sink, &properties);
+                if let Some(handler) = sink.get() {
+                    handler(&properties);
+                }
             }
         });
         self._listeners.push(listener);
@@ -308,16 +301,18 @@ impl MapHandle {
     /// A click on one of the layer's features (its popup opens by itself) goes to the
     /// [`MapHandle::on_feature_click`] handler with the feature's properties.
     fn watch_geojson_clicks(&mut self, name: &str, layer: &GeoJsonLayer) {
-        let sink = Rc::clone(&self.feature_click);
+        let sink = self.feature_click.clone();
         self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "click", move |event| {
-            let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
-            emit_feature_click(&sink, &ffi::json_from_js(&properties).unwrap_or(serde_json::Value::Null));
+            if let Some(handler) = sink.get() {
+                let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
+                handler(&ffi::json_from_js(&properties).unwrap_or(serde_json::Value::Null));
+            }
         })));
     }
 
     /// Calls `handler(properties)` when the user clicks a feature (GeoJSON or vector tile).
     pub fn on_feature_click(&self, handler: impl Fn(&serde_json::Value) + 'static) {
-        *self.feature_click.borrow_mut() = Some(Rc::new(handler));
+        self.feature_click.set(Rc::new(handler));
     }
 
     /// Calls `handler(view)` after every move or zoom (Leaflet's `moveend`).
@@ -338,8 +333,7 @@ impl MapHandle {
         let checked = crate::geojson::check(data).map_err(|e| format!("the data is {e}"))?;
         let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &crate::config::Attribution::default()));
         layer.set_data(&checked.collection)?;
-        self.layers_control.add_overlay(layer.layer(), &escape_html(name));
-        layer.layer().add_to(&self.map);
+        self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
         self.watch_geojson_clicks(name, &layer);
         self.geojson_layers.push((name.to_owned(), layer));
         Ok(checked.features)
@@ -348,25 +342,24 @@ impl MapHandle {
     /// Removes an overlay (any kind) from the map and the layers control. False if there is none
     /// of that name.
     pub fn remove_overlay(&mut self, name: &str) -> bool {
-        if let Some(i) = self.geojson_layers.iter().position(|(n, _)| n == name) {
-            let (_, layer) = self.geojson_layers.remove(i);
-            self.layer_listeners.retain(|(n, _)| n != name);
-            self.layers_control.remove_layer(layer.layer());
-            layer.layer().remove();
-            return true;
-        }
-        let removed = {
-            let mut layers = self.fetch_layers.borrow_mut();
-            layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i))
-        };
-        match removed {
-            Some((_, layer)) => {
-                self.layers_control.remove_layer(layer.layer());
-                layer.layer().remove();
-                true
+        let geojson = self.geojson_layers.iter().position(|(n, _)| n == name).map(|i| self.geojson_layers.remove(i).1);
+        let fetched = match geojson {
+            Some(_) => None,
+            None => {
+                let mut layers = self.fetch_layers.borrow_mut();
+                layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i).1)
             }
-            None => false,
-        }
+        };
+        // The removed layer stays alive until Leaflet has unloaded its tiles.
+        let layer = match (&geojson, &fetched) {
+            (Some(layer), _) => layer.layer(),
+            (_, Some(layer)) => layer.layer(),
+            (None, None) => return false,
+        };
+        self.layers_control.remove_layer(layer);
+        layer.remove();
+        self.layer_listeners.retain(|(n, _)| n != name);
+        true
     }
 
     /// Shows the box south..north, west..east as large as it fits.
@@ -386,7 +379,7 @@ impl MapHandle {
     /// Calls `handler(layer name, health)` when a first-party tile layer goes down, comes back
     /// or has unusable tiles. Applies to layers added later (catalog overlays) too.
     pub fn on_tile_health(&self, handler: impl Fn(&str, &TileHealth) + 'static) {
-        *self.tile_health.borrow_mut() = Some(Rc::new(handler));
+        self.tile_health.set(Rc::new(handler));
     }
 
     /// The first-party tile layer with this name.
@@ -446,14 +439,7 @@ impl MapHandle {
 /// First-party tile layers by name, shared with the click listener.
 type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
-type FeatureClickSink = Rc<std::cell::RefCell<Option<Rc<dyn Fn(&serde_json::Value)>>>>;
-
-fn emit_feature_click(sink: &FeatureClickSink, properties: &serde_json::Value) {
-    let handler = sink.borrow().clone();
-    if let Some(handler) = handler {
-        handler(properties);
-    }
-}
+type FeatureClickSink = SharedCallback<dyn Fn(&serde_json::Value)>;
 
 enum LayerRole {
     Base { active: bool },
@@ -465,8 +451,8 @@ impl Drop for MapHandle {
         self._hash_sync = None;
         self._listeners.clear();
         self.layer_listeners.clear();
-        *self.tile_health.borrow_mut() = None;
-        *self.feature_click.borrow_mut() = None;
+        self.tile_health.clear();
+        self.feature_click.clear();
         // Removes every layer, control, DOM node and DOM listener Leaflet created.
         self.map.remove();
         // Cancels fetches, retry timers and probes, and revokes object URLs.

@@ -20,6 +20,7 @@ use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, HtmlImageElement}
 use super::canvas::draw_tile;
 use super::ffi;
 use super::listener::LeafletListener;
+use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
 use crate::http::{Http, HttpError};
 use crate::mvt::Tile;
@@ -47,7 +48,7 @@ pub enum TileHealth {
 }
 
 /// Where a map's tile layers report health changes: (layer name, health).
-pub type HealthSink = Rc<RefCell<Option<Rc<dyn Fn(&str, &TileHealth)>>>>;
+pub type HealthSink = SharedCallback<dyn Fn(&str, &TileHealth)>;
 
 /// The name Leaflet's tile elements carry our task id under.
 const TASK_ID: &str = "__meshmapTask";
@@ -84,7 +85,6 @@ struct State {
     probe_abort: RefCell<Option<AbortController>>,
     health: HealthSink,
     destroyed: Cell<bool>,
-    requests: Cell<u32>,
 }
 
 struct Task {
@@ -159,7 +159,6 @@ impl FetchTileLayer {
             probe_abort: RefCell::new(None),
             health,
             destroyed: Cell::new(false),
-            requests: Cell::new(0),
         });
         *state_slot.borrow_mut() = Some(Rc::clone(&state));
         let weak = Rc::downgrade(&state);
@@ -195,15 +194,6 @@ impl FetchTileLayer {
     /// Raster tiles' object URLs not yet revoked.
     pub fn live_object_urls(&self) -> usize {
         self.state.tasks.borrow().values().filter(|t| t.object_url.is_some()).count()
-    }
-
-    /// Tile requests made so far, probes included.
-    pub fn requests_made(&self) -> u32 {
-        self.state.requests.get()
-    }
-
-    pub fn is_down(&self) -> bool {
-        self.state.down.get()
     }
 
     /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
@@ -288,7 +278,6 @@ impl State {
                 Some(task) => task.abort = Some(controller),
                 None => return,
             }
-            self.requests.set(self.requests.get().saturating_add(1));
             let result = self.http.get_bytes(&url, Some(&signal)).await;
             if self.destroyed.get() || signal.aborted() || !self.tasks.borrow().contains_key(&id) {
                 return;
@@ -397,8 +386,7 @@ impl State {
     }
 
     fn report(&self, health: TileHealth) {
-        let sink = self.health.borrow().clone();
-        if let Some(sink) = sink {
+        if let Some(sink) = self.health.get() {
             sink(&self.name, &health);
         }
     }
@@ -436,7 +424,6 @@ impl State {
             let Some(controller) = AbortController::new().ok() else { return };
             let signal = controller.signal();
             *self.probe_abort.borrow_mut() = Some(controller);
-            self.requests.set(self.requests.get().saturating_add(1));
             let result = self.http.get_bytes(&url, Some(&signal)).await;
             self.probe_abort.borrow_mut().take();
             if self.destroyed.get() {

@@ -4,10 +4,12 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use crate::callback::SharedCallback;
 use crate::map::MapHandle;
 
-type ErrorSink = Rc<dyn Fn(&str, &str)>;
 type ReadyCallback = Box<dyn FnOnce(&mut MapHandle)>;
+/// Called with (what, message).
+type ErrorSink = SharedCallback<dyn Fn(&str, &str)>;
 
 /// Shared between the app's map view and the host. The map view puts its [`MapHandle`] here when
 /// the map exists and takes it out (dropping it) when unmounted.
@@ -15,7 +17,7 @@ type ReadyCallback = Box<dyn FnOnce(&mut MapHandle)>;
 pub struct MapHooks {
     map: RefCell<Option<MapHandle>>,
     on_ready: RefCell<Vec<ReadyCallback>>,
-    on_error: RefCell<Option<ErrorSink>>,
+    on_error: ErrorSink,
 }
 
 impl MapHooks {
@@ -44,7 +46,7 @@ impl MapHooks {
 
     /// Called with (what, message) for every problem the app shows: "config" or a layer's name.
     pub fn on_error(&self, sink: impl Fn(&str, &str) + 'static) {
-        *self.on_error.borrow_mut() = Some(Rc::new(sink));
+        self.on_error.set(Rc::new(sink));
     }
 
     pub(crate) fn attach(&self, map: MapHandle) {
@@ -62,8 +64,7 @@ impl MapHooks {
     }
 
     pub(crate) fn report(&self, what: &str, message: &str) {
-        let sink = self.on_error.borrow().clone();
-        if let Some(sink) = sink {
+        if let Some(sink) = self.on_error.get() {
             sink(what, message);
         }
     }
