@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 use crate::cookie::DEFAULT_VERSIONS;
 use crate::retry::RetryPolicy;
 use crate::tile_math::source_template;
+use crate::web_url::WebUrl;
 
 /// Leaflet's practical zoom ceiling; tile servers rarely go past it.
 pub const MAX_ZOOM_LIMIT: f64 = 24.0;
@@ -206,7 +207,7 @@ impl Config {
     /// origin as first-party. A config loaded beside index.html is unchanged in effect; a widget
     /// embedded in another site's page then still fetches from the meshmap origin.
     pub fn resolve_against(&mut self, config_url: &str) -> Result<(), String> {
-        let base = url::Url::parse(config_url).map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
+        let base = WebUrl::parse(config_url).map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
         let resolve = |url: &mut String| resolve_url(&base, url);
         for layer in &mut self.base_layers {
             match &mut layer.source {
@@ -224,21 +225,19 @@ impl Config {
         if let Some(tiles) = &mut self.tiles {
             resolve(&mut tiles.url);
         }
-        let origin = base.origin().ascii_serialization();
-        if base.scheme().starts_with("http") && !self.first_party_origins.contains(&origin) {
-            self.first_party_origins.push(origin);
+        if let Some(origin) = base.origin().map(|o| o.to_string()) {
+            if !self.first_party_origins.contains(&origin) {
+                self.first_party_origins.push(origin);
+            }
         }
         Ok(())
     }
 }
 
-/// Resolves `url` against `base` in place, keeping tile placeholders (`{z}`) as they are.
-fn resolve_url(base: &url::Url, url: &mut String) {
-    const OPEN: &str = "MESHMAPOPENBRACE";
-    const CLOSE: &str = "MESHMAPCLOSEBRACE";
-    let masked = url.replace('{', OPEN).replace('}', CLOSE);
-    if let Ok(joined) = base.join(&masked) {
-        *url = joined.as_str().replace(OPEN, "{").replace(CLOSE, "}");
+/// Resolves `url` against `base` in place; tile placeholders (`{z}`, `{s}`) stay as they are.
+fn resolve_url(base: &WebUrl, url: &mut String) {
+    if let Ok(joined) = base.join(url) {
+        *url = joined.to_string();
     }
 }
 
@@ -745,8 +744,11 @@ fn http_or_relative(url: &str) -> bool {
 
 /// `scheme://host[:port]` with nothing after it.
 fn check_origin(origin: &str) -> Result<(), String> {
-    let parsed = url::Url::parse(origin).map_err(|e| format!("{origin:?} is not a URL: {e}"))?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host().is_none() {
+    let parsed = WebUrl::parse(origin).map_err(|e| format!("{origin:?} is not a URL: {e}"))?;
+    if !parsed.host().is_ascii() {
+        return Err(format!("{origin:?}: write the host in its ASCII form (xn--…)"));
+    }
+    if parsed.origin().is_none() {
         return Err(format!("{origin:?} is not an http(s) origin"));
     }
     if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {

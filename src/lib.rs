@@ -13,6 +13,7 @@ pub mod origin;
 pub mod retry;
 pub mod tile_math;
 pub mod view_hash;
+pub mod web_url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod data;

@@ -4,44 +4,36 @@
 //! experiment the user is in, so the header goes only to the page's own origin and to the origins
 //! the config lists (the operator's own tile or API hosts).
 
-use url::Url;
+use crate::web_url::{Origin, UrlError, WebUrl};
 
 /// The set of origins that count as first-party for one map.
 #[derive(Debug, Clone)]
 pub struct FirstParty {
-    page: Url,
-    extra: Vec<url::Origin>,
+    page: WebUrl,
+    origins: Vec<Origin>,
 }
 
 impl FirstParty {
     /// `page` is the document's base URL; relative request URLs resolve against it.
-    pub fn new(page: &str, extra_origins: &[String]) -> Result<Self, url::ParseError> {
-        Ok(Self {
-            page: Url::parse(page)?,
-            extra: extra_origins
-                .iter()
-                .filter_map(|o| Url::parse(o).ok())
-                .map(|u| u.origin())
-                .collect(),
-        })
+    pub fn new(page: &str, extra_origins: &[String]) -> Result<Self, UrlError> {
+        let page = WebUrl::parse(page)?;
+        let origins = page
+            .origin()
+            .into_iter()
+            .chain(extra_origins.iter().filter_map(|o| WebUrl::parse(o).ok()?.origin()))
+            .collect();
+        Ok(Self { page, origins })
     }
 
     /// Resolves a possibly relative URL against the page.
-    pub fn resolve(&self, url: &str) -> Result<Url, url::ParseError> {
+    pub fn resolve(&self, url: &str) -> Result<WebUrl, UrlError> {
         self.page.join(url)
     }
 
     /// True when `url` (absolute or relative to the page) is on a first-party origin.
     /// `data:`, `blob:` and other opaque origins never are.
     pub fn contains(&self, url: &str) -> bool {
-        let Ok(target) = self.resolve(url) else {
-            return false;
-        };
-        if !matches!(target.scheme(), "http" | "https") {
-            return false;
-        }
-        let origin = target.origin();
-        origin == self.page.origin() || self.extra.contains(&origin)
+        self.resolve(url).ok().and_then(|target| target.origin()).is_some_and(|origin| self.origins.contains(&origin))
     }
 }
 

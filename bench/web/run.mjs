@@ -1,0 +1,309 @@
+// `make bench`, the browser half: meshmap against the Leaflet-world references in one run, on the
+// same machine, server, data and Chromium. Prints a Markdown table and writes a JSON file.
+//
+//   node bench/web/run.mjs --dist dist --out target/bench/browser.json [--runs 15] [--only a,b]
+//
+// Scenarios (each a cold load in a fresh browser context unless said otherwise):
+//   first-map-geojson  plain Leaflet page vs meshmap: raster base + the countries as a GeoJSON overlay
+//   first-map-vector   Leaflet + protomaps-leaflet vs meshmap's default vector-tile map
+//   tiles              vector tile decode + draw per tile and memory after five zoom levels:
+//                      meshmap vs protomaps-leaflet vs Leaflet.VectorGrid on the same captured tiles
+//   points             10k / 100k / 1M points: first draw, frame time while dragging, click accuracy:
+//                      meshmap vs Leaflet's canvas renderer vs Leaflet.glify (WebGL, software here)
+//   weight             the code each page loads, and maplibre-gl's as the WebGL alternative's
+
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import zlib from "node:zlib";
+import { execFileSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+import { launch, withPage, markTime, heapAfterGc, bytesByKind, interleaved, compare, median, percentile } from "./browser.mjs";
+import { startServer, rasterTile } from "./server.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repo = path.resolve(here, "../..");
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+);
+const dist = path.resolve(args.dist ?? "dist");
+const out = path.resolve(args.out ?? "target/bench/browser.json");
+const runs = Number(args.runs ?? 15);
+const only = args.only ? new Set(args.only.split(",")) : null;
+const tilesDir = path.join(repo, "bench/tiles");
+const DESKTOP = { width: 1280, height: 800 };
+
+// ---- What the server serves --------------------------------------------------------------------
+
+const distFile = (name) => path.join(dist, name);
+const configs = new Map();
+const points = new Map();
+
+function routes(pathname) {
+  // meshmap scenarios: /m/<scenario>/ is the app with that scenario's config.json.
+  let match = pathname.match(/^\/m\/([a-z0-9-]+)\/(.*)$/);
+  if (match) {
+    const [, scenario, rest] = match;
+    if (rest === "" || rest === "index.html") return { file: distFile("index.html") };
+    if (rest === "config.json") return configs.has(scenario) ? { bytes: Buffer.from(JSON.stringify(configs.get(scenario))), type: "application/json", ext: ".json" } : null;
+    if (rest.startsWith("data/")) return { file: distFile(rest) };
+    return null;
+  }
+  if (pathname.startsWith("/ref/")) return { file: path.join(here, "pages", pathname.slice(5)) };
+  if (pathname.startsWith("/lib/")) return { file: path.join(here, "node_modules", pathname.slice(5)) };
+  match = pathname.match(/^\/raster\/(\d+)\/(\d+)\/(\d+)\.png$/);
+  if (match) return { bytes: rasterTile(+match[1], +match[2], +match[3]), type: "image/png", ext: ".png" };
+  match = pathname.match(/^\/vt\/([a-z_]+)\/(\d+)\/(\d+)\/(\d+)$/);
+  if (match) {
+    const file = path.join(tilesDir, match[1], match[2], match[3], `${match[4]}.mvt`);
+    if (!fs.existsSync(file)) return null;
+    const bytes = fs.readFileSync(file);
+    return bytes.length ? { bytes, type: "application/x-protobuf", ext: ".mvt" } : { status: 204 };
+  }
+  if (pathname === "/vt/index.json") return { bytes: Buffer.from(JSON.stringify(capturedTiles())), type: "application/json", ext: ".json" };
+  match = pathname.match(/^\/points\/(\d+)\.(bin|geojson)$/);
+  if (match) return pointsFile(+match[1], match[2]);
+  const file = distFile(pathname.slice(1));
+  return fs.existsSync(file) && fs.statSync(file).isFile() ? { file } : null;
+}
+
+function capturedTiles() {
+  const list = [];
+  for (const source of fs.readdirSync(tilesDir).filter((d) => fs.statSync(path.join(tilesDir, d)).isDirectory())) {
+    for (const z of fs.readdirSync(path.join(tilesDir, source)))
+      for (const x of fs.readdirSync(path.join(tilesDir, source, z)))
+        for (const y of fs.readdirSync(path.join(tilesDir, source, z, x))) list.push(`${source}/${z}/${x}/${y.replace(/\.mvt$/, "")}`);
+  }
+  return list;
+}
+
+/// Deterministic points: clustered around the sample places, so the density looks like real data.
+function pointsData(count) {
+  if (points.has(count)) return points.get(count);
+  const places = JSON.parse(fs.readFileSync(path.join(repo, "assets/data/places.geojson"), "utf8")).features.map((f) => f.geometry.coordinates);
+  let seed = 12345;
+  const random = () => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) / 4294967296);
+  const lng = new Float32Array(count), lat = new Float32Array(count);
+  for (let i = 0; i < count; i++) {
+    const [plng, plat] = places[Math.floor(random() * places.length)];
+    const spread = 0.2 + random() * 6;
+    const angle = random() * Math.PI * 2, distance = Math.sqrt(random()) * spread;
+    lng[i] = Math.max(-180, Math.min(180, plng + Math.cos(angle) * distance));
+    lat[i] = Math.max(-85, Math.min(85, plat + Math.sin(angle) * distance));
+  }
+  const data = { lng, lat };
+  points.set(count, data);
+  return data;
+}
+
+function pointsFile(count, format) {
+  const { lng, lat } = pointsData(count);
+  if (format === "bin") {
+    // meshmap's compact form: little-endian f32 pairs (lng, lat).
+    const bytes = Buffer.alloc(count * 8);
+    for (let i = 0; i < count; i++) {
+      bytes.writeFloatLE(lng[i], i * 8);
+      bytes.writeFloatLE(lat[i], i * 8 + 4);
+    }
+    return { bytes, type: "application/octet-stream", ext: ".bin" };
+  }
+  const features = [];
+  for (let i = 0; i < count; i++) features.push(`{"type":"Feature","properties":{"id":${i}},"geometry":{"type":"Point","coordinates":[${lng[i]},${lat[i]}]}}`);
+  return { bytes: Buffer.from(`{"type":"FeatureCollection","features":[${features.join(",")}]}`), type: "application/geo+json", ext: ".geojson" };
+}
+
+// ---- Scenario configs (meshmap) ----------------------------------------------------------------
+
+const overlayStyle = { color: "#b03a2e", weight: 1, opacity: 1, fillColor: "#e74c3c", fillOpacity: 0.2 };
+configs.set("geojson", {
+  view: { center: [20, 0], zoom: 2, minZoom: 1, maxZoom: 10 },
+  baseLayers: [{ name: "Raster", url: "/raster/{z}/{x}/{y}.png", maxZoom: 10, attribution: "bench tiles" }],
+  overlays: [{ name: "Countries", type: "geojson", url: "data/countries.geojson", style: overlayStyle }],
+});
+const countriesStyle = { color: "#8a8a7a", weight: 0.8, fillColor: "#f2efe9", fillOpacity: 1 };
+const placesStyle = { color: "#ffffff", weight: 1.5, fillColor: "#c0392b", fillOpacity: 0.9, radius: 4, label: "name", labelMinZoom: 3 };
+configs.set("vector", {
+  view: { center: [20, 0], zoom: 2, minZoom: 1, maxZoom: 10 },
+  tiles: { url: "/vt/", catalog: false },
+  baseLayers: [{ name: "Countries", type: "vector", url: "/vt/countries/{z}/{x}/{y}", attribution: "Natural Earth", style: countriesStyle }],
+  overlays: [{ name: "Places", type: "vector", url: "/vt/places/{z}/{x}/{y}", visible: true, style: placesStyle }],
+});
+
+// ---- Scenarios ---------------------------------------------------------------------------------
+
+const results = { date: new Date().toISOString(), machine: machine(), runs, scenarios: {} };
+const table = [];
+const row = (scenario, figure, reference, meshmap, ratio, note = "") => table.push({ scenario, figure, reference, meshmap, ratio, note });
+const ms = (v) => `${v.toFixed(0)} ms`;
+const kb = (v) => `${(v / 1000).toFixed(1)} KB`;
+const mb = (v) => `${(v / 1e6).toFixed(1)} MB`;
+
+async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceName) {
+  const load = (url) => withPage(browser, DESKTOP, async (page, errors) => {
+    await page.goto(url);
+    const complete = await markTime(page, "meshmap:complete");
+    const heap = await heapAfterGc(page);
+    const bytes = await bytesByKind(page);
+    if (errors.length) console.error(`  ${url}: ${errors.join("; ")}`);
+    return { complete, heap, bytes };
+  });
+  const series = await interleaved(runs, ["A", "B", "A2"], (v) => load(v === "B" ? meshmapUrl : referenceUrl));
+  const pick = (v, f) => series[v].map(f);
+  const time = compare(pick("A", (r) => r.complete), pick("A2", (r) => r.complete), pick("B", (r) => r.complete));
+  const heap = compare(pick("A", (r) => r.heap), pick("A2", (r) => r.heap), pick("B", (r) => r.heap));
+  const bytes = { reference: series.A[0].bytes, meshmap: series.B[0].bytes };
+  results.scenarios[scenario] = { time, heap, bytes, samples: { reference: pick("A", (r) => r.complete), referenceAgain: pick("A2", (r) => r.complete), meshmap: pick("B", (r) => r.complete) } };
+  row(scenario, "first complete map (median)", ms(time.reference), ms(time.meshmap), time.ratio, `${time.verdict}; noise floor ±${(time.noise * 100).toFixed(0)}% (${referenceName} vs itself: ${ms(time.referenceAgain)})`);
+  row(scenario, "JS heap + buffers after load (GC'd)", mb(heap.reference), mb(heap.meshmap), heap.ratio, heap.verdict);
+  const code = (k) => ["wasm", "js", "css"].reduce((sum, kind) => sum + (k[kind]?.encoded ?? 0), 0);
+  row(scenario, "page code (JS + wasm + CSS, brotli)", kb(code(bytes.reference)), kb(code(bytes.meshmap)), code(bytes.meshmap) / code(bytes.reference));
+  for (const kind of ["wasm", "js", "css", "html", "data", "tiles"]) {
+    const a = bytes.reference[kind], b = bytes.meshmap[kind];
+    if (!a && !b) continue;
+    const text = (k) => (k ? `${kb(k.raw)} raw / ${kb(k.encoded)} sent (${k.files})` : "—");
+    row(scenario, `first-view ${kind}`, text(a), text(b), a && b && a.encoded ? b.encoded / a.encoded : NaN);
+  }
+}
+
+async function tiles(browser) {
+  // Each library's page zooms through five levels over Europe on tiles held in memory (fetch is
+  // answered at once), so the per-tile time is decoding and drawing only.
+  const libraries = { meshmap: "/ref/tiles-meshmap.html", "protomaps-leaflet": "/ref/tiles-protomaps.html", "Leaflet.VectorGrid": "/ref/tiles-vectorgrid.html" };
+  const per = {};
+  for (const [name, url] of Object.entries(libraries)) per[name] = { tile: [], heap: [] };
+  const tileRuns = Math.max(5, Math.ceil(runs / 3));
+  await interleaved(tileRuns, Object.keys(libraries), (name) => withPage(browser, DESKTOP, async (page, errors) => {
+    await page.goto(`${server.origin}${libraries[name]}`);
+    await page.waitForFunction(() => window.__benchDone === true, null, { timeout: 120000, polling: 50 });
+    const times = await page.evaluate(() => window.__tileTimes);
+    const heap = await heapAfterGc(page);
+    if (errors.length) console.error(`  ${name}: ${errors.join("; ")}`);
+    per[name].tile.push(...times);
+    per[name].heap.push(heap);
+  }));
+  const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, { tiles: s.tile.length, median: median(s.tile), p95: percentile(s.tile, 95), heap: median(s.heap) }]));
+  results.scenarios.tiles = summary;
+  const m = summary.meshmap;
+  for (const reference of ["protomaps-leaflet", "Leaflet.VectorGrid"]) {
+    const r = summary[reference];
+    row("tiles", `decode + draw per tile, median (vs ${reference})`, ms2(r.median), ms2(m.median), m.median / r.median, `${m.tiles} / ${r.tiles} tiles`);
+    row("tiles", `decode + draw per tile, p95 (vs ${reference})`, ms2(r.p95), ms2(m.p95), m.p95 / r.p95);
+    row("tiles", `memory after 5 zoom levels (vs ${reference})`, mb(r.heap), mb(m.heap), m.heap / r.heap);
+  }
+}
+const ms2 = (v) => `${v.toFixed(2)} ms`;
+
+async function pointsScenario(browser) {
+  const cases = [
+    { count: 10000, refs: ["leaflet-canvas", "glify"] },
+    { count: 100000, refs: ["leaflet-canvas", "glify"] },
+    { count: 1000000, refs: ["glify"] },
+  ];
+  results.scenarios.points = {};
+  const pointRuns = Math.max(3, Math.ceil(runs / 5));
+  for (const { count, refs } of cases) {
+    const variants = ["meshmap", ...refs];
+    const series = await interleaved(pointRuns, variants, (variant) => withPage(browser, DESKTOP, async (page, errors) => {
+      await page.goto(`${server.origin}/ref/points-${variant}.html?n=${count}`);
+      const firstDraw = await markTime(page, "meshmap:complete", 180000);
+      const frames = await dragFrames(page);
+      const click = await page.evaluate(() => window.__clickCheck());
+      if (errors.length) console.error(`  points ${variant} ${count}: ${errors.slice(0, 3).join("; ")}`);
+      return { firstDraw, frame: median(frames), frameP95: percentile(frames, 95), click };
+    }));
+    const summary = Object.fromEntries(variants.map((v) => [v, {
+      firstDraw: median(series[v].map((r) => r.firstDraw)),
+      frame: median(series[v].map((r) => r.frame)),
+      frameP95: median(series[v].map((r) => r.frameP95)),
+      clicks: series[v].filter((r) => r.click === true).length + "/" + series[v].length,
+    }]));
+    results.scenarios.points[count] = summary;
+    const m = summary.meshmap;
+    for (const reference of refs) {
+      const r = summary[reference];
+      const label = reference === "glify" ? "Leaflet.glify (WebGL in software)" : "Leaflet canvas renderer";
+      row(`points ${count / 1000}k`, `first draw (vs ${label})`, ms(r.firstDraw), ms(m.firstDraw), m.firstDraw / r.firstDraw);
+      row(`points ${count / 1000}k`, `frame time while dragging, median / p95 (vs ${label})`, `${r.frame.toFixed(1)} / ${r.frameP95.toFixed(1)} ms (${(1000 / r.frame).toFixed(0)} fps)`, `${m.frame.toFixed(1)} / ${m.frameP95.toFixed(1)} ms (${(1000 / m.frame).toFixed(0)} fps)`, m.frame / r.frame);
+      row(`points ${count / 1000}k`, `click finds the clicked point (vs ${label})`, r.clicks, m.clicks, NaN);
+    }
+  }
+}
+
+/// A scripted drag across the map with the mouse, 60 steps; returns rAF intervals (ms) during it.
+async function dragFrames(page) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    let last = performance.now();
+    const tick = (now) => {
+      window.__frames.push(now - last);
+      last = now;
+      if (window.__recording) requestAnimationFrame(tick);
+    };
+    window.__recording = true;
+    requestAnimationFrame(tick);
+  });
+  const { width, height } = DESKTOP;
+  await page.mouse.move(width / 2, height / 2);
+  await page.mouse.down();
+  for (let i = 1; i <= 60; i++) {
+    await page.mouse.move(width / 2 - i * 6, height / 2 - i * 2);
+  }
+  await page.mouse.up();
+  await page.waitForTimeout(300);
+  const frames = await page.evaluate(() => {
+    window.__recording = false;
+    return window.__frames.slice(1);
+  });
+  return frames.length ? frames : [NaN];
+}
+
+function weight() {
+  const brotli = (file) => zlib.brotliCompressSync(fs.readFileSync(file), { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+  const lib = (p) => path.join(here, "node_modules", p);
+  const files = {
+    "leaflet 1.9.4 (JS + CSS)": [lib("leaflet/dist/leaflet.js"), lib("leaflet/dist/leaflet.css")],
+    "protomaps-leaflet 5.1": [lib("protomaps-leaflet/dist/protomaps-leaflet.js")],
+    "Leaflet.VectorGrid 1.3 (bundled)": [lib("leaflet.vectorgrid/dist/Leaflet.VectorGrid.bundled.min.js")],
+    "Leaflet.glify 3.3": [lib("leaflet.glify/dist/glify-browser.js")],
+    "maplibre-gl (JS + CSS; the WebGL alternative)": [lib("maplibre-gl/dist/maplibre-gl.js"), lib("maplibre-gl/dist/maplibre-gl.css")],
+  };
+  const meshmapFiles = fs.readdirSync(dist).filter((f) => /^(meshmap-[0-9a-f]+\.js|meshmap-[0-9a-f]+_bg\.wasm)$/.test(f)).map(distFile);
+  files["meshmap wasm + glue (no Leaflet)"] = meshmapFiles;
+  results.scenarios.weight = Object.fromEntries(Object.entries(files).map(([name, list]) => [name, list.reduce((s, f) => s + brotli(f), 0)]));
+  for (const [name, bytes] of Object.entries(results.scenarios.weight)) row("weight", name, "", kb(bytes), NaN, "brotli -q 11");
+}
+
+function machine() {
+  let chromium = "unknown";
+  try {
+    chromium = execFileSync(process.env.CHROMIUM ?? "/usr/bin/chromium", ["--version"], { encoding: "utf8" }).trim();
+  } catch {}
+  return { chromium, cores: os.cpus().length, cpu: os.cpus()[0]?.model ?? "unknown", memoryGiB: Math.round(os.totalmem() / 2 ** 30), node: process.version };
+}
+
+// ---- Main --------------------------------------------------------------------------------------
+
+const server = await startServer(routes);
+const browser = await launch();
+const want = (name) => !only || only.has(name);
+try {
+  if (want("first-map-geojson")) await firstMap(browser, "first-map-geojson", `${server.origin}/ref/leaflet-geojson.html`, `${server.origin}/m/geojson/`, "Leaflet");
+  if (want("first-map-vector")) await firstMap(browser, "first-map-vector", `${server.origin}/ref/protomaps-first.html`, `${server.origin}/m/vector/`, "protomaps-leaflet");
+  if (want("tiles")) await tiles(browser);
+  if (want("points")) await pointsScenario(browser);
+  if (want("weight")) weight();
+} finally {
+  await browser.close();
+  await server.close();
+}
+
+const { chromium, cores, cpu } = results.machine;
+console.log(`\n${chromium}, ${cores} cores (${cpu}), ${runs} runs per side, medians; ${results.date}\n`);
+console.log("| scenario | figure | reference | meshmap | ratio | note |");
+console.log("|---|---|---|---|---|---|");
+for (const r of table) console.log(`| ${r.scenario} | ${r.figure} | ${r.reference} | ${r.meshmap} | ${Number.isFinite(r.ratio) ? r.ratio.toFixed(2) + "×" : ""} | ${r.note} |`);
+results.table = table;
+fs.mkdirSync(path.dirname(out), { recursive: true });
+fs.writeFileSync(out, JSON.stringify(results, null, 2));
+console.log(`\n(written to ${path.relative(process.cwd(), out)})`);
