@@ -50,9 +50,9 @@ function start() {
 
 /**
  * Mounts a map into `element`. options: { config } or { configUrl } (default: the meshmap origin's
- * config.json), view: { center: [lat, lng], zoom }, and callbacks onReady, onMove, onFeatureClick,
- * onError. Resolves to a handle with setView, getView, addGeoJson, removeOverlay, fitBounds, on,
- * destroy.
+ * config.json), view: { center: [lat, lng], zoom }, and callbacks onReady, onLoad, onMove,
+ * onFeatureClick, onError. Resolves to a handle with setView, getView, addGeoJson, removeOverlay,
+ * fitBounds, leafletMap, on, destroy.
  */
 export async function mount(element, options = {}) {
   const glue = await start();
@@ -84,6 +84,7 @@ class MeshmapView extends HTMLElement {
     const options = {
       syncUrlHash: this.hasAttribute("sync-hash"),
       onReady: (view) => this.dispatchEvent(new CustomEvent("meshmap-ready", { detail: view, bubbles: true })),
+      onLoad: () => this.dispatchEvent(new CustomEvent("meshmap-load", { bubbles: true })),
       onMove: (view) => this.dispatchEvent(new CustomEvent("meshmap-move", { detail: view, bubbles: true })),
       onFeatureClick: (properties) => this.dispatchEvent(new CustomEvent("meshmap-featureclick", { detail: properties, bubbles: true })),
       onError: (error) => this.dispatchEvent(new CustomEvent("meshmap-error", { detail: error, bubbles: true })),

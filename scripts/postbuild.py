@@ -41,11 +41,32 @@ def externalise_loader(dist):
     with open(os.path.join(dist, name), "w", encoding="utf-8") as f:
         f.write(body)
     sri = "sha384-" + base64.b64encode(hashlib.sha384(body.encode()).digest()).decode()
-    tag = f'<script type="module" src="/{name}" integrity="{sri}"></script>'
+    # async: the wasm starts compiling, and the app fetching its config, while Leaflet (deferred)
+    # is still arriving; the app waits for Leaflet only when it creates the map.
+    tag = f'<script type="module" src="/{name}" integrity="{sri}" async></script>'
     html = html[: match.start()] + tag + html[match.end():]
     with open(index, "w", encoding="utf-8") as f:
         f.write(html)
     print(f"postbuild: moved the inline loader to {name}")
+
+
+LEAFLET_SCRIPT = re.compile(r'<script src="(/leaflet-[0-9a-f]+\.js)"')
+
+
+def start_early(dist):
+    """Leaflet deferred (it no longer holds up the page), and config.json requested with the page
+    (the browser hands the preloaded response to the app's own fetch)."""
+    index = os.path.join(dist, "index.html")
+    with open(index, encoding="utf-8") as f:
+        html = f.read()
+    html, deferred = LEAFLET_SCRIPT.subn(r'<script defer data-meshmap-leaflet src="\1"', html)
+    if deferred != 1:
+        sys.exit("postbuild: expected one Leaflet <script> in index.html")
+    preload = '<link rel="preload" href="config.json" as="fetch" crossorigin="anonymous" />'
+    if preload not in html:
+        html = html.replace("</title>", "</title>\n    " + preload, 1)
+    with open(index, "w", encoding="utf-8") as f:
+        f.write(html)
 
 
 def write_embed_script(dist):
@@ -88,6 +109,7 @@ def precompress(dist):
 def main():
     dist = sys.argv[1] if len(sys.argv) > 1 else "dist"
     externalise_loader(dist)
+    start_early(dist)
     write_embed_script(dist)
     precompress(dist)
 

@@ -1,7 +1,7 @@
 //! Martin's `/catalog`: which tile sources the tile server offers, with their display names and
 //! attribution (set in the database as table comments, see db/prepare.sql).
 
-use serde_json::Value;
+use crate::json::Json;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CatalogSource {
@@ -28,13 +28,13 @@ pub struct Catalog {
 
 /// Parses the catalog's JSON: `{"tiles": {"<id>": {"content_type": …, "name"?, "attribution"?}}}`.
 pub fn parse(text: &str) -> Result<Catalog, String> {
-    let value: Value = serde_json::from_str(text).map_err(|e| format!("the tile catalog is not JSON: {e}"))?;
-    let Some(tiles) = value.get("tiles").and_then(Value::as_object) else {
+    let value = Json::parse(text).map_err(|e| format!("the tile catalog is not JSON: {e}"))?;
+    let Some(tiles) = value.get("tiles").and_then(Json::as_object) else {
         return Err("the tile catalog has no \"tiles\" object (is the tile URL pointing at Martin?)".into());
     };
     let mut catalog = Catalog::default();
     for (id, entry) in tiles {
-        let text_of = |key: &str| entry.get(key).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text_of = |key: &str| entry.get(key).and_then(Json::as_str).map(str::trim).filter(|s| !s.is_empty());
         let content_type = text_of("content_type").unwrap_or("");
         let kind = match content_type {
             "application/x-protobuf" | "application/vnd.mapbox-vector-tile" => TileKind::Vector,

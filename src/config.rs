@@ -4,7 +4,7 @@
 //! them at once, so an operator can fix a ConfigMap in one go. Unknown keys are ignored, so a newer
 //! config still loads in an older build.
 
-use serde_json::{Map, Value};
+use crate::json::{Json, Number};
 
 use crate::cookie::DEFAULT_VERSIONS;
 use crate::retry::RetryPolicy;
@@ -97,7 +97,7 @@ pub enum OverlayData {
 #[derive(Debug, Clone, PartialEq)]
 pub enum DataSource {
     Url(String),
-    Inline(Value),
+    Inline(Json),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -150,7 +150,7 @@ impl Default for Style {
 impl Style {
     /// A style object as config.json writes it (`{"color": "#c00", "weight": 2, ...}`), checked
     /// the same way; for styles handed over by an embedding host.
-    pub fn from_value(value: &Value) -> Result<Style, String> {
+    pub fn from_value(value: &Json) -> Result<Style, String> {
         let mut errors = Errors::default();
         let style = Reader::object(Node::root(value), &mut errors).map(|mut r| read_style_fields(&mut r));
         match style {
@@ -181,23 +181,46 @@ impl std::fmt::Display for ConfigError {
 impl Config {
     /// Parses and validates the text of a config.json.
     pub fn from_json(text: &str) -> Result<Config, Vec<ConfigError>> {
-        let value: Value = serde_json::from_str(text).map_err(|e| {
-            vec![ConfigError {
-                path: String::new(),
-                message: format!("config.json is not valid JSON (line {}, column {}): {e}", e.line(), e.column()),
-            }]
+        let value = Json::parse(text).map_err(|e| {
+            vec![ConfigError { path: String::new(), message: format!("config.json is not valid JSON: {e}") }]
         })?;
         Self::from_value(&value)
     }
 
     /// Validates an already parsed config (the embedding API passes objects).
-    pub fn from_value(value: &Value) -> Result<Config, Vec<ConfigError>> {
+    pub fn from_value(value: &Json) -> Result<Config, Vec<ConfigError>> {
         let mut errors = Errors::default();
         let config = read_config(&Node::root(value), &mut errors);
         match config {
             Some(config) if errors.0.is_empty() => Ok(config),
             _ => Err(errors.0),
         }
+    }
+}
+
+/// A layer whose data is a GeoJSON document (by URL or inline).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataLayer<'a> {
+    pub name: &'a str,
+    pub source: &'a DataSource,
+    /// Drawn in the first view: the first base layer, or an overlay visible at start.
+    pub shown_at_start: bool,
+}
+
+impl Config {
+    /// Every GeoJSON layer, those drawn in the first view first: the order their requests start.
+    pub fn data_layers(&self) -> Vec<DataLayer<'_>> {
+        let bases = self.base_layers.iter().enumerate().filter_map(|(i, base)| match &base.source {
+            BaseSource::GeoJson { data, .. } => Some(DataLayer { name: &base.name, source: data, shown_at_start: i == 0 }),
+            _ => None,
+        });
+        let overlays = self.overlays.iter().filter_map(|overlay| match &overlay.data {
+            OverlayData::GeoJson(data) => Some(DataLayer { name: &overlay.name, source: data, shown_at_start: overlay.visible }),
+            OverlayData::Vector { .. } => None,
+        });
+        let mut layers: Vec<DataLayer> = bases.chain(overlays).collect();
+        layers.sort_by_key(|layer| !layer.shown_at_start);
+        layers
     }
 }
 
@@ -253,19 +276,19 @@ impl Errors {
 /// A value and its key path.
 #[derive(Clone, Copy)]
 struct Node<'a> {
-    value: Option<&'a Value>,
+    value: Option<&'a Json>,
     path: &'a str,
 }
 
 impl<'a> Node<'a> {
-    fn root(value: &'a Value) -> Self {
+    fn root(value: &'a Json) -> Self {
         Node { value: Some(value), path: "" }
     }
 }
 
 /// Reads typed values out of an object, recording errors against their key paths.
 struct Reader<'a, 'e> {
-    object: Option<&'a Map<String, Value>>,
+    object: Option<&'a Json>,
     path: String,
     errors: &'e mut Errors,
 }
@@ -274,7 +297,7 @@ impl<'a, 'e> Reader<'a, 'e> {
     /// `None` (after recording an error) when the node is not an object.
     fn object(node: Node<'a>, errors: &'e mut Errors) -> Option<Self> {
         match node.value {
-            Some(Value::Object(object)) => Some(Reader { object: Some(object), path: node.path.to_owned(), errors }),
+            Some(object @ Json::Object(_)) => Some(Reader { object: Some(object), path: node.path.to_owned(), errors }),
             Some(other) => {
                 errors.push(node.path, format!("expected an object, found {}", describe(other)));
                 None
@@ -290,7 +313,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
     }
 
-    fn get(&self, key: &str) -> Option<&'a Value> {
+    fn get(&self, key: &str) -> Option<&'a Json> {
         self.object.and_then(|o| o.get(key)).filter(|v| !v.is_null())
     }
 
@@ -299,7 +322,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         self.errors.push(&path, message);
     }
 
-    fn required<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, &'a Value) -> Option<T>) -> Option<T> {
+    fn required<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, &'a Json) -> Option<T>) -> Option<T> {
         match self.get(key) {
             Some(value) => read(self, value),
             None => {
@@ -309,14 +332,14 @@ impl<'a, 'e> Reader<'a, 'e> {
         }
     }
 
-    fn optional<T>(&mut self, key: &str, default: T, read: impl FnOnce(&mut Self, &'a Value) -> Option<T>) -> T {
+    fn optional<T>(&mut self, key: &str, default: T, read: impl FnOnce(&mut Self, &'a Json) -> Option<T>) -> T {
         match self.get(key) {
             Some(value) => read(self, value).unwrap_or(default),
             None => default,
         }
     }
 
-    fn string(&mut self, key: &str, value: &Value) -> Option<String> {
+    fn string(&mut self, key: &str, value: &Json) -> Option<String> {
         match value.as_str() {
             Some(s) => Some(s.to_owned()),
             None => {
@@ -326,7 +349,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         }
     }
 
-    fn name(&mut self, key: &str, value: &Value) -> Option<String> {
+    fn name(&mut self, key: &str, value: &Json) -> Option<String> {
         let name = self.string(key, value)?;
         if name.trim().is_empty() {
             self.error(key, "must not be empty");
@@ -335,7 +358,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         Some(name)
     }
 
-    fn number(&mut self, key: &str, value: &Value, range: (f64, f64), what: &str) -> Option<f64> {
+    fn number(&mut self, key: &str, value: &Json, range: (f64, f64), what: &str) -> Option<f64> {
         let Some(n) = value.as_f64() else {
             self.error(key, format!("expected a number, found {}", describe(value)));
             return None;
@@ -347,7 +370,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         Some(n)
     }
 
-    fn boolean(&mut self, key: &str, value: &Value) -> Option<bool> {
+    fn boolean(&mut self, key: &str, value: &Json) -> Option<bool> {
         let b = value.as_bool();
         if b.is_none() {
             self.error(key, format!("expected true or false, found {}", describe(value)));
@@ -355,7 +378,7 @@ impl<'a, 'e> Reader<'a, 'e> {
         b
     }
 
-    fn array(&mut self, key: &str, value: &'a Value) -> Option<&'a Vec<Value>> {
+    fn array(&mut self, key: &str, value: &'a Json) -> Option<&'a [Json]> {
         let a = value.as_array();
         if a.is_none() {
             self.error(key, format!("expected an array, found {}", describe(value)));
@@ -363,11 +386,11 @@ impl<'a, 'e> Reader<'a, 'e> {
         a
     }
 
-    fn zoom(&mut self, key: &str, value: &Value) -> Option<f64> {
+    fn zoom(&mut self, key: &str, value: &Json) -> Option<f64> {
         self.number(key, value, (0.0, MAX_ZOOM_LIMIT), "zoom")
     }
 
-    fn strings(&mut self, key: &str, value: &'a Value) -> Option<Vec<String>> {
+    fn strings(&mut self, key: &str, value: &'a Json) -> Option<Vec<String>> {
         let items = self.array(key, value)?;
         let mut out = Vec::new();
         for (i, item) in items.iter().enumerate() {
@@ -377,7 +400,7 @@ impl<'a, 'e> Reader<'a, 'e> {
     }
 
     /// Each element of an array under `key`, as a node with its own path.
-    fn each(&mut self, key: &str) -> Vec<(String, &'a Value)> {
+    fn each(&mut self, key: &str) -> Vec<(String, &'a Json)> {
         match self.get(key) {
             None => Vec::new(),
             Some(value) => match self.array(key, value) {
@@ -391,15 +414,15 @@ impl<'a, 'e> Reader<'a, 'e> {
     }
 }
 
-fn describe(value: &Value) -> String {
+fn describe(value: &Json) -> String {
     match value {
-        Value::Null => "null".into(),
-        Value::Bool(b) => b.to_string(),
-        Value::Number(n) => format!("the number {n}"),
-        Value::String(s) if s.chars().count() > 40 => "a string".into(),
-        Value::String(s) => format!("the string {s:?}"),
-        Value::Array(_) => "an array".into(),
-        Value::Object(_) => "an object".into(),
+        Json::Null => "null".into(),
+        Json::Bool(b) => b.to_string(),
+        Json::Number(n) => format!("the number {}", Number(*n)),
+        Json::String(s) if s.chars().count() > 40 => "a string".into(),
+        Json::String(s) => format!("the string {s:?}"),
+        Json::Array(_) => "an array".into(),
+        Json::Object(_) => "an object".into(),
     }
 }
 
@@ -424,7 +447,7 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     }
     if r.get("baseLayers").is_none() {
         r.error("baseLayers", "is required: name at least one base layer");
-    } else if matches!(r.get("baseLayers"), Some(Value::Array(a)) if a.is_empty()) {
+    } else if matches!(r.get("baseLayers"), Some(Json::Array(a)) if a.is_empty()) {
         r.error("baseLayers", "must name at least one base layer");
     }
     let mut overlays = Vec::new();
@@ -640,7 +663,7 @@ fn read_data_source(r: &mut Reader) -> Option<DataSource> {
             Some(DataSource::Url(url))
         }
         (None, Some(data)) => {
-            if !data.is_object() {
+            if data.as_object().is_none() {
                 r.error("data", format!("expected a GeoJSON object, found {}", describe(data)));
                 return None;
             }
@@ -696,7 +719,7 @@ fn read_style_fields(s: &mut Reader) -> Style {
 }
 
 /// A CSS colour: `#rgb`, `#rrggbb`, `#rrggbbaa`, a name, or `rgb()/rgba()/hsl()/hsla()`.
-fn colour(r: &mut Reader, key: &str, value: &Value) -> Option<String> {
+fn colour(r: &mut Reader, key: &str, value: &Json) -> Option<String> {
     let text = r.string(key, value)?;
     let ok = if let Some(hex) = text.strip_prefix('#') {
         matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())

@@ -13,7 +13,8 @@ use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
 use crate::config::{Style, MAX_ZOOM_LIMIT};
-use crate::map::ffi_json::{from_js, to_js};
+use crate::json::Json;
+use crate::map::ffi_json::{from_js, object, to_js};
 use crate::ui::{AppOptions, ConfigSource, MapHooks};
 use crate::view_hash::View;
 use crate::Mounted;
@@ -45,7 +46,7 @@ impl Listeners {
     }
 }
 
-const EVENTS: [&str; 4] = ["ready", "move", "featureclick", "error"];
+const EVENTS: [&str; 5] = ["ready", "load", "move", "featureclick", "error"];
 
 /// A map mounted into a host element. `destroy()` removes everything it created.
 #[wasm_bindgen]
@@ -57,7 +58,8 @@ pub struct MapWidget {
 
 /// Mounts a map into `element`. `options`: `{ config: {...} }` or `{ configUrl: "https://…/config.json" }`,
 /// optionally `view: { center: [lat, lng], zoom }`, `syncUrlHash: false`, and the callbacks
-/// `onReady(widget)`, `onMove({lat, lng, zoom})`, `onFeatureClick(properties)`, `onError({what, message})`.
+/// `onReady(widget)`, `onLoad()` (the first view is drawn and its tiles loaded), `onMove({lat, lng, zoom})`,
+/// `onFeatureClick(properties)`, `onError({what, message})`.
 #[wasm_bindgen(js_name = mount)]
 pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget, JsError> {
     if !options.is_object() {
@@ -74,7 +76,7 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
         value => Some(parse_view(&from_js(&value).map_err(|e| JsError::new(&format!("options.view: {e}")))?).map_err(|e| JsError::new(&e))?),
     };
     let listeners = Rc::new(Listeners::default());
-    for (key, event) in [("onReady", "ready"), ("onMove", "move"), ("onFeatureClick", "featureclick"), ("onError", "error")] {
+    for (key, event) in [("onReady", "ready"), ("onLoad", "load"), ("onMove", "move"), ("onFeatureClick", "featureclick"), ("onError", "error")] {
         match get(key) {
             value if value.is_undefined() || value.is_null() => {}
             value => match value.dyn_into::<Function>() {
@@ -87,7 +89,9 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
 
     let hooks = MapHooks::new();
     let errors = Rc::clone(&listeners);
-    hooks.on_error(move |what, message| errors.emit("error", &to_js(&serde_json::json!({"what": what, "message": message}))));
+    hooks.on_error(move |what, message| errors.emit("error", &object(&[("what", what.into()), ("message", message.into())])));
+    let loads = Rc::clone(&listeners);
+    hooks.on_loaded(move || loads.emit("load", &JsValue::UNDEFINED));
     let events = Rc::clone(&listeners);
     hooks.when_ready(move |map| {
         if let Some(view) = view {
@@ -123,8 +127,15 @@ impl MapWidget {
     /// Moves the map: `setView(lat, lng, zoom)`.
     #[wasm_bindgen(js_name = setView)]
     pub fn set_view(&self, lat: f64, lng: f64, zoom: f64) -> Result<(), JsError> {
-        let view = parse_view(&serde_json::json!({"center": [lat, lng], "zoom": zoom})).map_err(|e| JsError::new(&e))?;
+        let view = checked_view(lat, lng, zoom).map_err(|e| JsError::new(&e))?;
         self.map(|map| map.set_view(view))
+    }
+
+    /// The Leaflet map (`L.Map`) itself, for Leaflet plugins and anything this API does not
+    /// cover; null before the map exists. Layers added through it are the host's to remove.
+    #[wasm_bindgen(js_name = leafletMap)]
+    pub fn leaflet_map(&self) -> JsValue {
+        self.hooks.with_map(|map| JsValue::from(map.leaflet().clone())).unwrap_or(JsValue::NULL)
     }
 
     /// `{lat, lng, zoom}`, or null before the map exists.
@@ -136,7 +147,10 @@ impl MapWidget {
     /// Adds a GeoJSON overlay; returns how many features are drawn.
     #[wasm_bindgen(js_name = addGeoJson)]
     pub fn add_geojson(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
-        let data = from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
+        let data = js_sys::JSON::stringify(&data)
+            .ok()
+            .filter(|text| text.is_string())
+            .ok_or_else(|| JsError::new("data: cannot be turned into JSON (a cycle, a BigInt, a function or undefined)"))?;
         let style = if style.is_undefined() || style.is_null() {
             Style::default()
         } else {
@@ -181,20 +195,26 @@ pub fn live_listeners() -> usize {
 }
 
 fn view_to_js(view: View) -> JsValue {
-    to_js(&serde_json::json!({"lat": view.lat, "lng": view.lng, "zoom": view.zoom}))
+    object(&[("lat", view.lat.into()), ("lng", view.lng.into()), ("zoom", view.zoom.into())])
 }
 
 /// `{center: [lat, lng], zoom}` as a view, checked.
-fn parse_view(value: &serde_json::Value) -> Result<View, String> {
-    let lat = value["center"][0].as_f64();
-    let lng = value["center"][1].as_f64();
-    let zoom = value["zoom"].as_f64();
-    match (lat, lng, zoom) {
-        (Some(lat), Some(lng), Some(zoom))
-            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom) =>
-        {
-            Ok(View { zoom, lat, lng })
-        }
-        _ => Err(format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{MAX_ZOOM_LIMIT}}}, not {value}")),
+fn parse_view(value: &Json) -> Result<View, String> {
+    let center = value.field("center");
+    match (center.item(0).as_f64(), center.item(1).as_f64(), value.field("zoom").as_f64()) {
+        (Some(lat), Some(lng), Some(zoom)) => checked_view(lat, lng, zoom),
+        _ => Err(view_error(&value.to_string())),
     }
+}
+
+fn checked_view(lat: f64, lng: f64, zoom: f64) -> Result<View, String> {
+    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom) {
+        Ok(View { zoom, lat, lng })
+    } else {
+        Err(view_error(&format!("{{center: [{lat}, {lng}], zoom: {zoom}}}")))
+    }
+}
+
+fn view_error(given: &str) -> String {
+    format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{MAX_ZOOM_LIMIT}}}, not {given}")
 }

@@ -3,8 +3,12 @@
 //! Leaflet throws on a malformed geometry and stops drawing the whole layer, so every geometry is
 //! checked here first. A document that is not GeoJSON at all is an error for its overlay; a single
 //! bad feature is dropped and reported, and the rest of the overlay is still drawn.
+//!
+//! The check only reads: it says which features to drop ([`Checked::dropped`]), and the browser's
+//! own `JSON.parse` builds the objects Leaflet draws, so a document is parsed into Rust once and
+//! never copied or written back out.
 
-use serde_json::{Map, Value};
+use crate::json::{Json, JsonError};
 
 /// How many dropped features are described one by one; the rest are only counted.
 const MAX_REPORTED_ISSUES: usize = 10;
@@ -26,30 +30,46 @@ pub struct Issue {
     pub message: String,
 }
 
-/// The drawable part of a document.
-#[derive(Debug, Clone, PartialEq)]
+/// What the top level of a document is, so the drawing side can hand Leaflet a collection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shape {
+    FeatureCollection,
+    Feature,
+    /// A bare geometry: drawn as one feature without properties.
+    Geometry,
+}
+
+/// The verdict on a document that can be drawn.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Checked {
-    /// A FeatureCollection holding only features with a valid geometry.
-    pub collection: Value,
+    pub shape: Shape,
+    /// Features with a geometry that will be drawn.
     pub features: usize,
     /// Features whose geometry is `null` (valid GeoJSON, nothing to draw).
     pub without_geometry: usize,
-    /// Features dropped because their geometry is invalid.
-    pub invalid: usize,
+    /// Indexes into `features` of the invalid features to leave out, ascending (a FeatureCollection
+    /// only; an invalid lone Feature is an error for the whole document).
+    pub dropped: Vec<usize>,
     /// The first few invalid features, described.
     pub issues: Vec<Issue>,
 }
 
 impl Checked {
+    /// Features dropped because their geometry is invalid.
+    pub fn invalid(&self) -> usize {
+        self.dropped.len()
+    }
+
     /// A one-line summary of what was dropped, if anything was.
     pub fn warning(&self) -> Option<String> {
         let first = self.issues.first()?;
-        let more = self.invalid - 1;
+        let invalid = self.invalid();
+        let more = invalid - 1;
         let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
         Some(format!(
             "{} invalid feature{} skipped: {}: {}{tail}",
-            self.invalid,
-            if self.invalid == 1 { "" } else { "s" },
+            invalid,
+            if invalid == 1 { "" } else { "s" },
             first.path,
             first.message
         ))
@@ -58,44 +78,55 @@ impl Checked {
 
 /// Parses and checks the text of a GeoJSON document.
 pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
-    let document: Value = serde_json::from_str(text).map_err(|e| {
-        GeoJsonError(format!("the response is not JSON (line {}, column {}: {e})", e.line(), e.column()))
+    let document = Json::parse(text).map_err(|e: JsonError| {
+        GeoJsonError(format!("the response is not JSON ({e})"))
     })?;
     check(&document)
 }
 
 /// Checks a parsed document: a FeatureCollection, a Feature, or a bare geometry.
-pub fn check(document: &Value) -> Result<Checked, GeoJsonError> {
-    let object = document
-        .as_object()
-        .ok_or_else(|| GeoJsonError(format!("expected an object, found {}", kind(document))))?;
-    let type_name = object
+pub fn check(document: &Json) -> Result<Checked, GeoJsonError> {
+    if document.as_object().is_none() {
+        return Err(GeoJsonError(format!("expected an object, found {}", kind(document))));
+    }
+    let type_name = document
         .get("type")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
-    let mut checked = Checked {
-        collection: Value::Null,
-        features: 0,
-        without_geometry: 0,
-        invalid: 0,
-        issues: Vec::new(),
-    };
-    let mut kept = Vec::new();
+    let mut checked = Checked { shape: Shape::FeatureCollection, features: 0, without_geometry: 0, dropped: Vec::new(), issues: Vec::new() };
     match type_name {
         "FeatureCollection" => {
-            let features = object.get("features").and_then(Value::as_array).ok_or_else(|| {
+            let features = document.get("features").and_then(Json::as_array).ok_or_else(|| {
                 GeoJsonError("a FeatureCollection needs a \"features\" array".into())
             })?;
             for (i, feature) in features.iter().enumerate() {
-                checked.keep(feature, &format!("features[{i}]"), &mut kept);
+                // Paths are written out only for the features that have a problem.
+                match check_feature(feature, "").map_err(|issue| within(issue, &format!("features[{i}]"))) {
+                    Ok(true) => checked.features += 1,
+                    Ok(false) => checked.without_geometry += 1,
+                    Err(issue) => {
+                        checked.dropped.push(i);
+                        if checked.issues.len() < MAX_REPORTED_ISSUES {
+                            checked.issues.push(issue);
+                        }
+                    }
+                }
             }
         }
-        "Feature" => checked.keep(document, "", &mut kept),
+        "Feature" => {
+            checked.shape = Shape::Feature;
+            match check_feature(document, "") {
+                Ok(true) => checked.features = 1,
+                Ok(false) => checked.without_geometry = 1,
+                Err(issue) => return Err(GeoJsonError(format!("{}: {}", issue.path, issue.message))),
+            }
+        }
         geometry if is_geometry_type(geometry) => {
-            if let Err(issue) = check_geometry(object, "") {
+            checked.shape = Shape::Geometry;
+            if let Err(issue) = check_geometry(document, "") {
                 return Err(GeoJsonError(format!("{}: {}", display_path(&issue.path), issue.message)));
             }
-            kept.push(serde_json::json!({"type": "Feature", "properties": {}, "geometry": document}));
+            checked.features = 1;
         }
         other => {
             return Err(GeoJsonError(format!(
@@ -103,42 +134,25 @@ pub fn check(document: &Value) -> Result<Checked, GeoJsonError> {
             )))
         }
     }
-    checked.features = kept.len();
-    checked.collection = serde_json::json!({"type": "FeatureCollection", "features": kept});
     Ok(checked)
 }
 
-impl Checked {
-    fn keep(&mut self, feature: &Value, path: &str, kept: &mut Vec<Value>) {
-        match check_feature(feature, path) {
-            Ok(true) => kept.push(feature.clone()),
-            Ok(false) => self.without_geometry += 1,
-            Err(issue) => {
-                self.invalid += 1;
-                if self.issues.len() < MAX_REPORTED_ISSUES {
-                    self.issues.push(issue);
-                }
-            }
-        }
-    }
-}
-
 /// Ok(true): drawable; Ok(false): null geometry; Err: invalid.
-fn check_feature(feature: &Value, path: &str) -> Result<bool, Issue> {
-    let object = feature.as_object().ok_or_else(|| issue(path, "a feature must be an object"))?;
-    if object.get("type").and_then(Value::as_str) != Some("Feature") {
+fn check_feature(feature: &Json, path: &str) -> Result<bool, Issue> {
+    if feature.as_object().is_none() {
+        return Err(issue(path, "a feature must be an object"));
+    }
+    if feature.get("type").and_then(Json::as_str) != Some("Feature") {
         return Err(issue(path, "\"type\" must be \"Feature\""));
     }
-    match object.get("properties") {
-        None | Some(Value::Null) | Some(Value::Object(_)) => {}
+    match feature.get("properties") {
+        None | Some(Json::Null) | Some(Json::Object(_)) => {}
         Some(_) => return Err(issue(&join(path, "properties"), "must be an object or null")),
     }
-    match object.get("geometry") {
+    match feature.get("geometry") {
         None => Err(issue(path, "a feature needs a \"geometry\" member (it may be null)")),
-        Some(Value::Null) => Ok(false),
-        Some(Value::Object(geometry)) => {
-            check_geometry(geometry, &join(path, "geometry")).map(|()| true)
-        }
+        Some(Json::Null) => Ok(false),
+        Some(geometry @ Json::Object(_)) => check_geometry(geometry, &join(path, "geometry")).map(|()| true),
         Some(other) => Err(issue(&join(path, "geometry"), &format!("expected an object, found {}", kind(other)))),
     }
 }
@@ -151,22 +165,22 @@ fn is_geometry_type(name: &str) -> bool {
     )
 }
 
-fn check_geometry(geometry: &Map<String, Value>, path: &str) -> Result<(), Issue> {
+fn check_geometry(geometry: &Json, path: &str) -> Result<(), Issue> {
     let type_name = geometry
         .get("type")
-        .and_then(Value::as_str)
+        .and_then(Json::as_str)
         .ok_or_else(|| issue(path, "a geometry needs a \"type\" string"))?;
     if type_name == "GeometryCollection" {
         let members = geometry
             .get("geometries")
-            .and_then(Value::as_array)
+            .and_then(Json::as_array)
             .ok_or_else(|| issue(path, "a GeometryCollection needs a \"geometries\" array"))?;
         for (i, member) in members.iter().enumerate() {
             let member_path = format!("{}[{i}]", join(path, "geometries"));
-            let object = member
-                .as_object()
-                .ok_or_else(|| issue(&member_path, "a geometry must be an object"))?;
-            check_geometry(object, &member_path)?;
+            if member.as_object().is_none() {
+                return Err(issue(&member_path, "a geometry must be an object"));
+            }
+            check_geometry(member, &member_path)?;
         }
         return Ok(());
     }
@@ -185,7 +199,7 @@ fn check_geometry(geometry: &Map<String, Value>, path: &str) -> Result<(), Issue
 }
 
 /// Checks `depth` levels of arrays around positions, with each type's minimum lengths.
-fn check_nested(value: &Value, depth: usize, type_name: &str, path: &str) -> Result<(), Issue> {
+fn check_nested(value: &Json, depth: usize, type_name: &str, path: &str) -> Result<(), Issue> {
     if depth == 0 {
         return check_position(value, path);
     }
@@ -207,19 +221,33 @@ fn check_nested(value: &Value, depth: usize, type_name: &str, path: &str) -> Res
         return Err(issue(path, &format!("{what}, found {}", items.len())));
     }
     for (i, item) in items.iter().enumerate() {
-        check_nested(item, depth - 1, type_name, &format!("{path}[{i}]"))?;
+        // The item's own path is written out only if it has a problem.
+        check_nested(item, depth - 1, type_name, path).map_err(|mut issue| {
+            issue.path.insert_str(path.len(), &format!("[{i}]"));
+            issue
+        })?;
     }
     Ok(())
 }
 
-fn check_position(value: &Value, path: &str) -> Result<(), Issue> {
+/// An issue found inside a part of the document, with the part's path in front.
+fn within(issue: Issue, prefix: &str) -> Issue {
+    let path = match issue.path.as_str() {
+        "(document)" => prefix.to_owned(),
+        inner if inner.starts_with('[') => format!("{prefix}{inner}"),
+        inner => format!("{prefix}.{inner}"),
+    };
+    Issue { path, message: issue.message }
+}
+
+fn check_position(value: &Json, path: &str) -> Result<(), Issue> {
     let numbers = value
         .as_array()
         .ok_or_else(|| issue(path, &format!("a position must be an array, found {}", kind(value))))?;
     if numbers.len() < 2 {
         return Err(issue(path, "a position needs longitude and latitude"));
     }
-    let mut values = numbers.iter().map(Value::as_f64);
+    let mut values = numbers.iter().map(Json::as_f64);
     let (Some(Some(lng)), Some(Some(lat))) = (values.next(), values.next()) else {
         return Err(issue(path, "longitude and latitude must be numbers"));
     };
@@ -248,27 +276,28 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-fn kind(value: &Value) -> &'static str {
+fn kind(value: &Json) -> &'static str {
     match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
+        Json::Null => "null",
+        Json::Bool(_) => "a boolean",
+        Json::Number(_) => "a number",
+        Json::String(_) => "a string",
+        Json::Array(_) => "an array",
+        Json::Object(_) => "an object",
     }
 }
 
 /// A feature's properties as rows of (key, text) for a popup, in document order.
 /// Strings are shown as they are (the popup inserts them as text, never as HTML); other values as JSON.
-pub fn property_rows(properties: Option<&Value>) -> Vec<(String, String)> {
-    let Some(Value::Object(map)) = properties else {
+pub fn property_rows(properties: Option<&Json>) -> Vec<(String, String)> {
+    let Some(Json::Object(members)) = properties else {
         return Vec::new();
     };
-    map.iter()
+    members
+        .iter()
         .map(|(key, value)| {
             let text = match value {
-                Value::String(s) => s.clone(),
+                Json::String(s) => s.clone(),
                 other => other.to_string(),
             };
             (key.clone(), text)
@@ -278,8 +307,17 @@ pub fn property_rows(properties: Option<&Value>) -> Vec<(String, String)> {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
-    use serde_json::json;
+    use super::{parse, property_rows, Checked, GeoJsonError, Json, Shape, MAX_REPORTED_ISSUES};
+    use serde_json::{json, Value};
+
+    /// The documents are written with serde_json's `json!` for readability.
+    fn to_json(value: &Value) -> Json {
+        Json::parse(&value.to_string()).unwrap()
+    }
+
+    fn check(value: &Value) -> Result<Checked, GeoJsonError> {
+        super::check(&to_json(value))
+    }
 
     fn feature(geometry: Value) -> Value {
         json!({"type": "Feature", "properties": {"name": "x"}, "geometry": geometry})
@@ -307,7 +345,7 @@ mod tests {
         ];
         let count = geometries.len();
         let checked = check(&collection(geometries.into_iter().map(feature).collect())).unwrap();
-        assert_eq!((checked.features, checked.invalid, checked.without_geometry), (count, 0, 0));
+        assert_eq!((checked.features, checked.invalid(), checked.without_geometry), (count, 0, 0));
         assert_eq!(checked.warning(), None);
     }
 
@@ -315,17 +353,18 @@ mod tests {
     fn null_geometry_is_skipped_not_an_error() {
         let doc = collection(vec![feature(Value::Null), feature(json!({"type": "Point", "coordinates": [0, 0]}))]);
         let checked = check(&doc).unwrap();
-        assert_eq!((checked.features, checked.without_geometry, checked.invalid), (1, 1, 0));
-        assert_eq!(checked.collection["features"].as_array().unwrap().len(), 1);
+        assert_eq!((checked.features, checked.without_geometry, checked.invalid()), (1, 1, 0));
+        assert!(checked.dropped.is_empty(), "a null geometry is left to Leaflet, which skips it");
     }
 
     #[test]
     fn a_bare_feature_or_geometry_becomes_a_collection() {
         let checked = check(&feature(json!({"type": "Point", "coordinates": [0, 0]}))).unwrap();
-        assert_eq!(checked.features, 1);
+        assert_eq!((checked.features, checked.shape), (1, Shape::Feature));
         let checked = check(&json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]})).unwrap();
-        assert_eq!(checked.collection["type"], "FeatureCollection");
-        assert_eq!(checked.collection["features"][0]["geometry"]["type"], "LineString");
+        assert_eq!((checked.features, checked.shape), (1, Shape::Geometry));
+        let error = check(&feature(json!({"type": "Point", "coordinates": [0, 95]}))).unwrap_err().to_string();
+        assert!(error.contains("geometry.coordinates: latitude 95"), "{error}");
     }
 
     #[test]
@@ -356,7 +395,8 @@ mod tests {
             json!({"type": "Feature"}),
         ]);
         let checked = check(&doc).unwrap();
-        assert_eq!((checked.features, checked.invalid), (1, 5));
+        assert_eq!((checked.features, checked.invalid()), (1, 5));
+        assert_eq!(checked.dropped, [1, 2, 3, 4, 5]);
         assert_eq!(checked.issues[0].path, "features[1].geometry.coordinates");
         assert!(checked.issues[0].message.contains("latitude 95"));
         assert_eq!(checked.issues[1].path, "features[2].geometry.coordinates[0]");
@@ -387,7 +427,7 @@ mod tests {
             (json!({"coordinates": [0, 0]}), "features[0].geometry"),
         ] {
             let checked = check(&collection(vec![feature(geometry.clone())])).unwrap();
-            assert_eq!(checked.invalid, 1, "{geometry}");
+            assert_eq!(checked.invalid(), 1, "{geometry}");
             assert_eq!(checked.issues[0].path, path, "{geometry}");
         }
     }
@@ -396,7 +436,7 @@ mod tests {
     fn only_the_first_issues_are_described() {
         let bad = feature(json!({"type": "Point", "coordinates": []}));
         let checked = check(&collection(vec![bad; 50])).unwrap();
-        assert_eq!(checked.invalid, 50);
+        assert_eq!(checked.invalid(), 50);
         assert_eq!(checked.issues.len(), MAX_REPORTED_ISSUES);
     }
 
@@ -407,7 +447,7 @@ mod tests {
             value = json!([value]);
         }
         let checked = check(&collection(vec![feature(json!({"type": "MultiPolygon", "coordinates": value}))])).unwrap();
-        assert_eq!(checked.invalid, 1);
+        assert_eq!(checked.invalid(), 1);
     }
 
     #[test]
@@ -416,25 +456,26 @@ mod tests {
             let error = parse(text).unwrap_err().to_string();
             assert!(error.starts_with("not GeoJSON"), "{error}");
         }
-        assert!(parse("<html>").unwrap_err().to_string().contains("not JSON (line 1, column 1"));
+        let error = parse("<html>").unwrap_err().to_string();
+        assert!(error.contains("not JSON (expected a JSON value at line 1, column 1)"), "{error}");
         assert_eq!(parse("{\"type\":\"Point\",\"coordinates\":[1,2]}").unwrap().features, 1);
     }
 
     #[test]
     fn property_rows_keep_markup_as_text() {
-        let rows = property_rows(Some(&json!({
+        let rows = property_rows(Some(&to_json(&json!({
             "name": "<img src=x onerror=alert(1)>",
             "pop": 1200,
             "capital": true,
             "nothing": null,
             "nested": {"a": [1, 2]}
-        })));
+        }))));
         assert_eq!(rows[0], ("name".into(), "<img src=x onerror=alert(1)>".into()));
         assert!(rows.contains(&("pop".into(), "1200".into())));
         assert!(rows.contains(&("capital".into(), "true".into())));
         assert!(rows.contains(&("nothing".into(), "null".into())));
         assert!(rows.contains(&("nested".into(), "{\"a\":[1,2]}".into())));
-        assert!(property_rows(Some(&Value::Null)).is_empty());
+        assert!(property_rows(Some(&Json::Null)).is_empty());
         assert!(property_rows(None).is_empty());
     }
 }

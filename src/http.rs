@@ -4,9 +4,10 @@
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use gloo_net::http::{Request, RequestBuilder, Response};
-use wasm_bindgen::JsCast;
-use web_sys::AbortSignal;
+use js_sys::JsString;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortSignal, Blob, Headers, Request, RequestInit, Response};
 
 use crate::cookie::{version_from_cookies, VersionCookie, DEFAULT_VERSIONS, VERSION_HEADER};
 use crate::origin::FirstParty;
@@ -100,42 +101,74 @@ impl Http {
     }
 
     /// A GET request for `url`, with the version header when `url` is first-party.
-    pub fn get(&self, url: &str) -> RequestBuilder {
-        let builder = Request::get(url);
-        match self.version_header_for(url) {
-            Some(version) => builder.header(VERSION_HEADER, &version),
-            None => builder,
-        }
+    pub fn build_get(&self, url: &str) -> Result<Request, HttpError> {
+        self.request(url, None)
     }
 
-    /// Builds the request without sending it (tests inspect its headers).
-    pub fn build_get(&self, url: &str) -> Result<Request, HttpError> {
-        self.get(url).build().map_err(|_| HttpError::BadUrl { url: url.to_owned() })
+    fn request(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Request, HttpError> {
+        let init = RequestInit::new();
+        init.set_method("GET");
+        if let Some(version) = self.version_header_for(url) {
+            let headers = Headers::new().map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
+            headers.set(VERSION_HEADER, &version).map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
+            init.set_headers(&headers);
+        }
+        if let Some(signal) = signal {
+            init.set_signal(Some(signal));
+        }
+        Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::BadUrl { url: url.to_owned() })
     }
 
     /// GETs `url` and returns the body as text; any non-2xx status is an error.
     pub async fn get_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<String, HttpError> {
+        self.get_js_text(url, signal).await.map(String::from)
+    }
+
+    /// Like [`Http::get_text`], the text left as the browser's string (for `JSON.parse`).
+    pub async fn get_js_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<JsString, HttpError> {
         let response = self.send(url, signal).await?;
-        response.text().await.map_err(|e| body_error(url, signal, e))
+        let promise = response.text().map_err(|_| body_error(url, signal, "no body".into()))?;
+        let text = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        text.dyn_into().map_err(|_| body_error(url, signal, "not text".into()))
+    }
+
+    /// GETs `url` and returns the body as the browser's `ArrayBuffer` (not yet copied into wasm).
+    pub async fn get_array_buffer(&self, url: &str, signal: Option<&AbortSignal>) -> Result<js_sys::ArrayBuffer, HttpError> {
+        let response = self.send(url, signal).await?;
+        let promise = response.array_buffer().map_err(|_| body_error(url, signal, "no body".into()))?;
+        let buffer = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        buffer.dyn_into().map_err(|_| body_error(url, signal, "not bytes".into()))
     }
 
     /// GETs `url` and returns the body's bytes (empty for 204 No Content, e.g. an empty tile).
     pub async fn get_bytes(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Vec<u8>, HttpError> {
+        let buffer = self.get_array_buffer(url, signal).await?;
+        Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+    }
+
+    /// GETs `url` and returns the body as a `Blob`, never copied into wasm (raster tiles); `None`
+    /// for 204 No Content.
+    pub async fn get_blob(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Option<Blob>, HttpError> {
         let response = self.send(url, signal).await?;
         if response.status() == 204 {
-            return Ok(Vec::new());
+            return Ok(None);
         }
-        response.binary().await.map_err(|e| body_error(url, signal, e))
+        let promise = response.blob().map_err(|_| body_error(url, signal, "no body".into()))?;
+        let blob = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        blob.dyn_into().map(Some).map_err(|_| body_error(url, signal, "not a blob".into()))
     }
 
     async fn send(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Response, HttpError> {
-        let response = self.get(url).abort_signal(signal).send().await.map_err(|e| {
+        let request = self.request(url, signal)?;
+        let window = web_sys::window().ok_or_else(|| HttpError::Network { url: url.to_owned(), detail: "no window".into() })?;
+        let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|e| {
             if signal.is_some_and(AbortSignal::aborted) {
                 HttpError::Aborted { url: url.to_owned() }
             } else {
-                HttpError::Network { url: url.to_owned(), detail: e.to_string() }
+                HttpError::Network { url: url.to_owned(), detail: js_error_text(&e) }
             }
         })?;
+        let response: Response = response.dyn_into().map_err(|_| HttpError::Network { url: url.to_owned(), detail: "not a response".into() })?;
         if !response.ok() {
             return Err(HttpError::Status {
                 url: url.to_owned(),
@@ -157,12 +190,21 @@ impl HttpError {
     }
 }
 
-fn body_error(url: &str, signal: Option<&AbortSignal>, error: gloo_net::Error) -> HttpError {
+fn body_error(url: &str, signal: Option<&AbortSignal>, detail: String) -> HttpError {
     if signal.is_some_and(AbortSignal::aborted) {
         HttpError::Aborted { url: url.to_owned() }
     } else {
-        HttpError::Body { url: url.to_owned(), detail: error.to_string() }
+        HttpError::Body { url: url.to_owned(), detail }
     }
+}
+
+/// The message of a thrown JS value (an `Error`'s message, or the value as text).
+fn js_error_text(error: &JsValue) -> String {
+    error
+        .dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| error.as_string())
+        .unwrap_or_else(|| "unknown error".into())
 }
 
 /// `document.baseURI`: what relative URLs in the page resolve against.

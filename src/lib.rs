@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod config;
 pub mod cookie;
 pub mod geojson;
+pub mod json;
 pub mod mvt;
 pub mod origin;
 pub mod retry;

@@ -8,6 +8,8 @@ mod wire;
 
 use prost::Message;
 
+use crate::json::Json;
+
 /// The extent a layer has when it does not say (spec 4.1).
 pub const DEFAULT_EXTENT: u32 = 4096;
 
@@ -120,21 +122,21 @@ impl Feature {
     }
 
     /// The properties as a JSON object, in tile order (what popups and host callbacks get).
-    pub fn properties_json(&self) -> serde_json::Value {
-        let map = self.properties.iter().map(|(key, value)| (key.clone(), value.to_json())).collect();
-        serde_json::Value::Object(map)
+    pub fn properties_json(&self) -> Json {
+        Json::Object(self.properties.iter().map(|(key, value)| (key.clone(), value.to_json())).collect())
     }
 }
 
 impl Value {
-    pub fn to_json(&self) -> serde_json::Value {
+    /// As JSON; integers beyond 2^53 lose precision, as in JavaScript.
+    pub fn to_json(&self) -> Json {
         match self {
-            Value::String(s) => serde_json::Value::String(s.clone()),
-            Value::Float(v) => serde_json::Number::from_f64(*v).map_or(serde_json::Value::Null, serde_json::Value::Number),
-            Value::Int(v) => (*v).into(),
-            Value::UInt(v) => (*v).into(),
-            Value::Bool(v) => (*v).into(),
-            Value::Missing => serde_json::Value::Null,
+            Value::String(s) => Json::String(s.clone()),
+            Value::Float(v) if v.is_finite() => Json::Number(*v),
+            Value::Float(_) | Value::Missing => Json::Null,
+            Value::Int(v) => Json::Number(*v as f64),
+            Value::UInt(v) => Json::Number(*v as f64),
+            Value::Bool(v) => Json::Bool(*v),
         }
     }
 }

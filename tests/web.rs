@@ -7,6 +7,7 @@
 use std::time::Duration;
 
 use meshmap::config::Config;
+use meshmap::json::Json;
 use meshmap::data::{load_into, LayerState};
 use meshmap::http::Http;
 use meshmap::map::{live_listeners, FetchTileLayer, MapBehaviour, MapHandle};
@@ -23,6 +24,15 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 // ---------------------------------------------------------------------------------------------
 // Helpers
+
+/// Tests write configs and documents with serde_json's `json!`; the app reads its own [`Json`].
+fn to_json(value: &Value) -> Json {
+    Json::parse(&value.to_string()).expect("json! writes JSON")
+}
+
+fn inline(value: Value) -> ConfigSource {
+    ConfigSource::Inline(to_json(&value))
+}
 
 fn document() -> Document {
     web_sys::window().unwrap().document().unwrap()
@@ -182,11 +192,12 @@ fn xss_overlay() -> Value {
 /// Creates a map from an inline config and loads every layer's data.
 async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) -> MapHandle {
     load_leaflet().await;
-    let config = Config::from_value(config).expect("test config must be valid");
-    let (handle, pending) = MapHandle::new(element, &config, MapBehaviour { sync_url_hash }).expect("map");
+    let config = Config::from_value(&to_json(config)).expect("test config must be valid");
     let http = Http::new(&config.versions, &config.first_party_origins);
-    for layer in pending {
-        let state = load_into(&http, &layer.source, &layer.layer, None).await;
+    let handle = MapHandle::new(element, &config, MapBehaviour { sync_url_hash }, http.clone()).expect("map");
+    for layer in config.data_layers() {
+        let target = handle.geojson_layer(layer.name).expect("every GeoJSON layer is on the map");
+        let state = load_into(&http, layer.source, &target, None).await;
         assert!(matches!(state, LayerState::Ready { .. }), "{}: {state:?}", layer.name);
     }
     handle
@@ -354,7 +365,7 @@ async fn bad_features_are_skipped_and_reported() {
         feature(json!({}), json!({"type": "Point", "coordinates": [1, 200]})),
         feature(json!({}), Value::Null),
     ]);
-    let state = load_into(&Http::for_page(), &meshmap::config::DataSource::Inline(doc), &layer, None).await;
+    let state = load_into(&Http::for_page(), &meshmap::config::DataSource::Inline(to_json(&doc)), &layer, None).await;
     let LayerState::Ready { features, warning } = state else { panic!("{state:?}") };
     assert_eq!(features, 1);
     assert!(warning.unwrap().contains("features[1].geometry.coordinates"));
@@ -424,7 +435,7 @@ async fn an_invalid_config_shows_the_error_view_with_key_paths() {
     let element = test_element();
     let mut config = config_with(json!([{"name": "", "type": "kml", "url": "x"}]));
     config["view"]["center"] = json!([95, 0]);
-    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    let mounted = mount_app(&element, inline(config));
     until("error view", || query(&element, ".meshmap-error").is_some()).await;
     let shown = text(&element, ".meshmap-error");
     assert!(shown.contains("The map configuration is invalid"), "{shown}");
@@ -449,7 +460,7 @@ async fn an_unreachable_or_non_json_config_shows_the_error_view() {
     let mounted = mount_app(&element, ConfigSource::Url("/Cargo.toml".into()));
     until("error view", || query(&element, ".meshmap-error").is_some()).await;
     let shown = text(&element, ".meshmap-error");
-    assert!(shown.contains("not valid JSON (line 1, column"), "{shown}");
+    assert!(shown.contains("not valid JSON: expected a JSON value at line 1, column 2"), "{shown}");
     drop(mounted);
     element.remove();
 }
@@ -464,7 +475,7 @@ async fn a_bad_overlay_shows_its_own_error_and_the_rest_keeps_working() {
         {"name": "Not GeoJSON", "type": "geojson", "data": {"type": "Topology", "objects": {}}},
         xss_overlay()
     ]));
-    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    let mounted = mount_app(&element, inline(config));
     until("three layer errors", || count(&element, ".meshmap-status-error") == 3).await;
     assert!(text(&element, "[data-layer=\"Missing\"]").contains("HTTP 404"));
     assert!(text(&element, "[data-layer=\"Not JSON\"]").contains("not JSON"));
@@ -483,7 +494,7 @@ async fn failing_third_party_tiles_are_reported_and_the_map_keeps_working() {
     let mut config = config_with(json!([xss_overlay()]));
     // Another origin (nothing listens on port 9): Leaflet's own image tiles, no version header.
     config["baseLayers"] = json!([{"name": "Broken tiles", "url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}]);
-    let mounted = mount_app(&element, ConfigSource::Inline(config));
+    let mounted = mount_app(&element, inline(config));
     until("tile warning", || count(&element, ".meshmap-status-warning") == 1).await;
     let shown = text(&element, "[data-layer=\"Broken tiles\"]");
     assert!(shown.contains("some tiles could not be loaded from http://127.0.0.1:9/{z}/{x}/{y}.png"), "{shown}");
@@ -517,7 +528,7 @@ async fn unmounting_removes_the_map_and_its_listeners() {
     load_leaflet().await;
     let baseline = live_listeners();
     let element = test_element();
-    let mounted = meshmap::mount(&element, AppOptions { config: ConfigSource::Inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None });
+    let mounted = meshmap::mount(&element, AppOptions { config: inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None });
     until("map drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
     assert!(live_listeners() > baseline);
     drop(mounted);
@@ -542,7 +553,7 @@ fn clear_cookies() {
 }
 
 fn header(http: &Http, url: &str) -> Option<String> {
-    http.build_get(url).unwrap().headers().get("X-App-Version")
+    http.build_get(url).unwrap().headers().get("X-App-Version").unwrap()
 }
 
 #[wasm_bindgen_test]
@@ -666,7 +677,6 @@ export function painted_share(canvas) {
   for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
   return painted / (data.length / 4);
 }
-export async function blob_is_readable(url) { try { await fetch(url); return true; } catch (e) { return false; } }
 ")]
 extern "C" {
     fn install_fetch_stub();
@@ -679,7 +689,6 @@ extern "C" {
     fn stub_versions() -> Vec<String>;
     fn stub_urls() -> Vec<String>;
     fn painted_share(canvas: &Element) -> f64;
-    async fn blob_is_readable(url: &str) -> JsValue;
 }
 
 fn serve(key: &str, bytes: &[u8]) {
@@ -763,7 +772,7 @@ async fn a_down_tile_server_shows_a_banner_and_the_layer_recovers_by_itself() {
     serve("/stub-tiles/countries/", WORLD_TILE);
     stub_mode("down");
     let element = test_element();
-    let mounted = mount_app(&element, ConfigSource::Inline(tiles_config(json!([]))));
+    let mounted = mount_app(&element, inline(tiles_config(json!([]))));
     until("down banner", || text(&element, ".meshmap-status-error").contains("not answering")).await;
     let shown = text(&element, "[data-layer=\"Vector countries\"]");
     assert!(shown.contains("503") && shown.contains("retrying by itself"), "{shown}");
@@ -789,7 +798,7 @@ async fn a_tile_that_is_not_a_vector_tile_is_reported_and_the_rest_draws() {
     serve("/stub-tiles/places/", PLACES_TILE);
     let element = test_element();
     let overlay = json!([{"name": "Places", "type": "vector", "source": "places", "style": {"label": "name"}}]);
-    let mounted = mount_app(&element, ConfigSource::Inline(tiles_config(overlay)));
+    let mounted = mount_app(&element, inline(tiles_config(overlay)));
     until("warning", || text(&element, ".meshmap-status-warning").contains("not a vector tile")).await;
     until("places drawn", || drawn_canvases(&element).iter().any(|c| c.get_attribute("data-features").as_deref() == Some("243"))).await;
     assert!(query(&element, ".leaflet-container").is_some());
@@ -825,7 +834,7 @@ async fn unloading_tiles_aborts_their_fetches() {
 }
 
 #[wasm_bindgen_test]
-async fn first_party_raster_tiles_come_from_fetched_bytes_and_their_urls_are_revoked() {
+async fn first_party_raster_tiles_are_fetched_with_the_header_and_drawn_on_canvases() {
     install_fetch_stub();
     stub_serve_base64("/stub-raster/", PNG_BASE64);
     set_cookie("app-version=stable");
@@ -833,17 +842,17 @@ async fn first_party_raster_tiles_come_from_fetched_bytes_and_their_urls_are_rev
     let mut config = tiles_config(json!([]));
     config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{z}/{x}/{y}.png", "attribution": "Own"}]);
     let map = map_from(&config, &element, false).await;
-    until("image tile loaded", || query(&element, "img.leaflet-tile-loaded").is_some()).await;
-    let img = query(&element, "img.leaflet-tile-loaded").unwrap();
-    let src = img.get_attribute("src").unwrap_or_default();
-    assert!(src.starts_with("blob:"), "{src}");
-    assert_eq!(stub_versions().iter().filter(|v| *v != "stable").count(), 0);
+    until("raster tile drawn", || query(&element, "canvas.leaflet-tile-loaded").is_some()).await;
+    let canvas = query(&element, "canvas.leaflet-tile-loaded").unwrap();
+    // The stub's PNG is one opaque pixel: the canvas holds the decoded image.
+    assert_eq!(canvas.get_attribute("width").as_deref(), Some("1"));
+    assert_eq!(painted_share(&canvas), 1.0);
+    let versions = stub_versions();
+    assert!(!versions.is_empty() && versions.iter().all(|v| v == "stable"), "{versions:?}");
     let layer = map.tile_layer("Own raster").expect("fetched raster layer");
-    assert!(layer.live_object_urls() >= 1);
-    assert!(blob_is_readable(&src).await.is_truthy());
+    assert!(layer.drawn_tiles() >= 1);
     drop(map);
-    assert_eq!(layer.live_object_urls(), 0);
-    assert!(!blob_is_readable(&src).await.is_truthy(), "the object URL was revoked");
+    assert_eq!(layer.pending_tiles(), 0);
     clear_cookies();
     remove_fetch_stub();
     element.remove();

@@ -21,9 +21,12 @@ export async function launch() {
   return browser;
 }
 
-/// A fresh context (empty cache, no cookies) per load: every load is a first visit.
-export async function withPage(browser, viewport, work) {
+/// A fresh context (empty cache) per load: every load is a first visit. Every page gets the
+/// `app-version=stable` cookie the gateway sets on a first visit, so meshmap sends X-App-Version
+/// on its own requests as it does in production (the reference pages ignore it).
+export async function withPage(browser, viewport, work, origin) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
+  if (origin) await context.addCookies([{ name: "app-version", value: "stable", url: origin }]);
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));

@@ -25,7 +25,7 @@ import { startServer, rasterTile } from "./server.mjs";
 const here = path.dirname(fileURLToPath(import.meta.url));
 const repo = path.resolve(here, "../..");
 const args = Object.fromEntries(
-  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]]] : pairs), []),
+  process.argv.slice(2).reduce((pairs, arg, i, all) => (arg.startsWith("--") ? [...pairs, [arg.slice(2), all[i + 1]?.startsWith("--") ? "" : all[i + 1]]] : pairs), []),
 );
 const dist = path.resolve(args.dist ?? "dist");
 const out = path.resolve(args.out ?? "target/bench/browser.json");
@@ -139,15 +139,31 @@ const ms = (v) => `${v.toFixed(0)} ms`;
 const kb = (v) => `${(v / 1000).toFixed(1)} KB`;
 const mb = (v) => `${(v / 1e6).toFixed(1)} MB`;
 
+// `--observe`: for builds that do not set the mark (older meshmap), a watcher in every page marks
+// the moment all tiles are loaded and at least `--paths` (177) shapes are drawn.
+const observeScript = `(() => {
+  const want = ${Number(args.paths ?? 177)};
+  const check = () => {
+    const tiles = [...document.querySelectorAll(".leaflet-tile")];
+    const paths = document.querySelectorAll("path.leaflet-interactive").length;
+    if (tiles.length && tiles.every((t) => t.classList.contains("leaflet-tile-loaded")) && paths >= want) {
+      performance.mark("bench:observed-complete");
+    } else requestAnimationFrame(check);
+  };
+  requestAnimationFrame(check);
+})();`;
+const completeMark = "observe" in args ? "bench:observed-complete" : "meshmap:complete";
+
 async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceName) {
   const load = (url) => withPage(browser, DESKTOP, async (page, errors) => {
+    if ("observe" in args) await page.addInitScript(observeScript);
     await page.goto(url);
-    const complete = await markTime(page, "meshmap:complete");
+    const complete = await markTime(page, completeMark);
     const heap = await heapAfterGc(page);
     const bytes = await bytesByKind(page);
     if (errors.length) console.error(`  ${url}: ${errors.join("; ")}`);
     return { complete, heap, bytes };
-  });
+  }, server.origin);
   const series = await interleaved(runs, ["A", "B", "A2"], (v) => load(v === "B" ? meshmapUrl : referenceUrl));
   const pick = (v, f) => series[v].map(f);
   const time = compare(pick("A", (r) => r.complete), pick("A2", (r) => r.complete), pick("B", (r) => r.complete));
@@ -181,7 +197,7 @@ async function tiles(browser) {
     if (errors.length) console.error(`  ${name}: ${errors.join("; ")}`);
     per[name].tile.push(...times);
     per[name].heap.push(heap);
-  }));
+  }, server.origin));
   const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, { tiles: s.tile.length, median: median(s.tile), p95: percentile(s.tile, 95), heap: median(s.heap) }]));
   results.scenarios.tiles = summary;
   const m = summary.meshmap;
@@ -211,7 +227,7 @@ async function pointsScenario(browser) {
       const click = await page.evaluate(() => window.__clickCheck());
       if (errors.length) console.error(`  points ${variant} ${count}: ${errors.slice(0, 3).join("; ")}`);
       return { firstDraw, frame: median(frames), frameP95: percentile(frames, 95), click };
-    }));
+    }, server.origin));
     const summary = Object.fromEntries(variants.map((v) => [v, {
       firstDraw: median(series[v].map((r) => r.firstDraw)),
       frame: median(series[v].map((r) => r.frame)),
@@ -285,6 +301,11 @@ function machine() {
 // ---- Main --------------------------------------------------------------------------------------
 
 const server = await startServer(routes);
+if ("serve" in args) {
+  // `--serve`: only the server, to look at the pages by hand; Ctrl-C stops it.
+  console.log(`serving on ${server.origin}/ref/… and ${server.origin}/m/<scenario>/`);
+  await new Promise(() => {});
+}
 const browser = await launch();
 const want = (name) => !only || only.has(name);
 try {

@@ -24,7 +24,14 @@ const COMPRESSIBLE = new Set([".html", ".js", ".mjs", ".css", ".json", ".geojson
 
 /// A 256 px PNG raster tile, the same bytes for every page: a tinted background with a grid and
 /// some texture, so it weighs about what a real map tile does.
+const rasterTiles = new Map();
 export function rasterTile(z, x, y) {
+  const key = `${z}/${x}/${y}`;
+  if (!rasterTiles.has(key)) rasterTiles.set(key, drawRasterTile(z, x, y));
+  return rasterTiles.get(key);
+}
+
+function drawRasterTile(z, x, y) {
   const size = 256;
   const raw = Buffer.alloc((size * 3 + 1) * size);
   let seed = (z * 73856093) ^ (x * 19349663) ^ (y * 83492791);

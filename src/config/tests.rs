@@ -1,6 +1,16 @@
 use super::*;
 use crate::retry::RetryPolicy;
-use serde_json::json;
+use serde_json::{json, Value};
+
+/// The configs are written with serde_json's `json!` (and edited with its JSON pointers) for
+/// readability, then read as the app reads them.
+fn from_value(value: &Value) -> Result<Config, Vec<ConfigError>> {
+    Config::from_value(&Json::parse(&value.to_string()).unwrap())
+}
+
+fn style_from(value: &Value) -> Result<Style, String> {
+    Style::from_value(&Json::parse(&value.to_string()).unwrap())
+}
 
 fn minimal() -> Value {
     json!({
@@ -10,7 +20,7 @@ fn minimal() -> Value {
 }
 
 fn errors_of(value: Value) -> Vec<ConfigError> {
-    Config::from_value(&value).expect_err("config should be rejected")
+    from_value(&value).expect_err("config should be rejected")
 }
 
 /// Asserts that validation fails with an error at `path` whose message contains `needle`.
@@ -43,7 +53,7 @@ fn with_overlay(overlay: Value) -> Value {
 
 #[test]
 fn minimal_config_gets_defaults() {
-    let config = Config::from_value(&minimal()).unwrap();
+    let config = from_value(&minimal()).unwrap();
     assert_eq!(config.view.center, (20.0, 0.0));
     assert_eq!((config.view.zoom, config.view.min_zoom, config.view.max_zoom), (2.0, 0.0, 18.0));
     assert_eq!(config.versions, vec!["stable", "canary"]);
@@ -55,7 +65,7 @@ fn minimal_config_gets_defaults() {
 
 #[test]
 fn full_config_reads_every_key() {
-    let config = Config::from_value(&json!({
+    let config = from_value(&json!({
         "view": {"center": [-33.9, 151.2], "zoom": 5, "minZoom": 1, "maxZoom": 12},
         "versions": ["blue", "green"],
         "firstPartyOrigins": ["https://tiles.example.com"],
@@ -94,7 +104,7 @@ fn full_config_reads_every_key() {
 fn not_json_names_line_and_column() {
     let errors = Config::from_json("{\n  \"view\": ,\n}").unwrap_err();
     assert_eq!(errors.len(), 1);
-    assert!(errors[0].message.contains("not valid JSON (line 2"), "{}", errors[0]);
+    assert_eq!(errors[0].message, "config.json is not valid JSON: expected a JSON value at line 2, column 11");
 }
 
 #[test]
@@ -184,7 +194,7 @@ fn tile_templates() {
         assert_error(with(minimal(), "/baseLayers/0/url", json!(url)), "baseLayers[0].url", needle);
     }
     for ok in ["/tiles/{z}/{x}/{y}.png", "https://{s}.t.example/{z}/{x}/{-y}{r}.png"] {
-        assert!(Config::from_value(&with(minimal(), "/baseLayers/0/url", json!(ok))).is_ok(), "{ok}");
+        assert!(from_value(&with(minimal(), "/baseLayers/0/url", json!(ok))).is_ok(), "{ok}");
     }
 }
 
@@ -194,7 +204,7 @@ fn colours() {
         assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"color": bad}})), "overlays[0].style.color", "not a CSS colour");
     }
     for good in ["#abc", "#aabbcc", "#aabbcc80", "teal", "rgba(0, 0, 0, 0.5)", "hsl(120, 50%, 50%)"] {
-        assert!(Config::from_value(&with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"color": good}}))).is_ok(), "{good}");
+        assert!(from_value(&with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"color": good}}))).is_ok(), "{good}");
     }
 }
 
@@ -295,7 +305,7 @@ fn vector_layers_resolve_sources_on_the_tile_server() {
         {"name": "Big", "type": "vector", "source": "countries_by_population", "query": "min_pop=100000000"},
         {"name": "Other", "type": "vector", "url": "/other/{z}/{x}/{y}.pbf", "visible": false}
     ]);
-    let config = Config::from_value(&config).expect("valid");
+    let config = from_value(&config).expect("valid");
     let tiles = config.tiles.as_ref().expect("tiles");
     assert!(!tiles.catalog);
     assert_eq!(tiles.catalog_url(), "https://tiles.example.com/martin/catalog");
@@ -315,12 +325,12 @@ fn vector_layers_resolve_sources_on_the_tile_server() {
 
 #[test]
 fn tile_server_defaults() {
-    let config = Config::from_value(&with_tiles(minimal())).expect("valid");
+    let config = from_value(&with_tiles(minimal())).expect("valid");
     let tiles = config.tiles.expect("tiles");
     assert!(tiles.catalog && tiles.styles.is_empty());
     assert_eq!(tiles.retry, RetryPolicy::default());
     assert_eq!(tiles.catalog_url(), "tiles/catalog");
-    assert!(Config::from_value(&minimal()).expect("valid").tiles.is_none());
+    assert!(from_value(&minimal()).expect("valid").tiles.is_none());
 }
 
 #[test]
@@ -372,7 +382,7 @@ fn relative_urls_resolve_against_the_configs_own_url() {
     assert_eq!(config.overlays[1].data, OverlayData::GeoJson(DataSource::Url("https://other.example/x.geojson".into())));
     assert_eq!(config.first_party_origins, vec!["https://maps.example.com"]);
     // Root-relative and parent paths, and a page on the same origin: nothing changes in effect.
-    let mut config = Config::from_value(&json!({
+    let mut config = from_value(&json!({
         "view": {"center": [0, 0], "zoom": 1},
         "baseLayers": [{"name": "t", "url": "/tiles/{z}/{x}/{-y}.png"}, {"name": "g", "type": "geojson", "url": "../data/a.geojson"}],
         "firstPartyOrigins": ["http://127.0.0.1:8080"]
@@ -389,10 +399,29 @@ fn relative_urls_resolve_against_the_configs_own_url() {
 
 #[test]
 fn styles_from_a_host_are_checked_like_config_styles() {
-    let style = Style::from_value(&json!({"color": "#c00", "weight": 3, "label": "name"})).expect("valid");
+    let style = style_from(&json!({"color": "#c00", "weight": 3, "label": "name"})).expect("valid");
     assert_eq!((style.color.as_str(), style.fill_color.as_str(), style.weight), ("#c00", "#c00", 3.0));
     assert_eq!(style.label.as_deref(), Some("name"));
-    let error = Style::from_value(&json!({"color": "javascript:alert(1)", "opacity": 4})).unwrap_err();
+    let error = style_from(&json!({"color": "javascript:alert(1)", "opacity": 4})).unwrap_err();
     assert!(error.contains("color: \"javascript:alert(1)\" is not a CSS colour") && error.contains("opacity"), "{error}");
-    assert!(Style::from_value(&json!([1])).is_err());
+    assert!(style_from(&json!([1])).is_err());
+}
+
+#[test]
+fn data_layers_list_geojson_layers_those_shown_at_start_first() {
+    let config = from_value(&json!({
+        "view": {"center": [0, 0], "zoom": 2},
+        "baseLayers": [
+            {"name": "Vector", "type": "vector", "url": "t/{z}/{x}/{y}"},
+            {"name": "Static", "type": "geojson", "url": "countries.geojson"}
+        ],
+        "overlays": [
+            {"name": "Hidden", "type": "geojson", "url": "a.geojson", "visible": false},
+            {"name": "Places", "type": "vector", "url": "p/{z}/{x}/{y}"},
+            {"name": "Shown", "type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}}
+        ]
+    }))
+    .unwrap();
+    let layers: Vec<(&str, bool)> = config.data_layers().iter().map(|l| (l.name, l.shown_at_start)).collect();
+    assert_eq!(layers, [("Shown", true), ("Static", false), ("Hidden", false)]);
 }

@@ -5,6 +5,8 @@ use js_sys::Object;
 use leaflet::{Control, LatLng, Layer};
 use wasm_bindgen::prelude::*;
 
+use crate::json::Json;
+
 #[wasm_bindgen]
 extern "C" {
     /// `L.Control.Layers`: the base-layer radio list and overlay checkboxes.
@@ -56,6 +58,24 @@ extern "C" {
 
     #[wasm_bindgen(method, js_name = getLayers)]
     pub fn get_layers(this: &GeoJsonGroup) -> js_sys::Array;
+
+    /// `JSON.parse` on a JS string as it came from `fetch`, without a round trip through Rust.
+    #[wasm_bindgen(catch, js_namespace = JSON, js_name = parse)]
+    pub fn parse_js_text(text: &js_sys::JsString) -> Result<JsValue, JsValue>;
+
+    /// The browser's UTF-8 decoder, returning a JS string (web-sys's returns a Rust `String`).
+    type TextDecoder;
+
+    #[wasm_bindgen(constructor)]
+    fn new() -> TextDecoder;
+
+    #[wasm_bindgen(method)]
+    fn decode(this: &TextDecoder, bytes: &js_sys::ArrayBuffer) -> js_sys::JsString;
+}
+
+/// UTF-8 bytes as a JS string, decoded by the browser (a byte order mark is dropped).
+pub fn decode_utf8(bytes: &js_sys::ArrayBuffer) -> js_sys::JsString {
+    TextDecoder::new().decode(bytes)
 }
 
 /// True once the Leaflet script has defined `window.L`.
@@ -65,21 +85,40 @@ pub fn leaflet_loaded() -> bool {
         .is_some_and(|l| l.is_object())
 }
 
-/// A plain JS object from JSON-shaped Rust data (styles, options without functions).
-pub fn js_object(value: &serde_json::Value) -> JsValue {
-    serde_json::to_string(value)
-        .ok()
-        .and_then(|text| js_sys::JSON::parse(&text).ok())
-        .unwrap_or_else(|| Object::new().into())
+/// A plain JS object from (key, value) pairs: Leaflet options and the like.
+pub fn object(entries: &[(&str, JsValue)]) -> JsValue {
+    let object = Object::new();
+    for (key, value) in entries {
+        set(&object, key, value);
+    }
+    object.into()
 }
 
-/// JSON-shaped data from a JS value (`JSON.stringify`, then serde): plain data only.
-pub fn json_from_js(value: &JsValue) -> Result<serde_json::Value, String> {
+/// JSON data as a JS value (objects keep their key order).
+pub fn to_js(value: &Json) -> JsValue {
+    match value {
+        Json::Null => JsValue::NULL,
+        Json::Bool(b) => JsValue::from_bool(*b),
+        Json::Number(n) => JsValue::from_f64(*n),
+        Json::String(s) => JsValue::from_str(s),
+        Json::Array(items) => items.iter().map(to_js).collect::<js_sys::Array>().into(),
+        Json::Object(members) => {
+            let object = Object::new();
+            for (key, item) in members {
+                set(&object, key, &to_js(item));
+            }
+            object.into()
+        }
+    }
+}
+
+/// JSON-shaped data from a JS value (`JSON.stringify`, then parsed): plain data only.
+pub fn from_js(value: &JsValue) -> Result<Json, String> {
     let text = js_sys::JSON::stringify(value)
         .map_err(|_| "cannot be turned into JSON (a cycle, or a BigInt)".to_owned())?
         .as_string()
         .ok_or("is not JSON data (a function or undefined)")?;
-    serde_json::from_str(&text).map_err(|e| e.to_string())
+    Json::parse(&text).map_err(|e| e.to_string())
 }
 
 /// Sets `object[key] = value`; setting a property on a fresh plain object cannot fail.

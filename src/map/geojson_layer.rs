@@ -3,13 +3,13 @@
 //! added when it arrives.
 
 use leaflet::{LatLng, Layer};
-use serde_json::json;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::ffi;
 use super::popup::properties_popup;
 use crate::config::{Attribution, Renderer, Style};
+use crate::geojson::{Checked, Shape};
 
 /// Owns the Leaflet layer and the Rust closures Leaflet calls back into.
 pub struct GeoJsonLayer {
@@ -21,22 +21,22 @@ pub struct GeoJsonLayer {
 
 impl GeoJsonLayer {
     pub fn new(style: &Style, renderer: Renderer, attribution: &Attribution) -> Self {
-        let style_json = json!({
-            "color": style.color,
-            "weight": style.weight,
-            "opacity": style.opacity,
-            "fillColor": style.fill_color,
-            "fillOpacity": style.fill_opacity,
-            "radius": style.radius,
-        });
-        let style_object = ffi::js_object(&style_json);
+        let style_entries = [
+            ("color", JsValue::from_str(&style.color)),
+            ("weight", style.weight.into()),
+            ("opacity", style.opacity.into()),
+            ("fillColor", JsValue::from_str(&style.fill_color)),
+            ("fillOpacity", style.fill_opacity.into()),
+            ("radius", style.radius.into()),
+        ];
+        let style_object = ffi::object(&style_entries);
         let options = js_sys::Object::new();
         let renderer_object = match renderer {
             Renderer::Svg => None,
             Renderer::Canvas => Some(ffi::canvas_renderer(&JsValue::UNDEFINED)),
         };
 
-        let point_options = ffi::js_object(&style_json);
+        let point_options = ffi::object(&style_entries);
         if let Some(r) = &renderer_object {
             ffi::set(&point_options, "renderer", r);
         }
@@ -53,7 +53,7 @@ impl GeoJsonLayer {
                 .unwrap_or_else(|| JsValue::from_str("No properties"))
         });
         let popup_fn: JsValue = popup_content.as_ref().clone();
-        let popup_options = ffi::js_object(&json!({"maxWidth": 320, "maxHeight": 300}));
+        let popup_options = super::popup::popup_options();
         let on_each_feature = Closure::<dyn Fn(JsValue, Layer)>::new(move |_feature, layer: Layer| {
             layer.bind_popup_with_options(&popup_fn, &popup_options);
         });
@@ -77,11 +77,24 @@ impl GeoJsonLayer {
         }
     }
 
-    /// Replaces the layer's features with a checked FeatureCollection (see [`crate::geojson::check`]).
-    pub fn set_data(&self, collection: &serde_json::Value) -> Result<(), String> {
-        let data = serde_json::to_string(collection)
-            .map_err(|e| e.to_string())
-            .and_then(|text| js_sys::JSON::parse(&text).map_err(|_| "could not hand the data to Leaflet".to_owned()))?;
+    /// Replaces the layer's features with `data` (the document as JS objects) less the features
+    /// `checked` (its verdict, see [`crate::geojson::check`]) drops.
+    pub fn set_data(&self, data: JsValue, checked: &Checked) -> Result<(), String> {
+        let data = match checked.shape {
+            Shape::FeatureCollection if !checked.dropped.is_empty() => {
+                let features: js_sys::Array = ffi::get(&data, "features").unchecked_into();
+                let mut dropped = checked.dropped.iter().peekable();
+                let kept = js_sys::Array::new();
+                for i in 0..features.length() {
+                    if dropped.next_if_eq(&&(i as usize)).is_none() {
+                        kept.push(&features.get(i));
+                    }
+                }
+                ffi::object(&[("type", "FeatureCollection".into()), ("features", kept.into())])
+            }
+            Shape::FeatureCollection | Shape::Feature => data,
+            Shape::Geometry => ffi::object(&[("type", "Feature".into()), ("properties", js_sys::Object::new().into()), ("geometry", data)]),
+        };
         self.layer.clear_layers();
         // Checked data does not throw, but a Leaflet exception must never take the app down.
         self.layer.add_data(&data)

@@ -20,7 +20,7 @@ pub use geojson_layer::GeoJsonLayer;
 
 /// JSON across the JS boundary (the embedding API's options and events).
 pub mod ffi_json {
-    pub use super::ffi::{js_object as to_js, json_from_js as from_js};
+    pub use super::ffi::{decode_utf8, from_js, object, parse_js_text, to_js};
 }
 pub use listener::live_listeners;
 pub use tile_layer::{FetchTileLayer, TileFormat, TileHealth};
@@ -29,11 +29,36 @@ use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
 use crate::config::{escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer, TileServer};
 use crate::http::Http;
+use crate::json::Json;
 use crate::retry::RetryPolicy;
 use tile_layer::{HealthSink, TileLayerSpec};
 use crate::view_hash::View;
 use listener::LeafletListener;
 use view_sync::HashSync;
+
+/// Waits for Leaflet: the page loads it deferred, so the wasm can start (and fetch the config)
+/// before it has run. Returns when Leaflet is there, or when it can no longer come (its script
+/// failed, or the page has finished loading without it); creating the map then says so
+/// ([`MapError::LeafletMissing`]).
+pub async fn leaflet_ready() {
+    let Some(window) = web_sys::window() else { return };
+    let Some(document) = window.document() else { return };
+    if ffi::leaflet_loaded() || document.ready_state() == "complete" {
+        return;
+    }
+    // The first of: the Leaflet script ran, it failed, or the page (every script) is loaded.
+    let script = document.query_selector("script[data-meshmap-leaflet]").ok().flatten();
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let once = web_sys::AddEventListenerOptions::new();
+        once.set_once(true);
+        if let Some(script) = &script {
+            let _ = script.add_event_listener_with_callback_and_add_event_listener_options("load", &resolve, &once);
+            let _ = script.add_event_listener_with_callback_and_add_event_listener_options("error", &resolve, &once);
+        }
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options("load", &resolve, &once);
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
 
 /// Why the map could not be created.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -61,13 +86,6 @@ pub struct MapBehaviour {
     pub sync_url_hash: bool,
 }
 
-/// A layer whose data the UI still has to load.
-pub struct PendingLayer {
-    pub name: String,
-    pub layer: Rc<GeoJsonLayer>,
-    pub source: crate::config::DataSource,
-}
-
 /// A live Leaflet map. Dropping it removes the map, its layers, controls and listeners.
 pub struct MapHandle {
     map: Map,
@@ -89,9 +107,10 @@ pub struct MapHandle {
 }
 
 impl MapHandle {
-    /// Creates the map in `container` with the config's view, base layers and (still empty)
-    /// overlays. Returns the GeoJSON layers whose data must be fetched.
-    pub fn new(container: &HtmlElement, config: &Config, behaviour: MapBehaviour) -> Result<(MapHandle, Vec<PendingLayer>), MapError> {
+    /// Creates the map in `container` with the config's view, base layers and overlays; GeoJSON
+    /// layers start empty (see [`crate::data`] and [`MapHandle::geojson_layer`]). `http` is the
+    /// client every request of this map goes through.
+    pub fn new(container: &HtmlElement, config: &Config, behaviour: MapBehaviour, http: Http) -> Result<MapHandle, MapError> {
         if !ffi::leaflet_loaded() {
             return Err(MapError::LeafletMissing);
         }
@@ -117,10 +136,10 @@ impl MapHandle {
         options.set_dragging(true);
         let map = Map::new_with_element(container, &options).map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
 
-        let layers_control = ffi::layers_control(&js_sys::Object::new(), &js_sys::Object::new(), &ffi::js_object(&serde_json::json!({"collapsed": false})));
+        let layers_control = ffi::layers_control(&js_sys::Object::new(), &js_sys::Object::new(), &ffi::object(&[("collapsed", JsValue::FALSE)]));
         let mut handle = MapHandle {
             map,
-            http: Http::new(&config.versions, &config.first_party_origins),
+            http,
             layers_control,
             geojson_layers: Vec::new(),
             tile_layers: Vec::new(),
@@ -134,14 +153,11 @@ impl MapHandle {
             layer_listeners: Vec::new(),
             _badge: None,
         };
-        let mut pending = Vec::new();
         for (i, base) in config.base_layers.iter().enumerate() {
-            if let Some(p) = handle.add_base_layer(base, i == 0) {
-                pending.push(p);
-            }
+            handle.add_base_layer(base, i == 0);
         }
         for overlay in &config.overlays {
-            pending.extend(handle.add_overlay(overlay));
+            handle.add_overlay(overlay);
         }
         handle.listen_for_feature_clicks();
         controls::add_scale(&handle.map);
@@ -150,21 +166,19 @@ impl MapHandle {
         if behaviour.sync_url_hash {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
-        Ok((handle, pending))
+        Ok(handle)
     }
 
-    fn add_base_layer(&mut self, base: &BaseLayer, active: bool) -> Option<PendingLayer> {
+    fn add_base_layer(&mut self, base: &BaseLayer, active: bool) {
         match &base.source {
             BaseSource::Tiles { url, .. } if self.http.is_first_party(url) => {
                 // The app's own tile server: fetched by the app so the version header goes along.
                 let spec = self.spec(&base.name, url, TileFormat::Raster, &base.attribution, (base.min_zoom, base.max_zoom));
                 self.add_fetch_layer(spec, LayerRole::Base { active });
-                None
             }
             BaseSource::Vector { url, style } => {
                 let spec = self.spec(&base.name, url, TileFormat::Vector(style.clone()), &base.attribution, (base.min_zoom, base.max_zoom));
                 self.add_fetch_layer(spec, LayerRole::Base { active });
-                None
             }
             BaseSource::Tiles { url, subdomains } => {
                 let options = TileLayerOptions::new();
@@ -182,33 +196,30 @@ impl MapHandle {
                 let layer = TileLayer::new_options(url, &options);
                 self.offer(layer.unchecked_ref(), &base.name, LayerRole::Base { active });
                 self.tile_layers.push((base.name.clone(), url.clone(), layer));
-                None
             }
-            BaseSource::GeoJson { data, style } => {
+            BaseSource::GeoJson { style, .. } => {
                 let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &base.attribution));
                 self.offer(layer.layer(), &base.name, LayerRole::Base { active });
                 self.watch_geojson_clicks(&base.name, &layer);
-                self.geojson_layers.push((base.name.clone(), Rc::clone(&layer)));
-                Some(PendingLayer { name: base.name.clone(), layer, source: data.clone() })
+                self.geojson_layers.push((base.name.clone(), layer));
             }
         }
     }
 
-    fn add_overlay(&mut self, overlay: &Overlay) -> Option<PendingLayer> {
-        let data = match &overlay.data {
+    fn add_overlay(&mut self, overlay: &Overlay) {
+        match &overlay.data {
             OverlayData::Vector { url } => {
                 let format = TileFormat::Vector(overlay.style.clone());
                 let spec = self.spec(&overlay.name, url, format, &overlay.attribution, self.zoom_range);
                 self.add_fetch_layer(spec, LayerRole::Overlay { visible: overlay.visible });
-                return None;
             }
-            OverlayData::GeoJson(data) => data,
-        };
-        let layer = Rc::new(GeoJsonLayer::new(&overlay.style, overlay.renderer, &overlay.attribution));
-        self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
-        self.watch_geojson_clicks(&overlay.name, &layer);
-        self.geojson_layers.push((overlay.name.clone(), Rc::clone(&layer)));
-        Some(PendingLayer { name: overlay.name.clone(), layer, source: data.clone() })
+            OverlayData::GeoJson(_) => {
+                let layer = Rc::new(GeoJsonLayer::new(&overlay.style, overlay.renderer, &overlay.attribution));
+                self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
+                self.watch_geojson_clicks(&overlay.name, &layer);
+                self.geojson_layers.push((overlay.name.clone(), layer));
+            }
+        }
     }
 
     fn spec<'a>(&self, name: &'a str, url: &'a str, format: TileFormat, attribution: &'a Attribution, zoom_range: (f64, f64)) -> TileLayerSpec<'a> {
@@ -238,6 +249,27 @@ impl MapHandle {
         if shown {
             layer.add_to(&self.map);
         }
+    }
+
+    /// The tile layers on the map now whose tiles are still loading; `loaded(name)` is called when
+    /// each has loaded its view (failed tiles count as done, as Leaflet counts them). A layer not in
+    /// the list has nothing left to load.
+    pub fn when_tiles_loaded(&mut self, loaded: impl Fn(&str) + 'static) -> Vec<String> {
+        let loaded = Rc::new(loaded);
+        let fetched = self.fetch_layers.borrow().iter().map(|(name, layer)| (name.clone(), layer.layer().clone())).collect::<Vec<_>>();
+        let raster = self.tile_layers.iter().map(|(name, _, layer)| (name.clone(), layer.clone().unchecked_into::<leaflet::Layer>()));
+        let mut loading = Vec::new();
+        for (name, layer) in fetched.into_iter().chain(raster) {
+            let grid: &leaflet::GridLayer = layer.unchecked_ref();
+            if !self.map.has_layer(&layer) || !grid.is_loading() {
+                continue;
+            }
+            let loaded = Rc::clone(&loaded);
+            let layer_name = name.clone();
+            self._listeners.push(LeafletListener::new(&layer, "load", move |_| loaded(&layer_name)));
+            loading.push(name);
+        }
+        loading
     }
 
     /// Offers every source of the tile server's catalog that no configured layer shows as a
@@ -305,13 +337,13 @@ impl MapHandle {
         self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "click", move |event| {
             if let Some(handler) = sink.get() {
                 let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
-                handler(&ffi::json_from_js(&properties).unwrap_or(serde_json::Value::Null));
+                handler(&ffi::from_js(&properties).unwrap_or(Json::Null));
             }
         })));
     }
 
     /// Calls `handler(properties)` when the user clicks a feature (GeoJSON or vector tile).
-    pub fn on_feature_click(&self, handler: impl Fn(&serde_json::Value) + 'static) {
+    pub fn on_feature_click(&self, handler: impl Fn(&Json) + 'static) {
         self.feature_click.set(Rc::new(handler));
     }
 
@@ -323,16 +355,17 @@ impl MapHandle {
 
     /// Adds a GeoJSON overlay (shown, listed in the layers control) from a document the host
     /// hands over. Returns how many features are drawn; invalid features are skipped.
-    pub fn add_geojson_overlay(&mut self, name: &str, data: &serde_json::Value, style: &crate::config::Style) -> Result<usize, String> {
+    /// `data` is the document as the browser's JSON text (`JSON.stringify` of the host's object).
+    pub fn add_geojson_overlay(&mut self, name: &str, data: &js_sys::JsString, style: &crate::config::Style) -> Result<usize, String> {
         if name.trim().is_empty() {
             return Err("an overlay needs a name".into());
         }
         if self.geojson_layers.iter().any(|(n, _)| n == name) || self.fetch_layers.borrow().iter().any(|(n, _)| n == name) {
             return Err(format!("there is already a layer named {name:?}"));
         }
-        let checked = crate::geojson::check(data).map_err(|e| format!("the data is {e}"))?;
+        let (data, checked) = crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
         let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &crate::config::Attribution::default()));
-        layer.set_data(&checked.collection)?;
+        layer.set_data(data, &checked)?;
         self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
         self.watch_geojson_clicks(name, &layer);
         self.geojson_layers.push((name.to_owned(), layer));
@@ -372,7 +405,7 @@ impl MapHandle {
             return Err(format!("[{south}, {west}, {north}, {east}] is not a box of [south, west, north, east] in degrees"));
         }
         let bounds = leaflet::LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east));
-        self.map.fit_bounds_with_options(&bounds, &ffi::js_object(&serde_json::json!({"animate": false})));
+        self.map.fit_bounds_with_options(&bounds, &ffi::object(&[("animate", JsValue::FALSE)]));
         Ok(())
     }
 
@@ -403,7 +436,7 @@ impl MapHandle {
 
     /// Moves the map without animation.
     pub fn set_view(&self, view: View) {
-        self.map.set_view_with_options(&LatLng::new(view.lat, view.lng), view.zoom, &ffi::js_object(&serde_json::json!({"animate": false})));
+        self.map.set_view_with_options(&LatLng::new(view.lat, view.lng), view.zoom, &ffi::object(&[("animate", JsValue::FALSE)]));
     }
 
     /// Where a place is on screen, in pixels from the map container's top left corner.
@@ -430,6 +463,11 @@ impl MapHandle {
         }
     }
 
+    /// The Leaflet map itself.
+    pub fn leaflet(&self) -> &Map {
+        &self.map
+    }
+
     /// The element Leaflet draws into.
     pub fn container(&self) -> HtmlElement {
         self.map.get_container()
@@ -439,7 +477,7 @@ impl MapHandle {
 /// First-party tile layers by name, shared with the click listener.
 type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
-type FeatureClickSink = SharedCallback<dyn Fn(&serde_json::Value)>;
+type FeatureClickSink = SharedCallback<dyn Fn(&Json)>;
 
 enum LayerRole {
     Base { active: bool },

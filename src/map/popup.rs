@@ -5,10 +5,16 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element};
 
 use crate::geojson::property_rows;
+use crate::json::Json;
+
+/// Leaflet popup options: wide enough for a table of properties, scrolling when long.
+pub fn popup_options() -> JsValue {
+    super::ffi::object(&[("maxWidth", 320.into()), ("maxHeight", 300.into())])
+}
 
 /// The popup body for a feature's `properties` (a JS value as Leaflet holds it).
 pub fn properties_popup(document: &Document, properties: &JsValue) -> Option<Element> {
-    let value = super::ffi::json_from_js(properties).ok()?;
+    let value = super::ffi::from_js(properties).ok()?;
     rows_popup(document, &property_rows(Some(&value)))
 }
 
@@ -39,12 +45,12 @@ pub fn rows_popup(document: &Document, rows: &[(String, String)]) -> Option<Elem
 }
 
 /// Opens a popup at `latlng` on `map` showing a feature's properties (a JSON object).
-pub fn open_properties_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, properties: &serde_json::Value) {
+pub fn open_properties_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, properties: &Json) {
     let rows = property_rows(Some(properties));
     let Some(content) = web_sys::window().and_then(|w| w.document()).and_then(|d| rows_popup(&d, &rows)) else {
         return;
     };
-    let options: leaflet::PopupOptions = super::ffi::js_object(&serde_json::json!({"maxWidth": 320, "maxHeight": 300})).unchecked_into();
+    let options: leaflet::PopupOptions = popup_options().unchecked_into();
     let popup = leaflet::Popup::new(&options, None);
     popup.set_lat_lng(latlng);
     popup.set_content(&content);

@@ -15,7 +15,7 @@ use leaflet::GridLayer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, HtmlImageElement};
+use web_sys::{AbortController, CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageBitmap};
 
 use super::canvas::draw_tile;
 use super::ffi;
@@ -49,6 +49,12 @@ pub enum TileHealth {
 
 /// Where a map's tile layers report health changes: (layer name, health).
 pub type HealthSink = SharedCallback<dyn Fn(&str, &TileHealth)>;
+
+/// A fetched tile: vector tiles are decoded in Rust, raster tiles stay in the browser.
+enum Body {
+    Vector(Vec<u8>),
+    Raster(Option<web_sys::Blob>),
+}
 
 /// The name Leaflet's tile elements carry our task id under.
 const TASK_ID: &str = "__meshmapTask";
@@ -93,7 +99,6 @@ struct Task {
     abort: Option<AbortController>,
     wait: Option<Wait>,
     tile: Option<Rc<Tile>>,
-    object_url: Option<String>,
     finished: bool,
 }
 
@@ -191,14 +196,14 @@ impl FetchTileLayer {
         self.state.tasks.borrow().values().filter(|t| !t.finished).count()
     }
 
-    /// Raster tiles' object URLs not yet revoked.
-    pub fn live_object_urls(&self) -> usize {
-        self.state.tasks.borrow().values().filter(|t| t.object_url.is_some()).count()
+    /// Tiles drawn and on screen (vector or raster).
+    pub fn drawn_tiles(&self) -> usize {
+        self.state.tasks.borrow().values().filter(|t| t.finished).count()
     }
 
     /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
     /// map's; `tolerance_px` widens points and lines for fingers and mice.
-    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<serde_json::Value> {
+    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<crate::json::Json> {
         let TileFormat::Vector(style) = &self.state.format else { return None };
         let (min, max) = self.state.zoom_range;
         let z = zoom.round().clamp(min, max) as u32;
@@ -238,24 +243,17 @@ impl State {
         ffi::set(&element, TASK_ID, &JsValue::from(id));
         self.tasks.borrow_mut().insert(
             id,
-            Task { coord, element: element.clone(), abort: None, wait: None, tile: None, object_url: None, finished: false },
+            Task { coord, element: element.clone(), abort: None, wait: None, tile: None, finished: false },
         );
         let state = Rc::clone(self);
         spawn_local(async move { state.load(id, coord, done).await });
         element.into()
     }
 
+    /// Every tile is a canvas: vector tiles are drawn on it, raster tiles copied onto it from an
+    /// `ImageBitmap` (decoded off the main thread; no object URL to create, track and revoke).
     fn new_tile_element(&self) -> Option<HtmlElement> {
-        let document = web_sys::window()?.document()?;
-        let tag = match self.format {
-            TileFormat::Vector(_) => "canvas",
-            TileFormat::Raster => "img",
-        };
-        let element: HtmlElement = document.create_element(tag).ok()?.dyn_into().ok()?;
-        if let Some(img) = element.dyn_ref::<HtmlImageElement>() {
-            img.set_alt("");
-        }
-        Some(element)
+        web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()
     }
 
     async fn load(self: Rc<Self>, id: u32, coord: Option<TileCoord>, done: js_sys::Function) {
@@ -278,13 +276,16 @@ impl State {
                 Some(task) => task.abort = Some(controller),
                 None => return,
             }
-            let result = self.http.get_bytes(&url, Some(&signal)).await;
+            let result = match self.format {
+                TileFormat::Vector(_) => self.http.get_bytes(&url, Some(&signal)).await.map(Body::Vector),
+                TileFormat::Raster => self.http.get_blob(&url, Some(&signal)).await.map(Body::Raster),
+            };
             if self.destroyed.get() || signal.aborted() || !self.tasks.borrow().contains_key(&id) {
                 return;
             }
             let error = match result {
-                Ok(bytes) => {
-                    let shown = self.show(id, coord, bytes).await;
+                Ok(body) => {
+                    let shown = self.show(id, coord, body).await;
                     if !self.tasks.borrow().contains_key(&id) {
                         return;
                     }
@@ -326,11 +327,11 @@ impl State {
         }
     }
 
-    /// Puts the fetched bytes on the tile element.
-    async fn show(&self, id: u32, coord: TileCoord, bytes: Vec<u8>) -> Result<(), String> {
+    /// Puts the fetched tile on the tile element.
+    async fn show(&self, id: u32, coord: TileCoord, body: Body) -> Result<(), String> {
         let element = self.tasks.borrow().get(&id).map(|t| t.element.clone()).ok_or("was unloaded")?;
-        match &self.format {
-            TileFormat::Vector(style) => {
+        match (&self.format, body) {
+            (TileFormat::Vector(style), Body::Vector(bytes)) => {
                 let tile = Rc::new(Tile::decode(&bytes).map_err(|e| format!("is {e}"))?);
                 let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;
                 let drawn = draw_tile(&canvas, &tile, style, coord.z);
@@ -340,24 +341,29 @@ impl State {
                 }
                 Ok(())
             }
-            TileFormat::Raster => {
-                if bytes.is_empty() {
-                    return Ok(());
-                }
-                let parts = js_sys::Array::of1(&js_sys::Uint8Array::from(bytes.as_slice()));
-                let blob = web_sys::Blob::new_with_u8_array_sequence(&parts).map_err(|_| "could not be buffered")?;
-                let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|_| "could not be buffered")?;
-                match self.tasks.borrow_mut().get_mut(&id) {
-                    Some(task) => task.object_url = Some(url.clone()),
-                    None => {
-                        let _ = web_sys::Url::revoke_object_url(&url);
-                        return Err("was unloaded".into());
-                    }
-                }
-                let img: HtmlImageElement = element.dyn_into().map_err(|_| "has no image element")?;
-                img.set_src(&url);
-                JsFuture::from(img.decode()).await.map(|_| ()).map_err(|_| "is not an image the browser can show".into())
+            (_, Body::Raster(None)) => Ok(()),
+            (_, Body::Raster(Some(blob))) => {
+                let window = web_sys::window().ok_or("has no window")?;
+                let decoding = window.create_image_bitmap_with_blob(&blob).map_err(|_| "is not an image the browser can show")?;
+                let bitmap: ImageBitmap = JsFuture::from(decoding)
+                    .await
+                    .ok()
+                    .and_then(|b| b.dyn_into().ok())
+                    .ok_or("is not an image the browser can show")?;
+                let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;
+                canvas.set_width(bitmap.width());
+                canvas.set_height(bitmap.height());
+                let context = canvas
+                    .get_context("2d")
+                    .ok()
+                    .flatten()
+                    .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+                    .ok_or("has no canvas")?;
+                let drawn = context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0);
+                bitmap.close();
+                drawn.map_err(|_| "could not be drawn".into())
             }
+            (TileFormat::Raster, Body::Vector(_)) => Err("is not a raster tile".into()),
         }
     }
 
@@ -475,9 +481,6 @@ impl Task {
         }
         if let Some(wait) = self.wait {
             wait.cancel();
-        }
-        if let Some(url) = self.object_url {
-            let _ = web_sys::Url::revoke_object_url(&url);
         }
     }
 }

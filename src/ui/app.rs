@@ -9,6 +9,7 @@ use super::error_view::{ErrorView, StartError};
 use super::hooks::MapHooks;
 use super::map_view::MapView;
 use crate::config::Config;
+use crate::data::Downloads;
 use crate::http::Http;
 
 /// Where the config comes from.
@@ -17,7 +18,7 @@ pub enum ConfigSource {
     /// A URL, relative to the page (the app uses `config.json` beside index.html).
     Url(String),
     /// An object handed over directly (embedding, tests).
-    Inline(serde_json::Value),
+    Inline(crate::json::Json),
 }
 
 #[derive(Clone)]
@@ -32,7 +33,7 @@ pub struct AppOptions {
 #[derive(Clone)]
 enum Phase {
     Loading,
-    Ready(Config),
+    Ready(Config, Http, Downloads),
     Failed(StartError),
 }
 
@@ -63,14 +64,20 @@ fn absolute_url(url: &str) -> Option<String> {
 
 #[component]
 pub fn App(options: AppOptions) -> impl IntoView {
-    let phase = RwSignal::new(Phase::Loading);
+    let phase = RwSignal::new_local(Phase::Loading);
     let sync_url_hash = options.sync_url_hash;
     let hooks = options.hooks.clone().unwrap_or_default();
     let report = Rc::clone(&hooks);
     let hooks = StoredValue::new_local(hooks);
     spawn_local_scoped(async move {
         let next = match load_config(&options.config).await {
-            Ok(config) => Phase::Ready(config),
+            Ok(config) => {
+                // The data's requests go out now; the map (and its tiles) follow once Leaflet is here.
+                let http = Http::new(&config.versions, &config.first_party_origins);
+                let downloads = Downloads::start(&config, &http);
+                crate::map::leaflet_ready().await;
+                Phase::Ready(config, http, downloads)
+            }
             Err(error) => {
                 error.log();
                 report.report("config", &error.to_string());
@@ -79,11 +86,18 @@ pub fn App(options: AppOptions) -> impl IntoView {
         };
         phase.set(next);
     });
+    on_cleanup(move || {
+        if let Some(Phase::Ready(_, _, downloads)) = phase.try_get_untracked() {
+            downloads.cancel();
+        }
+    });
     view! {
         <div class="meshmap">
             {move || match phase.get() {
                 Phase::Loading => view! { <p class="meshmap-loading">"Loading map…"</p> }.into_any(),
-                Phase::Ready(config) => view! { <MapView config sync_url_hash hooks=hooks.get_value() /> }.into_any(),
+                Phase::Ready(config, http, downloads) => {
+                    view! { <MapView config http downloads sync_url_hash hooks=hooks.get_value() /> }.into_any()
+                }
                 Phase::Failed(error) => view! { <ErrorView error /> }.into_any(),
             }}
         </div>

@@ -18,6 +18,7 @@ pub struct MapHooks {
     map: RefCell<Option<MapHandle>>,
     on_ready: RefCell<Vec<ReadyCallback>>,
     on_error: ErrorSink,
+    on_loaded: SharedCallback<dyn Fn()>,
 }
 
 impl MapHooks {
@@ -47,6 +48,18 @@ impl MapHooks {
     /// Called with (what, message) for every problem the app shows: "config" or a layer's name.
     pub fn on_error(&self, sink: impl Fn(&str, &str) + 'static) {
         self.on_error.set(Rc::new(sink));
+    }
+
+    /// Called once, when the first view is complete: the layers shown at start drawn and their
+    /// tiles loaded (or failed).
+    pub fn on_loaded(&self, f: impl Fn() + 'static) {
+        self.on_loaded.set(Rc::new(f));
+    }
+
+    pub(crate) fn loaded(&self) {
+        if let Some(f) = self.on_loaded.get() {
+            f();
+        }
     }
 
     pub(crate) fn attach(&self, map: MapHandle) {

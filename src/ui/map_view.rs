@@ -12,14 +12,15 @@ use super::hooks::MapHooks;
 use super::status::{set_status, LayerStatus, StatusPanel};
 use crate::catalog;
 use crate::config::Config;
-use crate::data::{load_into, LayerState};
+use crate::data::{apply, Downloads, LayerState};
+use crate::http::Http;
 use crate::map::{MapBehaviour, MapHandle, TileHealth};
 
 /// The status line's name for problems with the tile server's catalog.
 pub const CATALOG_STATUS: &str = "Tile catalog";
 
 #[component]
-pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl IntoView {
+pub fn MapView(config: Config, http: Http, downloads: Downloads, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl IntoView {
     let container = NodeRef::<Div>::new();
     let statuses = RwSignal::new(Vec::<LayerStatus>::new());
     let failure = RwSignal::new(None::<StartError>);
@@ -33,9 +34,12 @@ pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl
         set_status(statuses, name, state);
     };
 
+    let cancel_downloads = StoredValue::new_local(downloads.clone());
     container.on_load(move |element| {
+        statuses.set(downloads.layers().map(|(name, _)| LayerStatus { name: name.to_owned(), state: LayerState::Loading }).collect());
+        let first_view = FirstView::new(hooks);
         let behaviour = MapBehaviour { sync_url_hash };
-        let (mut handle, pending) = match MapHandle::new(&element, &config, behaviour) {
+        let mut handle = match MapHandle::new(&element, &config, behaviour, http.clone()) {
             Ok(created) => created,
             Err(error) => {
                 let error = StartError::Map(error);
@@ -61,11 +65,30 @@ pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl
             };
             update(name, state);
         });
-        statuses.set(pending.iter().map(|p| LayerStatus { name: p.name.clone(), state: LayerState::Loading }).collect());
-        let http = handle.http().clone();
+        let tiles_done = first_view.clone();
+        for name in handle.when_tiles_loaded(move |name| tiles_done.done(name)) {
+            first_view.wait_for(&name);
+        }
         hooks.with_value(|h| h.attach(handle));
+        // The GeoJSON layers' data was requested with the config (see `Downloads`); each is drawn
+        // on its layer as it arrives.
+        for (name, shown_at_start) in downloads.layers() {
+            if shown_at_start {
+                first_view.wait_for(name);
+            }
+            let (first_view, name) = (first_view.clone(), name.to_owned());
+            downloads.when_arrived(&name.clone(), move |prepared| {
+                let Some(layer) = hooks.try_with_value(|h| h.with_map(|map| map.geojson_layer(&name))).flatten().flatten() else { return };
+                let state = apply(&layer, prepared);
+                if let LayerState::Failed(message) = &state {
+                    web_sys::console::error_1(&format!("meshmap: layer {name:?} could not be shown: {message}").into());
+                }
+                update(&name, state);
+                first_view.done(&name);
+            });
+        }
+        first_view.start();
         if let Some(tiles) = config.tiles.clone().filter(|t| t.catalog) {
-            let http = http.clone();
             spawn_local_scoped_with_cancellation(async move {
                 let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
                 let url = tiles.catalog_url();
@@ -87,20 +110,10 @@ pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl
                 }
             });
         }
-        for layer in pending {
-            let http = http.clone();
-            spawn_local_scoped_with_cancellation(async move {
-                let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
-                let state = load_into(&http, &layer.source, &layer.layer, signal.as_ref()).await;
-                if let LayerState::Failed(message) = &state {
-                    web_sys::console::error_1(&format!("meshmap: layer {:?} could not be shown: {message}", layer.name).into());
-                }
-                update(&layer.name, state);
-            });
-        }
     });
 
     on_cleanup(move || {
+        cancel_downloads.with_value(Downloads::cancel);
         abort.with_value(|a| {
             if let Some(controller) = a {
                 controller.abort();
@@ -115,5 +128,56 @@ pub fn MapView(config: Config, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl
         <div class="meshmap-map" node_ref=container></div>
         <StatusPanel statuses />
         {move || failure.get().map(|error| view! { <ErrorView error /> })}
+    }
+}
+
+/// The first complete view: every GeoJSON layer shown at start drawn (or failed) and every tile
+/// layer shown at start loaded. Then the page gets the performance mark `meshmap:complete` (what
+/// `make bench` times, as the reference pages mark it) and the host its "load" event, once.
+#[derive(Clone)]
+struct FirstView {
+    state: Rc<std::cell::RefCell<FirstViewState>>,
+    hooks: StoredValue<Rc<MapHooks>, LocalStorage>,
+}
+
+#[derive(Default)]
+struct FirstViewState {
+    waiting: Vec<String>,
+    /// Layers may finish before the map is set up; nothing counts as complete until then.
+    started: bool,
+    complete: bool,
+}
+
+impl FirstView {
+    fn new(hooks: StoredValue<Rc<MapHooks>, LocalStorage>) -> Self {
+        FirstView { state: Rc::default(), hooks }
+    }
+
+    fn wait_for(&self, name: &str) {
+        self.state.borrow_mut().waiting.push(name.to_owned());
+    }
+
+    fn start(&self) {
+        self.state.borrow_mut().started = true;
+        self.check();
+    }
+
+    fn done(&self, name: &str) {
+        self.state.borrow_mut().waiting.retain(|n| n != name);
+        self.check();
+    }
+
+    fn check(&self) {
+        {
+            let mut state = self.state.borrow_mut();
+            if !state.started || state.complete || !state.waiting.is_empty() {
+                return;
+            }
+            state.complete = true;
+        }
+        if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
+            let _ = performance.mark("meshmap:complete");
+        }
+        self.hooks.with_value(|h| h.loaded());
     }
 }
