@@ -218,9 +218,9 @@ impl Config {
             OverlayData::GeoJson(data) => Some(DataLayer { name: &overlay.name, source: data, shown_at_start: overlay.visible }),
             OverlayData::Vector { .. } => None,
         });
-        let mut layers: Vec<DataLayer> = bases.chain(overlays).collect();
-        layers.sort_by_key(|layer| !layer.shown_at_start);
-        layers
+        let all: Vec<DataLayer> = bases.chain(overlays).collect();
+        let (shown, hidden): (Vec<DataLayer>, Vec<DataLayer>) = all.into_iter().partition(|layer| layer.shown_at_start);
+        shown.into_iter().chain(hidden).collect()
     }
 }
 

@@ -1,12 +1,12 @@
 //! Loading a layer's GeoJSON (inline or by URL through the HTTP module) into its Leaflet layer.
 
-use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::JsString;
 use wasm_bindgen::JsValue;
 use web_sys::{AbortController, AbortSignal};
 
+use crate::arrival::Arrival;
 use crate::config::{Config, DataSource};
 use crate::geojson::{self, Checked, GeoJsonError};
 use crate::map::ffi_json::{decode_utf8, parse_js_text, to_js};
@@ -103,59 +103,16 @@ impl Downloads {
         self.layers.iter().map(|d| (d.name.as_str(), d.shown_at_start))
     }
 
-    /// Calls `f` with the layer's data when it is there (at once if it is).
-    pub fn when_arrived(&self, name: &str, f: impl FnOnce(Prepared) + 'static) {
-        if let Some(download) = self.layers.iter().find(|d| d.name == name) {
-            download.arrival.then(f);
-        }
+    /// The layer's data, when it is there.
+    pub async fn arrived(&self, name: &str) -> Option<Prepared> {
+        let arrival = self.layers.iter().find(|d| d.name == name)?.arrival.clone();
+        Some(arrival.wait().await)
     }
 
     /// Aborts the requests still running; their data goes nowhere.
     pub fn cancel(&self) {
         if let Some(abort) = &self.abort {
             abort.abort();
-        }
-    }
-}
-
-/// A value that arrives once, and the one consumer that takes it, whichever comes first.
-struct Arrival<T>(Rc<RefCell<ArrivalState<T>>>);
-
-enum ArrivalState<T> {
-    Empty,
-    Arrived(T),
-    Waiting(Box<dyn FnOnce(T)>),
-    Taken,
-}
-
-impl<T> Default for Arrival<T> {
-    fn default() -> Self {
-        Arrival(Rc::new(RefCell::new(ArrivalState::Empty)))
-    }
-}
-
-impl<T> Clone for Arrival<T> {
-    fn clone(&self) -> Self {
-        Arrival(Rc::clone(&self.0))
-    }
-}
-
-impl<T> Arrival<T> {
-    fn deliver(&self, value: T) {
-        let state = std::mem::replace(&mut *self.0.borrow_mut(), ArrivalState::Taken);
-        match state {
-            ArrivalState::Waiting(f) => f(value),
-            ArrivalState::Empty => *self.0.borrow_mut() = ArrivalState::Arrived(value),
-            other => *self.0.borrow_mut() = other,
-        }
-    }
-
-    fn then(&self, f: impl FnOnce(T) + 'static) {
-        let state = std::mem::replace(&mut *self.0.borrow_mut(), ArrivalState::Taken);
-        match state {
-            ArrivalState::Arrived(value) => f(value),
-            ArrivalState::Empty => *self.0.borrow_mut() = ArrivalState::Waiting(Box::new(f)),
-            other => *self.0.borrow_mut() = other,
         }
     }
 }

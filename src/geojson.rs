@@ -8,7 +8,7 @@
 //! own `JSON.parse` builds the objects Leaflet draws, so a document is parsed into Rust once and
 //! never copied or written back out.
 
-use crate::json::{Json, JsonError};
+use crate::json::{Json, JsonError, Scanner};
 
 /// How many dropped features are described one by one; the rest are only counted.
 const MAX_REPORTED_ISSUES: usize = 10;
@@ -76,46 +76,71 @@ impl Checked {
     }
 }
 
-/// Parses and checks the text of a GeoJSON document.
+/// Parses and checks the text of a GeoJSON document in one pass over the text, building nothing
+/// but the verdict (the browser's `JSON.parse` builds what Leaflet draws). Every value is checked
+/// as it is read; only a member that needs another one not read yet (coordinates before their
+/// geometry's "type") is read again once that is known.
 pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
-    let document = Json::parse(text).map_err(|e: JsonError| {
-        GeoJsonError(format!("the response is not JSON ({e})"))
-    })?;
-    check(&document)
-}
-
-/// Checks a parsed document: a FeatureCollection, a Feature, or a bare geometry.
-pub fn check(document: &Json) -> Result<Checked, GeoJsonError> {
-    if document.as_object().is_none() {
-        return Err(GeoJsonError(format!("expected an object, found {}", kind(document))));
+    let not_json = |e: JsonError| GeoJsonError(format!("the response is not JSON ({e})"));
+    let mut scanner = Scanner::new(text);
+    scanner.skip_space();
+    if scanner.peek() != Some(b'{') {
+        let kind = kind_at(text, scanner.offset());
+        scanner.skip_value(0).and_then(|()| scanner.end()).map_err(not_json)?;
+        return Err(GeoJsonError(format!("expected an object, found {kind}")));
     }
-    let type_name = document
-        .get("type")
-        .and_then(Json::as_str)
-        .ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
+    let start = scanner.offset();
+    // The top level: its "type" decides what the rest is, so "features" is checked as soon as
+    // the type is known (the usual order), or read again after.
+    let mut type_name: Option<String> = None;
+    let mut features_at = None;
     let mut checked = Checked { shape: Shape::FeatureCollection, features: 0, without_geometry: 0, dropped: Vec::new(), issues: Vec::new() };
-    match type_name {
-        "FeatureCollection" => {
-            let features = document.get("features").and_then(Json::as_array).ok_or_else(|| {
-                GeoJsonError("a FeatureCollection needs a \"features\" array".into())
-            })?;
-            for (i, feature) in features.iter().enumerate() {
-                // Paths are written out only for the features that have a problem.
-                match check_feature(feature, "").map_err(|issue| within(issue, &format!("features[{i}]"))) {
-                    Ok(true) => checked.features += 1,
-                    Ok(false) => checked.without_geometry += 1,
-                    Err(issue) => {
-                        checked.dropped.push(i);
-                        if checked.issues.len() < MAX_REPORTED_ISSUES {
-                            checked.issues.push(issue);
+    let mut collection_checked = false;
+    if scanner.open(b'{', b'}') {
+        loop {
+            let key = scanner.key().map_err(not_json)?;
+            match key.as_ref() {
+                "type" => {
+                    type_name = match scanner.peek() {
+                        Some(b'"') => Some(scanner.string().map_err(not_json)?.into_owned()),
+                        _ => {
+                            scanner.skip_value(1).map_err(not_json)?;
+                            None
                         }
-                    }
+                    };
                 }
+                "features" if type_name.as_deref() == Some("FeatureCollection") && scanner.peek() == Some(b'[') => {
+                    checked = Checked { shape: Shape::FeatureCollection, features: 0, without_geometry: 0, dropped: Vec::new(), issues: Vec::new() };
+                    check_features(&mut scanner, &mut checked).map_err(not_json)?;
+                    features_at = None;
+                    collection_checked = true;
+                }
+                "features" => {
+                    features_at = Some(scanner.offset());
+                    collection_checked = false;
+                    scanner.skip_value(1).map_err(not_json)?;
+                }
+                _ => scanner.skip_value(1).map_err(not_json)?,
+            }
+            if !scanner.more(b'}', "expected ',' or '}'").map_err(not_json)? {
+                break;
+            }
+        }
+    }
+    scanner.end().map_err(not_json)?;
+    let type_name = type_name.ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
+    match type_name.as_str() {
+        "FeatureCollection" => {
+            if !collection_checked {
+                let offset = features_at
+                    .filter(|&at| text.as_bytes().get(at) == Some(&b'['))
+                    .ok_or_else(|| GeoJsonError("a FeatureCollection needs a \"features\" array".into()))?;
+                check_features(&mut Scanner::at(text, offset), &mut checked).map_err(not_json)?;
             }
         }
         "Feature" => {
             checked.shape = Shape::Feature;
-            match check_feature(document, "") {
+            match check_feature(&mut Scanner::at(text, start)).map_err(not_json)? {
                 Ok(true) => checked.features = 1,
                 Ok(false) => checked.without_geometry = 1,
                 Err(issue) => return Err(GeoJsonError(format!("{}: {}", issue.path, issue.message))),
@@ -123,38 +148,105 @@ pub fn check(document: &Json) -> Result<Checked, GeoJsonError> {
         }
         geometry if is_geometry_type(geometry) => {
             checked.shape = Shape::Geometry;
-            if let Err(issue) = check_geometry(document, "") {
+            if let Err(issue) = check_geometry(&mut Scanner::at(text, start), "").map_err(not_json)? {
                 return Err(GeoJsonError(format!("{}: {}", display_path(&issue.path), issue.message)));
             }
             checked.features = 1;
         }
         other => {
-            return Err(GeoJsonError(format!(
-                "unknown type {other:?}; expected FeatureCollection, Feature or a geometry"
-            )))
+            return Err(GeoJsonError(format!("unknown type {other:?}; expected FeatureCollection, Feature or a geometry")))
         }
     }
     Ok(checked)
 }
 
-/// Ok(true): drawable; Ok(false): null geometry; Err: invalid.
-fn check_feature(feature: &Json, path: &str) -> Result<bool, Issue> {
-    if feature.as_object().is_none() {
-        return Err(issue(path, "a feature must be an object"));
+/// Checks a document already parsed (inline data in a config): the same rules, from its text.
+pub fn check(document: &Json) -> Result<Checked, GeoJsonError> {
+    parse(&document.to_string())
+}
+
+/// A problem in the document's syntax (the outer error) or in one feature (the inner one).
+type Checking<T> = Result<Result<T, Issue>, JsonError>;
+
+/// The features array (the scanner at its '['), each feature judged.
+fn check_features(scanner: &mut Scanner, checked: &mut Checked) -> Result<(), JsonError> {
+    if !scanner.open(b'[', b']') {
+        return Ok(());
     }
-    if feature.get("type").and_then(Json::as_str) != Some("Feature") {
-        return Err(issue(path, "\"type\" must be \"Feature\""));
+    let mut i = 0;
+    loop {
+        // Paths are written out only for the features that have a problem.
+        match check_feature(scanner)?.map_err(|issue| within(issue, &format!("features[{i}]"))) {
+            Ok(true) => checked.features += 1,
+            Ok(false) => checked.without_geometry += 1,
+            Err(issue) => {
+                checked.dropped.push(i);
+                if checked.issues.len() < MAX_REPORTED_ISSUES {
+                    checked.issues.push(issue);
+                }
+            }
+        }
+        i += 1;
+        if !scanner.more(b']', "expected ',' or ']'")? {
+            return Ok(());
+        }
     }
-    match feature.get("properties") {
-        None | Some(Json::Null) | Some(Json::Object(_)) => {}
-        Some(_) => return Err(issue(&join(path, "properties"), "must be an object or null")),
+}
+
+/// Ok(true): drawable; Ok(false): null geometry; Err: invalid. Consumes the value.
+fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
+    scanner.skip_space();
+    if scanner.peek() != Some(b'{') {
+        scanner.skip_value(1)?;
+        return Ok(Err(issue("", "a feature must be an object")));
     }
-    match feature.get("geometry") {
-        None => Err(issue(path, "a feature needs a \"geometry\" member (it may be null)")),
-        Some(Json::Null) => Ok(false),
-        Some(geometry @ Json::Object(_)) => check_geometry(geometry, &join(path, "geometry")).map(|()| true),
-        Some(other) => Err(issue(&join(path, "geometry"), &format!("expected an object, found {}", kind(other)))),
+    let (mut is_feature, mut properties_ok, mut geometry): (bool, bool, Option<Result<bool, Issue>>) = (false, true, None);
+    if scanner.open(b'{', b'}') {
+        loop {
+            let key = scanner.key()?;
+            match key.as_ref() {
+                "type" => {
+                    is_feature = match scanner.peek() {
+                        Some(b'"') => scanner.string()? == "Feature",
+                        _ => {
+                            scanner.skip_value(1)?;
+                            false
+                        }
+                    };
+                }
+                "properties" => {
+                    properties_ok = matches!(scanner.peek(), Some(b'{' | b'n'));
+                    scanner.skip_value(1)?;
+                }
+                "geometry" => {
+                    geometry = Some(match scanner.peek() {
+                        Some(b'n') => {
+                            scanner.skip_value(1)?;
+                            Ok(false)
+                        }
+                        Some(b'{') => check_geometry(scanner, "geometry")?.map(|()| true),
+                        _ => {
+                            let kind = kind_at(scanner.text(), scanner.offset());
+                            scanner.skip_value(1)?;
+                            Err(issue("geometry", &format!("expected an object, found {kind}")))
+                        }
+                    });
+                }
+                _ => scanner.skip_value(1)?,
+            }
+            if !scanner.more(b'}', "expected ',' or '}'")? {
+                break;
+            }
+        }
     }
+    // Reported in this order whatever the order of the members.
+    if !is_feature {
+        return Ok(Err(issue("", "\"type\" must be \"Feature\"")));
+    }
+    if !properties_ok {
+        return Ok(Err(issue("properties", "must be an object or null")));
+    }
+    Ok(geometry.unwrap_or_else(|| Err(issue("", "a feature needs a \"geometry\" member (it may be null)"))))
 }
 
 fn is_geometry_type(name: &str) -> bool {
@@ -165,103 +257,190 @@ fn is_geometry_type(name: &str) -> bool {
     )
 }
 
-fn check_geometry(geometry: &Json, path: &str) -> Result<(), Issue> {
-    let type_name = geometry
-        .get("type")
-        .and_then(Json::as_str)
-        .ok_or_else(|| issue(path, "a geometry needs a \"type\" string"))?;
-    if type_name == "GeometryCollection" {
-        let members = geometry
-            .get("geometries")
-            .and_then(Json::as_array)
-            .ok_or_else(|| issue(path, "a GeometryCollection needs a \"geometries\" array"))?;
-        for (i, member) in members.iter().enumerate() {
-            let member_path = format!("{}[{i}]", join(path, "geometries"));
-            if member.as_object().is_none() {
-                return Err(issue(&member_path, "a geometry must be an object"));
-            }
-            check_geometry(member, &member_path)?;
-        }
-        return Ok(());
+/// A geometry type with coordinates, and how many levels of arrays hold its positions.
+fn position_depth(type_name: &str) -> Option<(&'static str, usize)> {
+    match type_name {
+        "Point" => Some(("Point", 0)),
+        "MultiPoint" => Some(("MultiPoint", 1)),
+        "LineString" => Some(("LineString", 1)),
+        "MultiLineString" => Some(("MultiLineString", 2)),
+        "Polygon" => Some(("Polygon", 2)),
+        "MultiPolygon" => Some(("MultiPolygon", 3)),
+        _ => None,
     }
-    let depth = match type_name {
-        "Point" => 0,
-        "MultiPoint" | "LineString" => 1,
-        "MultiLineString" | "Polygon" => 2,
-        "MultiPolygon" => 3,
-        other => return Err(issue(path, &format!("unknown geometry type {other:?}"))),
-    };
-    let coordinates_path = join(path, "coordinates");
-    let coordinates = geometry
-        .get("coordinates")
-        .ok_or_else(|| issue(path, &format!("a {type_name} needs \"coordinates\"")))?;
-    check_nested(coordinates, depth, type_name, &coordinates_path)
 }
 
-/// Checks `depth` levels of arrays around positions, with each type's minimum lengths.
-fn check_nested(value: &Json, depth: usize, type_name: &str, path: &str) -> Result<(), Issue> {
-    if depth == 0 {
-        return check_position(value, path);
+/// A geometry object (the scanner at its '{'), consumed.
+fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
+    let text = scanner.text();
+    let mut type_name: Option<std::borrow::Cow<str>> = None;
+    // Coordinates are checked when met if the type is known by then (and again at the end if a
+    // repeated "type" changed it); else they wait here until it is.
+    let mut coordinates: Option<(&'static str, Result<(), Issue>)> = None;
+    let mut coordinates_at = None;
+    let mut geometries_at = None;
+    if scanner.open(b'{', b'}') {
+        loop {
+            let key = scanner.key()?;
+            match key.as_ref() {
+                "type" => {
+                    type_name = match scanner.peek() {
+                        Some(b'"') => Some(scanner.string()?),
+                        _ => {
+                            scanner.skip_value(1)?;
+                            None
+                        }
+                    };
+                }
+                "coordinates" => {
+                    coordinates_at = Some(scanner.offset());
+                    coordinates = None;
+                    match type_name.as_deref().and_then(position_depth) {
+                        Some((t, depth)) => coordinates = Some((t, check_nested(scanner, depth, t, &join(path, "coordinates"))?)),
+                        None => scanner.skip_value(1)?,
+                    }
+                }
+                "geometries" => {
+                    geometries_at = Some(scanner.offset());
+                    scanner.skip_value(1)?;
+                }
+                _ => scanner.skip_value(1)?,
+            }
+            if !scanner.more(b'}', "expected ',' or '}'")? {
+                break;
+            }
+        }
     }
-    let items = value
-        .as_array()
-        .ok_or_else(|| issue(path, &format!("expected an array, found {}", kind(value))))?;
+    let Some(type_name) = type_name else {
+        return Ok(Err(issue(path, "a geometry needs a \"type\" string")));
+    };
+    if type_name == "GeometryCollection" {
+        let Some(at) = geometries_at.filter(|&at| text.as_bytes().get(at) == Some(&b'[')) else {
+            return Ok(Err(issue(path, "a GeometryCollection needs a \"geometries\" array")));
+        };
+        let mut members = Scanner::at(text, at);
+        if members.open(b'[', b']') {
+            let mut i = 0;
+            loop {
+                let member_path = format!("{}[{i}]", join(path, "geometries"));
+                members.skip_space();
+                if members.peek() != Some(b'{') {
+                    return Ok(Err(issue(&member_path, "a geometry must be an object")));
+                }
+                if let Err(issue) = check_geometry(&mut members, &member_path)? {
+                    return Ok(Err(issue));
+                }
+                i += 1;
+                if !members.more(b']', "expected ',' or ']'")? {
+                    break;
+                }
+            }
+        }
+        return Ok(Ok(()));
+    }
+    let Some((_, depth)) = position_depth(&type_name) else {
+        return Ok(Err(issue(path, &format!("unknown geometry type {:?}", type_name.as_ref()))));
+    };
+    match (coordinates, coordinates_at) {
+        (Some((checked_as, result)), _) if checked_as == type_name => Ok(result),
+        (_, Some(at)) => check_nested(&mut Scanner::at(text, at), depth, &type_name, &join(path, "coordinates")),
+        (_, None) => Ok(Err(issue(path, &format!("a {type_name} needs \"coordinates\"")))),
+    }
+}
+
+/// Checks `depth` levels of arrays around positions, with each type's minimum lengths; consumes
+/// the value.
+fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str) -> Checking<()> {
+    if depth == 0 {
+        return check_position(scanner, path);
+    }
+    scanner.skip_space();
+    if scanner.peek() != Some(b'[') {
+        let kind = kind_at(scanner.text(), scanner.offset());
+        scanner.skip_value(1)?;
+        return Ok(Err(issue(path, &format!("expected an array, found {kind}"))));
+    }
     let minimum = match (type_name, depth) {
         ("LineString", 1) | ("MultiLineString", 1) => 2,
         ("Polygon", 1) | ("MultiPolygon", 1) => 4,
         ("Polygon", 2) | ("MultiPolygon", 2) => 1,
         _ => 0,
     };
-    if items.len() < minimum {
-        let what = if minimum == 4 { "a linear ring needs at least 4 positions" } else if minimum == 2 {
+    // The count is judged before the items (a short ring is reported as short), so the first
+    // item problem waits until the count is known.
+    let mut first_problem = None;
+    let mut count = 0;
+    if scanner.open(b'[', b']') {
+        loop {
+            if first_problem.is_some() {
+                scanner.skip_value(1)?;
+            } else if let Err(mut issue) = check_nested(scanner, depth - 1, type_name, path)? {
+                // The item's own path is written out only if it has a problem.
+                issue.path.insert_str(path.len(), &format!("[{count}]"));
+                first_problem = Some(issue);
+            }
+            count += 1;
+            if !scanner.more(b']', "expected ',' or ']'")? {
+                break;
+            }
+        }
+    }
+    if count < minimum {
+        let what = if minimum == 4 {
+            "a linear ring needs at least 4 positions"
+        } else if minimum == 2 {
             "a line needs at least 2 positions"
         } else {
             "a polygon needs at least one ring"
         };
-        return Err(issue(path, &format!("{what}, found {}", items.len())));
+        return Ok(Err(issue(path, &format!("{what}, found {count}"))));
     }
-    for (i, item) in items.iter().enumerate() {
-        // The item's own path is written out only if it has a problem.
-        check_nested(item, depth - 1, type_name, path).map_err(|mut issue| {
-            issue.path.insert_str(path.len(), &format!("[{i}]"));
-            issue
-        })?;
-    }
-    Ok(())
+    Ok(first_problem.map_or(Ok(()), Err))
 }
 
-/// An issue found inside a part of the document, with the part's path in front.
-fn within(issue: Issue, prefix: &str) -> Issue {
-    let path = match issue.path.as_str() {
-        "(document)" => prefix.to_owned(),
-        inner if inner.starts_with('[') => format!("{prefix}{inner}"),
-        inner => format!("{prefix}.{inner}"),
-    };
-    Issue { path, message: issue.message }
-}
-
-fn check_position(value: &Json, path: &str) -> Result<(), Issue> {
-    let numbers = value
-        .as_array()
-        .ok_or_else(|| issue(path, &format!("a position must be an array, found {}", kind(value))))?;
-    if numbers.len() < 2 {
-        return Err(issue(path, "a position needs longitude and latitude"));
+fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
+    scanner.skip_space();
+    if scanner.peek() != Some(b'[') {
+        let kind = kind_at(scanner.text(), scanner.offset());
+        scanner.skip_value(1)?;
+        return Ok(Err(issue(path, &format!("a position must be an array, found {kind}"))));
     }
-    let mut values = numbers.iter().map(Json::as_f64);
-    let (Some(Some(lng)), Some(Some(lat))) = (values.next(), values.next()) else {
-        return Err(issue(path, "longitude and latitude must be numbers"));
+    let (mut count, mut lng, mut lat, mut altitude_ok) = (0, None, None, true);
+    if scanner.open(b'[', b']') {
+        loop {
+            scanner.skip_space();
+            let number = matches!(scanner.peek(), Some(b'-' | b'0'..=b'9'));
+            match (count, number) {
+                (0, true) => lng = Some(scanner.number()?),
+                (1, true) => lat = Some(scanner.number()?),
+                (_, is_number) => {
+                    altitude_ok &= count < 2 || is_number;
+                    scanner.skip_value(1)?;
+                }
+            }
+            count += 1;
+            if !scanner.more(b']', "expected ',' or ']'")? {
+                break;
+            }
+        }
+    }
+    if count < 2 {
+        return Ok(Err(issue(path, "a position needs longitude and latitude")));
+    }
+    let (Some(lng), Some(lat)) = (lng, lat) else {
+        return Ok(Err(issue(path, "longitude and latitude must be numbers")));
     };
-    if numbers.iter().skip(2).any(|n| n.as_f64().is_none()) {
-        return Err(issue(path, "an altitude must be a number"));
+    if !altitude_ok {
+        return Ok(Err(issue(path, "an altitude must be a number")));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Err(issue(path, &format!("latitude {lat} is out of range -90..90")));
+        return Ok(Err(issue(path, &format!("latitude {lat} is out of range -90..90"))));
     }
     // Data that crosses the antimeridian legitimately goes a little past ±180.
     if !(-360.0..=360.0).contains(&lng) {
-        return Err(issue(path, &format!("longitude {lng} is out of range -360..360")));
+        return Ok(Err(issue(path, &format!("longitude {lng} is out of range -360..360"))));
     }
-    Ok(())
+    Ok(Ok(()))
 }
 
 fn issue(path: &str, message: &str) -> Issue {
@@ -276,14 +455,26 @@ fn join(path: &str, key: &str) -> String {
     if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
 }
 
-fn kind(value: &Json) -> &'static str {
-    match value {
-        Json::Null => "null",
-        Json::Bool(_) => "a boolean",
-        Json::Number(_) => "a number",
-        Json::String(_) => "a string",
-        Json::Array(_) => "an array",
-        Json::Object(_) => "an object",
+/// An issue found inside a part of the document, with the part's path in front.
+fn within(issue: Issue, prefix: &str) -> Issue {
+    let path = match issue.path.as_str() {
+        "(document)" => prefix.to_owned(),
+        inner if inner.starts_with('[') => format!("{prefix}{inner}"),
+        inner => format!("{prefix}.{inner}"),
+    };
+    Issue { path, message: issue.message }
+}
+
+/// What kind of value starts at `offset`, for messages.
+fn kind_at(text: &str, offset: usize) -> &'static str {
+    match text.as_bytes().get(offset) {
+        Some(b'n') => "null",
+        Some(b't' | b'f') => "a boolean",
+        Some(b'-' | b'0'..=b'9') => "a number",
+        Some(b'"') => "a string",
+        Some(b'[') => "an array",
+        Some(b'{') => "an object",
+        _ => "nothing",
     }
 }
 
@@ -429,6 +620,40 @@ mod tests {
             let checked = check(&collection(vec![feature(geometry.clone())])).unwrap();
             assert_eq!(checked.invalid(), 1, "{geometry}");
             assert_eq!(checked.issues[0].path, path, "{geometry}");
+        }
+    }
+
+    #[test]
+    fn member_order_does_not_change_the_verdict() {
+        // Coordinates before the type, geometry before the feature's type, features before the
+        // collection's type: read again once the type is known, same answers.
+        let text = r#"{"features": [
+            {"geometry": {"coordinates": [[[0, 0], [1, 0], [1, 1], [0, 0]]], "type": "Polygon"}, "properties": null, "type": "Feature"},
+            {"geometry": {"coordinates": [[0, 0], [1, 95]], "type": "LineString"}, "type": "Feature"},
+            {"properties": 3, "geometry": {"type": "Point", "coordinates": "x"}, "type": "Feature"},
+            {"geometry": null, "type": "Feature"}
+        ], "type": "FeatureCollection"}"#;
+        let checked = parse(text).unwrap();
+        assert_eq!((checked.features, checked.without_geometry, checked.dropped.as_slice()), (1, 1, &[1, 2][..]));
+        assert_eq!(checked.issues[0].path, "features[1].geometry.coordinates[1]");
+        assert!(checked.issues[0].message.contains("latitude 95"));
+        assert_eq!((checked.issues[1].path.as_str(), checked.issues[1].message.as_str()), ("features[2].properties", "must be an object or null"));
+        let repeated = r#"{"type": "Point", "coordinates": [0, 0], "type": "LineString"}"#;
+        let error = parse(repeated).unwrap_err().to_string();
+        assert!(error.contains("coordinates[0]: a position must be an array"), "the last type member wins, as in JSON.parse: {error}");
+    }
+
+    #[test]
+    fn syntax_errors_anywhere_make_the_document_not_json() {
+        for text in [
+            r#"{"type": "FeatureCollection", "features": [{"type": "Feature", "geometry": null}, ]}"#,
+            r#"{"features": [], "type": "FeatureCollection", "extra": [1, 2,]}"#,
+            r#"{"type": "Point", "coordinates": [1, 2]} trailing"#,
+            r#"{"type": "Point", "coordinates": [1, 02]}"#,
+            r#"[1, 2"#,
+        ] {
+            let error = parse(text).unwrap_err().to_string();
+            assert!(error.starts_with("not GeoJSON: the response is not JSON ("), "{text}: {error}");
         }
     }
 

@@ -42,13 +42,9 @@ static NULL: Json = Json::Null;
 impl Json {
     /// Parses a whole JSON text (leading and trailing whitespace allowed, nothing else).
     pub fn parse(text: &str) -> Result<Json, JsonError> {
-        let mut parser = Parser { text: text.as_bytes(), at: 0 };
-        parser.skip_space();
+        let mut parser = Parser { scanner: Scanner::new(text) };
         let value = parser.value(0)?;
-        parser.skip_space();
-        if parser.at < parser.text.len() {
-            return Err(parser.error("trailing characters after the JSON value"));
-        }
+        parser.scanner.end()?;
         Ok(value)
     }
 
@@ -195,14 +191,34 @@ impl fmt::Display for Quoted<'_> {
     }
 }
 
-struct Parser<'a> {
-    text: &'a [u8],
+/// Reads JSON text token by token without building anything: what both [`Json::parse`] and the
+/// streaming GeoJSON check ([`crate::geojson`]) are made of. Positions are byte offsets.
+pub struct Scanner<'a> {
+    text: &'a str,
     at: usize,
 }
 
-impl Parser<'_> {
-    fn error(&self, message: &'static str) -> JsonError {
-        let upto = &self.text[..self.at.min(self.text.len())];
+impl<'a> Scanner<'a> {
+    pub fn new(text: &'a str) -> Self {
+        Scanner { text, at: 0 }
+    }
+
+    /// A scanner positioned at `offset` (a value's start recorded earlier).
+    pub fn at(text: &'a str, offset: usize) -> Self {
+        Scanner { text, at: offset }
+    }
+
+    pub fn offset(&self) -> usize {
+        self.at
+    }
+
+    /// The whole text being scanned.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    pub fn error(&self, message: &'static str) -> JsonError {
+        let upto = &self.text.as_bytes()[..self.at.min(self.text.len())];
         let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         // Columns count characters, not bytes.
@@ -210,165 +226,206 @@ impl Parser<'_> {
         JsonError { line, column, message }
     }
 
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.at).copied()
+    #[inline]
+    pub fn peek(&self) -> Option<u8> {
+        self.text.as_bytes().get(self.at).copied()
     }
 
-    fn skip_space(&mut self) {
-        while let Some(b' ' | b'\t' | b'\n' | b'\r') = self.peek() {
+    #[inline]
+    pub fn skip_space(&mut self) {
+        let bytes = self.text.as_bytes();
+        while let Some(b' ' | b'\t' | b'\n' | b'\r') = bytes.get(self.at) {
             self.at += 1;
         }
     }
 
-    fn expect_word(&mut self, word: &[u8], value: Json) -> Result<Json, JsonError> {
+    /// Consumes `byte` (after whitespace) or fails with `message`.
+    pub fn expect(&mut self, byte: u8, message: &'static str) -> Result<(), JsonError> {
+        self.skip_space();
+        if self.peek() == Some(byte) {
+            self.at += 1;
+            Ok(())
+        } else {
+            Err(self.error(message))
+        }
+    }
+
+    /// After an item of an array or object: true if another follows (a ',' was consumed), false
+    /// at the closing `close` (consumed).
+    pub fn more(&mut self, close: u8, message: &'static str) -> Result<bool, JsonError> {
+        self.skip_space();
+        match self.peek() {
+            Some(b',') => {
+                self.at += 1;
+                Ok(true)
+            }
+            Some(b) if b == close => {
+                self.at += 1;
+                Ok(false)
+            }
+            _ => Err(self.error(message)),
+        }
+    }
+
+    /// Opens an array or object (`open` is '[' or '{'); false if it is empty (and closed).
+    pub fn open(&mut self, open: u8, close: u8) -> bool {
+        debug_assert_eq!(self.peek(), Some(open));
+        self.at += 1;
+        self.skip_space();
+        if self.peek() == Some(close) {
+            self.at += 1;
+            false
+        } else {
+            true
+        }
+    }
+
+    /// An object member's key and the ':' after it; at the value's start on return.
+    pub fn key(&mut self) -> Result<std::borrow::Cow<'a, str>, JsonError> {
+        self.skip_space();
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a string key"));
+        }
+        let key = self.string()?;
+        self.expect(b':', "expected ':' after the key")?;
+        self.skip_space();
+        Ok(key)
+    }
+
+    fn word(&mut self, word: &str) -> Result<(), JsonError> {
         if self.text[self.at..].starts_with(word) {
             self.at += word.len();
-            Ok(value)
+            Ok(())
         } else {
             Err(self.error("expected a JSON value"))
         }
     }
 
-    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+    pub fn literal(&mut self) -> Result<Json, JsonError> {
+        match self.peek() {
+            Some(b't') => self.word("true").map(|()| Json::Bool(true)),
+            Some(b'f') => self.word("false").map(|()| Json::Bool(false)),
+            _ => self.word("null").map(|()| Json::Null),
+        }
+    }
+
+    /// Skips a whole value, checking its syntax: nothing is built, numbers are not converted.
+    pub fn skip_value(&mut self, depth: usize) -> Result<(), JsonError> {
+        self.skip_space();
         if depth > MAX_DEPTH {
             return Err(self.error("nested too deeply"));
         }
         match self.peek() {
             None => Err(self.error("unexpected end of the text")),
-            Some(b'{') => self.object(depth),
-            Some(b'[') => self.array(depth),
-            Some(b'"') => self.string().map(Json::String),
-            Some(b't') => self.expect_word(b"true", Json::Bool(true)),
-            Some(b'f') => self.expect_word(b"false", Json::Bool(false)),
-            Some(b'n') => self.expect_word(b"null", Json::Null),
-            Some(b'-' | b'0'..=b'9') => self.number().map(Json::Number),
+            Some(b'{') => {
+                if self.open(b'{', b'}') {
+                    loop {
+                        self.key()?;
+                        self.skip_value(depth + 1)?;
+                        if !self.more(b'}', "expected ',' or '}'")? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(b'[') => {
+                if self.open(b'[', b']') {
+                    loop {
+                        self.skip_value(depth + 1)?;
+                        if !self.more(b']', "expected ',' or ']'")? {
+                            break;
+                        }
+                    }
+                }
+                Ok(())
+            }
+            Some(b'"') => self.string().map(drop),
+            Some(b'-' | b'0'..=b'9') => self.number_text().map(drop),
+            Some(b't' | b'f' | b'n') => self.literal().map(drop),
             Some(_) => Err(self.error("expected a JSON value")),
         }
     }
 
-    fn object(&mut self, depth: usize) -> Result<Json, JsonError> {
-        self.at += 1;
-        let mut members = Vec::new();
-        self.skip_space();
-        if self.peek() == Some(b'}') {
-            self.at += 1;
-            return Ok(Json::Object(members));
-        }
-        loop {
-            self.skip_space();
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a string key"));
-            }
-            let key = self.string()?;
-            self.skip_space();
-            if self.peek() != Some(b':') {
-                return Err(self.error("expected ':' after the key"));
-            }
-            self.at += 1;
-            self.skip_space();
-            let value = self.value(depth + 1)?;
-            members.push((key, value));
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b'}') => {
-                    self.at += 1;
-                    return Ok(Json::Object(members));
-                }
-                _ => return Err(self.error("expected ',' or '}'")),
-            }
-        }
-    }
-
-    fn array(&mut self, depth: usize) -> Result<Json, JsonError> {
-        self.at += 1;
-        let mut items = Vec::new();
-        self.skip_space();
-        if self.peek() == Some(b']') {
-            self.at += 1;
-            return Ok(Json::Array(items));
-        }
-        loop {
-            self.skip_space();
-            items.push(self.value(depth + 1)?);
-            self.skip_space();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(Json::Array(items));
-                }
-                _ => return Err(self.error("expected ',' or ']'")),
-            }
-        }
-    }
-
-    fn number(&mut self) -> Result<f64, JsonError> {
+    /// The text of a number (RFC 8259 grammar), consumed.
+    fn number_text(&mut self) -> Result<&'a str, JsonError> {
+        let bytes = self.text.as_bytes();
         let start = self.at;
-        let digits = |p: &mut Self| {
-            let from = p.at;
-            while let Some(b'0'..=b'9') = p.peek() {
-                p.at += 1;
+        let digits = |at: &mut usize| {
+            let from = *at;
+            while let Some(b'0'..=b'9') = bytes.get(*at) {
+                *at += 1;
             }
-            p.at > from
+            *at > from
         };
-        if self.peek() == Some(b'-') {
-            self.at += 1;
+        let mut at = self.at;
+        if bytes.get(at) == Some(&b'-') {
+            at += 1;
         }
-        if self.peek() == Some(b'0') {
-            self.at += 1;
-        } else if !digits(self) {
+        if bytes.get(at) == Some(&b'0') {
+            at += 1;
+        } else if !digits(&mut at) {
+            self.at = at;
             return Err(self.error("invalid number"));
         }
-        if self.peek() == Some(b'.') {
-            self.at += 1;
-            if !digits(self) {
+        if bytes.get(at) == Some(&b'.') {
+            at += 1;
+            if !digits(&mut at) {
+                self.at = at;
                 return Err(self.error("invalid number"));
             }
         }
-        if let Some(b'e' | b'E') = self.peek() {
-            self.at += 1;
-            if let Some(b'+' | b'-') = self.peek() {
-                self.at += 1;
+        if let Some(b'e' | b'E') = bytes.get(at) {
+            at += 1;
+            if let Some(b'+' | b'-') = bytes.get(at) {
+                at += 1;
             }
-            if !digits(self) {
+            if !digits(&mut at) {
+                self.at = at;
                 return Err(self.error("invalid number"));
             }
         }
-        // The grammar above admits only ASCII, so the slice is valid UTF-8 and a valid float.
-        let text = std::str::from_utf8(&self.text[start..self.at]).map_err(|_| self.error("invalid number"))?;
-        text.parse().map_err(|_| self.error("invalid number"))
+        self.at = at;
+        Ok(&self.text[start..at])
     }
 
-    fn hex4(&mut self) -> Result<u32, JsonError> {
-        let digits = self.text.get(self.at..self.at + 4).ok_or_else(|| self.error("bad \\u escape"))?;
-        let mut value = 0;
-        for &b in digits {
-            let digit = (b as char).to_digit(16).ok_or_else(|| self.error("bad \\u escape"))?;
-            value = value * 16 + digit;
-        }
-        self.at += 4;
-        Ok(value)
+    /// A number, as the nearest f64.
+    pub fn number(&mut self) -> Result<f64, JsonError> {
+        let text = self.number_text()?;
+        fast_decimal(text).map_or_else(|| text.parse().map_err(|_| self.error("invalid number")), Ok)
     }
 
-    fn string(&mut self) -> Result<String, JsonError> {
+    /// A string (at its opening quote), unescaped; borrowed when it has no escapes.
+    pub fn string(&mut self) -> Result<std::borrow::Cow<'a, str>, JsonError> {
+        let bytes = self.text.as_bytes();
         self.at += 1;
-        let mut out = String::new();
+        let start = self.at;
+        while let Some(&b) = bytes.get(self.at) {
+            if b == b'"' {
+                self.at += 1;
+                return Ok(std::borrow::Cow::Borrowed(&self.text[start..self.at - 1]));
+            }
+            if b == b'\\' || b < 0x20 {
+                break;
+            }
+            self.at += 1;
+        }
+        let mut out = String::from(&self.text[start..self.at]);
         loop {
-            let start = self.at;
-            while let Some(b) = self.peek() {
+            let run = self.at;
+            while let Some(&b) = bytes.get(self.at) {
                 if b == b'"' || b == b'\\' || b < 0x20 {
                     break;
                 }
                 self.at += 1;
             }
-            // The input is a &str and we stopped at ASCII bytes, so this is a char boundary.
-            out.push_str(std::str::from_utf8(&self.text[start..self.at]).map_err(|_| self.error("invalid UTF-8"))?);
+            // Stopped at an ASCII byte (or the end), so this is a char boundary.
+            out.push_str(&self.text[run..self.at]);
             match self.peek() {
                 None => return Err(self.error("unterminated string")),
                 Some(b'"') => {
                     self.at += 1;
-                    return Ok(out);
+                    return Ok(std::borrow::Cow::Owned(out));
                 }
                 Some(b'\\') => {
                     self.at += 1;
@@ -383,24 +440,7 @@ impl Parser<'_> {
                         b'n' => '\n',
                         b'r' => '\r',
                         b't' => '\t',
-                        b'u' => {
-                            let first = self.hex4()?;
-                            let code = if (0xD800..0xDC00).contains(&first) && self.text[self.at..].starts_with(b"\\u") {
-                                let save = self.at;
-                                self.at += 2;
-                                let second = self.hex4()?;
-                                if (0xDC00..0xE000).contains(&second) {
-                                    0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
-                                } else {
-                                    self.at = save;
-                                    first
-                                }
-                            } else {
-                                first
-                            };
-                            // A lone surrogate becomes U+FFFD, as browsers show it.
-                            char::from_u32(code).unwrap_or('\u{FFFD}')
-                        }
+                        b'u' => self.unicode_escape()?,
                         _ => {
                             self.at -= 1;
                             return Err(self.error("invalid escape in a string"));
@@ -410,6 +450,131 @@ impl Parser<'_> {
                 }
                 Some(_) => return Err(self.error("control character in a string")),
             }
+        }
+    }
+
+    fn hex4(&mut self) -> Result<u32, JsonError> {
+        let digits = self.text.as_bytes().get(self.at..self.at + 4).ok_or_else(|| self.error("bad \\u escape"))?;
+        let mut value = 0;
+        for &b in digits {
+            let digit = (b as char).to_digit(16).ok_or_else(|| self.error("bad \\u escape"))?;
+            value = value * 16 + digit;
+        }
+        self.at += 4;
+        Ok(value)
+    }
+
+    fn unicode_escape(&mut self) -> Result<char, JsonError> {
+        let first = self.hex4()?;
+        let code = if (0xD800..0xDC00).contains(&first) && self.text[self.at..].starts_with("\\u") {
+            let save = self.at;
+            self.at += 2;
+            let second = self.hex4()?;
+            if (0xDC00..0xE000).contains(&second) {
+                0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00)
+            } else {
+                self.at = save;
+                first
+            }
+        } else {
+            first
+        };
+        // A lone surrogate becomes U+FFFD, as browsers show it.
+        Ok(char::from_u32(code).unwrap_or('\u{FFFD}'))
+    }
+
+    /// Only whitespace is left.
+    pub fn end(&mut self) -> Result<(), JsonError> {
+        self.skip_space();
+        if self.at < self.text.len() {
+            return Err(self.error("trailing characters after the JSON value"));
+        }
+        Ok(())
+    }
+}
+
+/// Powers of ten exactly representable as f64.
+const POWERS_OF_TEN: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
+    1e22,
+];
+
+/// The common case of coordinates and properties (`-12.4534`: at most 15 significant digits, no
+/// exponent) converted exactly without the general algorithm: a whole number below 2^53 divided
+/// by an exact power of ten is correctly rounded (Clinger's fast path). `None` for anything else.
+fn fast_decimal(text: &str) -> Option<f64> {
+    let (negative, digits) = match text.strip_prefix('-') {
+        Some(rest) => (true, rest),
+        None => (false, text),
+    };
+    let mut mantissa: u64 = 0;
+    let mut significant = 0;
+    let mut fraction_digits: Option<usize> = None;
+    for b in digits.bytes() {
+        match b {
+            b'0'..=b'9' => {
+                mantissa = mantissa * 10 + u64::from(b - b'0');
+                if mantissa > 0 {
+                    significant += 1;
+                }
+                if let Some(n) = &mut fraction_digits {
+                    *n += 1;
+                }
+                if significant > 15 {
+                    return None;
+                }
+            }
+            b'.' => fraction_digits = Some(0),
+            _ => return None,
+        }
+    }
+    let value = mantissa as f64 / *POWERS_OF_TEN.get(fraction_digits.unwrap_or(0))?;
+    Some(if negative { -value } else { value })
+}
+
+struct Parser<'a> {
+    scanner: Scanner<'a>,
+}
+
+impl Parser<'_> {
+    fn value(&mut self, depth: usize) -> Result<Json, JsonError> {
+        let scanner = &mut self.scanner;
+        scanner.skip_space();
+        if depth > MAX_DEPTH {
+            return Err(scanner.error("nested too deeply"));
+        }
+        match scanner.peek() {
+            None => Err(scanner.error("unexpected end of the text")),
+            Some(b'{') => {
+                let mut members = Vec::new();
+                if self.scanner.open(b'{', b'}') {
+                    loop {
+                        let key = self.scanner.key()?.into_owned();
+                        let value = self.value(depth + 1)?;
+                        members.push((key, value));
+                        if !self.scanner.more(b'}', "expected ',' or '}'")? {
+                            break;
+                        }
+                    }
+                }
+                Ok(Json::Object(members))
+            }
+            Some(b'[') => {
+                let mut items = Vec::new();
+                if self.scanner.open(b'[', b']') {
+                    loop {
+                        items.push(self.value(depth + 1)?);
+                        if !self.scanner.more(b']', "expected ',' or ']'")? {
+                            break;
+                        }
+                    }
+                }
+                Ok(Json::Array(items))
+            }
+            Some(b'"') => scanner.string().map(|s| Json::String(s.into_owned())),
+            Some(b'-' | b'0'..=b'9') => scanner.number().map(Json::Number),
+            Some(b't' | b'f' | b'n') => scanner.literal(),
+            Some(_) => Err(scanner.error("expected a JSON value")),
         }
     }
 }
@@ -475,6 +640,17 @@ mod tests {
         assert_eq!(Json::parse(&deep).unwrap_err().message, "nested too deeply");
         let fine = format!("{}{}", "[".repeat(MAX_DEPTH), "]".repeat(MAX_DEPTH));
         assert!(Json::parse(&fine).is_ok());
+    }
+
+    #[test]
+    fn the_fast_number_path_agrees_with_the_general_one() {
+        for text in ["0", "-0", "12.4534", "-179.9999", "90", "0.1", "123456789012345", "1.00000000000001", "0.30000000000000004", "41.90330000000001"] {
+            let general: f64 = text.parse().unwrap();
+            assert_eq!(Scanner::new(text).number().unwrap().to_bits(), general.to_bits(), "{text}");
+        }
+        assert_eq!(fast_decimal("1e5"), None);
+        assert_eq!(fast_decimal("1234567890123456"), None);
+        assert_eq!(fast_decimal("0.00000000000000000000001"), None);
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! The pure modules (`config`, `cookie`, `origin`, `view_hash`, `geojson`) build and test natively;
 //! the browser modules (`http`, `data`, `map`, `ui`) only for wasm32.
 
+pub mod arrival;
 pub mod callback;
 pub mod catalog;
 pub mod config;

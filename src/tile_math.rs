@@ -53,6 +53,36 @@ pub fn source_template(base_url: &str, source: &str, query: &str) -> String {
     template
 }
 
+/// The tiles Leaflet's GridLayer asks for to fill a `width`×`height` pixel map centred on
+/// (`lat`, `lng`) at zoom `zoom` with 256 px tiles: the same range and order as Leaflet 1.9
+/// (`_getTiledPixelBounds`, `_pxBoundsToTileRange`, nearest the centre first). `x` is unwrapped,
+/// as Leaflet asks (the world repeats sideways); rows outside the world are left out.
+pub fn covering(lat: f64, lng: f64, zoom: f64, width: f64, height: f64) -> Vec<(u32, i64, i64)> {
+    // Whole zooms only (a fractional zoom scales the nearest zoom's tiles; not worth guessing).
+    if ![lat, lng, zoom, width, height].iter().all(|v| v.is_finite()) || zoom.fract() != 0.0 || !(0.0..=30.0).contains(&zoom) {
+        return Vec::new();
+    }
+    let z = zoom as u32;
+    let world = TILE_SIZE * f64::from(1u32 << z);
+    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
+    let center_x = ((lng + 180.0) / 360.0 * world).floor();
+    let center_y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world).floor();
+    let (half_w, half_h) = (width / 2.0, height / 2.0);
+    let min_x = ((center_x - half_w) / TILE_SIZE).floor() as i64;
+    let min_y = ((center_y - half_h) / TILE_SIZE).floor() as i64;
+    let max_x = ((center_x + half_w) / TILE_SIZE).ceil() as i64 - 1;
+    let max_y = ((center_y + half_h) / TILE_SIZE).ceil() as i64 - 1;
+    let rows = 1i64 << z;
+    let mut tiles: Vec<(u32, i64, i64)> = (min_y.max(0)..=max_y.min(rows - 1))
+        .flat_map(|y| (min_x..=max_x).map(move |x| (z, x, y)))
+        .collect();
+    // Nearest the range's centre first, as Leaflet sorts them (twice the coordinates, so the
+    // centre is a whole number; then row by row, as Leaflet's stable sort leaves ties).
+    let (mid_x2, mid_y2) = (min_x + max_x, min_y + max_y);
+    tiles.sort_unstable_by_key(|&(_, x, y)| ((2 * x - mid_x2).pow(2) + (2 * y - mid_y2).pow(2), y, x));
+    tiles
+}
+
 /// The tile at zoom `z` that holds a place, and where in it (0..1 across, 0..1 down).
 pub fn locate(lat: f64, lng: f64, z: u32) -> Option<(TileCoord, [f64; 2])> {
     if !lat.is_finite() || !lng.is_finite() || z > 30 {
@@ -125,6 +155,24 @@ pub fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn covering_matches_what_leaflet_asks_for() {
+        // The default view (zoom 2 over [20, 0]) on a 1280×800 map: 6 columns (the 4 of the world
+        // and one repeated on each side) by all 4 rows, as Leaflet requested them in the browser.
+        let tiles = super::covering(20.0, 0.0, 2.0, 1280.0, 800.0);
+        assert_eq!(tiles.len(), 24);
+        assert!(tiles.iter().all(|&(z, x, y)| z == 2 && (-1..=4).contains(&x) && (0..=3).contains(&y)));
+        assert_eq!(&tiles[..2], &[(2, 1, 1), (2, 2, 1)], "nearest the centre first");
+        // Zoom 5 over Paris on a phone: a 2×3 block, nothing outside the world.
+        let tiles = super::covering(48.85, 2.35, 5.0, 390.0, 844.0);
+        assert!(tiles.contains(&(5, 16, 11)), "{tiles:?}");
+        assert!(tiles.len() <= 3 * 5);
+        // At the top of the world only existing rows are asked for.
+        assert!(super::covering(85.0, 0.0, 1.0, 1000.0, 1000.0).iter().all(|t| (0..2).contains(&t.2)));
+        assert!(super::covering(f64::NAN, 0.0, 1.0, 100.0, 100.0).is_empty());
+        assert!(super::covering(0.0, 0.0, 99.0, 100.0, 100.0).is_empty());
+    }
+
     use super::*;
     use crate::mvt::Tile;
 

@@ -394,19 +394,25 @@ async fn the_url_hash_opens_the_view_and_follows_the_map() {
     assert_eq!(view.zoom, 5.0);
     assert!((view.lat - 40.5).abs() < 1e-6 && (view.lng + 3.7).abs() < 1e-6, "{view:?}");
 
-    map.set_view(View { zoom: 7.0, lat: 48.1, lng: 11.6 });
-    until("hash follows the map", || location_hash() == "#7/48.100/11.600").await;
+    let history = web_sys::window().unwrap().history().unwrap();
+    let entries = history.length().unwrap();
+    // Moving the map rewrites the fragment without adding history entries, so Back leaves the
+    // page instead of stepping through every pan (issue #10's "Back button trapped").
+    for (zoom, lat, lng, hash) in [(6.0, 45.0, 5.0, "#6/45.000/5.000"), (7.0, 48.1, 11.6, "#7/48.100/11.600")] {
+        map.set_view(View { zoom, lat, lng });
+        until("hash follows the map", || location_hash() == hash).await;
+    }
+    assert_eq!(history.length().unwrap(), entries, "moves add no history entries");
 
-    // Back returns to the previous view; forward comes again.
-    web_sys::window().unwrap().history().unwrap().back().unwrap();
-    until_zoom(&element, &map, 5.0, "back restores the view").await;
-    web_sys::window().unwrap().history().unwrap().forward().unwrap();
-    until_zoom(&element, &map, 7.0, "forward restores the view").await;
-
-    // Editing the fragment moves the map.
+    // Editing the fragment (a new entry the user made) moves the map; Back returns to the entry
+    // before it, which holds the view the map had.
     web_sys::window().unwrap().location().set_hash("#4/10/20").unwrap();
     until_zoom(&element, &map, 4.0, "edited fragment moves the map").await;
     assert!((map.view().lng - 20.0).abs() < 1e-6);
+    history.back().unwrap();
+    until_zoom(&element, &map, 7.0, "back restores the view before the edit").await;
+    history.forward().unwrap();
+    until_zoom(&element, &map, 4.0, "forward comes back to the edited view").await;
     drop(map);
     set_hash("#");
     element.remove();
@@ -672,7 +678,12 @@ export function stub_aborted() { return stub.aborted; }
 export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
 export function stub_urls() { return stub.requests.map((r) => r.url); }
 export function painted_share(canvas) {
-  const data = canvas.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  // Read through a copy: a raster tile's canvas has a bitmaprenderer context, not a 2d one.
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  copy.getContext('2d').drawImage(canvas, 0, 0);
+  const data = copy.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
   let painted = 0;
   for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
   return painted / (data.length / 4);

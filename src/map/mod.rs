@@ -8,6 +8,7 @@ mod geojson_layer;
 mod listener;
 mod popup;
 mod tile_layer;
+mod tile_prefetch;
 mod view_sync;
 
 use std::rc::Rc;
@@ -24,6 +25,7 @@ pub mod ffi_json {
 }
 pub use listener::live_listeners;
 pub use tile_layer::{FetchTileLayer, TileFormat, TileHealth};
+pub use tile_prefetch::TilePrefetch;
 
 use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
@@ -58,6 +60,45 @@ pub async fn leaflet_ready() {
         let _ = window.add_event_listener_with_callback_and_add_event_listener_options("load", &resolve, &once);
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
+/// The view a new map opens at: the URL fragment's (when the map keeps its view there and the
+/// fragment is a valid view), else the config's.
+pub fn initial_view(config: &Config, behaviour: MapBehaviour) -> View {
+    let view = &config.view;
+    behaviour
+        .sync_url_hash
+        .then(|| view_sync::view_from_location((view.min_zoom, view.max_zoom)))
+        .flatten()
+        .unwrap_or(View { zoom: view.zoom, lat: view.center.0, lng: view.center.1 })
+}
+
+/// The tiles the first view's tile layers will ask for on a map of `size` (CSS pixels): the
+/// first base layer's and the overlays shown at start, those the app fetches itself.
+pub fn first_view_tiles(config: &Config, http: &Http, behaviour: MapBehaviour, size: (f64, f64)) -> Vec<(String, tile_prefetch::FetchAs)> {
+    let view = initial_view(config, behaviour);
+    let map_range = (config.view.min_zoom, config.view.max_zoom);
+    let mut layers: Vec<(&str, TileFormat, (f64, f64))> = Vec::new();
+    match config.base_layers.first().map(|base| (&base.source, (base.min_zoom, base.max_zoom))) {
+        Some((BaseSource::Tiles { url, .. }, range)) if http.is_first_party(url) => layers.push((url, TileFormat::Raster, range)),
+        Some((BaseSource::Vector { url, .. }, range)) => layers.push((url, TileFormat::Vector(Default::default()), range)),
+        _ => {}
+    }
+    for overlay in config.overlays.iter().filter(|o| o.visible) {
+        if let OverlayData::Vector { url } = &overlay.data {
+            layers.push((url, TileFormat::Vector(Default::default()), map_range));
+        }
+    }
+    let z = view.zoom.round();
+    let tiles = crate::tile_math::covering(view.lat, view.lng, view.zoom, size.0, size.1);
+    layers
+        .into_iter()
+        .filter(|(_, _, (min, max))| (*min..=*max).contains(&z))
+        .flat_map(|(template, format, _)| {
+            let kind = format.fetch_as();
+            tiles.iter().filter_map(move |&(z, x, y)| Some((crate::tile_math::TileCoord::wrapped(z, x, y)?.url(template), kind)))
+        })
+        .collect()
 }
 
 /// Why the map could not be created.
@@ -99,6 +140,7 @@ pub struct MapHandle {
     feature_click: FeatureClickSink,
     retry: RetryPolicy,
     zoom_range: (f64, f64),
+    prefetch: Option<Rc<TilePrefetch>>,
     _hash_sync: Option<HashSync>,
     _listeners: Vec<LeafletListener>,
     /// Listeners on one layer, by layer name: they go when the layer does.
@@ -111,16 +153,23 @@ impl MapHandle {
     /// layers start empty (see [`crate::data`] and [`MapHandle::geojson_layer`]). `http` is the
     /// client every request of this map goes through.
     pub fn new(container: &HtmlElement, config: &Config, behaviour: MapBehaviour, http: Http) -> Result<MapHandle, MapError> {
+        Self::with_prefetch(container, config, behaviour, http, None)
+    }
+
+    /// [`MapHandle::new`], with the first view's tiles already requested ([`first_view_tiles`]).
+    pub fn with_prefetch(
+        container: &HtmlElement,
+        config: &Config,
+        behaviour: MapBehaviour,
+        http: Http,
+        prefetch: Option<Rc<TilePrefetch>>,
+    ) -> Result<MapHandle, MapError> {
         if !ffi::leaflet_loaded() {
             return Err(MapError::LeafletMissing);
         }
         let view_config = &config.view;
         let zoom_range = (view_config.min_zoom, view_config.max_zoom);
-        let initial = behaviour
-            .sync_url_hash
-            .then(|| view_sync::view_from_location(zoom_range))
-            .flatten()
-            .unwrap_or(View { zoom: view_config.zoom, lat: view_config.center.0, lng: view_config.center.1 });
+        let initial = initial_view(config, behaviour);
 
         let options = MapOptions::new();
         options.set_center(LatLng::new(initial.lat, initial.lng));
@@ -148,6 +197,7 @@ impl MapHandle {
             feature_click: FeatureClickSink::default(),
             retry: config.tiles.as_ref().map(|t| t.retry).unwrap_or_default(),
             zoom_range,
+            prefetch,
             _hash_sync: None,
             _listeners: Vec::new(),
             layer_listeners: Vec::new(),
@@ -223,7 +273,7 @@ impl MapHandle {
     }
 
     fn spec<'a>(&self, name: &'a str, url: &'a str, format: TileFormat, attribution: &'a Attribution, zoom_range: (f64, f64)) -> TileLayerSpec<'a> {
-        TileLayerSpec { name, url_template: url, format, attribution, zoom_range, retry: self.retry }
+        TileLayerSpec { name, url_template: url, format, attribution, zoom_range, retry: self.retry, prefetch: self.prefetch.clone() }
     }
 
     fn add_fetch_layer(&mut self, spec: TileLayerSpec, role: LayerRole) {
@@ -460,6 +510,13 @@ impl MapHandle {
         for (name, url, layer) in &self.tile_layers {
             let (name, url, handler) = (name.clone(), url.clone(), std::rc::Rc::clone(&handler));
             self._listeners.push(LeafletListener::new(layer, "tileerror", move |_| handler(&name, &url)));
+        }
+    }
+
+    /// The first view is drawn: prefetched tiles nobody asked for are dropped.
+    pub fn first_view_drawn(&mut self) {
+        if let Some(prefetch) = self.prefetch.take() {
+            prefetch.finish();
         }
     }
 

@@ -15,9 +15,10 @@ use leaflet::GridLayer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{AbortController, CanvasRenderingContext2d, HtmlCanvasElement, HtmlElement, ImageBitmap};
+use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, ImageBitmapRenderingContext};
 
 use super::canvas::draw_tile;
+use super::tile_prefetch::{decode, fetch_body, Body, FetchAs, Raster, TilePrefetch};
 use super::ffi;
 use super::listener::LeafletListener;
 use crate::callback::SharedCallback;
@@ -50,12 +51,6 @@ pub enum TileHealth {
 /// Where a map's tile layers report health changes: (layer name, health).
 pub type HealthSink = SharedCallback<dyn Fn(&str, &TileHealth)>;
 
-/// A fetched tile: vector tiles are decoded in Rust, raster tiles stay in the browser.
-enum Body {
-    Vector(Vec<u8>),
-    Raster(Option<web_sys::Blob>),
-}
-
 /// The name Leaflet's tile elements carry our task id under.
 const TASK_ID: &str = "__meshmapTask";
 
@@ -66,6 +61,17 @@ pub struct TileLayerSpec<'a> {
     pub attribution: &'a Attribution,
     pub zoom_range: (f64, f64),
     pub retry: RetryPolicy,
+    /// The first view's tiles, already requested.
+    pub prefetch: Option<Rc<TilePrefetch>>,
+}
+
+impl TileFormat {
+    pub fn fetch_as(&self) -> FetchAs {
+        match self {
+            TileFormat::Vector(_) => FetchAs::Bytes,
+            TileFormat::Raster => FetchAs::Blob,
+        }
+    }
 }
 
 /// A GridLayer whose tiles Rust fetches and draws. Dropping it cancels everything it started.
@@ -91,6 +97,7 @@ struct State {
     probe_abort: RefCell<Option<AbortController>>,
     health: HealthSink,
     destroyed: Cell<bool>,
+    prefetch: Option<Rc<TilePrefetch>>,
 }
 
 struct Task {
@@ -164,6 +171,7 @@ impl FetchTileLayer {
             probe_abort: RefCell::new(None),
             health,
             destroyed: Cell::new(false),
+            prefetch: spec.prefetch,
         });
         *state_slot.borrow_mut() = Some(Rc::clone(&state));
         let weak = Rc::downgrade(&state);
@@ -276,9 +284,14 @@ impl State {
                 Some(task) => task.abort = Some(controller),
                 None => return,
             }
-            let result = match self.format {
-                TileFormat::Vector(_) => self.http.get_bytes(&url, Some(&signal)).await.map(Body::Vector),
-                TileFormat::Raster => self.http.get_blob(&url, Some(&signal)).await.map(Body::Raster),
+            let prefetched = match (&self.prefetch, attempt) {
+                (Some(prefetch), 1) => prefetch.take(&url).await,
+                _ => None,
+            };
+            let result = match prefetched {
+                // Cancelled with the prefetch: ask again, as if it had never been asked.
+                Some(Err(HttpError::Aborted { .. })) | None => fetch_body(&self.http, &url, self.format.fetch_as(), Some(&signal)).await,
+                Some(answer) => answer,
             };
             if self.destroyed.get() || signal.aborted() || !self.tasks.borrow().contains_key(&id) {
                 return;
@@ -341,27 +354,21 @@ impl State {
                 }
                 Ok(())
             }
-            (_, Body::Raster(None)) => Ok(()),
-            (_, Body::Raster(Some(blob))) => {
-                let window = web_sys::window().ok_or("has no window")?;
-                let decoding = window.create_image_bitmap_with_blob(&blob).map_err(|_| "is not an image the browser can show")?;
-                let bitmap: ImageBitmap = JsFuture::from(decoding)
-                    .await
-                    .ok()
-                    .and_then(|b| b.dyn_into().ok())
-                    .ok_or("is not an image the browser can show")?;
+            (_, Body::Raster(Raster::Empty)) => Ok(()),
+            (_, Body::Raster(Raster::Image(blob))) => {
+                let bitmap = decode(&blob).await.ok_or("is not an image the browser can show")?;
                 let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;
                 canvas.set_width(bitmap.width());
                 canvas.set_height(bitmap.height());
+                // The canvas takes the decoded pixels over: no copy, nothing left to free.
                 let context = canvas
-                    .get_context("2d")
+                    .get_context("bitmaprenderer")
                     .ok()
                     .flatten()
-                    .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
+                    .and_then(|c| c.dyn_into::<ImageBitmapRenderingContext>().ok())
                     .ok_or("has no canvas")?;
-                let drawn = context.draw_image_with_image_bitmap(&bitmap, 0.0, 0.0);
-                bitmap.close();
-                drawn.map_err(|_| "could not be drawn".into())
+                context.transfer_from_image_bitmap(&bitmap);
+                Ok(())
             }
             (TileFormat::Raster, Body::Vector(_)) => Err("is not a raster tile".into()),
         }

@@ -1,10 +1,13 @@
-//! Keeps the map view and the URL fragment in step: moving the map writes `#zoom/lat/lng` as a new
-//! history entry, and back/forward or an edited fragment moves the map.
+//! Keeps the map view and the URL fragment in step: moving the map rewrites `#zoom/lat/lng` in the
+//! current history entry (as openstreetmap.org does: panning adds no entries, so Back leaves the
+//! page), and back/forward between entries the user made (an edited fragment, a followed link)
+//! or an edited fragment moves the map.
 
 use std::rc::Rc;
 
 use leaflet::{LatLng, Map};
-use wasm_bindgen::JsValue;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 
 use super::listener::{DomListener, LeafletListener};
 use crate::view_hash::{self, View};
@@ -13,6 +16,17 @@ use crate::view_hash::{self, View};
 pub struct HashSync {
     _listeners: Vec<LeafletListener>,
     _window_listeners: Vec<DomListener>,
+    /// Writing the opening view waits until the page is idle (a history call costs several
+    /// milliseconds that the first view should not wait for).
+    opening: Option<(u32, Closure<dyn FnMut()>)>,
+}
+
+impl Drop for HashSync {
+    fn drop(&mut self) {
+        if let (Some((handle, _)), Some(window)) = (&self.opening, web_sys::window()) {
+            window.cancel_idle_callback(*handle);
+        }
+    }
 }
 
 /// The map's current view.
@@ -41,25 +55,28 @@ impl HashSync {
         let location = window.location();
         let map = Rc::new(map.clone());
 
-        // The opening view replaces the current entry (opening a link adds no history entry);
-        // every later move pushes one, so back/forward step through views.
-        let write = move |view: &View, push: bool| {
+        let write = Rc::new(move |view: &View| {
             let wanted = view_hash::format(view);
             if location.hash().ok().as_deref() == Some(wanted.as_str()) {
                 return;
             }
-            let result = if push {
-                history.push_state_with_url(&JsValue::NULL, "", Some(&wanted))
-            } else {
-                history.replace_state_with_url(&JsValue::NULL, "", Some(&wanted))
-            };
-            if result.is_err() {
+            if history.replace_state_with_url(&JsValue::NULL, "", Some(&wanted)).is_err() {
                 web_sys::console::warn_1(&"meshmap: could not update the URL with the view".into());
             }
+        });
+        let (map_now, write_now) = (Rc::clone(&map), Rc::clone(&write));
+        let opening_write = Closure::<dyn FnMut()>::new(move || write_now(&current_view(&map_now)));
+        let options = web_sys::IdleRequestOptions::new();
+        options.set_timeout(2000);
+        let opening = match window.request_idle_callback_with_options(opening_write.as_ref().unchecked_ref(), &options) {
+            Ok(handle) => Some((handle, opening_write)),
+            Err(_) => {
+                write(&current_view(&map));
+                None
+            }
         };
-        write(&current_view(&map), false);
         let map_for_move = Rc::clone(&map);
-        let on_move_end = LeafletListener::new(&*map, "moveend", move |_| write(&current_view(&map_for_move), true));
+        let on_move_end = LeafletListener::new(&*map, "moveend", move |_| write(&current_view(&map_for_move)));
 
         // popstate: back/forward; hashchange: a fragment typed or linked within the page.
         let follow = move |_: web_sys::Event| {
@@ -72,6 +89,6 @@ impl HashSync {
             DomListener::new(&window, "popstate", follow.clone()),
             DomListener::new(&window, "hashchange", follow),
         ];
-        Some(HashSync { _listeners: vec![on_move_end], _window_listeners: window_listeners })
+        Some(HashSync { _listeners: vec![on_move_end], _window_listeners: window_listeners, opening })
     }
 }

@@ -11,6 +11,7 @@ use super::map_view::MapView;
 use crate::config::Config;
 use crate::data::Downloads;
 use crate::http::Http;
+use crate::map::{first_view_tiles, MapBehaviour, TilePrefetch};
 
 /// Where the config comes from.
 #[derive(Debug, Clone, PartialEq)]
@@ -33,7 +34,7 @@ pub struct AppOptions {
 #[derive(Clone)]
 enum Phase {
     Loading,
-    Ready(Config, Http, Downloads),
+    Ready(Config, Http, Downloads, Option<Rc<TilePrefetch>>),
     Failed(StartError),
 }
 
@@ -65,6 +66,7 @@ fn absolute_url(url: &str) -> Option<String> {
 #[component]
 pub fn App(options: AppOptions) -> impl IntoView {
     let phase = RwSignal::new_local(Phase::Loading);
+    let root = NodeRef::<leptos::html::Div>::new();
     let sync_url_hash = options.sync_url_hash;
     let hooks = options.hooks.clone().unwrap_or_default();
     let report = Rc::clone(&hooks);
@@ -75,8 +77,15 @@ pub fn App(options: AppOptions) -> impl IntoView {
                 // The data's requests go out now; the map (and its tiles) follow once Leaflet is here.
                 let http = Http::new(&config.versions, &config.first_party_origins);
                 let downloads = Downloads::start(&config, &http);
+                // So are the first view's tiles, for a map the size of this element.
+                let size = root
+                    .get_untracked()
+                    .map(|element| (f64::from(element.client_width()), f64::from(element.client_height())))
+                    .filter(|&(width, height)| width > 0.0 && height > 0.0);
+                let behaviour = MapBehaviour { sync_url_hash };
+                let prefetch = size.map(|size| TilePrefetch::start(&http, first_view_tiles(&config, &http, behaviour, size)));
                 crate::map::leaflet_ready().await;
-                Phase::Ready(config, http, downloads)
+                Phase::Ready(config, http, downloads, prefetch)
             }
             Err(error) => {
                 error.log();
@@ -87,16 +96,16 @@ pub fn App(options: AppOptions) -> impl IntoView {
         phase.set(next);
     });
     on_cleanup(move || {
-        if let Some(Phase::Ready(_, _, downloads)) = phase.try_get_untracked() {
+        if let Some(Phase::Ready(_, _, downloads, _)) = phase.try_get_untracked() {
             downloads.cancel();
         }
     });
     view! {
-        <div class="meshmap">
+        <div class="meshmap" node_ref=root>
             {move || match phase.get() {
                 Phase::Loading => view! { <p class="meshmap-loading">"Loading map…"</p> }.into_any(),
-                Phase::Ready(config, http, downloads) => {
-                    view! { <MapView config http downloads sync_url_hash hooks=hooks.get_value() /> }.into_any()
+                Phase::Ready(config, http, downloads, prefetch) => {
+                    view! { <MapView config http downloads prefetch sync_url_hash hooks=hooks.get_value() /> }.into_any()
                 }
                 Phase::Failed(error) => view! { <ErrorView error /> }.into_any(),
             }}

@@ -14,13 +14,20 @@ use crate::catalog;
 use crate::config::Config;
 use crate::data::{apply, Downloads, LayerState};
 use crate::http::Http;
-use crate::map::{MapBehaviour, MapHandle, TileHealth};
+use crate::map::{MapBehaviour, MapHandle, TileHealth, TilePrefetch};
 
 /// The status line's name for problems with the tile server's catalog.
 pub const CATALOG_STATUS: &str = "Tile catalog";
 
 #[component]
-pub fn MapView(config: Config, http: Http, downloads: Downloads, sync_url_hash: bool, hooks: Rc<MapHooks>) -> impl IntoView {
+pub fn MapView(
+    config: Config,
+    http: Http,
+    downloads: Downloads,
+    prefetch: Option<Rc<TilePrefetch>>,
+    sync_url_hash: bool,
+    hooks: Rc<MapHooks>,
+) -> impl IntoView {
     let container = NodeRef::<Div>::new();
     let statuses = RwSignal::new(Vec::<LayerStatus>::new());
     let failure = RwSignal::new(None::<StartError>);
@@ -39,7 +46,7 @@ pub fn MapView(config: Config, http: Http, downloads: Downloads, sync_url_hash: 
         statuses.set(downloads.layers().map(|(name, _)| LayerStatus { name: name.to_owned(), state: LayerState::Loading }).collect());
         let first_view = FirstView::new(hooks);
         let behaviour = MapBehaviour { sync_url_hash };
-        let mut handle = match MapHandle::new(&element, &config, behaviour, http.clone()) {
+        let mut handle = match MapHandle::with_prefetch(&element, &config, behaviour, http.clone(), prefetch.clone()) {
             Ok(created) => created,
             Err(error) => {
                 let error = StartError::Map(error);
@@ -76,8 +83,9 @@ pub fn MapView(config: Config, http: Http, downloads: Downloads, sync_url_hash: 
             if shown_at_start {
                 first_view.wait_for(name);
             }
-            let (first_view, name) = (first_view.clone(), name.to_owned());
-            downloads.when_arrived(&name.clone(), move |prepared| {
+            let (first_view, name, downloads) = (first_view.clone(), name.to_owned(), downloads.clone());
+            spawn_local_scoped_with_cancellation(async move {
+                let Some(prepared) = downloads.arrived(&name).await else { return };
                 let Some(layer) = hooks.try_with_value(|h| h.with_map(|map| map.geojson_layer(&name))).flatten().flatten() else { return };
                 let state = apply(&layer, prepared);
                 if let LayerState::Failed(message) = &state {
@@ -178,6 +186,9 @@ impl FirstView {
         if let Some(performance) = web_sys::window().and_then(|w| w.performance()) {
             let _ = performance.mark("meshmap:complete");
         }
-        self.hooks.with_value(|h| h.loaded());
+        self.hooks.with_value(|h| {
+            h.with_map(MapHandle::first_view_drawn);
+            h.loaded();
+        });
     }
 }
