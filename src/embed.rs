@@ -49,11 +49,24 @@ impl Listeners {
 const EVENTS: [&str; 5] = ["ready", "load", "move", "featureclick", "error"];
 
 /// A map mounted into a host element. `destroy()` removes everything it created.
+///
+/// The map lives until `destroy()`, not as long as this handle: the handle is a JS object the
+/// garbage collector may free whenever the host keeps no reference to it (wasm-bindgen then
+/// drops it), and a map must not vanish from the page then. The mounted apps live here.
 #[wasm_bindgen]
 pub struct MapWidget {
-    mounted: Option<Mounted>,
+    id: u32,
     hooks: Rc<MapHooks>,
     listeners: Rc<Listeners>,
+}
+
+thread_local! {
+    static LIVE: RefCell<Vec<(u32, Mounted)>> = const { RefCell::new(Vec::new()) };
+    static NEXT_ID: std::cell::Cell<u32> = const { std::cell::Cell::new(0) };
+}
+
+fn is_live(id: u32) -> bool {
+    LIVE.with(|live| live.borrow().iter().any(|(i, _)| *i == id))
 }
 
 /// Mounts a map into `element`. `options`: `{ config: {...} }` or `{ configUrl: "https://…/config.json" }`,
@@ -104,7 +117,12 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
         events.emit("ready", &view_to_js(map.view()));
     });
     let mounted = crate::mount(&element, AppOptions { config, sync_url_hash, hooks: Some(Rc::clone(&hooks)) });
-    Ok(MapWidget { mounted: Some(mounted), hooks, listeners })
+    let id = NEXT_ID.with(|next| {
+        next.set(next.get().wrapping_add(1));
+        next.get()
+    });
+    LIVE.with(|live| live.borrow_mut().push((id, mounted)));
+    Ok(MapWidget { id, hooks, listeners })
 }
 
 #[wasm_bindgen]
@@ -121,7 +139,7 @@ impl MapWidget {
     /// True once the config is loaded and the map exists.
     #[wasm_bindgen(getter)]
     pub fn ready(&self) -> bool {
-        self.mounted.is_some() && self.hooks.has_map()
+        is_live(self.id) && self.hooks.has_map()
     }
 
     /// Moves the map: `setView(lat, lng, zoom)`.
@@ -176,11 +194,16 @@ impl MapWidget {
     /// fetches, object URLs). Calling it again does nothing.
     pub fn destroy(&mut self) {
         self.listeners.0.borrow_mut().clear();
-        self.mounted = None;
+        let mounted = LIVE.with(|live| {
+            let mut live = live.borrow_mut();
+            live.iter().position(|(i, _)| *i == self.id).map(|at| live.remove(at).1)
+        });
+        // Unmounted outside the borrow: the app's cleanup may run host callbacks.
+        drop(mounted);
     }
 
     fn map<T>(&self, f: impl FnOnce(&mut crate::map::MapHandle) -> T) -> Result<T, JsError> {
-        if self.mounted.is_none() {
+        if !is_live(self.id) {
             return Err(JsError::new("this map was destroyed"));
         }
         self.hooks.with_map(f).ok_or_else(|| JsError::new("the map is not ready yet (wait for the \"ready\" event)"))

@@ -14,6 +14,7 @@ pub mod mvt;
 pub mod origin;
 pub mod retry;
 pub mod tile_math;
+pub mod tile_plan;
 pub mod view_hash;
 pub mod web_url;
 

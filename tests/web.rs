@@ -1013,6 +1013,20 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
     element.remove();
 }
 
+#[wasm_bindgen_test]
+async fn a_map_outlives_its_handle_until_destroyed() {
+    load_leaflet().await;
+    let element = test_element();
+    let (widget, host) = mount_host_widget(&config_with(json!([])), &element).await;
+    until("ready", || host.ready.len() == 1).await;
+    // What the garbage collector does to a handle the host dropped: wasm-bindgen drops it. The
+    // map on the page must stay (a handle in a finished module script is collected any time).
+    drop(widget);
+    sleep(Duration::from_millis(50)).await;
+    assert!(query(&element, ".leaflet-container").is_some(), "the map is still on the page");
+    element.remove();
+}
+
 fn wasm_memory_bytes() -> f64 {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
     memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64

@@ -187,25 +187,35 @@ async function tiles(browser) {
   // answered at once), so the per-tile time is decoding and drawing only.
   const libraries = { meshmap: "/ref/tiles-meshmap.html", "protomaps-leaflet": "/ref/tiles-protomaps.html", "Leaflet.VectorGrid": "/ref/tiles-vectorgrid.html" };
   const per = {};
-  for (const [name, url] of Object.entries(libraries)) per[name] = { tile: [], heap: [] };
+  for (const [name, url] of Object.entries(libraries)) per[name] = { draw: [], latency: [], heap: [] };
   const tileRuns = Math.max(5, Math.ceil(runs / 3));
-  await interleaved(tileRuns, Object.keys(libraries), (name) => withPage(browser, DESKTOP, async (page, errors) => {
-    await page.goto(`${server.origin}${libraries[name]}`);
-    await page.waitForFunction(() => window.__benchDone === true, null, { timeout: 120000, polling: 50 });
-    const times = await page.evaluate(() => window.__tileTimes);
-    const heap = await heapAfterGc(page);
-    if (errors.length) console.error(`  ${name}: ${errors.join("; ")}`);
-    per[name].tile.push(...times);
-    per[name].heap.push(heap);
-  }, server.origin));
-  const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, { tiles: s.tile.length, median: median(s.tile), p95: percentile(s.tile, 95), heap: median(s.heap) }]));
+  const visit = (name, mode) => withPage(browser, DESKTOP, async (page, errors) => {
+    await page.goto(`${server.origin}${libraries[name]}?mode=${mode}`);
+    await page.waitForFunction(() => window.__benchDone === true, null, { timeout: 180000, polling: 50 });
+    if (errors.length) console.error(`  ${name} (${mode}): ${errors.join("; ")}`);
+    if (mode === "draw") {
+      per[name].draw.push(...(await page.evaluate(() => window.__drawTimes)));
+    } else {
+      per[name].latency.push(...(await page.evaluate(() => window.__tileTimes)));
+      per[name].heap.push(await heapAfterGc(page));
+    }
+  }, server.origin);
+  await interleaved(tileRuns, Object.keys(libraries), async (name) => {
+    await visit(name, "zoom");
+    await visit(name, "draw");
+  });
+  const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, {
+    tiles: s.draw.length, median: median(s.draw), p95: percentile(s.draw, 95),
+    latencyMedian: median(s.latency), latencyP95: percentile(s.latency, 95), heap: median(s.heap),
+  }]));
   results.scenarios.tiles = summary;
   const m = summary.meshmap;
   for (const reference of ["protomaps-leaflet", "Leaflet.VectorGrid"]) {
     const r = summary[reference];
-    row("tiles", `decode + draw per tile, median (vs ${reference})`, ms2(r.median), ms2(m.median), m.median / r.median, `${m.tiles} / ${r.tiles} tiles`);
+    row("tiles", `decode + draw per tile (both sources), median (vs ${reference})`, ms2(r.median), ms2(m.median), m.median / r.median, `${m.tiles} / ${r.tiles} tiles, one at a time`);
     row("tiles", `decode + draw per tile, p95 (vs ${reference})`, ms2(r.p95), ms2(m.p95), m.p95 / r.p95);
-    row("tiles", `memory after 5 zoom levels (vs ${reference})`, mb(r.heap), mb(m.heap), m.heap / r.heap);
+    row("tiles", `tile ready while zooming, median / p95 (vs ${reference})`, `${ms2(r.latencyMedian)} / ${ms2(r.latencyP95)}`, `${ms2(m.latencyMedian)} / ${ms2(m.latencyP95)}`, m.latencyMedian / r.latencyMedian, "from Leaflet asking to the tile drawn, all of a view at once");
+    row("tiles", `memory after 5 zoom levels (vs ${reference})`, mb(r.heap), mb(m.heap), m.heap / r.heap, "JS heap + array buffers (wasm memory), after GC");
   }
 }
 const ms2 = (v) => `${v.toFixed(2)} ms`;

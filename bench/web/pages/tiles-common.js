@@ -7,6 +7,7 @@ const ZOOM_PATH = { center: [48.5, 9], levels: [2, 3, 4, 5, 6] };
 
 async function holdTilesInMemory() {
   const list = await (await fetch("/vt/index.json")).json();
+  window.__tileList = list;
   const bodies = new Map();
   await Promise.all(list.map(async (key) => {
     const response = await fetch(`/vt/${key}`);
@@ -57,8 +58,40 @@ function allLoaded(map) {
   })));
 }
 
+/// Every captured tile from zoom 3 up (none drawn yet, so no library has it cached), one at a
+/// time, each drawn by every grid layer of the map in turn (Leaflet's own createTile, as Leaflet
+/// calls it): nothing else runs meanwhile and the data is in memory, so the time is decoding and
+/// drawing that tile.
+async function drawEachTile(map) {
+  const list = window.__tileList;
+  const coords = [...new Set(list.filter((k) => k.startsWith("countries/")).map((k) => k.slice("countries/".length)))]
+    .map((k) => k.split("/").map(Number))
+    .filter(([z]) => z >= 3);
+  const layers = gridLayers(map);
+  const times = [];
+  for (const [z, x, y] of coords) {
+    const t0 = performance.now();
+    for (const layer of layers) {
+      await new Promise((resolve) => {
+        const point = L.point(x, y);
+        point.z = z;
+        layer.createTile(point, () => resolve());
+      });
+    }
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+/// `?mode=draw`: time each tile on its own (drawEachTile); otherwise zoom through the five
+/// levels, for the memory it leaves and the time tiles take when a whole view asks at once.
 async function zoomThrough(map) {
   await allLoaded(map);
+  if (new URLSearchParams(location.search).get("mode") === "draw") {
+    window.__drawTimes = await drawEachTile(map);
+    window.__benchDone = true;
+    return;
+  }
   for (const zoom of ZOOM_PATH.levels.slice(1)) {
     const loaded = Promise.all(gridLayers(map).map((layer) => new Promise((resolve) => layer.once("load", resolve))));
     map.setView(ZOOM_PATH.center, zoom, { animate: false });
