@@ -92,6 +92,19 @@ pub enum OverlayData {
     GeoJson(DataSource),
     /// A vector tile URL template (`{z}`, `{x}`, `{y}`).
     Vector { url: String },
+    /// Many points, drawn by Rust on tile canvases from a spatial index ([`crate::points`]).
+    Points { data: DataSource, format: PointsFormat },
+}
+
+/// How a points overlay's `url` is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PointsFormat {
+    /// GeoJSON with Point (or MultiPoint) features; their properties show on click.
+    #[default]
+    GeoJson,
+    /// Little-endian 32-bit floats, longitude and latitude of each point in turn (8 bytes a
+    /// point): the compact form for millions of points.
+    Binary,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -198,25 +211,33 @@ impl Config {
     }
 }
 
-/// A layer whose data is a GeoJSON document (by URL or inline).
+/// A layer whose data is one document (by URL or inline): shapes drawn by Leaflet, or points
+/// drawn by Rust.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DataLayer<'a> {
     pub name: &'a str,
     pub source: &'a DataSource,
+    /// `None` for GeoJSON shapes; the encoding for a points layer.
+    pub points: Option<PointsFormat>,
     /// Drawn in the first view: the first base layer, or an overlay visible at start.
     pub shown_at_start: bool,
 }
 
 impl Config {
-    /// Every GeoJSON layer, those drawn in the first view first: the order their requests start.
+    /// Every layer that loads a document (GeoJSON shapes, points), those drawn in the first view
+    /// first: the order their requests start.
     pub fn data_layers(&self) -> Vec<DataLayer<'_>> {
         let bases = self.base_layers.iter().enumerate().filter_map(|(i, base)| match &base.source {
-            BaseSource::GeoJson { data, .. } => Some(DataLayer { name: &base.name, source: data, shown_at_start: i == 0 }),
+            BaseSource::GeoJson { data, .. } => Some(DataLayer { name: &base.name, source: data, points: None, shown_at_start: i == 0 }),
             _ => None,
         });
-        let overlays = self.overlays.iter().filter_map(|overlay| match &overlay.data {
-            OverlayData::GeoJson(data) => Some(DataLayer { name: &overlay.name, source: data, shown_at_start: overlay.visible }),
-            OverlayData::Vector { .. } => None,
+        let overlays = self.overlays.iter().filter_map(|overlay| {
+            let (source, points) = match &overlay.data {
+                OverlayData::GeoJson(data) => (data, None),
+                OverlayData::Points { data, format } => (data, Some(*format)),
+                OverlayData::Vector { .. } => return None,
+            };
+            Some(DataLayer { name: &overlay.name, source, points, shown_at_start: overlay.visible })
         });
         let all: Vec<DataLayer> = bases.chain(overlays).collect();
         let (shown, hidden): (Vec<DataLayer>, Vec<DataLayer>) = all.into_iter().partition(|layer| layer.shown_at_start);
@@ -241,8 +262,10 @@ impl Config {
         }
         for overlay in &mut self.overlays {
             match &mut overlay.data {
-                OverlayData::Vector { url } | OverlayData::GeoJson(DataSource::Url(url)) => resolve(url),
-                OverlayData::GeoJson(DataSource::Inline(_)) => {}
+                OverlayData::Vector { url }
+                | OverlayData::GeoJson(DataSource::Url(url))
+                | OverlayData::Points { data: DataSource::Url(url), .. } => resolve(url),
+                OverlayData::GeoJson(DataSource::Inline(_)) | OverlayData::Points { data: DataSource::Inline(_), .. } => {}
             }
         }
         if let Some(tiles) = &mut self.tiles {
@@ -627,8 +650,25 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
     let data = match kind.as_deref() {
         Some("geojson") => read_data_source(&mut r).map(OverlayData::GeoJson),
         Some("vector") => read_vector_url(&mut r, tiles).map(|url| OverlayData::Vector { url }),
+        Some("points") => {
+            let format = r.optional("format", PointsFormat::GeoJson, |r, v| match r.string("format", v)?.as_str() {
+                "geojson" => Some(PointsFormat::GeoJson),
+                "binary" => Some(PointsFormat::Binary),
+                other => {
+                    r.error("format", format!("unknown points format {other:?}; expected \"geojson\" or \"binary\""));
+                    None
+                }
+            });
+            match read_data_source(&mut r) {
+                Some(DataSource::Inline(_)) if format == PointsFormat::Binary => {
+                    r.error("data", "binary points come from a \"url\"; inline \"data\" is GeoJSON");
+                    None
+                }
+                data => data.map(|data| OverlayData::Points { data, format }),
+            }
+        }
         Some(other) => {
-            r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\" or \"vector\""));
+            r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\", \"vector\" or \"points\""));
             None
         }
         None => None,

@@ -169,13 +169,19 @@ impl MapWidget {
             .ok()
             .filter(|text| text.is_string())
             .ok_or_else(|| JsError::new("data: cannot be turned into JSON (a cycle, a BigInt, a function or undefined)"))?;
-        let style = if style.is_undefined() || style.is_null() {
-            Style::default()
-        } else {
-            let value = from_js(&style).map_err(|e| JsError::new(&format!("style: {e}")))?;
-            Style::from_value(&value).map_err(|e| JsError::new(&format!("style: {e}")))?
-        };
+        let style = style_option(&style)?;
         self.map(|map| map.add_geojson_overlay(name, &data, &style))?.map_err(|e| JsError::new(&e))
+    }
+
+    /// Adds a points overlay drawn by Rust from a spatial index (for thousands to millions of
+    /// points); returns how many points are drawn. `data`: a `Float32Array` or `Float64Array` of
+    /// `[lng, lat, lng, lat, …]`, or a GeoJSON object with Point features (their properties show
+    /// on click). `style`: `radius`, `weight`, `color`, `fillColor`, `opacity`, `fillOpacity`.
+    #[wasm_bindgen(js_name = addPoints)]
+    pub fn add_points(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
+        let style = style_option(&style)?;
+        let loaded = crate::data::points_from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
+        self.map(|map| map.add_points_overlay(name, loaded, &style))?.map_err(|e| JsError::new(&e))
     }
 
     /// Removes an overlay by name; false if there is none.
@@ -215,6 +221,15 @@ impl MapWidget {
 #[wasm_bindgen(js_name = liveListeners)]
 pub fn live_listeners() -> usize {
     crate::map::live_listeners()
+}
+
+/// A style the host passes (optional; checked as config.json's styles are).
+fn style_option(style: &JsValue) -> Result<Style, JsError> {
+    if style.is_undefined() || style.is_null() {
+        return Ok(Style::default());
+    }
+    let value = from_js(style).map_err(|e| JsError::new(&format!("style: {e}")))?;
+    Style::from_value(&value).map_err(|e| JsError::new(&format!("style: {e}")))
 }
 
 fn view_to_js(view: View) -> JsValue {

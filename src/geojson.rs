@@ -165,6 +165,123 @@ pub fn check(document: &Json) -> Result<Checked, GeoJsonError> {
     parse(&document.to_string())
 }
 
+/// The points of a checked document's Point and MultiPoint features, for a points layer.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct PointPositions {
+    /// Longitude, latitude of each point in turn.
+    pub lng_lat: Vec<f64>,
+    /// The feature each point belongs to (its index in `features`; 0 for a lone Feature or
+    /// geometry).
+    pub feature: Vec<u32>,
+    /// Drawable features that are not points (lines, polygons), left out of a points layer.
+    pub not_points: usize,
+}
+
+/// Reads the positions of the Point and MultiPoint features of `text`, which [`parse`] accepted
+/// as `checked` (its dropped features are left out here too).
+pub fn point_positions(text: &str, checked: &Checked) -> PointPositions {
+    let mut out = PointPositions::default();
+    let mut scanner = Scanner::new(text);
+    scanner.skip_space();
+    let start = scanner.offset();
+    let Ok(top) = fields(&mut scanner, &["features", "geometry"]) else { return out };
+    match checked.shape {
+        Shape::FeatureCollection => {
+            let Some(at) = top[0] else { return out };
+            let mut features = Scanner::at(text, at);
+            if !features.open(b'[', b']') {
+                return out;
+            }
+            let mut dropped = checked.dropped.iter().peekable();
+            let mut i = 0u32;
+            loop {
+                let feature_at = {
+                    features.skip_space();
+                    features.offset()
+                };
+                if dropped.next_if_eq(&&(i as usize)).is_none() {
+                    collect_feature(text, feature_at, i, &mut out);
+                }
+                if features.skip_value(1).is_err() || !features.more(b']', "").unwrap_or(false) {
+                    break;
+                }
+                i += 1;
+            }
+        }
+        Shape::Feature => collect_feature(text, start, 0, &mut out),
+        Shape::Geometry => collect_geometry(text, start, 0, &mut out),
+    }
+    out
+}
+
+fn collect_feature(text: &str, at: usize, feature: u32, out: &mut PointPositions) {
+    if let Ok(found) = fields(&mut Scanner::at(text, at), &["geometry"]) {
+        if let Some(geometry) = found[0].filter(|&g| text.as_bytes().get(g) == Some(&b'{')) {
+            collect_geometry(text, geometry, feature, out);
+        }
+    }
+}
+
+fn collect_geometry(text: &str, at: usize, feature: u32, out: &mut PointPositions) {
+    let Ok([type_at, coordinates_at]) = fields(&mut Scanner::at(text, at), &["type", "coordinates"]).map(|f| [f[0], f[1]]) else { return };
+    let kind = type_at.and_then(|t| Scanner::at(text, t).string().ok());
+    let Some(coordinates) = coordinates_at else {
+        out.not_points += usize::from(kind.is_some());
+        return;
+    };
+    let mut position = |scanner: &mut Scanner| -> Option<()> {
+        scanner.skip_space();
+        scanner.open(b'[', b']').then_some(())?;
+        let lng = scanner.number().ok()?;
+        scanner.more(b']', "").ok()?.then_some(())?;
+        scanner.skip_space();
+        let lat = scanner.number().ok()?;
+        while scanner.more(b']', "").ok()? {
+            scanner.skip_value(1).ok()?;
+        }
+        out.lng_lat.extend_from_slice(&[lng, lat]);
+        out.feature.push(feature);
+        Some(())
+    };
+    let mut scanner = Scanner::at(text, coordinates);
+    match kind.as_deref() {
+        Some("Point") => {
+            position(&mut scanner);
+        }
+        Some("MultiPoint") => {
+            scanner.skip_space();
+            if scanner.open(b'[', b']') {
+                while position(&mut scanner).is_some() && scanner.more(b']', "").unwrap_or(false) {}
+            }
+        }
+        _ => out.not_points += 1,
+    }
+}
+
+/// The offsets of the values of `keys` in the object at the scanner (the last of repeated keys,
+/// as `JSON.parse` keeps), consuming the object.
+fn fields<const N: usize>(scanner: &mut Scanner, keys: &[&str; N]) -> Result<[Option<usize>; N], JsonError> {
+    let mut found = [None; N];
+    scanner.skip_space();
+    if scanner.peek() != Some(b'{') {
+        scanner.skip_value(1)?;
+        return Ok(found);
+    }
+    if scanner.open(b'{', b'}') {
+        loop {
+            let key = scanner.key()?;
+            if let Some(i) = keys.iter().position(|k| *k == key) {
+                found[i] = Some(scanner.offset());
+            }
+            scanner.skip_value(1)?;
+            if !scanner.more(b'}', "expected ',' or '}'")? {
+                break;
+            }
+        }
+    }
+    Ok(found)
+}
+
 /// A problem in the document's syntax (the outer error) or in one feature (the inner one).
 type Checking<T> = Result<Result<T, Issue>, JsonError>;
 
@@ -655,6 +772,25 @@ mod tests {
             let error = parse(text).unwrap_err().to_string();
             assert!(error.starts_with("not GeoJSON: the response is not JSON ("), "{text}: {error}");
         }
+    }
+
+    #[test]
+    fn point_positions_come_from_point_features_only() {
+        let text = r#"{"type": "FeatureCollection", "features": [
+            {"type": "Feature", "properties": {"id": 0}, "geometry": {"type": "Point", "coordinates": [1.5, 2.5, 100]}},
+            {"type": "Feature", "properties": {"id": 1}, "geometry": {"type": "Point", "coordinates": [0, 95]}},
+            {"type": "Feature", "properties": {"id": 2}, "geometry": {"coordinates": [[3, 4], [5, 6]], "type": "MultiPoint"}},
+            {"type": "Feature", "properties": {"id": 3}, "geometry": {"type": "LineString", "coordinates": [[0, 0], [1, 1]]}},
+            {"type": "Feature", "properties": {"id": 4}, "geometry": null}
+        ]}"#;
+        let checked = parse(text).unwrap();
+        assert_eq!(checked.dropped, [1]);
+        let points = super::point_positions(text, &checked);
+        assert_eq!(points.lng_lat, [1.5, 2.5, 3.0, 4.0, 5.0, 6.0]);
+        assert_eq!(points.feature, [0, 2, 2]);
+        assert_eq!(points.not_points, 1);
+        let lone = r#"{"type": "Point", "coordinates": [7, 8]}"#;
+        assert_eq!(super::point_positions(lone, &parse(lone).unwrap()).lng_lat, [7.0, 8.0]);
     }
 
     #[test]

@@ -12,6 +12,7 @@ pub mod geojson;
 pub mod json;
 pub mod mvt;
 pub mod origin;
+pub mod points;
 pub mod retry;
 pub mod tile_math;
 pub mod tile_plan;

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use meshmap::config::Config;
 use meshmap::json::Json;
-use meshmap::data::{load_into, LayerState};
+use meshmap::data::{apply, prepare, LayerState};
+use meshmap::map::DataLayerHandle;
 use meshmap::http::Http;
 use meshmap::map::{live_listeners, FetchTileLayer, MapBehaviour, MapHandle};
 use meshmap::ui::{AppOptions, ConfigSource};
@@ -196,8 +197,8 @@ async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) ->
     let http = Http::new(&config.versions, &config.first_party_origins);
     let handle = MapHandle::new(element, &config, MapBehaviour { sync_url_hash }, http.clone()).expect("map");
     for layer in config.data_layers() {
-        let target = handle.geojson_layer(layer.name).expect("every GeoJSON layer is on the map");
-        let state = load_into(&http, layer.source, &target, None).await;
+        let target = handle.data_layer(layer.name).expect("every data layer is on the map");
+        let state = apply(&target, prepare(&http, layer.source, layer.points, None).await);
         assert!(matches!(state, LayerState::Ready { .. }), "{}: {state:?}", layer.name);
     }
     handle
@@ -365,7 +366,8 @@ async fn bad_features_are_skipped_and_reported() {
         feature(json!({}), json!({"type": "Point", "coordinates": [1, 200]})),
         feature(json!({}), Value::Null),
     ]);
-    let state = load_into(&Http::for_page(), &meshmap::config::DataSource::Inline(to_json(&doc)), &layer, None).await;
+    let prepared = prepare(&Http::for_page(), &meshmap::config::DataSource::Inline(to_json(&doc)), None, None).await;
+    let state = apply(&DataLayerHandle::Shapes(layer.clone()), prepared);
     let LayerState::Ready { features, warning } = state else { panic!("{state:?}") };
     assert_eq!(features, 1);
     assert!(warning.unwrap().contains("features[1].geometry.coordinates"));

@@ -342,7 +342,7 @@ fn bad_vector_and_tile_server_settings_name_their_key() {
     assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "source": "a", "url": "/t/{z}/{x}/{y}"}))), "overlays[0].url", "not both");
     assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "url": "/t/{z}/{x}"}))), "overlays[0].url", "{y}");
     assert_error(with_tiles(vector(json!({"name": "a", "type": "vector", "source": "a", "query": "x#y"}))), "overlays[0].query", "plain query");
-    assert_error(vector(json!({"name": "a", "type": "raster", "url": "x"})), "overlays[0].type", "\"geojson\" or \"vector\"");
+    assert_error(vector(json!({"name": "a", "type": "raster", "url": "x"})), "overlays[0].type", "\"vector\" or \"points\"");
     let mut config = minimal();
     config["tiles"] = json!({"url": "tiles/?x=1"});
     assert_error(config.clone(), "tiles.url", "plain http(s)");
@@ -424,4 +424,20 @@ fn data_layers_list_geojson_layers_those_shown_at_start_first() {
     .unwrap();
     let layers: Vec<(&str, bool)> = config.data_layers().iter().map(|l| (l.name, l.shown_at_start)).collect();
     assert_eq!(layers, [("Shown", true), ("Static", false), ("Hidden", false)]);
+}
+
+#[test]
+fn points_overlays_take_a_format_and_binary_needs_a_url() {
+    let config = from_value(&with_overlay(json!({"name": "Sensors", "type": "points", "url": "s.bin", "format": "binary", "style": {"radius": 3}}))).unwrap();
+    assert_eq!(config.overlays[0].data, OverlayData::Points { data: DataSource::Url("s.bin".into()), format: PointsFormat::Binary });
+    assert_eq!(config.data_layers()[0].points, Some(PointsFormat::Binary));
+    let config = from_value(&with_overlay(json!({"name": "P", "type": "points", "data": {"type": "Point", "coordinates": [0, 0]}}))).unwrap();
+    assert!(matches!(config.overlays[0].data, OverlayData::Points { format: PointsFormat::GeoJson, .. }));
+    assert_error(with_overlay(json!({"name": "P", "type": "points", "url": "x", "format": "csv"})), "overlays[0].format", "unknown points format \"csv\"");
+    assert_error(
+        with_overlay(json!({"name": "P", "type": "points", "format": "binary", "data": {"type": "Point", "coordinates": [0, 0]}})),
+        "overlays[0].data",
+        "binary points come from a \"url\"",
+    );
+    assert_error(with_overlay(json!({"name": "P", "type": "points"})), "overlays[0].url", "is required");
 }

@@ -6,6 +6,7 @@ mod controls;
 mod ffi;
 mod geojson_layer;
 mod listener;
+mod points_layer;
 mod popup;
 mod tile_layer;
 mod tile_prefetch;
@@ -18,6 +19,14 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
+pub use points_layer::{PointInfo, PointsLayer};
+
+/// A layer whose document the app loads ([`crate::data`]): shapes Leaflet draws, or points.
+#[derive(Clone)]
+pub enum DataLayerHandle {
+    Shapes(Rc<GeoJsonLayer>),
+    Points(Rc<PointsLayer>),
+}
 
 /// JSON across the JS boundary (the embedding API's options and events).
 pub mod ffi_json {
@@ -133,6 +142,8 @@ pub struct MapHandle {
     http: Http,
     layers_control: ffi::LayersControl,
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
+    /// Points overlays, shared with the click listener.
+    points_layers: PointsLayers,
     tile_layers: Vec<(String, String, TileLayer)>,
     /// First-party tile layers, in the order they were added (later ones draw on top).
     fetch_layers: FetchLayers,
@@ -191,6 +202,7 @@ impl MapHandle {
             http,
             layers_control,
             geojson_layers: Vec::new(),
+            points_layers: Rc::default(),
             tile_layers: Vec::new(),
             fetch_layers: Rc::default(),
             tile_health: HealthSink::default(),
@@ -268,6 +280,11 @@ impl MapHandle {
                 self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
                 self.watch_geojson_clicks(&overlay.name, &layer);
                 self.geojson_layers.push((overlay.name.clone(), layer));
+            }
+            OverlayData::Points { .. } => {
+                let layer = Rc::new(PointsLayer::new(&overlay.style, &overlay.attribution));
+                self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
+                self.points_layers.borrow_mut().push((overlay.name.clone(), layer));
             }
         }
     }
@@ -351,6 +368,7 @@ impl MapHandle {
     /// properties go to the [`MapHandle::on_feature_click`] handler.
     fn listen_for_feature_clicks(&mut self) {
         let layers = Rc::clone(&self.fetch_layers);
+        let points = Rc::clone(&self.points_layers);
         let sink = self.feature_click.clone();
         let map = self.map.clone();
         let listener = LeafletListener::new(&self.map, "click", move |event| {
@@ -364,12 +382,24 @@ impl MapHandle {
             let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else { return };
             let latlng: LatLng = latlng.unchecked_into();
             let zoom = map.get_zoom();
-            let properties = layers
-                .borrow()
-                .iter()
-                .rev()
-                .filter(|(_, layer)| map.has_layer(layer.layer()))
-                .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0));
+            // Points are drawn over tiles; later layers over earlier ones.
+            let on_points = || {
+                points
+                    .borrow()
+                    .iter()
+                    .rev()
+                    .filter(|(_, layer)| map.has_layer(layer.layer()))
+                    .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0))
+            };
+            let on_tiles = || {
+                layers
+                    .borrow()
+                    .iter()
+                    .rev()
+                    .filter(|(_, layer)| map.has_layer(layer.layer()))
+                    .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0))
+            };
+            let properties = on_points().or_else(on_tiles);
             if let Some(properties) = properties {
                 popup::open_properties_popup(&map, &latlng, &properties);
                 if let Some(handler) = sink.get() {
@@ -410,9 +440,7 @@ impl MapHandle {
         if name.trim().is_empty() {
             return Err("an overlay needs a name".into());
         }
-        if self.geojson_layers.iter().any(|(n, _)| n == name) || self.fetch_layers.borrow().iter().any(|(n, _)| n == name) {
-            return Err(format!("there is already a layer named {name:?}"));
-        }
+        self.check_new_name(name)?;
         let (data, checked) = crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
         let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &crate::config::Attribution::default()));
         layer.set_data(data, &checked)?;
@@ -422,24 +450,50 @@ impl MapHandle {
         Ok(checked.features)
     }
 
+    /// Adds a points overlay (shown, listed in the layers control) from points the host hands
+    /// over, already loaded ([`crate::data::Loaded::Points`]). Returns how many points are drawn.
+    pub fn add_points_overlay(&mut self, name: &str, loaded: crate::data::Loaded, style: &crate::config::Style) -> Result<usize, String> {
+        self.check_new_name(name)?;
+        let layer = Rc::new(PointsLayer::new(style, &crate::config::Attribution::default()));
+        let state = crate::data::apply(&DataLayerHandle::Points(Rc::clone(&layer)), Ok(loaded));
+        let crate::data::LayerState::Ready { features, .. } = state else {
+            return Err(state.problem().unwrap_or("the points could not be shown").to_owned());
+        };
+        self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
+        self.points_layers.borrow_mut().push((name.to_owned(), layer));
+        Ok(features)
+    }
+
+    fn check_new_name(&self, name: &str) -> Result<(), String> {
+        if name.trim().is_empty() {
+            return Err("an overlay needs a name".into());
+        }
+        let taken = self.geojson_layers.iter().any(|(n, _)| n == name)
+            || self.fetch_layers.borrow().iter().any(|(n, _)| n == name)
+            || self.points_layers.borrow().iter().any(|(n, _)| n == name);
+        if taken {
+            return Err(format!("there is already a layer named {name:?}"));
+        }
+        Ok(())
+    }
+
     /// Removes an overlay (any kind) from the map and the layers control. False if there is none
     /// of that name.
     pub fn remove_overlay(&mut self, name: &str) -> bool {
-        let geojson = self.geojson_layers.iter().position(|(n, _)| n == name).map(|i| self.geojson_layers.remove(i).1);
-        let fetched = match geojson {
-            Some(_) => None,
-            None => {
-                let mut layers = self.fetch_layers.borrow_mut();
-                layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i).1)
-            }
-        };
+        fn take<T>(layers: &mut Vec<(String, Rc<T>)>, name: &str) -> Option<Rc<T>> {
+            layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i).1)
+        }
         // The removed layer stays alive until Leaflet has unloaded its tiles.
-        let layer = match (&geojson, &fetched) {
-            (Some(layer), _) => layer.layer(),
-            (_, Some(layer)) => layer.layer(),
-            (None, None) => return false,
+        let layer: leaflet::Layer = if let Some(layer) = take(&mut self.geojson_layers, name) {
+            layer.layer().clone()
+        } else if let Some(layer) = take(&mut self.fetch_layers.borrow_mut(), name) {
+            layer.layer().clone()
+        } else if let Some(layer) = take(&mut self.points_layers.borrow_mut(), name) {
+            layer.layer().clone()
+        } else {
+            return false;
         };
-        self.layers_control.remove_layer(layer);
+        self.layers_control.remove_layer(&layer);
         layer.remove();
         self.layer_listeners.retain(|(n, _)| n != name);
         true
@@ -473,6 +527,23 @@ impl MapHandle {
     /// The HTTP client this map's layers use.
     pub fn http(&self) -> &Http {
         &self.http
+    }
+
+    /// The layer (GeoJSON or points) whose document is called `name`.
+    pub fn data_layer(&self, name: &str) -> Option<DataLayerHandle> {
+        self.geojson_layer(name).map(DataLayerHandle::Shapes).or_else(|| self.points_layer(name).map(DataLayerHandle::Points))
+    }
+
+    /// Calls `f` each time the points overlay `name` has drawn all its tiles (Leaflet's `load`).
+    pub fn on_points_drawn(&mut self, name: &str, f: impl Fn() + 'static) {
+        if let Some(layer) = self.points_layer(name) {
+            self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "load", move |_| f())));
+        }
+    }
+
+    /// The points overlay with this name.
+    pub fn points_layer(&self, name: &str) -> Option<Rc<PointsLayer>> {
+        self.points_layers.borrow().iter().find(|(n, _)| n == name).map(|(_, l)| Rc::clone(l))
     }
 
     /// The GeoJSON layer (base or overlay) with this name.
@@ -534,6 +605,9 @@ impl MapHandle {
 /// First-party tile layers by name, shared with the click listener.
 type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
+/// Points overlays by name, shared with the click listener.
+type PointsLayers = Rc<std::cell::RefCell<Vec<(String, Rc<PointsLayer>)>>>;
+
 type FeatureClickSink = SharedCallback<dyn Fn(&Json)>;
 
 enum LayerRole {
@@ -552,5 +626,6 @@ impl Drop for MapHandle {
         self.map.remove();
         // Cancels fetches, retry timers and probes, and revokes object URLs.
         self.fetch_layers.borrow_mut().clear();
+        self.points_layers.borrow_mut().clear();
     }
 }

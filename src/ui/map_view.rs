@@ -14,7 +14,7 @@ use crate::catalog;
 use crate::config::Config;
 use crate::data::{apply, Downloads, LayerState};
 use crate::http::Http;
-use crate::map::{MapBehaviour, MapHandle, TileHealth, TilePrefetch};
+use crate::map::{DataLayerHandle, MapBehaviour, MapHandle, TileHealth, TilePrefetch};
 
 /// The status line's name for problems with the tile server's catalog.
 pub const CATALOG_STATUS: &str = "Tile catalog";
@@ -86,13 +86,22 @@ pub fn MapView(
             let (first_view, name, downloads) = (first_view.clone(), name.to_owned(), downloads.clone());
             spawn_local_scoped_with_cancellation(async move {
                 let Some(prepared) = downloads.arrived(&name).await else { return };
-                let Some(layer) = hooks.try_with_value(|h| h.with_map(|map| map.geojson_layer(&name))).flatten().flatten() else { return };
+                let Some(layer) = hooks.try_with_value(|h| h.with_map(|map| map.data_layer(&name))).flatten().flatten() else { return };
+                // Points are drawn on tiles after their data arrives: the first view has them when
+                // those tiles are drawn.
+                if matches!(layer, DataLayerHandle::Points(_)) {
+                    let (first_view, name) = (first_view.clone(), name.clone());
+                    hooks.with_value(|h| h.with_map(|map| map.on_points_drawn(&name.clone(), move || first_view.done(&name))));
+                }
                 let state = apply(&layer, prepared);
                 if let LayerState::Failed(message) = &state {
                     web_sys::console::error_1(&format!("meshmap: layer {name:?} could not be shown: {message}").into());
                 }
+                let drawn_later = matches!((&layer, &state), (DataLayerHandle::Points(_), LayerState::Ready { .. }));
                 update(&name, state);
-                first_view.done(&name);
+                if !drawn_later {
+                    first_view.done(&name);
+                }
             });
         }
         first_view.start();
