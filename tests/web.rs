@@ -871,6 +871,79 @@ async fn first_party_raster_tiles_are_fetched_with_the_header_and_drawn_on_canva
     element.remove();
 }
 
+/// Clicks the map at a place, as a person would (mousedown, mouseup, click at that point).
+fn click_map_at(map: &MapHandle, lat: f64, lng: f64) {
+    let (x, y) = map.container_point(lat, lng);
+    let container = map.container();
+    let rect = container.get_bounding_client_rect();
+    for kind in ["mousedown", "mouseup", "click"] {
+        mouse(kind, &container, rect.left() + x, rect.top() + y);
+    }
+}
+
+fn points_canvases(root: &Element) -> Vec<Element> {
+    let list = root.query_selector_all(".meshmap-points canvas").unwrap();
+    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+}
+
+#[wasm_bindgen_test]
+async fn a_points_overlay_draws_its_points_and_a_click_finds_the_one_under_it() {
+    load_leaflet().await;
+    let element = test_element();
+    let points = collection(vec![
+        feature(json!({"name": "<b>Lisbon</b>"}), json!({"type": "Point", "coordinates": [-9.14, 38.72]})),
+        feature(json!({"name": "Madrid"}), json!({"type": "Point", "coordinates": [-3.7, 40.42]})),
+        feature(json!({"name": "Road"}), json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]})),
+        feature(json!({"name": "Nowhere"}), json!({"type": "Point", "coordinates": [0, 91]})),
+    ]);
+    let mut config = config_with(json!([{"name": "Cities", "type": "points", "data": points, "style": {"radius": 5, "fillColor": "#c0392b", "fillOpacity": 1}}]));
+    config["view"] = json!({"center": [40, -5], "zoom": 5});
+    let mut map = map_from(&config, &element, false).await;
+    let layer = map.points_layer("Cities").expect("points layer");
+    assert_eq!(layer.point_count(), 2, "the line and the point off the map are left out");
+    until("points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
+    let clicks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
+    let seen = std::rc::Rc::clone(&clicks);
+    map.on_feature_click(move |properties| seen.borrow_mut().push(properties.to_string()));
+    click_map_at(&map, 38.72, -9.14);
+    until("popup", || query(&element, ".leaflet-popup-content").is_some()).await;
+    let popup = text(&element, ".leaflet-popup-content");
+    assert!(popup.contains("<b>Lisbon</b>"), "the name as text: {popup}");
+    assert_eq!(clicks.borrow().as_slice(), [r#"{"name":"<b>Lisbon</b>"}"#]);
+    // A click far from any point finds none.
+    click_map_at(&map, 45.0, 5.0);
+    sleep(Duration::from_millis(50)).await;
+    assert_eq!(clicks.borrow().len(), 1);
+    assert!(map.remove_overlay("Cities"));
+    assert!(points_canvases(&element).is_empty());
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn binary_points_come_from_a_url_and_bad_binary_is_an_error_for_that_layer() {
+    install_fetch_stub();
+    load_leaflet().await;
+    let pairs: Vec<f32> = vec![2.35, 48.85, 13.4, 52.52, f32::NAN, 0.0];
+    let bytes: Vec<u8> = pairs.iter().flat_map(|v| v.to_le_bytes()).collect();
+    serve("/stub-points/good.bin", &bytes);
+    serve("/stub-points/bad.bin", &bytes[..7]);
+    let element = test_element();
+    let overlays = json!([
+        {"name": "Good", "type": "points", "url": "/stub-points/good.bin", "format": "binary"},
+        {"name": "Bad", "type": "points", "url": "/stub-points/bad.bin", "format": "binary"}
+    ]);
+    let mounted = mount_app(&element, inline(config_with(overlays)));
+    until("bad layer reported", || text(&element, ".meshmap-status").contains("Bad")).await;
+    let status = text(&element, ".meshmap-status");
+    assert!(status.contains("7 bytes long, not binary points"), "{status}");
+    assert!(status.contains("1 points are not on the map"), "the NaN point is reported: {status}");
+    until("good points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Embedding: the JavaScript-facing API (`meshmap.mount` in embed.js calls exactly these)
 
@@ -1012,6 +1085,24 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
     assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()).is_err());
     assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()).is_err());
     assert_eq!(element.child_element_count(), 0);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn hosts_add_many_points_from_a_typed_array() {
+    load_leaflet().await;
+    let element = test_element();
+    let (mut widget, host) = mount_host_widget(&config_with(json!([])), &element).await;
+    until("ready", || host.ready.len() == 1).await;
+    let pairs: Vec<f32> = (0..100_000).flat_map(|i| [((i % 360) as f32) - 180.0, ((i / 360) % 170) as f32 - 85.0]).collect();
+    let array = js_sys::Float32Array::from(pairs.as_slice());
+    let drawn = widget.add_points("Grid", array.into(), JsValue::UNDEFINED).unwrap_or_else(|_| panic!("addPoints"));
+    assert_eq!(drawn, 100_000);
+    until("points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
+    assert!(widget.add_points("Grid", js_sys::Float32Array::new_with_length(2).into(), JsValue::UNDEFINED).is_err(), "names are unique");
+    assert!(widget.add_points("Text", JsValue::from_str("1,2"), JsValue::UNDEFINED).is_err());
+    assert!(widget.remove_overlay("Grid").unwrap_or(false));
+    widget.destroy();
     element.remove();
 }
 
