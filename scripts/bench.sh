@@ -1,5 +1,9 @@
 #!/usr/bin/env bash
-# Size report for the release bundle: each asset raw, gzip -9 and brotli -q 11, in bytes.
+# `make bench`: the release bundle's sizes (each asset raw, gzip -9 and brotli -q 11, in bytes) and
+# where the wasm's bytes go; load on the app server, gateway and tile path; tile decoding and
+# GeoJSON checking natively; then meshmap against the Leaflet-world references in headless
+# Chromium (bench/web/run.mjs: a Markdown table, and target/bench/browser.json).
+# BENCH_RUNS (default 15) sets the runs per side; BENCH_ONLY a comma list of browser scenarios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=$(cd "${1:-dist}" && pwd)
@@ -22,6 +26,8 @@ row html "$dist/index.html"
 printf '%-8s %-40s %10d %10d %10d\n' total "(code and styles a first visit loads)" "$total_raw" "$total_gz" "$total_br"
 [ -f "$dist/embed.js" ] && row embed "$dist/embed.js"
 for f in "$dist"/data/*.geojson; do row data "$f"; done
+echo
+scripts/wasm-profile.sh 20
 
 # ---- Load: requests/s and p99 latency with wrk, loopback only, 5 s per case, 2 threads, 50 connections.
 # The app server serves the bundle above; the gateway fronts two app servers (stable and canary,
@@ -83,3 +89,16 @@ load "gateway: tile, cached, gunzipped" "http://127.0.0.1:$gateway_port/tiles/$t
 
 echo
 cargo run --release --quiet --example mvt_decode
+echo
+cargo run --release --quiet --example geojson_check
+
+# ---- The browser: reference libraries from npm (bench/web/package-lock.json), driven by
+# playwright-core on Debian's Chromium. Installed here only: `make test` does not need them.
+lock_stamp=bench/web/node_modules/.meshmap-lock.sha256
+if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$(sha256sum < bench/web/package-lock.json)" ]; then
+  echo "[bench] installing the reference libraries from npm" >&2
+  npm ci --prefix bench/web --no-audit --no-fund --silent
+  sha256sum < bench/web/package-lock.json > "$lock_stamp"
+fi
+echo
+node bench/web/run.mjs --dist "$dist" --out target/bench/browser.json --runs "${BENCH_RUNS:-15}" ${BENCH_ONLY:+--only "$BENCH_ONLY"}

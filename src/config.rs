@@ -5,6 +5,7 @@
 //! config still loads in an older build.
 
 use crate::json::{Json, Number};
+use crate::math::Decimal;
 
 use crate::cookie::DEFAULT_VERSIONS;
 use crate::retry::RetryPolicy;
@@ -387,7 +388,7 @@ impl<'a, 'e> Reader<'a, 'e> {
             return None;
         };
         if n < range.0 || n > range.1 {
-            self.error(key, format!("{what} {n} is out of range {}..{}", range.0, range.1));
+            self.error(key, format!("{what} {} is out of range {}..{}", Decimal(n), Decimal(range.0), Decimal(range.1)));
             return None;
         }
         Some(n)
@@ -597,10 +598,10 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
     let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
     let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
     if min_zoom > max_zoom {
-        r.error("minZoom", format!("minZoom {min_zoom} is above maxZoom {max_zoom}"));
+        r.error("minZoom", format!("minZoom {} is above maxZoom {}", Decimal(min_zoom), Decimal(max_zoom)));
     }
     if let Some(z) = zoom.filter(|z| *z < min_zoom || *z > max_zoom) {
-        r.error("zoom", format!("zoom {z} is outside minZoom..maxZoom ({min_zoom}..{max_zoom})"));
+        r.error("zoom", format!("zoom {} is outside minZoom..maxZoom ({}..{})", Decimal(z), Decimal(min_zoom), Decimal(max_zoom)));
     }
     Some(ViewConfig { center: center?, zoom: zoom?, min_zoom, max_zoom })
 }
@@ -613,7 +614,7 @@ fn read_base_layer(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) 
     let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
     let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
     if min_zoom > max_zoom {
-        r.error("minZoom", format!("minZoom {min_zoom} is above maxZoom {max_zoom}"));
+        r.error("minZoom", format!("minZoom {} is above maxZoom {}", Decimal(min_zoom), Decimal(max_zoom)));
     }
     let source = match kind.as_str() {
         "tile" => {

@@ -14,6 +14,7 @@ use web_sys::HtmlElement;
 
 use crate::config::{Style, MAX_ZOOM_LIMIT};
 use crate::json::Json;
+use crate::math::Decimal;
 use crate::map::ffi_json::{from_js, object, to_js};
 use crate::ui::{AppOptions, ConfigSource, MapHooks};
 use crate::view_hash::View;
@@ -249,10 +250,10 @@ fn checked_view(lat: f64, lng: f64, zoom: f64) -> Result<View, String> {
     if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom) {
         Ok(View { zoom, lat, lng })
     } else {
-        Err(view_error(&format!("{{center: [{lat}, {lng}], zoom: {zoom}}}")))
+        Err(view_error(&format!("{{center: [{}, {}], zoom: {}}}", Decimal(lat), Decimal(lng), Decimal(zoom))))
     }
 }
 
 fn view_error(given: &str) -> String {
-    format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{MAX_ZOOM_LIMIT}}}, not {given}")
+    format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{}}}, not {given}", Decimal(MAX_ZOOM_LIMIT))
 }

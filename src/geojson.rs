@@ -9,6 +9,7 @@
 //! never copied or written back out.
 
 use crate::json::{Json, JsonError, Scanner};
+use crate::math::Decimal;
 
 /// How many dropped features are described one by one; the rest are only counted.
 const MAX_REPORTED_ISSUES: usize = 10;
@@ -551,11 +552,11 @@ fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
         return Ok(Err(issue(path, "an altitude must be a number")));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Ok(Err(issue(path, &format!("latitude {lat} is out of range -90..90"))));
+        return Ok(Err(issue(path, &format!("latitude {} is out of range -90..90", Decimal(lat)))));
     }
     // Data that crosses the antimeridian legitimately goes a little past ±180.
     if !(-360.0..=360.0).contains(&lng) {
-        return Ok(Err(issue(path, &format!("longitude {lng} is out of range -360..360"))));
+        return Ok(Err(issue(path, &format!("longitude {} is out of range -360..360", Decimal(lng)))));
     }
     Ok(Ok(()))
 }

@@ -165,7 +165,7 @@ impl fmt::Display for Number {
         } else if n == n.trunc() && n.abs() < 1e15 {
             write!(f, "{}", n as i64)
         } else {
-            write!(f, "{n}")
+            write!(f, "{}", crate::math::Decimal(n))
         }
     }
 }

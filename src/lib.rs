@@ -10,6 +10,7 @@ pub mod config;
 pub mod cookie;
 pub mod geojson;
 pub mod json;
+pub mod math;
 pub mod mvt;
 pub mod origin;
 pub mod points;

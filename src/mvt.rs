@@ -65,7 +65,7 @@ impl std::fmt::Display for Value {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Value::String(s) => f.write_str(s),
-            Value::Float(v) => write!(f, "{v}"),
+            Value::Float(v) => write!(f, "{}", crate::math::Decimal(*v)),
             Value::Int(v) => write!(f, "{v}"),
             Value::UInt(v) => write!(f, "{v}"),
             Value::Bool(v) => write!(f, "{v}"),

@@ -11,7 +11,7 @@
 //!
 //! Pure: no browser, tested natively.
 
-use crate::tile_math::{MAX_LATITUDE, TILE_SIZE};
+use crate::tile_math::TILE_SIZE;
 
 /// Bits of the Morton code per axis: tiles down to zoom 16 are one run of the sorted codes.
 const MORTON_BITS: u32 = 16;
@@ -138,7 +138,8 @@ impl PointIndex {
         let (in_x, in_y) = (px - tx as f64 * TILE_SIZE, py - ty as f64 * TILE_SIZE);
         let mut best: Option<(f64, u32)> = None;
         for (cx, cy, id) in self.in_tile(zoom.min(30), tx, ty, radius) {
-            let d = (f64::from(cx) - in_x).hypot(f64::from(cy) - in_y);
+            let (dx, dy) = (f64::from(cx) - in_x, f64::from(cy) - in_y);
+            let d = (dx * dx + dy * dy).sqrt();
             if d <= radius && best.is_none_or(|(bd, bid)| d < bd || (d == bd && id > bid)) {
                 best = Some((d, id));
             }
@@ -154,9 +155,8 @@ fn project(lng: f64, lat: f64) -> Option<(u32, u32)> {
         return None;
     }
     let lng = (lng + 180.0).rem_euclid(360.0) - 180.0;
-    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
     let fx = (lng + 180.0) / 360.0;
-    let fy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0;
+    let fy = crate::math::mercator_y(lat);
     let fixed = |f: f64| (f * 4_294_967_296.0).clamp(0.0, 4_294_967_295.0) as u32;
     Some((fixed(fx), fixed(fy)))
 }
@@ -202,7 +202,7 @@ impl Painter {
                     for sx in 0..4 {
                         let dx = f64::from(col) + (f64::from(sx) + 0.5) / 4.0 - 0.5 - centre;
                         let dy = f64::from(row) + (f64::from(sy) + 0.5) / 4.0 - 0.5 - centre;
-                        let d = dx.hypot(dy);
+                        let d = (dx * dx + dy * dy).sqrt();
                         if d <= radius {
                             fill_cover += 1.0 / 16.0;
                         }

@@ -1,6 +1,7 @@
 //! Web Mercator tile maths: tile coordinates, URL templates, where a place falls in a tile, and
 //! hit-testing decoded vector tile features (what a click selects).
 
+use crate::math::mercator_y;
 use crate::mvt::{Feature, Geometry, Layer, Point};
 
 /// Leaflet's tile size in CSS pixels.
@@ -64,9 +65,8 @@ pub fn covering(lat: f64, lng: f64, zoom: f64, width: f64, height: f64) -> Vec<(
     }
     let z = zoom as u32;
     let world = TILE_SIZE * f64::from(1u32 << z);
-    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
     let center_x = ((lng + 180.0) / 360.0 * world).floor();
-    let center_y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * world).floor();
+    let center_y = (mercator_y(lat) * world).floor();
     let (half_w, half_h) = (width / 2.0, height / 2.0);
     let min_x = ((center_x - half_w) / TILE_SIZE).floor() as i64;
     let min_y = ((center_y - half_h) / TILE_SIZE).floor() as i64;
@@ -89,9 +89,8 @@ pub fn locate(lat: f64, lng: f64, z: u32) -> Option<(TileCoord, [f64; 2])> {
         return None;
     }
     let n = f64::from(1u32 << z);
-    let lat = lat.clamp(-MAX_LATITUDE, MAX_LATITUDE).to_radians();
     let fx = (lng + 180.0) / 360.0 * n;
-    let fy = (1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n;
+    let fy = mercator_y(lat) * n;
     // The world's bottom edge belongs to the last row.
     let (tx, ty) = (fx.floor(), fy.floor().min(n - 1.0));
     let tile = TileCoord::wrapped(z, tx as i64, ty as i64)?;
@@ -128,7 +127,8 @@ pub fn contains(rings: &[Vec<Point>], at: Point) -> bool {
 }
 
 fn distance(a: Point, b: Point) -> f32 {
-    (a[0] - b[0]).hypot(a[1] - b[1])
+    let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
+    (dx * dx + dy * dy).sqrt()
 }
 
 fn segment_distance(p: Point, a: Point, b: Point) -> f32 {

@@ -1,6 +1,8 @@
 //! The map view in the URL fragment, `#zoom/lat/lng` as openstreetmap.org writes it
 //! (`#map=zoom/lat/lng` is read too), so a shared link opens the same view.
 
+use crate::math::fixed;
+
 /// A map view: centre and zoom.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct View {
@@ -76,23 +78,11 @@ pub fn wrap_lng(lng: f64) -> f64 {
 /// Formats a view as `#zoom/lat/lng`, with as many decimals as the zoom makes visible
 /// (the same rule openstreetmap.org uses), so links stay short and stable.
 pub fn format(view: &View) -> String {
-    let precision = if view.zoom >= 1.0 { view.zoom.log2().ceil() as usize } else { 0 };
-    let zoom = if view.zoom.fract() == 0.0 {
-        format!("{}", view.zoom)
-    } else {
-        let text = format!("{:.2}", view.zoom);
-        text.trim_end_matches('0').trim_end_matches('.').to_owned()
-    };
+    // ceil(log2(zoom)) decimals, with integer arithmetic (no log2 in the wasm).
+    let precision = if view.zoom >= 1.0 { 32 - (view.zoom.ceil() as u32 - 1).leading_zeros() } else { 0 };
+    let zoom = fixed(view.zoom, 2);
+    let zoom = zoom.trim_end_matches('0').trim_end_matches('.');
     format!("#{zoom}/{}/{}", fixed(view.lat, precision), fixed(wrap_lng(view.lng), precision))
-}
-
-/// `{:.p}` without the "-0.0" that rounding a small negative number gives.
-fn fixed(value: f64, precision: usize) -> String {
-    let text = format!("{value:.precision$}");
-    match text.strip_prefix('-') {
-        Some(unsigned) if unsigned.bytes().all(|b| b == b'0' || b == b'.') => unsigned.to_owned(),
-        _ => text,
-    }
 }
 
 #[cfg(test)]

@@ -78,7 +78,7 @@ pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u
     else {
         return 0;
     };
-    let font = format!("{}px system-ui, sans-serif", (LABEL_PX * ratio).round());
+    let font = format!("{}px system-ui, sans-serif", (LABEL_PX * ratio).round() as u32);
     let plan = plan_tile(tile, style, zoom, ratio, |text| measure(&context, &font, ratio, text));
     let texts: js_sys::Array = plan.label_texts.iter().map(|t| JsValue::from_str(t)).collect();
     let style_object = super::ffi::object(&[

@@ -119,5 +119,5 @@ pub fn js_error_text(error: &JsValue) -> String {
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
-        .unwrap_or_else(|| format!("{error:?}"))
+        .unwrap_or_else(|| "an error that is not an Error".to_owned())
 }

@@ -506,7 +506,8 @@ impl MapHandle {
             && (-90.0..=90.0).contains(&north)
             && south <= north;
         if !valid {
-            return Err(format!("[{south}, {west}, {north}, {east}] is not a box of [south, west, north, east] in degrees"));
+            let [s, w, n, e] = [south, west, north, east].map(crate::math::Decimal);
+            return Err(format!("[{s}, {w}, {n}, {e}] is not a box of [south, west, north, east] in degrees"));
         }
         let bounds = leaflet::LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east));
         self.map.fit_bounds_with_options(&bounds, &ffi::object(&[("animate", JsValue::FALSE)]));
