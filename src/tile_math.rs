@@ -242,6 +242,17 @@ mod tests {
         assert_eq!(name_at(&world, "countries", -25.0, 134.0, 0).as_deref(), Some("Australia"));
         // Lesotho is a hole in South Africa's polygon: a click there selects Lesotho, not both.
         assert_eq!(name_at(&world, "countries", -29.5, 28.2, 0).as_deref(), Some("Lesotho"));
+        // Lesotho is drawn after South Africa, so the click above would pass even if holes were
+        // ignored: South Africa's own shape must not contain Lesotho, and must contain Pretoria.
+        let layer = world.layer("countries").expect("countries");
+        let south_africa = layer.features.iter().find(|f| f.property("name").map(|v| v.to_string()).as_deref() == Some("South Africa")).expect("in the tile");
+        let Geometry::Polygons(polygons) = &south_africa.geometry else { panic!("a country is polygons") };
+        let at = |lat: f64, lng: f64| {
+            let (_, [fx, fy]) = locate(lat, lng, 0).expect("on the map");
+            [(fx * f64::from(layer.extent)) as f32, (fy * f64::from(layer.extent)) as f32]
+        };
+        assert!(!polygons.iter().any(|rings| contains(rings, at(-29.5, 28.2))), "Lesotho is a hole in South Africa");
+        assert!(polygons.iter().any(|rings| contains(rings, at(-25.7, 28.2))), "Pretoria is in South Africa");
     }
 
     #[test]
@@ -266,8 +277,8 @@ mod tests {
         assert!(contains(std::slice::from_ref(&square), [5.0, 5.0]));
         assert!(!contains(&[square.clone(), hole], [5.0, 5.0]));
         assert!(!contains(&[square], [11.0, 5.0]));
-        assert!(segment_distance([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]) - 3.0 < 1e-6);
-        assert!(segment_distance([15.0, 0.0], [0.0, 0.0], [10.0, 0.0]) - 5.0 < 1e-6);
+        assert!((segment_distance([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]) - 3.0).abs() < 1e-6);
+        assert!((segment_distance([15.0, 0.0], [0.0, 0.0], [10.0, 0.0]) - 5.0).abs() < 1e-6);
         assert_eq!(segment_distance([1.0, 1.0], [0.0, 0.0], [0.0, 0.0]), 2f32.sqrt());
     }
 

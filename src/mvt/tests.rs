@@ -108,10 +108,30 @@ fn garbage_and_other_formats_are_errors() {
     assert!(matches!(Tile::decode(&vec![0u8; MAX_TILE_BYTES + 1]), Err(MvtError::TooLarge { .. })));
 }
 
+/// Every decoded feature is drawable: what the drawing code may rely on.
+fn assert_drawable(tile: &Tile) {
+    for layer in &tile.layers {
+        assert!(layer.extent > 0);
+        for feature in &layer.features {
+            match &feature.geometry {
+                Geometry::Points(points) => assert!(!points.is_empty()),
+                Geometry::Lines(lines) => assert!(!lines.is_empty() && lines.iter().all(|l| l.len() >= 2)),
+                Geometry::Polygons(polygons) => {
+                    assert!(!polygons.is_empty());
+                    assert!(polygons.iter().flatten().all(|ring| ring.len() >= 3 && signed_area(ring) != 0.0));
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn flipping_bytes_of_a_real_tile_never_panics() {
+    // Random bytes anywhere: most mutants break the protobuf framing (an error), some decode; a
+    // decoded mutant holds only drawable features.
     let bytes = fixture("places-3-4-2.mvt");
     let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let (mut decoded, mut refused) = (0, 0);
     for _ in 0..2_000 {
         let mut copy = bytes.clone();
         for _ in 0..4 {
@@ -121,8 +141,57 @@ fn flipping_bytes_of_a_real_tile_never_panics() {
             let i = (seed as usize) % copy.len();
             copy[i] = (seed >> 32) as u8;
         }
-        let _ = Tile::decode(&copy);
+        match Tile::decode(&copy) {
+            Ok(tile) => {
+                assert_drawable(&tile);
+                decoded += 1;
+            }
+            Err(_) => refused += 1,
+        }
     }
+    assert!(decoded > 0 && refused > 0, "{decoded} decoded, {refused} refused");
+}
+
+#[test]
+fn mutated_geometry_and_tags_are_skipped_never_drawn_wrong() {
+    // Past the protobuf framing: the commands and tags of every feature of a real tile, mutated,
+    // re-encoded and decoded. Each feature is either decoded drawable or skipped and counted.
+    let original = wire::Tile::decode(&fixture("countries-3-4-2.mvt")[..]).expect("decodes");
+    let mut seed = 0x9e37_79b9_7f4a_7c15u64;
+    let mut next = move || {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed
+    };
+    let (mut kept, mut skipped) = (0, 0);
+    for _ in 0..300 {
+        let mut tile = original.clone();
+        for feature in tile.layers.iter_mut().flat_map(|l| l.features.iter_mut()) {
+            // Two mutations a feature, so they combine (commands cut short and read as a line).
+            for _ in 0..2 {
+                match next() % 6 {
+                    0 if !feature.geometry.is_empty() => {
+                        let i = next() as usize % feature.geometry.len();
+                        feature.geometry[i] = next() as u32 % 64;
+                    }
+                    1 => feature.geometry.truncate(next() as usize % (feature.geometry.len() + 1)),
+                    2 => feature.tags.push(next() as u32 % 8),
+                    3 => feature.r#type = Some((next() % 5) as i32),
+                    4 if !feature.tags.is_empty() => feature.tags[0] = next() as u32,
+                    _ => {}
+                }
+            }
+        }
+        let features: usize = tile.layers.iter().map(|l| l.features.len()).sum();
+        let decoded = Tile::decode(&tile.encode_to_vec()).expect("a well-framed tile decodes");
+        assert_drawable(&decoded);
+        let (k, s): (usize, usize) = decoded.layers.iter().fold((0, 0), |(k, s), l| (k + l.features.len(), s + l.skipped));
+        assert_eq!(k + s, features, "every feature is either kept or counted as skipped");
+        kept += k;
+        skipped += s;
+    }
+    assert!(kept > 0 && skipped > 0, "{kept} kept, {skipped} skipped");
 }
 
 #[test]
