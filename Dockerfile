@@ -29,12 +29,14 @@ RUN if ! command -v nginx >/dev/null; then \
     && ln -s /tmp /srv/meshmap/tmp
 COPY nginx/nginx.conf nginx/security-headers.conf nginx/cors-preflight.conf /srv/meshmap/conf/
 COPY nginx/site/ /srv/meshmap/conf/site/
+COPY scripts/csp-origins.sh container/entrypoint.sh /srv/meshmap/
 # Every write goes to /tmp (pid, temp bodies): run with --read-only and a tmpfs on /tmp.
 USER 10001:10001
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
   CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
-CMD ["nginx", "-e", "stderr", "-p", "/srv/meshmap", "-c", "/srv/meshmap/conf/nginx.conf", "-g", "daemon off;"]
+# Derives the CSP's extra origins from the (mounted) config.json, then runs nginx.
+CMD ["/srv/meshmap/entrypoint.sh"]
 
 # ---- runtime from a dist built outside (make test, CI) ---------------------------------------
 FROM runtime-base AS runtime-prebuilt

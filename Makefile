@@ -10,7 +10,7 @@ export MESHMAP_VERSION
 # Extra Chromium flags for the browser tests (see tests/webdriver.json).
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 
-.PHONY: setup build run test test-native test-browser bench
+.PHONY: setup build run test test-native test-browser test-fuzz fuzz bench
 
 setup:
 	@scripts/setup.sh
@@ -21,7 +21,7 @@ build: setup
 run: setup
 	@scripts/run-local.sh
 
-test: setup test-native test-browser
+test: setup test-native test-browser test-fuzz
 
 # Pure logic, nginx, gateway and end-to-end tests; the ignored ones need the release build.
 test-native: build
@@ -30,6 +30,14 @@ test-native: build
 # wasm-bindgen-test in headless Chromium.
 test-browser:
 	cargo test --target wasm32-unknown-unknown --test web
+
+# A short pass over every fuzz target (seconds each; `make fuzz` runs longer).
+test-fuzz:
+	scripts/fuzz.sh $${FUZZ_SECONDS:-10}
+
+# Every fuzz target for a minute (FUZZ_SECONDS to change), from the committed seeds.
+fuzz: setup
+	scripts/fuzz.sh $${FUZZ_SECONDS:-60}
 
 bench: build
 	scripts/bench.sh dist

@@ -55,8 +55,14 @@ function start() {
  * fitBounds, leafletMap, on, destroy.
  */
 export async function mount(element, options = {}) {
+  if (options === null || typeof options !== "object" || Array.isArray(options)) {
+    throw new TypeError(`meshmap.mount(element, options): options must be an object such as { configUrl: "…/config.json" }, not ${JSON.stringify(options)}`);
+  }
   const glue = await start();
   const settings = { ...options };
+  // Where meshmap is served from: only a page of that origin has meshmap's cookies, so only there
+  // may its version cookie become X-App-Version.
+  settings.meshmapOrigin = base.origin;
   if (settings.config === undefined) {
     settings.configUrl = new URL(settings.configUrl ?? "config.json", settings.configUrl ? document.baseURI : base).href;
   }

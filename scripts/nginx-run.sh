@@ -8,4 +8,10 @@ set -euo pipefail
 prefix=$1 conf=$2
 globals='daemon off;'
 if [ "$(id -u)" -eq 0 ]; then globals="$globals user root;"; fi
+if [ "$conf" = nginx.conf ]; then
+  # As the container's entrypoint does: the CSP allows what the served config.json names.
+  config="$prefix/config-override/config.json"
+  [ -f "$config" ] || config="$prefix/html/config.json"
+  "$(dirname "$0")/csp-origins.sh" "$config" > "$prefix/tmp/config-origins.conf"
+fi
 exec nginx -e stderr -p "$prefix" -c "$prefix/conf/$conf" -g "$globals"

@@ -701,6 +701,10 @@ fn read_data_source(r: &mut Reader) -> Option<DataSource> {
                 r.error("url", "must not be empty");
                 return None;
             }
+            if !http_or_relative(&url) {
+                r.error("url", "must be http://, https:// or relative to the page (no data:, javascript: or other schemes)");
+                return None;
+            }
             Some(DataSource::Url(url))
         }
         (None, Some(data)) => {
@@ -801,9 +805,10 @@ fn check_tile_template(url: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// An http(s) URL or one relative to the page: no other scheme.
+/// An http(s) URL or one relative to the page: no other scheme (`data:`, `javascript:`, `blob:`
+/// with or without `//`), as a browser would read the scheme.
 fn http_or_relative(url: &str) -> bool {
-    !url.contains("://") || url.starts_with("https://") || url.starts_with("http://")
+    crate::web_url::scheme(url).is_none_or(|scheme| scheme == "http" || scheme == "https")
 }
 
 /// `scheme://host[:port]` with nothing after it.

@@ -29,6 +29,9 @@ pub enum Rejection {
     InvalidCharacters,
     /// Well-formed but not one of the accepted version names.
     NotAccepted(String),
+    /// More than one `app-version` cookie (say one set for a parent domain): which one a server
+    /// would read is not certain, so none is used.
+    Several,
 }
 
 impl std::fmt::Display for Rejection {
@@ -43,18 +46,23 @@ impl std::fmt::Display for Rejection {
                 f,
                 "the {VERSION_COOKIE} cookie value {value:?} is not an accepted version"
             ),
+            Rejection::Several => write!(f, "there is more than one {VERSION_COOKIE} cookie"),
         }
     }
 }
 
-/// Reads the version from a `Cookie` header or `document.cookie` string.
-///
-/// The first `app-version` pair wins, as it does for nginx's `$cookie_` variables and browsers
-/// send the most specific path first.
+/// Reads the version from a `Cookie` header or `document.cookie` string, by the rule the
+/// gateways share (tests/fixtures/cookie-cases.txt): exactly one `app-version` cookie with an
+/// accepted value. Several are rejected rather than one picked: the local gateway and Istio
+/// apply the same rule, so the page and its backends never come from different versions.
 pub fn version_from_cookies<S: AsRef<str>>(cookie_header: &str, accepted: &[S]) -> VersionCookie {
-    let Some(raw) = cookie_value(cookie_header, VERSION_COOKIE) else {
+    let mut values = cookie_values(cookie_header, VERSION_COOKIE);
+    let Some(raw) = values.next() else {
         return VersionCookie::Absent;
     };
+    if values.next().is_some() {
+        return VersionCookie::Rejected(Rejection::Several);
+    }
     match check_value(raw) {
         Err(rejection) => VersionCookie::Rejected(rejection),
         Ok(value) if accepted.iter().any(|a| a.as_ref() == value) => {
@@ -64,9 +72,9 @@ pub fn version_from_cookies<S: AsRef<str>>(cookie_header: &str, accepted: &[S]) 
     }
 }
 
-/// The raw value of the first cookie called exactly `name`, with surrounding whitespace removed.
-pub fn cookie_value<'a>(cookie_header: &'a str, name: &str) -> Option<&'a str> {
-    cookie_header.split(';').find_map(|pair| {
+/// The raw values of the cookies called exactly `name`, with surrounding whitespace removed.
+pub fn cookie_values<'a>(cookie_header: &'a str, name: &'a str) -> impl Iterator<Item = &'a str> {
+    cookie_header.split(';').filter_map(move |pair| {
         let (pair_name, value) = pair.split_once('=')?;
         (pair_name.trim_matches(is_whitespace) == name).then(|| value.trim_matches(is_whitespace))
     })
@@ -202,12 +210,23 @@ mod tests {
     }
 
     #[test]
-    fn first_of_duplicates_wins() {
-        assert_eq!(version("app-version=canary; app-version=stable"), valid("canary"));
-        assert!(matches!(
-            version("app-version=bogus; app-version=stable"),
-            VersionCookie::Rejected(Rejection::NotAccepted(_))
-        ));
+    fn several_cookies_are_rejected_not_one_picked() {
+        assert_eq!(version("app-version=canary; app-version=stable"), VersionCookie::Rejected(Rejection::Several));
+        assert_eq!(version("app-version=canary; app-version=canary"), VersionCookie::Rejected(Rejection::Several));
+    }
+
+    /// The shared rule, case by case: the local gateway's and Istio's tests read the same file.
+    #[test]
+    fn the_shared_cookie_cases() {
+        for line in include_str!("../tests/fixtures/cookie-cases.txt").lines().filter(|l| !l.starts_with('#')) {
+            let (verdict, header) = line.split_once('\t').expect("verdict<TAB>header");
+            let got = match version(header) {
+                VersionCookie::Valid(v) => v,
+                VersionCookie::Absent => "absent".into(),
+                VersionCookie::Rejected(_) => "invalid".into(),
+            };
+            assert_eq!(got, verdict, "{header:?}");
+        }
     }
 
     #[test]

@@ -75,9 +75,21 @@ fn is_live(id: u32) -> bool {
 /// `onReady(widget)`, `onLoad()` (the first view is drawn and its tiles loaded), `onMove({lat, lng, zoom})`,
 /// `onFeatureClick(properties)`, `onError({what, message})`.
 #[wasm_bindgen(js_name = mount)]
-pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget, JsError> {
-    if !options.is_object() {
-        return Err(JsError::new("meshmap.mount(element, options): options must be an object with `config` or `configUrl`"));
+pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsError> {
+    let Some(element) = element.dyn_ref::<HtmlElement>().cloned() else {
+        return Err(JsError::new(&format!(
+            "meshmap.mount(element, options): element must be an HTML element of the page, not {}",
+            describe(&element)
+        )));
+    };
+    if !element.is_connected() {
+        return Err(JsError::new("meshmap.mount(element, options): the element is not in the page; insert it first"));
+    }
+    if !options.is_object() || js_sys::Array::is_array(&options) {
+        return Err(JsError::new(&format!(
+            "meshmap.mount(element, options): options must be an object with `config` or `configUrl`, not {}",
+            describe(&options)
+        )));
     }
     let get = |key: &str| js_sys::Reflect::get(&options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
     let config = match (get("config"), get("configUrl").as_string()) {
@@ -100,6 +112,10 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
         }
     }
     let sync_url_hash = get("syncUrlHash").as_bool().unwrap_or(false);
+    // The version header only where the page is meshmap's own: embed.js tells where it came from.
+    // On another site's page the cookies are the host's, and must not steer meshmap's backends.
+    let page_origin = web_sys::window().and_then(|w| w.location().origin().ok());
+    let send_version = get("meshmapOrigin").as_string().is_some_and(|origin| Some(origin) == page_origin);
 
     let hooks = MapHooks::new();
     let errors = Rc::clone(&listeners);
@@ -117,7 +133,7 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
         map.on_feature_click(move |properties| clicks.emit("featureclick", &to_js(properties)));
         events.emit("ready", &view_to_js(map.view()));
     });
-    let mounted = crate::mount(&element, AppOptions { config, sync_url_hash, hooks: Some(Rc::clone(&hooks)) });
+    let mounted = crate::mount(&element, AppOptions { config, sync_url_hash, hooks: Some(Rc::clone(&hooks)), send_version });
     let id = NEXT_ID.with(|next| {
         next.set(next.get().wrapping_add(1));
         next.get()
@@ -130,6 +146,9 @@ pub fn mount_widget(element: HtmlElement, options: JsValue) -> Result<MapWidget,
 impl MapWidget {
     /// Adds a callback for "ready", "move", "featureclick" or "error".
     pub fn on(&self, event: &str, callback: Function) -> Result<(), JsError> {
+        if !is_live(self.id) {
+            return Err(JsError::new("this map was destroyed"));
+        }
         if !EVENTS.contains(&event) {
             return Err(JsError::new(&format!("unknown event {event:?}; expected one of {EVENTS:?}")));
         }
@@ -222,6 +241,23 @@ impl MapWidget {
 #[wasm_bindgen(js_name = liveListeners)]
 pub fn live_listeners() -> usize {
     crate::map::live_listeners()
+}
+
+/// What a JS value is, for messages about wrong arguments.
+fn describe(value: &JsValue) -> String {
+    if value.is_null() {
+        "null".into()
+    } else if value.is_undefined() {
+        "undefined".into()
+    } else if let Some(text) = value.as_string() {
+        format!("the string {text:?} (pass the element itself, e.g. document.querySelector({text:?}))")
+    } else if let Some(node) = value.dyn_ref::<web_sys::Node>() {
+        format!("a {} node", node.node_name())
+    } else if js_sys::Array::is_array(value) {
+        "an array".into()
+    } else {
+        value.js_typeof().as_string().map_or_else(|| "that value".into(), |t| format!("a {t}"))
+    }
 }
 
 /// A style the host passes (optional; checked as config.json's styles are).

@@ -7,7 +7,7 @@ use std::rc::Rc;
 use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Blob, Headers, Request, RequestInit, Response};
+use web_sys::{AbortSignal, Blob, Headers, Request, RequestInit, RequestRedirect, Response, ResponseType};
 
 use crate::cookie::{version_from_cookies, VersionCookie, DEFAULT_VERSIONS, VERSION_HEADER};
 use crate::origin::FirstParty;
@@ -21,6 +21,8 @@ pub enum HttpError {
     Status { url: String, status: u16, status_text: String },
     Body { url: String, detail: String },
     Aborted { url: String },
+    /// A request carrying `X-App-Version` was answered with a redirect, which it does not follow.
+    Redirected { url: String },
 }
 
 impl std::fmt::Display for HttpError {
@@ -35,6 +37,10 @@ impl std::fmt::Display for HttpError {
             }
             HttpError::Body { url, detail } => write!(f, "could not read the response from {url}: {detail}"),
             HttpError::Aborted { url } => write!(f, "the request for {url} was cancelled"),
+            HttpError::Redirected { url } => write!(
+                f,
+                "{url} answered with a redirect, which requests carrying {VERSION_HEADER} do not follow (configure the final URL)"
+            ),
         }
     }
 }
@@ -47,6 +53,8 @@ pub struct Http {
 
 struct Inner {
     first_party: Option<FirstParty>,
+    /// False for maps embedded in another site's page: their cookies are the host's, not meshmap's.
+    send_version: bool,
     versions: Vec<String>,
     /// The last rejected cookie we warned about, so a bad cookie is reported once, not per request.
     warned_cookie: RefCell<Option<String>>,
@@ -66,10 +74,23 @@ impl Http {
         Http {
             inner: Rc::new(Inner {
                 first_party,
+                send_version: true,
                 versions: versions.to_vec(),
                 warned_cookie: RefCell::new(None),
             }),
         }
+    }
+
+    /// The same client sending no `X-App-Version` at all: for a map embedded in a page of another
+    /// origin, where `document.cookie` is the host's and must not steer meshmap's backends.
+    pub fn without_version(self) -> Http {
+        let inner = Rc::try_unwrap(self.inner).unwrap_or_else(|shared| Inner {
+            first_party: shared.first_party.clone(),
+            send_version: shared.send_version,
+            versions: shared.versions.clone(),
+            warned_cookie: RefCell::new(None),
+        });
+        Http { inner: Rc::new(Inner { send_version: false, ..inner }) }
     }
 
     /// Whether `url` is one of the app's own backends (gets the version header).
@@ -79,6 +100,9 @@ impl Http {
 
     /// The `X-App-Version` value to send with a request to `url`, if any.
     pub fn version_header_for(&self, url: &str) -> Option<String> {
+        if !self.inner.send_version {
+            return None;
+        }
         let first_party = self.inner.first_party.as_ref()?;
         if !first_party.contains(url) {
             return None;
@@ -112,6 +136,8 @@ impl Http {
             let headers = Headers::new().map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
             headers.set(VERSION_HEADER, &version).map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
             init.set_headers(&headers);
+            // A redirect could take the header to another origin: such requests follow none.
+            init.set_redirect(RequestRedirect::Manual);
         }
         if let Some(signal) = signal {
             init.set_signal(Some(signal));
@@ -169,6 +195,9 @@ impl Http {
             }
         })?;
         let response: Response = response.dyn_into().map_err(|_| HttpError::Network { url: url.to_owned(), detail: "not a response".into() })?;
+        if response.type_() == ResponseType::Opaqueredirect {
+            return Err(HttpError::Redirected { url: url.to_owned() });
+        }
         if !response.ok() {
             return Err(HttpError::Status {
                 url: url.to_owned(),

@@ -13,7 +13,7 @@ fn main() {
     let Some(target) = target else { return };
     // The loading text in index.html stays until the app replaces it.
     target.set_text_content(None);
-    let options = AppOptions { config: ConfigSource::Url("config.json".into()), sync_url_hash: true, hooks: None };
+    let options = AppOptions { config: ConfigSource::Url("config.json".into()), sync_url_hash: true, hooks: None, send_version: true };
     // The page lives as long as the app: keep it mounted for good.
     std::mem::forget(meshmap::mount(&target, options));
 }

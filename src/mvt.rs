@@ -191,6 +191,14 @@ fn decode_tags(tags: &[u32], keys: &[String], values: &[Value]) -> Option<Vec<(S
         .collect()
 }
 
+impl Geometry {
+    /// Decodes one feature's command stream (spec 4.3) as a geometry of `kind` (1 point, 2 line,
+    /// 3 polygon); `None` when malformed. What [`Tile::decode`] does for each feature.
+    pub fn decode(kind: i32, commands: &[u32]) -> Option<Geometry> {
+        decode_geometry(kind, commands)
+    }
+}
+
 const MOVE_TO: u32 = 1;
 const LINE_TO: u32 = 2;
 const CLOSE_PATH: u32 = 7;

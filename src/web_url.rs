@@ -92,6 +92,12 @@ fn clean(input: &str) -> String {
         .collect()
 }
 
+/// The scheme of a URL (lower-cased), or `None` for a relative reference: how a browser reads it
+/// (`data:x`, `JavaScript:alert(1)` and ` https://x` all have one).
+pub fn scheme(url: &str) -> Option<String> {
+    split_scheme(&clean(url)).map(|(scheme, _)| scheme)
+}
+
 /// The scheme, if `input` starts with one (`letter (letter | digit | + - .)* :`).
 fn split_scheme(input: &str) -> Option<(String, &str)> {
     let colon = input.find(':')?;

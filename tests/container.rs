@@ -120,13 +120,16 @@ fn the_container_runs_as_non_root_on_a_read_only_root() {
 #[ignore = "needs the release build in dist/ and podman: run by `make test`"]
 fn a_mounted_config_replaces_the_bundled_one_without_a_rebuild() {
     let mounted = tempdir("configmap");
-    let config = r#"{"view": {"center": [1, 2], "zoom": 3}, "baseLayers": [{"name": "mounted", "url": "/t/{z}/{x}/{y}.png"}]}"#;
+    let config = r#"{"view": {"center": [1, 2], "zoom": 3}, "baseLayers": [{"name": "mounted", "url": "https://{s}.tiles.example.org/{z}/{x}/{y}.png"}]}"#;
     std::fs::write(mounted.join("config.json"), config).unwrap();
     let volume = format!("{}:/srv/meshmap/config-override:ro", mounted.display());
     let container = Container::run(&["-v", &volume]);
     let response = get(&container.base, "/config.json", &[]);
     assert_eq!(app_checks::header(&response, "cache-control"), "no-cache");
     assert_eq!(response.text().unwrap(), config);
+    // The entrypoint read the mounted config: its tile host is allowed, nothing more.
+    let csp = app_checks::header(&get(&container.base, "/", &[]), "content-security-policy");
+    assert!(csp.contains("connect-src 'self' https://*.tiles.example.org") && csp.contains("img-src 'self' data: blob: https://*.tiles.example.org"), "{csp}");
 }
 
 /// The Kubernetes loader Job's image: run as the Job runs it (read-only root, uid 10001, only

@@ -112,6 +112,26 @@ fn an_invalid_cookie_goes_to_stable_and_is_reset() {
     assert!(set_cookie.unwrap().starts_with("app-version=canary;"));
 }
 
+/// The shared cookie rule (tests/fixtures/cookie-cases.txt), case by case: the local gateway
+/// reads the Cookie header as the app and Istio do (src/cookie.rs and tests/k8s.rs run the same
+/// cases). With a 100% canary split, "absent" shows as canary with the cookie set.
+#[test]
+fn the_gateway_reads_the_app_version_cookie_by_the_shared_rule() {
+    let stack = stack(100);
+    let client = http_client();
+    let cases = std::fs::read_to_string(support::root().join("tests/fixtures/cookie-cases.txt")).unwrap();
+    for line in cases.lines().filter(|l| !l.starts_with('#')) {
+        let (verdict, cookie) = line.split_once('\t').expect("verdict<TAB>header");
+        let headers: &[(&str, &str)] = if cookie.is_empty() { &[] } else { &[("cookie", cookie)] };
+        let (served_by, set_cookie, _) = fetch(&stack, &client, "/", headers);
+        match verdict {
+            "absent" => assert!(served_by == "canary" && set_cookie.as_deref().is_some_and(|c| c.starts_with("app-version=canary;")), "{cookie:?}"),
+            "invalid" => assert_eq!((served_by.as_str(), set_cookie.as_deref()), ("stable", Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax")), "{cookie:?}"),
+            version => assert_eq!((served_by.as_str(), set_cookie), (version, None), "{cookie:?}"),
+        }
+    }
+}
+
 #[test]
 fn backend_paths_route_by_the_version_header() {
     let stack = stack(50);

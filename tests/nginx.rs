@@ -63,6 +63,30 @@ fn a_mounted_config_json_replaces_the_bundled_one() {
 
 #[test]
 #[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
+fn the_csp_allows_what_the_served_config_fetches_from_and_nothing_else() {
+    let server = Nginx::app(&dist());
+    let csp = |server: &Nginx| app_checks::header(&get(server, "/", &[]), "content-security-policy");
+    // The bundled config fetches only from its own origin.
+    let bundled = csp(&server);
+    let connect = bundled.split(';').find(|d| d.trim_start().starts_with("connect-src")).expect("connect-src");
+    assert_eq!(connect.split_whitespace().collect::<Vec<_>>(), ["connect-src", "'self'"], "{bundled}");
+    // A mounted config naming a tile host and an API origin: allowed when the server starts.
+    let mounted = r#"{"view": {"center": [0, 0], "zoom": 3}, "firstPartyOrigins": ["https://api.example.com"],
+        "baseLayers": [{"name": "OSM", "url": "https://{s}.tile.example.org/{z}/{x}/{y}.png", "attributionUrl": "https://www.openstreetmap.org/copyright"}],
+        "overlays": [{"name": "Hostile", "type": "geojson", "url": "https://x.example\";deny all;\"/y"}]}"#;
+    let prefix = server.prefix.clone();
+    drop(server);
+    std::fs::write(prefix.join("config-override/config.json"), mounted).unwrap();
+    let restarted = Nginx::restart(prefix);
+    let csp = csp(&restarted);
+    assert!(csp.contains("connect-src 'self' https://*.tile.example.org https://api.example.com"), "{csp}");
+    assert!(csp.contains("img-src 'self' data: blob: https://*.tile.example.org https://api.example.com"), "{csp}");
+    assert!(!csp.contains("openstreetmap.org"), "a link is not fetched: {csp}");
+    assert!(!csp.contains("deny") && !csp.contains("x.example"), "what is not plainly an origin is left out: {csp}");
+}
+
+#[test]
+#[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
 fn health_endpoints() {
     let server = Nginx::app(&dist());
     assert_eq!(get(&server, "/healthz", &[]).status(), StatusCode::OK);

@@ -205,7 +205,7 @@ async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) ->
 }
 
 fn mount_app(element: &HtmlElement, config: ConfigSource) -> meshmap::Mounted {
-    meshmap::mount(element, AppOptions { config, sync_url_hash: false, hooks: None })
+    meshmap::mount(element, AppOptions { config, sync_url_hash: false, hooks: None, send_version: true })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,7 +536,7 @@ async fn unmounting_removes_the_map_and_its_listeners() {
     load_leaflet().await;
     let baseline = live_listeners();
     let element = test_element();
-    let mounted = meshmap::mount(&element, AppOptions { config: inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None });
+    let mounted = meshmap::mount(&element, AppOptions { config: inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None, send_version: true });
     until("map drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
     assert!(live_listeners() > baseline);
     drop(mounted);
@@ -997,7 +997,7 @@ fn widget_options(config: &Value, host: &Host) -> JsValue {
 async fn mount_host_widget(config: &Value, element: &HtmlElement) -> (MapWidget, Host) {
     load_leaflet().await;
     let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
-    let widget = mount_widget(element.clone(), widget_options(config, &host)).unwrap_or_else(|_| panic!("mount"));
+    let widget = mount_widget(element.clone().into(), widget_options(config, &host)).unwrap_or_else(|_| panic!("mount"));
     until("the widget is ready", || widget.ready() && host.ready.len() == 1).await;
     (widget, host)
 }
@@ -1071,19 +1071,38 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
     assert!(error["message"].as_str().unwrap().contains("404"), "{error}");
     widget.destroy();
     assert!(widget.set_view(0.0, 0.0, 1.0).is_err(), "a destroyed map refuses calls");
+    assert!(widget.on("move", js_sys::Function::new_no_args("")).is_err(), "on() after destroy() throws too");
 
     // An invalid config: the error view shows, and the host hears why.
     let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
-    let mut widget = mount_widget(element.clone(), widget_options(&json!({"view": {"zoom": 99}}), &host)).unwrap_or_else(|_| panic!("mount"));
+    let mut widget = mount_widget(element.clone().into(), widget_options(&json!({"view": {"zoom": 99}}), &host)).unwrap_or_else(|_| panic!("mount"));
     until("config error reported", || host.errors.len() == 1).await;
     assert_eq!(host.errors.all()[0]["what"], "config");
     assert!(query(&element, ".meshmap-error").is_some());
     assert!(!widget.ready());
     widget.destroy();
     // Options that are not options.
-    assert!(mount_widget(element.clone(), JsValue::from_str("config.json")).is_err());
-    assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()).is_err());
-    assert!(mount_widget(element.clone(), js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()).is_err());
+    assert!(mount_widget(element.clone().into(), JsValue::from_str("config.json")).is_err());
+    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()).is_err());
+    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()).is_err());
+    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"["configUrl"]"#).unwrap()).is_err());
+    // Targets that are not an element of the page: refused with why, nothing mounted.
+    let good = widget_options(&config_with(json!([])), &Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() });
+    let detached: JsValue = document().create_element("div").unwrap().into();
+    let text_node: JsValue = document().create_text_node("map").into();
+    for (target, says) in [
+        (JsValue::NULL, "not null"),
+        (JsValue::from_str("#map"), "pass the element itself"),
+        (text_node, "#text node"),
+        (detached, "not in the page"),
+        (js_sys::Object::new().into(), "not a object"),
+    ] {
+        let listeners = live_listeners();
+        let error = mount_widget(target, good.clone()).err().map(JsValue::from).expect("refused");
+        let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap_or_default();
+        assert!(message.contains(says), "{message}");
+        assert_eq!(live_listeners(), listeners, "nothing mounted, nothing listening");
+    }
     assert_eq!(element.child_element_count(), 0);
     element.remove();
 }
@@ -1103,6 +1122,63 @@ async fn hosts_add_many_points_from_a_typed_array() {
     assert!(widget.add_points("Text", JsValue::from_str("1,2"), JsValue::UNDEFINED).is_err());
     assert!(widget.remove_overlay("Grid").unwrap_or(false));
     widget.destroy();
+    element.remove();
+}
+
+/// A map embedded in another site's page reads no cookie of the host's: the host's own
+/// app-version cookie must not steer meshmap's backends (the widget is not on meshmap's origin
+/// unless embed.js says the page is).
+#[wasm_bindgen_test]
+async fn embedded_maps_send_no_version_header_from_the_hosts_cookie() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    load_leaflet().await;
+    set_cookie("app-version=canary");
+    let page_origin = web_sys::window().unwrap().location().origin().unwrap();
+    for (meshmap_origin, expected) in [("https://maps.example.com", "null"), (page_origin.as_str(), "canary")] {
+        let element = test_element();
+        let options = widget_options(&tiles_config(json!([])), &Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() });
+        js_sys::Reflect::set(&options, &"meshmapOrigin".into(), &meshmap_origin.into()).unwrap();
+        let before = stub_requests();
+        let mut widget = mount_widget(element.clone().into(), options).unwrap_or_else(|_| panic!("mount"));
+        until("tiles requested", || stub_requests() > before).await;
+        let versions: Vec<String> = stub_versions().into_iter().skip(before as usize).collect();
+        assert!(versions.iter().all(|v| v == expected), "meshmap served from {meshmap_origin}: {versions:?}");
+        widget.destroy();
+        element.remove();
+    }
+    clear_cookies();
+    remove_fetch_stub();
+}
+
+/// A request the page's Content-Security-Policy blocks would look like a network error: the map
+/// names the policy instead, once per blocked origin.
+#[wasm_bindgen_test]
+async fn a_csp_violation_is_reported_as_one() {
+    let element = test_element();
+    let mounted = mount_app(&element, inline(config_with(json!([]))));
+    until("map", || query(&element, ".leaflet-container").is_some()).await;
+    let violation = |uri: &str, directive: &str| {
+        let init = js_sys::Object::new();
+        for (key, value) in [("blockedURI", uri), ("effectiveDirective", directive), ("violatedDirective", directive), ("originalPolicy", "connect-src 'self'"), ("disposition", "enforce")] {
+            js_sys::Reflect::set(&init, &key.into(), &value.into()).unwrap();
+        }
+        let event = js_sys::Reflect::construct(
+            &js_sys::Reflect::get(&web_sys::window().unwrap(), &"SecurityPolicyViolationEvent".into()).unwrap().unchecked_into::<js_sys::Function>(),
+            &js_sys::Array::of2(&"securitypolicyviolation".into(), &init),
+        )
+        .unwrap();
+        document().dispatch_event(event.unchecked_ref()).unwrap();
+    };
+    violation("https://tiles.example.org/1/0/0.png", "img-src");
+    violation("https://tiles.example.org/1/1/0.png", "img-src");
+    violation("https://cdn.example.org/x.js", "script-src");
+    until("reported", || text(&element, ".meshmap-status").contains("Content-Security-Policy")).await;
+    let status = text(&element, ".meshmap-status");
+    assert!(status.contains("https://tiles.example.org/1/0/0.png was blocked by the page's Content-Security-Policy (img-src)"), "{status}");
+    assert!(status.contains("add https://tiles.example.org to it"), "{status}");
+    assert!(!status.contains("cdn.example.org"), "only requests the map makes: {status}");
+    drop(mounted);
     element.remove();
 }
 

@@ -441,3 +441,15 @@ fn points_overlays_take_a_format_and_binary_needs_a_url() {
     );
     assert_error(with_overlay(json!({"name": "P", "type": "points"})), "overlays[0].url", "is required");
 }
+
+#[test]
+fn urls_of_other_schemes_are_refused_written_with_or_without_slashes() {
+    for bad in ["data:application/json,{}", "javascript:alert(1)", "JavaScript:alert(1)", " data:x", "blob:https://x/1", "file:///etc/passwd"] {
+        assert_error(with_overlay(json!({"name": "a", "type": "geojson", "url": bad})), "overlays[0].url", "no data:, javascript:");
+        let template = format!("{}/{{z}}/{{x}}/{{y}}", bad.replace("{}", "x"));
+        assert_error(with(minimal(), "/baseLayers/0/url", json!(template)), "baseLayers[0].url", "http://, https:// or relative");
+    }
+    for good in ["data/x.geojson", "/api/x", "https://example.com/x.geojson", "HTTP://example.com/x", "./a:b.geojson"] {
+        assert!(from_value(&with_overlay(json!({"name": "a", "type": "geojson", "url": good}))).is_ok(), "{good}");
+    }
+}

@@ -154,6 +154,7 @@ pub struct MapHandle {
     prefetch: Option<Rc<TilePrefetch>>,
     _hash_sync: Option<HashSync>,
     _listeners: Vec<LeafletListener>,
+    _window_listeners: Vec<listener::DomListener>,
     /// Listeners on one layer, by layer name: they go when the layer does.
     layer_listeners: Vec<(String, LeafletListener)>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
@@ -212,6 +213,7 @@ impl MapHandle {
             prefetch,
             _hash_sync: None,
             _listeners: Vec::new(),
+            _window_listeners: Vec::new(),
             layer_listeners: Vec::new(),
             _badge: None,
         };
@@ -592,6 +594,30 @@ impl MapHandle {
         }
     }
 
+    /// Calls `handler(message)` when the page's Content-Security-Policy blocks a request (a tile
+    /// or data origin missing from `connect-src`/`img-src`), once per blocked origin: otherwise
+    /// the failed request looks like a network error.
+    pub fn on_csp_violation(&mut self, handler: impl Fn(String) + 'static) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let reported = std::cell::RefCell::new(Vec::<String>::new());
+        let listener = listener::DomListener::new(&document, "securitypolicyviolation", move |event| {
+            let text = |key| ffi::get(&event, key).as_string().unwrap_or_default();
+            let (blocked, directive) = (text("blockedURI"), text("effectiveDirective"));
+            if !matches!(directive.as_str(), "connect-src" | "img-src") {
+                return;
+            }
+            let origin = crate::web_url::WebUrl::parse(&blocked).ok().and_then(|u| u.origin()).map_or(blocked.clone(), |o| o.to_string());
+            if reported.borrow().contains(&origin) {
+                return;
+            }
+            reported.borrow_mut().push(origin.clone());
+            handler(format!(
+                "{blocked} was blocked by the page's Content-Security-Policy ({directive}): add {origin} to it (README: \"Serving\")"
+            ));
+        });
+        self._window_listeners.push(listener);
+    }
+
     /// The Leaflet map itself.
     pub fn leaflet(&self) -> &Map {
         &self.map
@@ -620,6 +646,7 @@ impl Drop for MapHandle {
     fn drop(&mut self) {
         self._hash_sync = None;
         self._listeners.clear();
+        self._window_listeners.clear();
         self.layer_listeners.clear();
         self.tile_health.clear();
         self.feature_click.clear();

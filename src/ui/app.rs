@@ -29,6 +29,10 @@ pub struct AppOptions {
     pub sync_url_hash: bool,
     /// How an embedding host reaches the map and hears about problems.
     pub hooks: Option<Rc<MapHooks>>,
+    /// Send `X-App-Version` (from the page's `app-version` cookie) to first-party backends. True
+    /// for the full-page app; false for a map embedded in another site's page, whose cookies are
+    /// the host's.
+    pub send_version: bool,
 }
 
 #[derive(Clone)]
@@ -38,13 +42,18 @@ enum Phase {
     Failed(StartError),
 }
 
-async fn load_config(source: &ConfigSource) -> Result<Config, StartError> {
+/// The page's client, without the version header when the map is embedded elsewhere.
+fn client(http: Http, send_version: bool) -> Http {
+    if send_version { http } else { http.without_version() }
+}
+
+async fn load_config(source: &ConfigSource, send_version: bool) -> Result<Config, StartError> {
     match source {
         ConfigSource::Inline(value) => {
             Config::from_value(value).map_err(|errors| StartError::ConfigInvalid { source: "the inline config".into(), errors })
         }
         ConfigSource::Url(url) => {
-            let text = Http::for_page().get_text(url, None).await.map_err(StartError::ConfigUnreachable)?;
+            let text = client(Http::for_page(), send_version).get_text(url, None).await.map_err(StartError::ConfigUnreachable)?;
             let mut config = Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid { source: url.clone(), errors })?;
             // Relative URLs in the config are relative to the config, not to the (host) page.
             if let Some(absolute) = absolute_url(url) {
@@ -72,10 +81,10 @@ pub fn App(options: AppOptions) -> impl IntoView {
     let report = Rc::clone(&hooks);
     let hooks = StoredValue::new_local(hooks);
     spawn_local_scoped(async move {
-        let next = match load_config(&options.config).await {
+        let next = match load_config(&options.config, options.send_version).await {
             Ok(config) => {
                 // The data's requests go out now; the map (and its tiles) follow once Leaflet is here.
-                let http = Http::new(&config.versions, &config.first_party_origins);
+                let http = client(Http::new(&config.versions, &config.first_party_origins), options.send_version);
                 let downloads = Downloads::start(&config, &http);
                 // So are the first view's tiles, for a map the size of this element.
                 let size = root

@@ -19,6 +19,9 @@ use crate::map::{DataLayerHandle, MapBehaviour, MapHandle, TileHealth, TilePrefe
 /// The status line's name for problems with the tile server's catalog.
 pub const CATALOG_STATUS: &str = "Tile catalog";
 
+/// The status line's name for requests the page's Content-Security-Policy blocked.
+pub const CSP_STATUS: &str = "Content-Security-Policy";
+
 #[component]
 pub fn MapView(
     config: Config,
@@ -71,6 +74,10 @@ pub fn MapView(
                 TileHealth::Degraded(message) => LayerState::Degraded(message.clone()),
             };
             update(name, state);
+        });
+        handle.on_csp_violation(move |message| {
+            web_sys::console::error_1(&format!("meshmap: {message}").into());
+            update(CSP_STATUS, LayerState::Unavailable(message));
         });
         let tiles_done = first_view.clone();
         for name in handle.when_tiles_loaded(move |name| tiles_done.done(name)) {

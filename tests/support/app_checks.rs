@@ -112,6 +112,7 @@ pub fn security_headers(base: &str) {
         assert_eq!(header(&response, "x-content-type-options"), "nosniff", "{path}");
         assert_eq!(header(&response, "referrer-policy"), "strict-origin-when-cross-origin");
         assert!(header(&response, "permissions-policy").contains("camera=()"));
+        assert!(header(&response, "strict-transport-security").starts_with("max-age=31536000"), "{path}: HSTS");
         assert!(header(&response, "server").is_empty() || !header(&response, "server").contains('/'), "no version in Server");
     }
     // The page has no inline script left for the CSP to block: Trunk's loader was moved to a file.

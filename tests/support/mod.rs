@@ -195,6 +195,16 @@ impl Nginx {
         Nginx::start(prefix, "gateway.conf", port, 0)
     }
 
+    /// The app server again on a prefix a stopped one used (its ports and files): for what is
+    /// read at start, such as the config's origins for the CSP.
+    pub fn restart(prefix: PathBuf) -> Nginx {
+        let listen = std::fs::read_to_string(prefix.join("conf/site/listen.conf")).expect("listen.conf");
+        let port = listen.trim().trim_end_matches(';').rsplit(':').next().and_then(|p| p.parse().ok()).expect("the port");
+        let metrics = std::fs::read_to_string(prefix.join("conf/site/metrics-listen.conf")).expect("metrics-listen.conf");
+        let metrics_port = metrics.trim().trim_end_matches(';').rsplit(':').next().and_then(|p| p.parse().ok()).expect("the port");
+        Nginx::start(prefix, "nginx.conf", port, metrics_port)
+    }
+
     fn start(prefix: PathBuf, conf: &str, port: u16, metrics_port: u16) -> Nginx {
         let log = std::fs::File::create(prefix.join("access.log")).expect("create access log");
         let process = spawn_listening(
