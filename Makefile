@@ -9,6 +9,8 @@ MESHMAP_VERSION ?= $(shell sed -n 's/^version = "\(.*\)"/\1/p' Cargo.toml | head
 export MESHMAP_VERSION
 # Extra Chromium flags for the browser tests (see tests/webdriver.json).
 export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
+# The runner's limit for the whole browser suite (its default, 20 s, is about what the suite takes).
+export WASM_BINDGEN_TEST_TIMEOUT ?= 180
 
 .PHONY: setup build run test test-native test-browser test-fuzz fuzz bench
 

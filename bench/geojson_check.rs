@@ -7,9 +7,18 @@ fn main() {
     let countries = include_str!("../assets/data/countries.geojson");
     let places = include_str!("../assets/data/places.geojson");
     let points = synthetic_points(100_000);
-    println!("{:<40} {:>10} {:>9} {:>10} {:>10}", "document (check, native release)", "bytes", "features", "ms", "MB/s");
-    for (name, text) in [("countries.geojson", countries), ("places.geojson", places), ("100k points (synthetic)", points.as_str())] {
-        let features = meshmap::geojson::parse(text).map(|c| c.features).unwrap_or(0);
+    println!(
+        "{:<40} {:>10} {:>9} {:>10} {:>10}",
+        "document (check, native release)", "bytes", "features", "ms", "MB/s"
+    );
+    for (name, text) in [
+        ("countries.geojson", countries),
+        ("places.geojson", places),
+        ("100k points (synthetic)", points.as_str()),
+    ] {
+        let features = meshmap::geojson::parse(text)
+            .map(|c| c.features)
+            .unwrap_or(0);
         let mut runs = 0u32;
         let start = Instant::now();
         while start.elapsed() < Duration::from_millis(500) || runs < 3 {
@@ -17,7 +26,14 @@ fn main() {
             runs += 1;
         }
         let per_run = start.elapsed().as_secs_f64() / f64::from(runs);
-        println!("{:<40} {:>10} {:>9} {:>10.2} {:>10.1}", name, text.len(), features, per_run * 1e3, text.len() as f64 / per_run / 1e6);
+        println!(
+            "{:<40} {:>10} {:>9} {:>10.2} {:>10.1}",
+            name,
+            text.len(),
+            features,
+            per_run * 1e3,
+            text.len() as f64 / per_run / 1e6
+        );
     }
 }
 
@@ -30,5 +46,8 @@ fn synthetic_points(count: usize) -> String {
     let features: Vec<String> = (0..count)
         .map(|i| format!(r#"{{"type":"Feature","properties":{{"id":{i}}},"geometry":{{"type":"Point","coordinates":[{:.5},{:.5}]}}}}"#, next() * 360.0 - 180.0, next() * 170.0 - 85.0))
         .collect();
-    format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(","))
+    format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        features.join(",")
+    )
 }

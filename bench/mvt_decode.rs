@@ -8,9 +8,16 @@ use meshmap::mvt::Tile;
 
 fn main() {
     let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/mvt");
-    let mut paths: Vec<_> = std::fs::read_dir(dir).expect("fixtures").flatten().map(|e| e.path()).collect();
+    let mut paths: Vec<_> = std::fs::read_dir(dir)
+        .expect("fixtures")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     paths.sort();
-    println!("{:<52} {:>8} {:>9} {:>12} {:>10}", "tile (decode, native release)", "bytes", "features", "µs / tile", "MB/s");
+    println!(
+        "{:<52} {:>8} {:>9} {:>12} {:>10}",
+        "tile (decode, native release)", "bytes", "features", "µs / tile", "MB/s"
+    );
     for path in paths {
         let bytes = std::fs::read(&path).expect("fixture");
         let features = Tile::decode(&bytes).map(|t| t.feature_count()).unwrap_or(0);
@@ -21,7 +28,10 @@ fn main() {
             runs += 1;
         }
         let per_tile = start.elapsed().as_secs_f64() / f64::from(runs);
-        let name = path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         println!(
             "{:<52} {:>8} {:>9} {:>12.1} {:>10.1}",
             name,

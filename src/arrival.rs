@@ -102,14 +102,22 @@ mod tests {
         let waker = Waker::from(Arc::clone(&woken));
         let (mut early, mut other) = (arrival.wait(), arrival.clone().wait());
         assert_eq!(poll(&mut early, &waker), Poll::Pending);
-        assert_eq!(poll(&mut early, &waker), Poll::Pending, "polled twice, registered once");
+        assert_eq!(
+            poll(&mut early, &waker),
+            Poll::Pending,
+            "polled twice, registered once"
+        );
         assert_eq!(poll(&mut other, &Waker::noop().clone()), Poll::Pending);
         assert_eq!(arrival.get(), None);
         arrival.deliver(7);
         assert_eq!(woken.0.load(Ordering::SeqCst), 1);
         assert_eq!(poll(&mut early, &waker), Poll::Ready(7));
         assert_eq!(poll(&mut other, &waker), Poll::Ready(7));
-        assert_eq!(poll(&mut arrival.wait(), &waker), Poll::Ready(7), "a late waiter gets it at once");
+        assert_eq!(
+            poll(&mut arrival.wait(), &waker),
+            Poll::Ready(7),
+            "a late waiter gets it at once"
+        );
     }
 
     #[test]

@@ -54,6 +54,9 @@ mod tests {
             callback(5);
         }
         assert_eq!(fired.get(), 5);
-        assert!(slot.get().is_none(), "the callback cleared its own slot without a borrow panic");
+        assert!(
+            slot.get().is_none(),
+            "the callback cleared its own slot without a borrow panic"
+        );
     }
 }

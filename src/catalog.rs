@@ -30,22 +30,35 @@ pub struct Catalog {
 pub fn parse(text: &str) -> Result<Catalog, String> {
     let value = Json::parse(text).map_err(|e| format!("the tile catalog is not JSON: {e}"))?;
     let Some(tiles) = value.get("tiles").and_then(Json::as_object) else {
-        return Err("the tile catalog has no \"tiles\" object (is the tile URL pointing at Martin?)".into());
+        return Err(
+            "the tile catalog has no \"tiles\" object (is the tile URL pointing at Martin?)".into(),
+        );
     };
     let mut catalog = Catalog::default();
     for (id, entry) in tiles {
-        let text_of = |key: &str| entry.get(key).and_then(Json::as_str).map(str::trim).filter(|s| !s.is_empty());
+        let text_of = |key: &str| {
+            entry
+                .get(key)
+                .and_then(Json::as_str)
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        };
         let content_type = text_of("content_type").unwrap_or("");
         let kind = match content_type {
             "application/x-protobuf" | "application/vnd.mapbox-vector-tile" => TileKind::Vector,
             "image/png" | "image/jpeg" | "image/webp" | "image/avif" => TileKind::Raster,
             other => {
-                catalog.skipped.push(format!("{id} ({} tiles cannot be drawn)", if other.is_empty() { "untyped" } else { other }));
+                catalog.skipped.push(format!(
+                    "{id} ({} tiles cannot be drawn)",
+                    if other.is_empty() { "untyped" } else { other }
+                ));
                 continue;
             }
         };
         if id.is_empty() || id.contains(['/', '?', '#', '{', '}']) {
-            catalog.skipped.push(format!("{id:?} (not usable in a tile URL)"));
+            catalog
+                .skipped
+                .push(format!("{id:?} (not usable in a tile URL)"));
             continue;
         }
         catalog.sources.push(CatalogSource {
@@ -55,7 +68,9 @@ pub fn parse(text: &str) -> Result<Catalog, String> {
             kind,
         });
     }
-    catalog.sources.sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
+    catalog
+        .sources
+        .sort_by(|a, b| a.name.cmp(&b.name).then_with(|| a.id.cmp(&b.id)));
     Ok(catalog)
 }
 
@@ -69,34 +84,62 @@ mod tests {
     #[test]
     fn reads_martins_catalog_in_name_order() {
         let catalog = parse(MARTIN).expect("parses");
-        let names: Vec<(&str, &str)> = catalog.sources.iter().map(|s| (s.id.as_str(), s.name.as_str())).collect();
+        let names: Vec<(&str, &str)> = catalog
+            .sources
+            .iter()
+            .map(|s| (s.id.as_str(), s.name.as_str()))
+            .collect();
         assert_eq!(
             names,
-            vec![("countries", "Countries"), ("countries_by_population", "Countries by population"), ("places", "Populated places")]
+            vec![
+                ("countries", "Countries"),
+                ("countries_by_population", "Countries by population"),
+                ("places", "Populated places")
+            ]
         );
-        assert!(catalog.sources.iter().all(|s| s.kind == TileKind::Vector && s.attribution == "Natural Earth"));
+        assert!(catalog
+            .sources
+            .iter()
+            .all(|s| s.kind == TileKind::Vector && s.attribution == "Natural Earth"));
         assert!(catalog.skipped.is_empty());
     }
 
     #[test]
     fn names_default_to_ids_and_unusable_sources_are_listed() {
-        let catalog = parse(r#"{"tiles": {
+        let catalog = parse(
+            r#"{"tiles": {
             "roads": {"content_type": "application/x-protobuf"},
             "ortho": {"content_type": "image/jpeg", "name": "  "},
             "fonts": {"content_type": "application/x-font"},
             "odd/id": {"content_type": "image/png"}
-        }}"#)
+        }}"#,
+        )
         .expect("parses");
-        let ids: Vec<(&str, &str, TileKind)> = catalog.sources.iter().map(|s| (s.id.as_str(), s.name.as_str(), s.kind)).collect();
-        assert_eq!(ids, vec![("ortho", "ortho", TileKind::Raster), ("roads", "roads", TileKind::Vector)]);
+        let ids: Vec<(&str, &str, TileKind)> = catalog
+            .sources
+            .iter()
+            .map(|s| (s.id.as_str(), s.name.as_str(), s.kind))
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                ("ortho", "ortho", TileKind::Raster),
+                ("roads", "roads", TileKind::Vector)
+            ]
+        );
         assert_eq!(catalog.skipped.len(), 2);
-        assert!(catalog.skipped.iter().any(|s| s.contains("application/x-font")));
+        assert!(catalog
+            .skipped
+            .iter()
+            .any(|s| s.contains("application/x-font")));
     }
 
     #[test]
     fn bad_catalogs_are_errors_with_a_hint() {
         assert!(parse("<html>").unwrap_err().contains("not JSON"));
-        assert!(parse(r#"{"tilejson": "3.0.0"}"#).unwrap_err().contains("pointing at Martin"));
+        assert!(parse(r#"{"tilejson": "3.0.0"}"#)
+            .unwrap_err()
+            .contains("pointing at Martin"));
         assert!(parse(r#"{"tiles": []}"#).is_err());
         assert_eq!(parse(r#"{"tiles": {}}"#), Ok(Catalog::default()));
     }

@@ -47,7 +47,11 @@ impl TileServer {
 
     /// The configured style for a source, or the default vector style.
     pub fn style_for(&self, source: &str) -> Style {
-        self.styles.iter().find(|(id, _)| id == source).map(|(_, s)| s.clone()).unwrap_or_default()
+        self.styles
+            .iter()
+            .find(|(id, _)| id == source)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
     }
 }
 
@@ -71,7 +75,10 @@ pub struct BaseLayer {
 #[derive(Debug, Clone, PartialEq)]
 pub enum BaseSource {
     /// A raster tile URL template such as `https://tile.example/{z}/{x}/{y}.png`.
-    Tiles { url: String, subdomains: Vec<String> },
+    Tiles {
+        url: String,
+        subdomains: Vec<String>,
+    },
     /// A GeoJSON document drawn as the base map (the offline default: world countries).
     GeoJson { data: DataSource, style: Style },
     /// Vector tiles (MVT) from a URL template, drawn in the browser with `style`.
@@ -92,9 +99,14 @@ pub struct Overlay {
 pub enum OverlayData {
     GeoJson(DataSource),
     /// A vector tile URL template (`{z}`, `{x}`, `{y}`).
-    Vector { url: String },
+    Vector {
+        url: String,
+    },
     /// Many points, drawn by Rust on tile canvases from a spatial index ([`crate::points`]).
-    Points { data: DataSource, format: PointsFormat },
+    Points {
+        data: DataSource,
+        format: PointsFormat,
+    },
 }
 
 /// How a points overlay's `url` is encoded.
@@ -166,10 +178,16 @@ impl Style {
     /// the same way; for styles handed over by an embedding host.
     pub fn from_value(value: &Json) -> Result<Style, String> {
         let mut errors = Errors::default();
-        let style = Reader::object(Node::root(value), &mut errors).map(|mut r| read_style_fields(&mut r));
+        let style =
+            Reader::object(Node::root(value), &mut errors).map(|mut r| read_style_fields(&mut r));
         match style {
             Some(style) if errors.0.is_empty() => Ok(style),
-            _ => Err(errors.0.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")),
+            _ => Err(errors
+                .0
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("; ")),
         }
     }
 }
@@ -196,7 +214,10 @@ impl Config {
     /// Parses and validates the text of a config.json.
     pub fn from_json(text: &str) -> Result<Config, Vec<ConfigError>> {
         let value = Json::parse(text).map_err(|e| {
-            vec![ConfigError { path: String::new(), message: format!("config.json is not valid JSON: {e}") }]
+            vec![ConfigError {
+                path: String::new(),
+                message: format!("config.json is not valid JSON: {e}"),
+            }]
         })?;
         Self::from_value(&value)
     }
@@ -228,20 +249,35 @@ impl Config {
     /// Every layer that loads a document (GeoJSON shapes, points), those drawn in the first view
     /// first: the order their requests start.
     pub fn data_layers(&self) -> Vec<DataLayer<'_>> {
-        let bases = self.base_layers.iter().enumerate().filter_map(|(i, base)| match &base.source {
-            BaseSource::GeoJson { data, .. } => Some(DataLayer { name: &base.name, source: data, points: None, shown_at_start: i == 0 }),
-            _ => None,
-        });
+        let bases =
+            self.base_layers
+                .iter()
+                .enumerate()
+                .filter_map(|(i, base)| match &base.source {
+                    BaseSource::GeoJson { data, .. } => Some(DataLayer {
+                        name: &base.name,
+                        source: data,
+                        points: None,
+                        shown_at_start: i == 0,
+                    }),
+                    _ => None,
+                });
         let overlays = self.overlays.iter().filter_map(|overlay| {
             let (source, points) = match &overlay.data {
                 OverlayData::GeoJson(data) => (data, None),
                 OverlayData::Points { data, format } => (data, Some(*format)),
                 OverlayData::Vector { .. } => return None,
             };
-            Some(DataLayer { name: &overlay.name, source, points, shown_at_start: overlay.visible })
+            Some(DataLayer {
+                name: &overlay.name,
+                source,
+                points,
+                shown_at_start: overlay.visible,
+            })
         });
         let all: Vec<DataLayer> = bases.chain(overlays).collect();
-        let (shown, hidden): (Vec<DataLayer>, Vec<DataLayer>) = all.into_iter().partition(|layer| layer.shown_at_start);
+        let (shown, hidden): (Vec<DataLayer>, Vec<DataLayer>) =
+            all.into_iter().partition(|layer| layer.shown_at_start);
         shown.into_iter().chain(hidden).collect()
     }
 }
@@ -252,21 +288,35 @@ impl Config {
     /// origin as first-party. A config loaded beside index.html is unchanged in effect; a widget
     /// embedded in another site's page then still fetches from the meshmap origin.
     pub fn resolve_against(&mut self, config_url: &str) -> Result<(), String> {
-        let base = WebUrl::parse(config_url).map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
+        let base = WebUrl::parse(config_url)
+            .map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
         let resolve = |url: &mut String| resolve_url(&base, url);
         for layer in &mut self.base_layers {
             match &mut layer.source {
                 BaseSource::Tiles { url, .. } | BaseSource::Vector { url, .. } => resolve(url),
-                BaseSource::GeoJson { data: DataSource::Url(url), .. } => resolve(url),
-                BaseSource::GeoJson { data: DataSource::Inline(_), .. } => {}
+                BaseSource::GeoJson {
+                    data: DataSource::Url(url),
+                    ..
+                } => resolve(url),
+                BaseSource::GeoJson {
+                    data: DataSource::Inline(_),
+                    ..
+                } => {}
             }
         }
         for overlay in &mut self.overlays {
             match &mut overlay.data {
                 OverlayData::Vector { url }
                 | OverlayData::GeoJson(DataSource::Url(url))
-                | OverlayData::Points { data: DataSource::Url(url), .. } => resolve(url),
-                OverlayData::GeoJson(DataSource::Inline(_)) | OverlayData::Points { data: DataSource::Inline(_), .. } => {}
+                | OverlayData::Points {
+                    data: DataSource::Url(url),
+                    ..
+                } => resolve(url),
+                OverlayData::GeoJson(DataSource::Inline(_))
+                | OverlayData::Points {
+                    data: DataSource::Inline(_),
+                    ..
+                } => {}
             }
         }
         if let Some(tiles) = &mut self.tiles {
@@ -293,7 +343,10 @@ struct Errors(Vec<ConfigError>);
 
 impl Errors {
     fn push(&mut self, path: &str, message: impl Into<String>) {
-        self.0.push(ConfigError { path: path.to_owned(), message: message.into() });
+        self.0.push(ConfigError {
+            path: path.to_owned(),
+            message: message.into(),
+        });
     }
 }
 
@@ -306,7 +359,10 @@ struct Node<'a> {
 
 impl<'a> Node<'a> {
     fn root(value: &'a Json) -> Self {
-        Node { value: Some(value), path: "" }
+        Node {
+            value: Some(value),
+            path: "",
+        }
     }
 }
 
@@ -321,9 +377,16 @@ impl<'a, 'e> Reader<'a, 'e> {
     /// `None` (after recording an error) when the node is not an object.
     fn object(node: Node<'a>, errors: &'e mut Errors) -> Option<Self> {
         match node.value {
-            Some(object @ Json::Object(_)) => Some(Reader { object: Some(object), path: node.path.to_owned(), errors }),
+            Some(object @ Json::Object(_)) => Some(Reader {
+                object: Some(object),
+                path: node.path.to_owned(),
+                errors,
+            }),
             Some(other) => {
-                errors.push(node.path, format!("expected an object, found {}", describe(other)));
+                errors.push(
+                    node.path,
+                    format!("expected an object, found {}", describe(other)),
+                );
                 None
             }
             None => {
@@ -334,11 +397,17 @@ impl<'a, 'e> Reader<'a, 'e> {
     }
 
     fn key_path(&self, key: &str) -> String {
-        if self.path.is_empty() { key.to_owned() } else { format!("{}.{key}", self.path) }
+        if self.path.is_empty() {
+            key.to_owned()
+        } else {
+            format!("{}.{key}", self.path)
+        }
     }
 
     fn get(&self, key: &str) -> Option<&'a Json> {
-        self.object.and_then(|o| o.get(key)).filter(|v| !v.is_null())
+        self.object
+            .and_then(|o| o.get(key))
+            .filter(|v| !v.is_null())
     }
 
     fn error(&mut self, key: &str, message: impl Into<String>) {
@@ -346,7 +415,11 @@ impl<'a, 'e> Reader<'a, 'e> {
         self.errors.push(&path, message);
     }
 
-    fn required<T>(&mut self, key: &str, read: impl FnOnce(&mut Self, &'a Json) -> Option<T>) -> Option<T> {
+    fn required<T>(
+        &mut self,
+        key: &str,
+        read: impl FnOnce(&mut Self, &'a Json) -> Option<T>,
+    ) -> Option<T> {
         match self.get(key) {
             Some(value) => read(self, value),
             None => {
@@ -356,7 +429,12 @@ impl<'a, 'e> Reader<'a, 'e> {
         }
     }
 
-    fn optional<T>(&mut self, key: &str, default: T, read: impl FnOnce(&mut Self, &'a Json) -> Option<T>) -> T {
+    fn optional<T>(
+        &mut self,
+        key: &str,
+        default: T,
+        read: impl FnOnce(&mut Self, &'a Json) -> Option<T>,
+    ) -> T {
         match self.get(key) {
             Some(value) => read(self, value).unwrap_or(default),
             None => default,
@@ -388,7 +466,15 @@ impl<'a, 'e> Reader<'a, 'e> {
             return None;
         };
         if n < range.0 || n > range.1 {
-            self.error(key, format!("{what} {} is out of range {}..{}", Decimal(n), Decimal(range.0), Decimal(range.1)));
+            self.error(
+                key,
+                format!(
+                    "{what} {} is out of range {}..{}",
+                    Decimal(n),
+                    Decimal(range.0),
+                    Decimal(range.1)
+                ),
+            );
             return None;
         }
         Some(n)
@@ -397,7 +483,10 @@ impl<'a, 'e> Reader<'a, 'e> {
     fn boolean(&mut self, key: &str, value: &Json) -> Option<bool> {
         let b = value.as_bool();
         if b.is_none() {
-            self.error(key, format!("expected true or false, found {}", describe(value)));
+            self.error(
+                key,
+                format!("expected true or false, found {}", describe(value)),
+            );
         }
         b
     }
@@ -431,7 +520,11 @@ impl<'a, 'e> Reader<'a, 'e> {
                 None => Vec::new(),
                 Some(items) => {
                     let base = self.key_path(key);
-                    items.iter().enumerate().map(|(i, v)| (format!("{base}[{i}]"), v)).collect()
+                    items
+                        .iter()
+                        .enumerate()
+                        .map(|(i, v)| (format!("{base}[{i}]"), v))
+                        .collect()
                 }
             },
         }
@@ -453,11 +546,23 @@ fn describe(value: &Json) -> String {
 fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     let mut r = Reader::object(*root, errors)?;
     let tiles = match r.get("tiles") {
-        Some(value) => read_tile_server(Node { value: Some(value), path: "tiles" }, r.errors),
+        Some(value) => read_tile_server(
+            Node {
+                value: Some(value),
+                path: "tiles",
+            },
+            r.errors,
+        ),
         None => None,
     };
     let view = match r.get("view") {
-        Some(value) => read_view(Node { value: Some(value), path: "view" }, r.errors),
+        Some(value) => read_view(
+            Node {
+                value: Some(value),
+                path: "view",
+            },
+            r.errors,
+        ),
         None => {
             r.error("view", "is required");
             None
@@ -465,7 +570,14 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     };
     let mut base_layers = Vec::new();
     for (path, value) in r.each("baseLayers") {
-        if let Some(layer) = read_base_layer(Node { value: Some(value), path: &path }, tiles.as_ref(), r.errors) {
+        if let Some(layer) = read_base_layer(
+            Node {
+                value: Some(value),
+                path: &path,
+            },
+            tiles.as_ref(),
+            r.errors,
+        ) {
             base_layers.push(layer);
         }
     }
@@ -476,23 +588,47 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     }
     let mut overlays = Vec::new();
     for (path, value) in r.each("overlays") {
-        if let Some(overlay) = read_overlay(Node { value: Some(value), path: &path }, tiles.as_ref(), r.errors) {
+        if let Some(overlay) = read_overlay(
+            Node {
+                value: Some(value),
+                path: &path,
+            },
+            tiles.as_ref(),
+            r.errors,
+        ) {
             overlays.push(overlay);
         }
     }
     let default_versions = DEFAULT_VERSIONS.iter().map(|s| s.to_string()).collect();
-    let versions = r.optional("versions", default_versions, |r, v| r.strings("versions", v));
-    if let Some(bad) = versions.iter().position(|v| !v.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))) {
-        r.error(&format!("versions[{bad}]"), "a version name may hold only letters, digits, '-', '_' and '.'");
+    let versions = r.optional("versions", default_versions, |r, v| {
+        r.strings("versions", v)
+    });
+    if let Some(bad) = versions.iter().position(|v| {
+        !v.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    }) {
+        r.error(
+            &format!("versions[{bad}]"),
+            "a version name may hold only letters, digits, '-', '_' and '.'",
+        );
     }
-    let origins = r.optional("firstPartyOrigins", Vec::new(), |r, v| r.strings("firstPartyOrigins", v));
+    let origins = r.optional("firstPartyOrigins", Vec::new(), |r, v| {
+        r.strings("firstPartyOrigins", v)
+    });
     for (i, origin) in origins.iter().enumerate() {
         if let Err(message) = check_origin(origin) {
             r.error(&format!("firstPartyOrigins[{i}]"), message);
         }
     }
     let view = view?;
-    Some(Config { view, base_layers, overlays, versions, first_party_origins: origins, tiles })
+    Some(Config {
+        view,
+        base_layers,
+        overlays,
+        versions,
+        first_party_origins: origins,
+        tiles,
+    })
 }
 
 fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {
@@ -512,12 +648,24 @@ fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {
         if let Some(map) = value.as_object() {
             for (id, style) in map {
                 let style_path = format!("{path}.{id}");
-                if let Some(mut s) = Reader::object(Node { value: Some(style), path: &style_path }, r.errors) {
+                if let Some(mut s) = Reader::object(
+                    Node {
+                        value: Some(style),
+                        path: &style_path,
+                    },
+                    r.errors,
+                ) {
                     styles.push((id.clone(), read_style_fields(&mut s)));
                 }
             }
         } else {
-            r.error("styles", format!("expected an object of styles by source id, found {}", describe(value)));
+            r.error(
+                "styles",
+                format!(
+                    "expected an object of styles by source id, found {}",
+                    describe(value)
+                ),
+            );
         }
     }
     let defaults = RetryPolicy::default();
@@ -525,25 +673,46 @@ fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {
         None => defaults,
         Some(value) => {
             let path = r.key_path("retry");
-            match Reader::object(Node { value: Some(value), path: &path }, r.errors) {
+            match Reader::object(
+                Node {
+                    value: Some(value),
+                    path: &path,
+                },
+                r.errors,
+            ) {
                 None => defaults,
                 Some(mut p) => {
-                    let attempts = p.optional("attempts", f64::from(defaults.attempts), |p, v| p.number("attempts", v, (1.0, 10.0), "attempts"));
-                    let base = p.optional("baseDelayMs", f64::from(defaults.base_delay_ms), |p, v| {
-                        p.number("baseDelayMs", v, (10.0, 60_000.0), "baseDelayMs")
+                    let attempts = p.optional("attempts", f64::from(defaults.attempts), |p, v| {
+                        p.number("attempts", v, (1.0, 10.0), "attempts")
                     });
+                    let base =
+                        p.optional("baseDelayMs", f64::from(defaults.base_delay_ms), |p, v| {
+                            p.number("baseDelayMs", v, (10.0, 60_000.0), "baseDelayMs")
+                        });
                     let max = p.optional("maxDelayMs", f64::from(defaults.max_delay_ms), |p, v| {
                         p.number("maxDelayMs", v, (10.0, 300_000.0), "maxDelayMs")
                     });
                     if max < base {
-                        p.error("maxDelayMs", format!("maxDelayMs {max} is below baseDelayMs {base}"));
+                        p.error(
+                            "maxDelayMs",
+                            format!("maxDelayMs {max} is below baseDelayMs {base}"),
+                        );
                     }
-                    RetryPolicy { attempts: attempts as u32, base_delay_ms: base as u32, max_delay_ms: max.max(base) as u32 }
+                    RetryPolicy {
+                        attempts: attempts as u32,
+                        base_delay_ms: base as u32,
+                        max_delay_ms: max.max(base) as u32,
+                    }
                 }
             }
         }
     };
-    Some(TileServer { url: url?, catalog, styles, retry })
+    Some(TileServer {
+        url: url?,
+        catalog,
+        styles,
+        retry,
+    })
 }
 
 /// A vector layer's tile URL template: `url` directly, or `source` (+ `query`) on the tile server.
@@ -555,28 +724,42 @@ fn read_vector_url(r: &mut Reader, tiles: Option<&TileServer>) -> Option<String>
         }
         (Some(url), None) => {
             let url = r.string("url", url)?;
-            check_tile_template(&url).map_err(|m| r.error("url", m)).ok()?;
+            check_tile_template(&url)
+                .map_err(|m| r.error("url", m))
+                .ok()?;
             Some(url)
         }
         (None, Some(source)) => {
             let source = r.name("source", source)?;
             let query = r.optional("query", String::new(), |r, v| r.string("query", v));
             if source.contains(['/', '?', '#', '{', '}']) {
-                r.error("source", format!("{source:?} is not a source id (no '/', '?', '#' or braces)"));
+                r.error(
+                    "source",
+                    format!("{source:?} is not a source id (no '/', '?', '#' or braces)"),
+                );
                 return None;
             }
             if query.contains(['#', '{', '}']) {
-                r.error("query", "must be a plain query string such as \"min_pop=1000000\"");
+                r.error(
+                    "query",
+                    "must be a plain query string such as \"min_pop=1000000\"",
+                );
                 return None;
             }
             let Some(tiles) = tiles else {
-                r.error("source", "needs the tile server's address in \"tiles\": {\"url\": \"tiles/\"}");
+                r.error(
+                    "source",
+                    "needs the tile server's address in \"tiles\": {\"url\": \"tiles/\"}",
+                );
                 return None;
             };
             Some(source_template(&tiles.url, &source, &query))
         }
         (None, None) => {
-            r.error("source", "is required (a tile server source id, or \"url\" with a tile URL template)");
+            r.error(
+                "source",
+                "is required (a tile server source id, or \"url\" with a tile URL template)",
+            );
             None
         }
     }
@@ -587,7 +770,13 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
     let center = r.required("center", |r, v| {
         let items = r.array("center", v)?;
         if items.len() != 2 {
-            r.error("center", format!("expected [latitude, longitude], found {} numbers", items.len()));
+            r.error(
+                "center",
+                format!(
+                    "expected [latitude, longitude], found {} numbers",
+                    items.len()
+                ),
+            );
             return None;
         }
         let lat = r.number("center[0]", &items[0], (-90.0, 90.0), "latitude");
@@ -598,15 +787,39 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
     let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
     let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
     if min_zoom > max_zoom {
-        r.error("minZoom", format!("minZoom {} is above maxZoom {}", Decimal(min_zoom), Decimal(max_zoom)));
+        r.error(
+            "minZoom",
+            format!(
+                "minZoom {} is above maxZoom {}",
+                Decimal(min_zoom),
+                Decimal(max_zoom)
+            ),
+        );
     }
     if let Some(z) = zoom.filter(|z| *z < min_zoom || *z > max_zoom) {
-        r.error("zoom", format!("zoom {} is outside minZoom..maxZoom ({}..{})", Decimal(z), Decimal(min_zoom), Decimal(max_zoom)));
+        r.error(
+            "zoom",
+            format!(
+                "zoom {} is outside minZoom..maxZoom ({}..{})",
+                Decimal(z),
+                Decimal(min_zoom),
+                Decimal(max_zoom)
+            ),
+        );
     }
-    Some(ViewConfig { center: center?, zoom: zoom?, min_zoom, max_zoom })
+    Some(ViewConfig {
+        center: center?,
+        zoom: zoom?,
+        min_zoom,
+        max_zoom,
+    })
 }
 
-fn read_base_layer(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> Option<BaseLayer> {
+fn read_base_layer(
+    node: Node,
+    tiles: Option<&TileServer>,
+    errors: &mut Errors,
+) -> Option<BaseLayer> {
     let mut r = Reader::object(node, errors)?;
     let name = r.required("name", |r, v| r.name("name", v));
     let kind = r.optional("type", "tile".to_owned(), |r, v| r.string("type", v));
@@ -614,16 +827,29 @@ fn read_base_layer(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) 
     let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
     let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
     if min_zoom > max_zoom {
-        r.error("minZoom", format!("minZoom {} is above maxZoom {}", Decimal(min_zoom), Decimal(max_zoom)));
+        r.error(
+            "minZoom",
+            format!(
+                "minZoom {} is above maxZoom {}",
+                Decimal(min_zoom),
+                Decimal(max_zoom)
+            ),
+        );
     }
     let source = match kind.as_str() {
         "tile" => {
             let url = r.required("url", |r, v| {
                 let url = r.string("url", v)?;
-                check_tile_template(&url).map_err(|m| r.error("url", m)).ok()?;
+                check_tile_template(&url)
+                    .map_err(|m| r.error("url", m))
+                    .ok()?;
                 Some(url)
             });
-            let subdomains = r.optional("subdomains", vec!["a".into(), "b".into(), "c".into()], |r, v| r.strings("subdomains", v));
+            let subdomains = r.optional(
+                "subdomains",
+                vec!["a".into(), "b".into(), "c".into()],
+                |r, v| r.strings("subdomains", v),
+            );
             url.map(|url| BaseSource::Tiles { url, subdomains })
         }
         "geojson" => {
@@ -641,7 +867,13 @@ fn read_base_layer(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) 
             None
         }
     };
-    Some(BaseLayer { name: name?, source: source?, attribution, min_zoom, max_zoom })
+    Some(BaseLayer {
+        name: name?,
+        source: source?,
+        attribution,
+        min_zoom,
+        max_zoom,
+    })
 }
 
 fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> Option<Overlay> {
@@ -662,7 +894,10 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
             });
             match read_data_source(&mut r) {
                 Some(DataSource::Inline(_)) if format == PointsFormat::Binary => {
-                    r.error("data", "binary points come from a \"url\"; inline \"data\" is GeoJSON");
+                    r.error(
+                        "data",
+                        "binary points come from a \"url\"; inline \"data\" is GeoJSON",
+                    );
                     None
                 }
                 data => data.map(|data| OverlayData::Points { data, format }),
@@ -676,16 +911,28 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
     };
     let visible = r.optional("visible", true, |r, v| r.boolean("visible", v));
     let style = read_style(&mut r);
-    let renderer = r.optional("renderer", Renderer::Svg, |r, v| match r.string("renderer", v)?.as_str() {
-        "svg" => Some(Renderer::Svg),
-        "canvas" => Some(Renderer::Canvas),
-        other => {
-            r.error("renderer", format!("unknown renderer {other:?}; expected \"svg\" or \"canvas\""));
-            None
+    let renderer = r.optional("renderer", Renderer::Svg, |r, v| {
+        match r.string("renderer", v)?.as_str() {
+            "svg" => Some(Renderer::Svg),
+            "canvas" => Some(Renderer::Canvas),
+            other => {
+                r.error(
+                    "renderer",
+                    format!("unknown renderer {other:?}; expected \"svg\" or \"canvas\""),
+                );
+                None
+            }
         }
     });
     let attribution = read_attribution(&mut r);
-    Some(Overlay { name: name?, data: data?, visible, style, renderer, attribution })
+    Some(Overlay {
+        name: name?,
+        data: data?,
+        visible,
+        style,
+        renderer,
+        attribution,
+    })
 }
 
 /// Exactly one of `url` (fetched) or `data` (inline GeoJSON).
@@ -709,7 +956,10 @@ fn read_data_source(r: &mut Reader) -> Option<DataSource> {
         }
         (None, Some(data)) => {
             if data.as_object().is_none() {
-                r.error("data", format!("expected a GeoJSON object, found {}", describe(data)));
+                r.error(
+                    "data",
+                    format!("expected a GeoJSON object, found {}", describe(data)),
+                );
                 return None;
             }
             Some(DataSource::Inline(data.clone()))
@@ -722,7 +972,9 @@ fn read_data_source(r: &mut Reader) -> Option<DataSource> {
 }
 
 fn read_attribution(r: &mut Reader) -> Attribution {
-    let text = r.optional("attribution", String::new(), |r, v| r.string("attribution", v));
+    let text = r.optional("attribution", String::new(), |r, v| {
+        r.string("attribution", v)
+    });
     let url = r.optional("attributionUrl", None, |r, v| {
         let url = r.string("attributionUrl", v)?;
         if !(url.starts_with("https://") || url.starts_with("http://")) {
@@ -740,7 +992,13 @@ fn read_style(r: &mut Reader) -> Style {
         return defaults;
     };
     let path = r.key_path("style");
-    let Some(mut s) = Reader::object(Node { value: Some(value), path: &path }, r.errors) else {
+    let Some(mut s) = Reader::object(
+        Node {
+            value: Some(value),
+            path: &path,
+        },
+        r.errors,
+    ) else {
         return defaults;
     };
     read_style_fields(&mut s)
@@ -748,18 +1006,28 @@ fn read_style(r: &mut Reader) -> Style {
 
 fn read_style_fields(s: &mut Reader) -> Style {
     let defaults = Style::default();
-    let color = s.optional("color", defaults.color.clone(), |s, v| colour(s, "color", v));
+    let color = s.optional("color", defaults.color.clone(), |s, v| {
+        colour(s, "color", v)
+    });
     Style {
         fill_color: s.optional("fillColor", color.clone(), |s, v| colour(s, "fillColor", v)),
         color,
-        weight: s.optional("weight", defaults.weight, |s, v| s.number("weight", v, (0.0, 50.0), "weight")),
-        opacity: s.optional("opacity", defaults.opacity, |s, v| s.number("opacity", v, (0.0, 1.0), "opacity")),
+        weight: s.optional("weight", defaults.weight, |s, v| {
+            s.number("weight", v, (0.0, 50.0), "weight")
+        }),
+        opacity: s.optional("opacity", defaults.opacity, |s, v| {
+            s.number("opacity", v, (0.0, 1.0), "opacity")
+        }),
         fill_opacity: s.optional("fillOpacity", defaults.fill_opacity, |s, v| {
             s.number("fillOpacity", v, (0.0, 1.0), "fillOpacity")
         }),
-        radius: s.optional("radius", defaults.radius, |s, v| s.number("radius", v, (0.0, 100.0), "radius")),
+        radius: s.optional("radius", defaults.radius, |s, v| {
+            s.number("radius", v, (0.0, 100.0), "radius")
+        }),
         label: s.optional("label", None, |s, v| s.name("label", v).map(Some)),
-        label_min_zoom: s.optional("labelMinZoom", defaults.label_min_zoom, |s, v| s.zoom("labelMinZoom", v)),
+        label_min_zoom: s.optional("labelMinZoom", defaults.label_min_zoom, |s, v| {
+            s.zoom("labelMinZoom", v)
+        }),
     }
 }
 
@@ -768,13 +1036,22 @@ fn colour(r: &mut Reader, key: &str, value: &Json) -> Option<String> {
     let text = r.string(key, value)?;
     let ok = if let Some(hex) = text.strip_prefix('#') {
         matches!(hex.len(), 3 | 4 | 6 | 8) && hex.bytes().all(|b| b.is_ascii_hexdigit())
-    } else if let Some(args) = ["rgb(", "rgba(", "hsl(", "hsla("].iter().find_map(|f| text.strip_prefix(f)) {
-        args.strip_suffix(')').is_some_and(|a| a.bytes().all(|b| b.is_ascii_digit() || b" ,.%/".contains(&b)))
+    } else if let Some(args) = ["rgb(", "rgba(", "hsl(", "hsla("]
+        .iter()
+        .find_map(|f| text.strip_prefix(f))
+    {
+        args.strip_suffix(')').is_some_and(|a| {
+            a.bytes()
+                .all(|b| b.is_ascii_digit() || b" ,.%/".contains(&b))
+        })
     } else {
         !text.is_empty() && text.len() <= 32 && text.bytes().all(|b| b.is_ascii_alphabetic())
     };
     if !ok {
-        r.error(key, format!("{text:?} is not a CSS colour (use #rrggbb, a colour name or rgb())"));
+        r.error(
+            key,
+            format!("{text:?} is not a CSS colour (use #rrggbb, a colour name or rgb())"),
+        );
         return None;
     }
     Some(text)
@@ -792,10 +1069,15 @@ fn check_tile_template(url: &str) -> Result<(), String> {
     }
     let mut rest = url;
     while let Some(start) = rest.find('{') {
-        let end = rest[start..].find('}').ok_or("an unclosed { in the tile URL template")? + start;
+        let end = rest[start..]
+            .find('}')
+            .ok_or("an unclosed { in the tile URL template")?
+            + start;
         let placeholder = &rest[start..=end];
         if !["{z}", "{x}", "{y}", "{-y}", "{s}", "{r}"].contains(&placeholder) {
-            return Err(format!("unknown placeholder {placeholder} in the tile URL template"));
+            return Err(format!(
+                "unknown placeholder {placeholder} in the tile URL template"
+            ));
         }
         rest = &rest[end + 1..];
     }
@@ -815,13 +1097,17 @@ fn http_or_relative(url: &str) -> bool {
 fn check_origin(origin: &str) -> Result<(), String> {
     let parsed = WebUrl::parse(origin).map_err(|e| format!("{origin:?} is not a URL: {e}"))?;
     if !parsed.host().is_ascii() {
-        return Err(format!("{origin:?}: write the host in its ASCII form (xn--…)"));
+        return Err(format!(
+            "{origin:?}: write the host in its ASCII form (xn--…)"
+        ));
     }
     if parsed.origin().is_none() {
         return Err(format!("{origin:?} is not an http(s) origin"));
     }
     if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
-        return Err(format!("{origin:?} has a path; give only scheme://host[:port]"));
+        return Err(format!(
+            "{origin:?} has a path; give only scheme://host[:port]"
+        ));
     }
     Ok(())
 }
@@ -848,7 +1134,10 @@ impl Attribution {
         let text = escape_html(&self.text);
         match &self.url {
             Some(url) if !text.is_empty() => {
-                format!("<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{text}</a>", escape_html(url))
+                format!(
+                    "<a href=\"{}\" target=\"_blank\" rel=\"noopener noreferrer\">{text}</a>",
+                    escape_html(url)
+                )
             }
             _ => text,
         }

@@ -121,7 +121,11 @@ mod tests {
     fn absent_cookie_sends_nothing() {
         assert_eq!(version(""), VersionCookie::Absent);
         assert_eq!(version("session=abc; theme=dark"), VersionCookie::Absent);
-        assert_eq!(version("app-version"), VersionCookie::Absent, "a pair without '=' is no cookie");
+        assert_eq!(
+            version("app-version"),
+            VersionCookie::Absent,
+            "a pair without '=' is no cookie"
+        );
     }
 
     #[test]
@@ -150,12 +154,22 @@ mod tests {
             version("app-version=\"canary"),
             VersionCookie::Rejected(Rejection::InvalidCharacters)
         );
-        assert_eq!(version("app-version=\"\""), VersionCookie::Rejected(Rejection::Empty));
+        assert_eq!(
+            version("app-version=\"\""),
+            VersionCookie::Rejected(Rejection::Empty)
+        );
     }
 
     #[test]
     fn exact_match_only() {
-        for bad in ["Canary", "CANARY", "canary2", "beta", "canar", "stable,canary"] {
+        for bad in [
+            "Canary",
+            "CANARY",
+            "canary2",
+            "beta",
+            "canar",
+            "stable,canary",
+        ] {
             let header = format!("app-version={bad}");
             assert!(
                 matches!(version(&header), VersionCookie::Rejected(_)),
@@ -170,8 +184,14 @@ mod tests {
 
     #[test]
     fn empty_value() {
-        assert_eq!(version("app-version="), VersionCookie::Rejected(Rejection::Empty));
-        assert_eq!(version("app-version=  ; a=1"), VersionCookie::Rejected(Rejection::Empty));
+        assert_eq!(
+            version("app-version="),
+            VersionCookie::Rejected(Rejection::Empty)
+        );
+        assert_eq!(
+            version("app-version=  ; a=1"),
+            VersionCookie::Rejected(Rejection::Empty)
+        );
     }
 
     #[test]
@@ -179,13 +199,26 @@ mod tests {
         assert_eq!(version("x-app-version=canary"), VersionCookie::Absent);
         assert_eq!(version("my_app-version=canary"), VersionCookie::Absent);
         assert_eq!(version("app-version2=canary"), VersionCookie::Absent);
-        assert_eq!(version("APP-VERSION=canary"), VersionCookie::Absent, "names are case-sensitive");
-        assert_eq!(version("x-app-version=stable; app-version=canary"), valid("canary"));
+        assert_eq!(
+            version("APP-VERSION=canary"),
+            VersionCookie::Absent,
+            "names are case-sensitive"
+        );
+        assert_eq!(
+            version("x-app-version=stable; app-version=canary"),
+            valid("canary")
+        );
     }
 
     #[test]
     fn control_characters_and_injection() {
-        for bad in ["canary\r\nX-Evil: 1", "can\u{0}ary", "canary\u{7f}", "ca nary", "ca\\nary"] {
+        for bad in [
+            "canary\r\nX-Evil: 1",
+            "can\u{0}ary",
+            "canary\u{7f}",
+            "ca nary",
+            "ca\\nary",
+        ] {
             let header = format!("app-version={bad}");
             assert_eq!(
                 version(&header),
@@ -198,7 +231,10 @@ mod tests {
             version("app-version=canary%0D%0AX-Evil:%201"),
             VersionCookie::Rejected(Rejection::NotAccepted("canary%0D%0AX-Evil:%201".into()))
         );
-        assert!(matches!(version("app-version=%63anary"), VersionCookie::Rejected(_)));
+        assert!(matches!(
+            version("app-version=%63anary"),
+            VersionCookie::Rejected(_)
+        ));
     }
 
     #[test]
@@ -211,14 +247,23 @@ mod tests {
 
     #[test]
     fn several_cookies_are_rejected_not_one_picked() {
-        assert_eq!(version("app-version=canary; app-version=stable"), VersionCookie::Rejected(Rejection::Several));
-        assert_eq!(version("app-version=canary; app-version=canary"), VersionCookie::Rejected(Rejection::Several));
+        assert_eq!(
+            version("app-version=canary; app-version=stable"),
+            VersionCookie::Rejected(Rejection::Several)
+        );
+        assert_eq!(
+            version("app-version=canary; app-version=canary"),
+            VersionCookie::Rejected(Rejection::Several)
+        );
     }
 
     /// The shared rule, case by case: the local gateway's and Istio's tests read the same file.
     #[test]
     fn the_shared_cookie_cases() {
-        for line in include_str!("../tests/fixtures/cookie-cases.txt").lines().filter(|l| !l.starts_with('#')) {
+        for line in include_str!("../tests/fixtures/cookie-cases.txt")
+            .lines()
+            .filter(|l| !l.starts_with('#'))
+        {
             let (verdict, header) = line.split_once('\t').expect("verdict<TAB>header");
             let got = match version(header) {
                 VersionCookie::Valid(v) => v,
@@ -232,7 +277,10 @@ mod tests {
     #[test]
     fn configured_versions_replace_the_defaults() {
         let accepted = ["blue", "green"];
-        assert_eq!(version_from_cookies("app-version=green", &accepted), valid("green"));
+        assert_eq!(
+            version_from_cookies("app-version=green", &accepted),
+            valid("green")
+        );
         assert!(matches!(
             version_from_cookies("app-version=canary", &accepted),
             VersionCookie::Rejected(Rejection::NotAccepted(_))
@@ -242,6 +290,9 @@ mod tests {
     #[test]
     fn rejection_messages_name_the_cookie() {
         let message = Rejection::NotAccepted("beta".into()).to_string();
-        assert!(message.contains("app-version") && message.contains("beta"), "{message}");
+        assert!(
+            message.contains("app-version") && message.contains("beta"),
+            "{message}"
+        );
     }
 }

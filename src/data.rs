@@ -19,7 +19,10 @@ use crate::points::PointIndex;
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerState {
     Loading,
-    Ready { features: usize, warning: Option<String> },
+    Ready {
+        features: usize,
+        warning: Option<String>,
+    },
     /// Shown, but partly: e.g. some of a tile layer's tiles fail to load.
     Degraded(String),
     /// The layer's server does not answer; the layer retries and recovers by itself.
@@ -31,7 +34,9 @@ impl LayerState {
     /// The message of a state the user should hear about (what the status panel shows).
     pub fn problem(&self) -> Option<&str> {
         match self {
-            LayerState::Failed(message) | LayerState::Unavailable(message) | LayerState::Degraded(message) => Some(message),
+            LayerState::Failed(message)
+            | LayerState::Unavailable(message)
+            | LayerState::Degraded(message) => Some(message),
             LayerState::Ready { warning, .. } => warning.as_deref(),
             LayerState::Loading => None,
         }
@@ -44,7 +49,11 @@ pub enum Loaded {
     /// GeoJSON shapes: the document as the browser parsed it, and the check's verdict.
     Shapes { data: JsValue, checked: Checked },
     /// Points, indexed, with what to show when one is clicked.
-    Points { index: Rc<PointIndex>, info: Rc<PointInfo>, warning: Option<String> },
+    Points {
+        index: Rc<PointIndex>,
+        info: Rc<PointInfo>,
+        warning: Option<String>,
+    },
 }
 
 /// A layer's data ready to draw, or why it cannot be drawn.
@@ -52,21 +61,34 @@ pub type Prepared = Result<Loaded, String>;
 
 /// Fetches (if needed) and checks a layer's data; `points` says it is a points layer and how its
 /// URL is encoded. Needs no map, so the request can start before the map (and its tiles) does.
-pub async fn prepare(http: &Http, source: &DataSource, points: Option<PointsFormat>, signal: Option<&AbortSignal>) -> Prepared {
+pub async fn prepare(
+    http: &Http,
+    source: &DataSource,
+    points: Option<PointsFormat>,
+    signal: Option<&AbortSignal>,
+) -> Prepared {
     match (source, points) {
-        (DataSource::Inline(value), None) => {
-            geojson::check(value).map(|checked| Loaded::Shapes { data: to_js(value), checked }).map_err(|e| format!("inline data is {e}"))
-        }
+        (DataSource::Inline(value), None) => geojson::check(value)
+            .map(|checked| Loaded::Shapes {
+                data: to_js(value),
+                checked,
+            })
+            .map_err(|e| format!("inline data is {e}")),
         (DataSource::Inline(value), Some(_)) => {
             let text = value.to_string();
             let checked = geojson::parse(&text).map_err(|e| format!("inline data is {e}"))?;
             Ok(geojson_points(&text, to_js(value), &checked))
         }
         (DataSource::Url(url), points) => {
-            let buffer = http.get_array_buffer(url, signal).await.map_err(|e| e.to_string())?;
+            let buffer = http
+                .get_array_buffer(url, signal)
+                .await
+                .map_err(|e| e.to_string())?;
             match points {
-                None => checked_bytes(&buffer).map(|(_, data, checked)| Loaded::Shapes { data, checked }),
-                Some(PointsFormat::GeoJson) => checked_bytes(&buffer).map(|(text, data, checked)| geojson_points(&text, data, &checked)),
+                None => checked_bytes(&buffer)
+                    .map(|(_, data, checked)| Loaded::Shapes { data, checked }),
+                Some(PointsFormat::GeoJson) => checked_bytes(&buffer)
+                    .map(|(text, data, checked)| geojson_points(&text, data, &checked)),
                 Some(PointsFormat::Binary) => binary_points(&buffer),
             }
             .map_err(|e| format!("{url} is {e}"))
@@ -79,17 +101,33 @@ fn geojson_points(text: &str, data: JsValue, checked: &Checked) -> Loaded {
     let positions = geojson::point_positions(text, checked);
     let (index, skipped) = PointIndex::from_pairs(&positions.lng_lat);
     let features = match checked.shape {
-        Shape::FeatureCollection => js_sys::Reflect::get(&data, &"features".into()).unwrap_or_default().dyn_into().unwrap_or_default(),
+        Shape::FeatureCollection => js_sys::Reflect::get(&data, &"features".into())
+            .unwrap_or_default()
+            .dyn_into()
+            .unwrap_or_default(),
         Shape::Feature => js_sys::Array::of1(&data),
-        Shape::Geometry => js_sys::Array::of1(&ffi::object(&[("properties", js_sys::Object::new().into())])),
+        Shape::Geometry => js_sys::Array::of1(&ffi::object(&[(
+            "properties",
+            js_sys::Object::new().into(),
+        )])),
     };
     let mut notes: Vec<String> = checked.warning().into_iter().collect();
     if positions.not_points > 0 {
-        notes.push(format!("{} features are not points and are left out", positions.not_points));
+        notes.push(format!(
+            "{} features are not points and are left out",
+            positions.not_points
+        ));
     }
     notes.extend(off_map(skipped.0));
-    let info = PointInfo::Features { features, feature_of: positions.feature };
-    Loaded::Points { index: Rc::new(index), info: Rc::new(info), warning: (!notes.is_empty()).then(|| notes.join("; ")) }
+    let info = PointInfo::Features {
+        features,
+        feature_of: positions.feature,
+    };
+    Loaded::Points {
+        index: Rc::new(index),
+        info: Rc::new(info),
+        warning: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
 }
 
 /// Points a host hands over: a `Float32Array` or `Float64Array` of longitude, latitude pairs, or
@@ -102,10 +140,17 @@ pub fn points_from_js(data: &JsValue) -> Result<Loaded, String> {
         let lng_lat = pairs.to_vec();
         let (index, skipped) = PointIndex::from_pairs(&lng_lat);
         let lng_lat = lng_lat.iter().map(|&v| v as f32).collect();
-        return Ok(Loaded::Points { index: Rc::new(index), info: Rc::new(PointInfo::PositionsOnly { lng_lat }), warning: off_map(skipped.0) });
+        return Ok(Loaded::Points {
+            index: Rc::new(index),
+            info: Rc::new(PointInfo::PositionsOnly { lng_lat }),
+            warning: off_map(skipped.0),
+        });
     }
     if !data.is_object() {
-        return Err("points are a Float32Array or Float64Array of [lng, lat, …] pairs, or a GeoJSON object".into());
+        return Err(
+            "points are a Float32Array or Float64Array of [lng, lat, …] pairs, or a GeoJSON object"
+                .into(),
+        );
     }
     let text = js_sys::JSON::stringify(data)
         .ok()
@@ -118,7 +163,11 @@ pub fn points_from_js(data: &JsValue) -> Result<Loaded, String> {
 
 fn indexed_pairs(lng_lat: Vec<f32>) -> Loaded {
     let (index, skipped) = PointIndex::from_pairs_f32(&lng_lat);
-    Loaded::Points { index: Rc::new(index), info: Rc::new(PointInfo::PositionsOnly { lng_lat }), warning: off_map(skipped.0) }
+    Loaded::Points {
+        index: Rc::new(index),
+        info: Rc::new(PointInfo::PositionsOnly { lng_lat }),
+        warning: off_map(skipped.0),
+    }
 }
 
 fn off_map(skipped: usize) -> Option<String> {
@@ -140,11 +189,23 @@ fn binary_points(buffer: &js_sys::ArrayBuffer) -> Result<Loaded, GeoJsonError> {
 pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
     match (layer, prepared) {
         (_, Err(message)) => LayerState::Failed(message),
-        (DataLayerHandle::Shapes(layer), Ok(Loaded::Shapes { data, checked })) => match layer.set_data(data, &checked) {
-            Ok(()) => LayerState::Ready { features: checked.features, warning: checked.warning() },
-            Err(message) => LayerState::Failed(message),
-        },
-        (DataLayerHandle::Points(layer), Ok(Loaded::Points { index, info, warning })) => {
+        (DataLayerHandle::Shapes(layer), Ok(Loaded::Shapes { data, checked })) => {
+            match layer.set_data(data, &checked) {
+                Ok(()) => LayerState::Ready {
+                    features: checked.features,
+                    warning: checked.warning(),
+                },
+                Err(message) => LayerState::Failed(message),
+            }
+        }
+        (
+            DataLayerHandle::Points(layer),
+            Ok(Loaded::Points {
+                index,
+                info,
+                warning,
+            }),
+        ) => {
             let features = index.len();
             layer.set_points(index, info);
             LayerState::Ready { features, warning }
@@ -152,7 +213,6 @@ pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
         _ => LayerState::Failed("the data does not fit the layer".into()),
     }
 }
-
 
 /// The GeoJSON layers' data, requested as soon as the config is read, before the map (and its
 /// tiles) exists, and handed to each layer when both are there.
@@ -177,20 +237,34 @@ impl Downloads {
             .into_iter()
             .map(|layer| {
                 let arrival = Arrival::default();
-                let (http, source, points, delivery) = (http.clone(), layer.source.clone(), layer.points, arrival.clone());
+                let (http, source, points, delivery) = (
+                    http.clone(),
+                    layer.source.clone(),
+                    layer.points,
+                    arrival.clone(),
+                );
                 let signal = abort.as_ref().map(AbortController::signal);
                 wasm_bindgen_futures::spawn_local(async move {
                     delivery.deliver(prepare(&http, &source, points, signal.as_ref()).await);
                 });
-                Download { name: layer.name.to_owned(), shown_at_start: layer.shown_at_start, arrival }
+                Download {
+                    name: layer.name.to_owned(),
+                    shown_at_start: layer.shown_at_start,
+                    arrival,
+                }
             })
             .collect();
-        Downloads { layers: Rc::new(layers), abort }
+        Downloads {
+            layers: Rc::new(layers),
+            abort,
+        }
     }
 
     /// (name, drawn in the first view) of every layer.
     pub fn layers(&self) -> impl Iterator<Item = (&str, bool)> {
-        self.layers.iter().map(|d| (d.name.as_str(), d.shown_at_start))
+        self.layers
+            .iter()
+            .map(|d| (d.name.as_str(), d.shown_at_start))
     }
 
     /// The layer's data, when it is there.
@@ -207,19 +281,26 @@ impl Downloads {
     }
 }
 
-
 /// A GeoJSON document as fetched, checked in Rust and parsed by the browser's `JSON.parse` (the
 /// objects Leaflet draws): each side parses it once, nothing is copied back. The bytes are
 /// copied into wasm as bytes (a memcpy) and decoded by the browser's `TextDecoder`, the two
 /// fastest ways across.
-pub fn checked_bytes(buffer: &js_sys::ArrayBuffer) -> Result<(String, JsValue, Checked), GeoJsonError> {
+pub fn checked_bytes(
+    buffer: &js_sys::ArrayBuffer,
+) -> Result<(String, JsValue, Checked), GeoJsonError> {
     let bytes = js_sys::Uint8Array::new(buffer).to_vec();
-    let mut text = String::from_utf8(bytes).map_err(|e| GeoJsonError(format!("not UTF-8 text (byte {})", e.utf8_error().valid_up_to())))?;
+    let mut text = String::from_utf8(bytes).map_err(|e| {
+        GeoJsonError(format!(
+            "not UTF-8 text (byte {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     if text.starts_with('\u{feff}') {
         text.drain(..3);
     }
     let checked = geojson::parse(&text)?;
-    let data = parse_js_text(&decode_utf8(buffer)).map_err(|_| GeoJsonError("not JSON to the browser".into()))?;
+    let data = parse_js_text(&decode_utf8(buffer))
+        .map_err(|_| GeoJsonError("not JSON to the browser".into()))?;
     Ok((text, data, checked))
 }
 

@@ -14,8 +14,8 @@ use web_sys::HtmlElement;
 
 use crate::config::{Style, MAX_ZOOM_LIMIT};
 use crate::json::Json;
-use crate::math::Decimal;
 use crate::map::ffi_json::{from_js, object, to_js};
+use crate::math::Decimal;
 use crate::ui::{AppOptions, ConfigSource, MapHooks};
 use crate::view_hash::View;
 use crate::Mounted;
@@ -32,7 +32,13 @@ impl Listeners {
     /// Calls the event's callbacks in a microtask, never while the map is in the middle of a
     /// change: a callback may call the widget's methods freely.
     fn emit(&self, event: &str, value: &JsValue) {
-        let callbacks: Vec<Function> = self.0.borrow().iter().filter(|(e, _)| e == event).map(|(_, f)| f.clone()).collect();
+        let callbacks: Vec<Function> = self
+            .0
+            .borrow()
+            .iter()
+            .filter(|(e, _)| e == event)
+            .map(|(_, f)| f.clone())
+            .collect();
         if callbacks.is_empty() {
             return;
         }
@@ -40,7 +46,10 @@ impl Listeners {
         wasm_bindgen_futures::spawn_local(async move {
             for callback in callbacks {
                 if let Err(error) = callback.call1(&JsValue::NULL, &value) {
-                    web_sys::console::warn_2(&format!("meshmap: a host \"{event}\" callback threw:").into(), &error);
+                    web_sys::console::warn_2(
+                        &format!("meshmap: a host \"{event}\" callback threw:").into(),
+                        &error,
+                    );
                 }
             }
         });
@@ -83,7 +92,9 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
         )));
     };
     if !element.is_connected() {
-        return Err(JsError::new("meshmap.mount(element, options): the element is not in the page; insert it first"));
+        return Err(JsError::new(
+            "meshmap.mount(element, options): the element is not in the page; insert it first",
+        ));
     }
     if !options.is_object() || js_sys::Array::is_array(&options) {
         return Err(JsError::new(&format!(
@@ -91,18 +102,35 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
             describe(&options)
         )));
     }
-    let get = |key: &str| js_sys::Reflect::get(&options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED);
+    let get = |key: &str| {
+        js_sys::Reflect::get(&options, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+    };
     let config = match (get("config"), get("configUrl").as_string()) {
-        (config, None) if config.is_object() => ConfigSource::Inline(from_js(&config).map_err(|e| JsError::new(&format!("options.config: {e}")))?),
+        (config, None) if config.is_object() => ConfigSource::Inline(
+            from_js(&config).map_err(|e| JsError::new(&format!("options.config: {e}")))?,
+        ),
         (config, Some(url)) if config.is_undefined() || config.is_null() => ConfigSource::Url(url),
-        _ => return Err(JsError::new("options needs exactly one of `config` (an object) or `configUrl` (a string)")),
+        _ => {
+            return Err(JsError::new(
+                "options needs exactly one of `config` (an object) or `configUrl` (a string)",
+            ))
+        }
     };
     let view = match get("view") {
         value if value.is_undefined() || value.is_null() => None,
-        value => Some(parse_view(&from_js(&value).map_err(|e| JsError::new(&format!("options.view: {e}")))?).map_err(|e| JsError::new(&e))?),
+        value => Some(
+            parse_view(&from_js(&value).map_err(|e| JsError::new(&format!("options.view: {e}")))?)
+                .map_err(|e| JsError::new(&e))?,
+        ),
     };
     let listeners = Rc::new(Listeners::default());
-    for (key, event) in [("onReady", "ready"), ("onLoad", "load"), ("onMove", "move"), ("onFeatureClick", "featureclick"), ("onError", "error")] {
+    for (key, event) in [
+        ("onReady", "ready"),
+        ("onLoad", "load"),
+        ("onMove", "move"),
+        ("onFeatureClick", "featureclick"),
+        ("onError", "error"),
+    ] {
         match get(key) {
             value if value.is_undefined() || value.is_null() => {}
             value => match value.dyn_into::<Function>() {
@@ -115,11 +143,18 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
     // The version header only where the page is meshmap's own: embed.js tells where it came from.
     // On another site's page the cookies are the host's, and must not steer meshmap's backends.
     let page_origin = web_sys::window().and_then(|w| w.location().origin().ok());
-    let send_version = get("meshmapOrigin").as_string().is_some_and(|origin| Some(origin) == page_origin);
+    let send_version = get("meshmapOrigin")
+        .as_string()
+        .is_some_and(|origin| Some(origin) == page_origin);
 
     let hooks = MapHooks::new();
     let errors = Rc::clone(&listeners);
-    hooks.on_error(move |what, message| errors.emit("error", &object(&[("what", what.into()), ("message", message.into())])));
+    hooks.on_error(move |what, message| {
+        errors.emit(
+            "error",
+            &object(&[("what", what.into()), ("message", message.into())]),
+        )
+    });
     let loads = Rc::clone(&listeners);
     hooks.on_loaded(move || loads.emit("load", &JsValue::UNDEFINED));
     let events = Rc::clone(&listeners);
@@ -133,13 +168,25 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
         map.on_feature_click(move |properties| clicks.emit("featureclick", &to_js(properties)));
         events.emit("ready", &view_to_js(map.view()));
     });
-    let mounted = crate::mount(&element, AppOptions { config, sync_url_hash, hooks: Some(Rc::clone(&hooks)), send_version });
+    let mounted = crate::mount(
+        &element,
+        AppOptions {
+            config,
+            sync_url_hash,
+            hooks: Some(Rc::clone(&hooks)),
+            send_version,
+        },
+    );
     let id = NEXT_ID.with(|next| {
         next.set(next.get().wrapping_add(1));
         next.get()
     });
     LIVE.with(|live| live.borrow_mut().push((id, mounted)));
-    Ok(MapWidget { id, hooks, listeners })
+    Ok(MapWidget {
+        id,
+        hooks,
+        listeners,
+    })
 }
 
 #[wasm_bindgen]
@@ -150,7 +197,9 @@ impl MapWidget {
             return Err(JsError::new("this map was destroyed"));
         }
         if !EVENTS.contains(&event) {
-            return Err(JsError::new(&format!("unknown event {event:?}; expected one of {EVENTS:?}")));
+            return Err(JsError::new(&format!(
+                "unknown event {event:?}; expected one of {EVENTS:?}"
+            )));
         }
         self.listeners.add(event, callback);
         Ok(())
@@ -173,13 +222,17 @@ impl MapWidget {
     /// cover; null before the map exists. Layers added through it are the host's to remove.
     #[wasm_bindgen(js_name = leafletMap)]
     pub fn leaflet_map(&self) -> JsValue {
-        self.hooks.with_map(|map| JsValue::from(map.leaflet().clone())).unwrap_or(JsValue::NULL)
+        self.hooks
+            .with_map(|map| JsValue::from(map.leaflet().clone()))
+            .unwrap_or(JsValue::NULL)
     }
 
     /// `{lat, lng, zoom}`, or null before the map exists.
     #[wasm_bindgen(js_name = getView)]
     pub fn get_view(&self) -> JsValue {
-        self.hooks.with_map(|map| view_to_js(map.view())).unwrap_or(JsValue::NULL)
+        self.hooks
+            .with_map(|map| view_to_js(map.view()))
+            .unwrap_or(JsValue::NULL)
     }
 
     /// Adds a GeoJSON overlay; returns how many features are drawn.
@@ -188,9 +241,14 @@ impl MapWidget {
         let data = js_sys::JSON::stringify(&data)
             .ok()
             .filter(|text| text.is_string())
-            .ok_or_else(|| JsError::new("data: cannot be turned into JSON (a cycle, a BigInt, a function or undefined)"))?;
+            .ok_or_else(|| {
+                JsError::new(
+                    "data: cannot be turned into JSON (a cycle, a BigInt, a function or undefined)",
+                )
+            })?;
         let style = style_option(&style)?;
-        self.map(|map| map.add_geojson_overlay(name, &data, &style))?.map_err(|e| JsError::new(&e))
+        self.map(|map| map.add_geojson_overlay(name, &data, &style))?
+            .map_err(|e| JsError::new(&e))
     }
 
     /// Adds a points overlay drawn by Rust from a spatial index (for thousands to millions of
@@ -200,8 +258,10 @@ impl MapWidget {
     #[wasm_bindgen(js_name = addPoints)]
     pub fn add_points(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
         let style = style_option(&style)?;
-        let loaded = crate::data::points_from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
-        self.map(|map| map.add_points_overlay(name, loaded, &style))?.map_err(|e| JsError::new(&e))
+        let loaded =
+            crate::data::points_from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
+        self.map(|map| map.add_points_overlay(name, loaded, &style))?
+            .map_err(|e| JsError::new(&e))
     }
 
     /// Removes an overlay by name; false if there is none.
@@ -213,7 +273,8 @@ impl MapWidget {
     /// Shows the box `[south, west, north, east]` (degrees).
     #[wasm_bindgen(js_name = fitBounds)]
     pub fn fit_bounds(&self, south: f64, west: f64, north: f64, east: f64) -> Result<(), JsError> {
-        self.map(|map| map.fit_bounds(south, west, north, east))?.map_err(|e| JsError::new(&e))
+        self.map(|map| map.fit_bounds(south, west, north, east))?
+            .map_err(|e| JsError::new(&e))
     }
 
     /// Removes the map and everything it created (DOM, Leaflet map, listeners, timers, pending
@@ -222,7 +283,9 @@ impl MapWidget {
         self.listeners.0.borrow_mut().clear();
         let mounted = LIVE.with(|live| {
             let mut live = live.borrow_mut();
-            live.iter().position(|(i, _)| *i == self.id).map(|at| live.remove(at).1)
+            live.iter()
+                .position(|(i, _)| *i == self.id)
+                .map(|at| live.remove(at).1)
         });
         // Unmounted outside the borrow: the app's cleanup may run host callbacks.
         drop(mounted);
@@ -232,7 +295,9 @@ impl MapWidget {
         if !is_live(self.id) {
             return Err(JsError::new("this map was destroyed"));
         }
-        self.hooks.with_map(f).ok_or_else(|| JsError::new("the map is not ready yet (wait for the \"ready\" event)"))
+        self.hooks
+            .with_map(f)
+            .ok_or_else(|| JsError::new("the map is not ready yet (wait for the \"ready\" event)"))
     }
 }
 
@@ -250,13 +315,18 @@ fn describe(value: &JsValue) -> String {
     } else if value.is_undefined() {
         "undefined".into()
     } else if let Some(text) = value.as_string() {
-        format!("the string {text:?} (pass the element itself, e.g. document.querySelector({text:?}))")
+        format!(
+            "the string {text:?} (pass the element itself, e.g. document.querySelector({text:?}))"
+        )
     } else if let Some(node) = value.dyn_ref::<web_sys::Node>() {
         format!("a {} node", node.node_name())
     } else if js_sys::Array::is_array(value) {
         "an array".into()
     } else {
-        value.js_typeof().as_string().map_or_else(|| "that value".into(), |t| format!("a {t}"))
+        value
+            .js_typeof()
+            .as_string()
+            .map_or_else(|| "that value".into(), |t| format!("a {t}"))
     }
 }
 
@@ -270,26 +340,45 @@ fn style_option(style: &JsValue) -> Result<Style, JsError> {
 }
 
 fn view_to_js(view: View) -> JsValue {
-    object(&[("lat", view.lat.into()), ("lng", view.lng.into()), ("zoom", view.zoom.into())])
+    object(&[
+        ("lat", view.lat.into()),
+        ("lng", view.lng.into()),
+        ("zoom", view.zoom.into()),
+    ])
 }
 
 /// `{center: [lat, lng], zoom}` as a view, checked.
 fn parse_view(value: &Json) -> Result<View, String> {
     let center = value.field("center");
-    match (center.item(0).as_f64(), center.item(1).as_f64(), value.field("zoom").as_f64()) {
+    match (
+        center.item(0).as_f64(),
+        center.item(1).as_f64(),
+        value.field("zoom").as_f64(),
+    ) {
         (Some(lat), Some(lng), Some(zoom)) => checked_view(lat, lng, zoom),
         _ => Err(view_error(&value.to_string())),
     }
 }
 
 fn checked_view(lat: f64, lng: f64, zoom: f64) -> Result<View, String> {
-    if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lng) && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom) {
+    if (-90.0..=90.0).contains(&lat)
+        && (-180.0..=180.0).contains(&lng)
+        && (0.0..=MAX_ZOOM_LIMIT).contains(&zoom)
+    {
         Ok(View { zoom, lat, lng })
     } else {
-        Err(view_error(&format!("{{center: [{}, {}], zoom: {}}}", Decimal(lat), Decimal(lng), Decimal(zoom))))
+        Err(view_error(&format!(
+            "{{center: [{}, {}], zoom: {}}}",
+            Decimal(lat),
+            Decimal(lng),
+            Decimal(zoom)
+        )))
     }
 }
 
 fn view_error(given: &str) -> String {
-    format!("a view is {{center: [lat -90..90, lng -180..180], zoom 0..{}}}, not {given}", Decimal(MAX_ZOOM_LIMIT))
+    format!(
+        "a view is {{center: [lat -90..90, lng -180..180], zoom 0..{}}}, not {given}",
+        Decimal(MAX_ZOOM_LIMIT)
+    )
 }

@@ -66,7 +66,11 @@ impl Checked {
         let first = self.issues.first()?;
         let invalid = self.invalid();
         let more = invalid - 1;
-        let tail = if more > 0 { format!(" (and {more} more)") } else { String::new() };
+        let tail = if more > 0 {
+            format!(" (and {more} more)")
+        } else {
+            String::new()
+        };
         Some(format!(
             "{} invalid feature{} skipped: {}: {}{tail}",
             invalid,
@@ -87,7 +91,10 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
     scanner.skip_space();
     if scanner.peek() != Some(b'{') {
         let kind = kind_at(text, scanner.offset());
-        scanner.skip_value(0).and_then(|()| scanner.end()).map_err(not_json)?;
+        scanner
+            .skip_value(0)
+            .and_then(|()| scanner.end())
+            .map_err(not_json)?;
         return Err(GeoJsonError(format!("expected an object, found {kind}")));
     }
     let start = scanner.offset();
@@ -95,7 +102,13 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
     // the type is known (the usual order), or read again after.
     let mut type_name: Option<String> = None;
     let mut features_at = None;
-    let mut checked = Checked { shape: Shape::FeatureCollection, features: 0, without_geometry: 0, dropped: Vec::new(), issues: Vec::new() };
+    let mut checked = Checked {
+        shape: Shape::FeatureCollection,
+        features: 0,
+        without_geometry: 0,
+        dropped: Vec::new(),
+        issues: Vec::new(),
+    };
     let mut collection_checked = false;
     if scanner.open(b'{', b'}') {
         loop {
@@ -110,8 +123,17 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
                         }
                     };
                 }
-                "features" if type_name.as_deref() == Some("FeatureCollection") && scanner.peek() == Some(b'[') => {
-                    checked = Checked { shape: Shape::FeatureCollection, features: 0, without_geometry: 0, dropped: Vec::new(), issues: Vec::new() };
+                "features"
+                    if type_name.as_deref() == Some("FeatureCollection")
+                        && scanner.peek() == Some(b'[') =>
+                {
+                    checked = Checked {
+                        shape: Shape::FeatureCollection,
+                        features: 0,
+                        without_geometry: 0,
+                        dropped: Vec::new(),
+                        issues: Vec::new(),
+                    };
                     check_features(&mut scanner, &mut checked).map_err(not_json)?;
                     features_at = None;
                     collection_checked = true;
@@ -123,19 +145,25 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
                 }
                 _ => scanner.skip_value(1).map_err(not_json)?,
             }
-            if !scanner.more(b'}', "expected ',' or '}'").map_err(not_json)? {
+            if !scanner
+                .more(b'}', "expected ',' or '}'")
+                .map_err(not_json)?
+            {
                 break;
             }
         }
     }
     scanner.end().map_err(not_json)?;
-    let type_name = type_name.ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
+    let type_name = type_name
+        .ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
     match type_name.as_str() {
         "FeatureCollection" => {
             if !collection_checked {
                 let offset = features_at
                     .filter(|&at| text.as_bytes().get(at) == Some(&b'['))
-                    .ok_or_else(|| GeoJsonError("a FeatureCollection needs a \"features\" array".into()))?;
+                    .ok_or_else(|| {
+                        GeoJsonError("a FeatureCollection needs a \"features\" array".into())
+                    })?;
                 check_features(&mut Scanner::at(text, offset), &mut checked).map_err(not_json)?;
             }
         }
@@ -144,18 +172,28 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
             match check_feature(&mut Scanner::at(text, start)).map_err(not_json)? {
                 Ok(true) => checked.features = 1,
                 Ok(false) => checked.without_geometry = 1,
-                Err(issue) => return Err(GeoJsonError(format!("{}: {}", issue.path, issue.message))),
+                Err(issue) => {
+                    return Err(GeoJsonError(format!("{}: {}", issue.path, issue.message)))
+                }
             }
         }
         geometry if is_geometry_type(geometry) => {
             checked.shape = Shape::Geometry;
-            if let Err(issue) = check_geometry(&mut Scanner::at(text, start), "").map_err(not_json)? {
-                return Err(GeoJsonError(format!("{}: {}", display_path(&issue.path), issue.message)));
+            if let Err(issue) =
+                check_geometry(&mut Scanner::at(text, start), "").map_err(not_json)?
+            {
+                return Err(GeoJsonError(format!(
+                    "{}: {}",
+                    display_path(&issue.path),
+                    issue.message
+                )));
             }
             checked.features = 1;
         }
         other => {
-            return Err(GeoJsonError(format!("unknown type {other:?}; expected FeatureCollection, Feature or a geometry")))
+            return Err(GeoJsonError(format!(
+                "unknown type {other:?}; expected FeatureCollection, Feature or a geometry"
+            )))
         }
     }
     Ok(checked)
@@ -185,7 +223,9 @@ pub fn point_positions(text: &str, checked: &Checked) -> PointPositions {
     let mut scanner = Scanner::new(text);
     scanner.skip_space();
     let start = scanner.offset();
-    let Ok(top) = fields(&mut scanner, &["features", "geometry"]) else { return out };
+    let Ok(top) = fields(&mut scanner, &["features", "geometry"]) else {
+        return out;
+    };
     match checked.shape {
         Shape::FeatureCollection => {
             let Some(at) = top[0] else { return out };
@@ -224,7 +264,11 @@ fn collect_feature(text: &str, at: usize, feature: u32, out: &mut PointPositions
 }
 
 fn collect_geometry(text: &str, at: usize, feature: u32, out: &mut PointPositions) {
-    let Ok([type_at, coordinates_at]) = fields(&mut Scanner::at(text, at), &["type", "coordinates"]).map(|f| [f[0], f[1]]) else { return };
+    let Ok([type_at, coordinates_at]) =
+        fields(&mut Scanner::at(text, at), &["type", "coordinates"]).map(|f| [f[0], f[1]])
+    else {
+        return;
+    };
     let kind = type_at.and_then(|t| Scanner::at(text, t).string().ok());
     let Some(coordinates) = coordinates_at else {
         out.not_points += usize::from(kind.is_some());
@@ -261,7 +305,10 @@ fn collect_geometry(text: &str, at: usize, feature: u32, out: &mut PointPosition
 
 /// The offsets of the values of `keys` in the object at the scanner (the last of repeated keys,
 /// as `JSON.parse` keeps), consuming the object.
-fn fields<const N: usize>(scanner: &mut Scanner, keys: &[&str; N]) -> Result<[Option<usize>; N], JsonError> {
+fn fields<const N: usize>(
+    scanner: &mut Scanner,
+    keys: &[&str; N],
+) -> Result<[Option<usize>; N], JsonError> {
     let mut found = [None; N];
     scanner.skip_space();
     if scanner.peek() != Some(b'{') {
@@ -318,7 +365,11 @@ fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
         scanner.skip_value(1)?;
         return Ok(Err(issue("", "a feature must be an object")));
     }
-    let (mut is_feature, mut properties_ok, mut geometry): (bool, bool, Option<Result<bool, Issue>>) = (false, true, None);
+    let (mut is_feature, mut properties_ok, mut geometry): (
+        bool,
+        bool,
+        Option<Result<bool, Issue>>,
+    ) = (false, true, None);
     if scanner.open(b'{', b'}') {
         loop {
             let key = scanner.key()?;
@@ -346,7 +397,10 @@ fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
                         _ => {
                             let kind = kind_at(scanner.text(), scanner.offset());
                             scanner.skip_value(1)?;
-                            Err(issue("geometry", &format!("expected an object, found {kind}")))
+                            Err(issue(
+                                "geometry",
+                                &format!("expected an object, found {kind}"),
+                            ))
                         }
                     });
                 }
@@ -364,13 +418,23 @@ fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
     if !properties_ok {
         return Ok(Err(issue("properties", "must be an object or null")));
     }
-    Ok(geometry.unwrap_or_else(|| Err(issue("", "a feature needs a \"geometry\" member (it may be null)"))))
+    Ok(geometry.unwrap_or_else(|| {
+        Err(issue(
+            "",
+            "a feature needs a \"geometry\" member (it may be null)",
+        ))
+    }))
 }
 
 fn is_geometry_type(name: &str) -> bool {
     matches!(
         name,
-        "Point" | "MultiPoint" | "LineString" | "MultiLineString" | "Polygon" | "MultiPolygon"
+        "Point"
+            | "MultiPoint"
+            | "LineString"
+            | "MultiLineString"
+            | "Polygon"
+            | "MultiPolygon"
             | "GeometryCollection"
     )
 }
@@ -414,7 +478,12 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
                     coordinates_at = Some(scanner.offset());
                     coordinates = None;
                     match type_name.as_deref().and_then(position_depth) {
-                        Some((t, depth)) => coordinates = Some((t, check_nested(scanner, depth, t, &join(path, "coordinates"))?)),
+                        Some((t, depth)) => {
+                            coordinates = Some((
+                                t,
+                                check_nested(scanner, depth, t, &join(path, "coordinates"))?,
+                            ))
+                        }
                         None => scanner.skip_value(1)?,
                     }
                 }
@@ -434,7 +503,10 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
     };
     if type_name == "GeometryCollection" {
         let Some(at) = geometries_at.filter(|&at| text.as_bytes().get(at) == Some(&b'[')) else {
-            return Ok(Err(issue(path, "a GeometryCollection needs a \"geometries\" array")));
+            return Ok(Err(issue(
+                path,
+                "a GeometryCollection needs a \"geometries\" array",
+            )));
         };
         let mut members = Scanner::at(text, at);
         if members.open(b'[', b']') {
@@ -457,12 +529,23 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
         return Ok(Ok(()));
     }
     let Some((_, depth)) = position_depth(&type_name) else {
-        return Ok(Err(issue(path, &format!("unknown geometry type {:?}", type_name.as_ref()))));
+        return Ok(Err(issue(
+            path,
+            &format!("unknown geometry type {:?}", type_name.as_ref()),
+        )));
     };
     match (coordinates, coordinates_at) {
         (Some((checked_as, result)), _) if checked_as == type_name => Ok(result),
-        (_, Some(at)) => check_nested(&mut Scanner::at(text, at), depth, &type_name, &join(path, "coordinates")),
-        (_, None) => Ok(Err(issue(path, &format!("a {type_name} needs \"coordinates\"")))),
+        (_, Some(at)) => check_nested(
+            &mut Scanner::at(text, at),
+            depth,
+            &type_name,
+            &join(path, "coordinates"),
+        ),
+        (_, None) => Ok(Err(issue(
+            path,
+            &format!("a {type_name} needs \"coordinates\""),
+        ))),
     }
 }
 
@@ -476,7 +559,10 @@ fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str
     if scanner.peek() != Some(b'[') {
         let kind = kind_at(scanner.text(), scanner.offset());
         scanner.skip_value(1)?;
-        return Ok(Err(issue(path, &format!("expected an array, found {kind}"))));
+        return Ok(Err(issue(
+            path,
+            &format!("expected an array, found {kind}"),
+        )));
     }
     let minimum = match (type_name, depth) {
         ("LineString", 1) | ("MultiLineString", 1) => 2,
@@ -521,7 +607,10 @@ fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
     if scanner.peek() != Some(b'[') {
         let kind = kind_at(scanner.text(), scanner.offset());
         scanner.skip_value(1)?;
-        return Ok(Err(issue(path, &format!("a position must be an array, found {kind}"))));
+        return Ok(Err(issue(
+            path,
+            &format!("a position must be an array, found {kind}"),
+        )));
     }
     let (mut count, mut lng, mut lat, mut altitude_ok) = (0, None, None, true);
     if scanner.open(b'[', b']') {
@@ -552,25 +641,42 @@ fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
         return Ok(Err(issue(path, "an altitude must be a number")));
     }
     if !(-90.0..=90.0).contains(&lat) {
-        return Ok(Err(issue(path, &format!("latitude {} is out of range -90..90", Decimal(lat)))));
+        return Ok(Err(issue(
+            path,
+            &format!("latitude {} is out of range -90..90", Decimal(lat)),
+        )));
     }
     // Data that crosses the antimeridian legitimately goes a little past ±180.
     if !(-360.0..=360.0).contains(&lng) {
-        return Ok(Err(issue(path, &format!("longitude {} is out of range -360..360", Decimal(lng)))));
+        return Ok(Err(issue(
+            path,
+            &format!("longitude {} is out of range -360..360", Decimal(lng)),
+        )));
     }
     Ok(Ok(()))
 }
 
 fn issue(path: &str, message: &str) -> Issue {
-    Issue { path: display_path(path), message: message.to_owned() }
+    Issue {
+        path: display_path(path),
+        message: message.to_owned(),
+    }
 }
 
 fn display_path(path: &str) -> String {
-    if path.is_empty() { "(document)".to_owned() } else { path.to_owned() }
+    if path.is_empty() {
+        "(document)".to_owned()
+    } else {
+        path.to_owned()
+    }
 }
 
 fn join(path: &str, key: &str) -> String {
-    if path.is_empty() { key.to_owned() } else { format!("{path}.{key}") }
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
 }
 
 /// An issue found inside a part of the document, with the part's path in front.
@@ -580,7 +686,10 @@ fn within(issue: Issue, prefix: &str) -> Issue {
         inner if inner.starts_with('[') => format!("{prefix}{inner}"),
         inner => format!("{prefix}.{inner}"),
     };
-    Issue { path, message: issue.message }
+    Issue {
+        path,
+        message: issue.message,
+    }
 }
 
 /// What kind of value starts at `offset`, for messages.
@@ -654,26 +763,52 @@ mod tests {
         ];
         let count = geometries.len();
         let checked = check(&collection(geometries.into_iter().map(feature).collect())).unwrap();
-        assert_eq!((checked.features, checked.invalid(), checked.without_geometry), (count, 0, 0));
+        assert_eq!(
+            (
+                checked.features,
+                checked.invalid(),
+                checked.without_geometry
+            ),
+            (count, 0, 0)
+        );
         assert_eq!(checked.warning(), None);
     }
 
     #[test]
     fn null_geometry_is_skipped_not_an_error() {
-        let doc = collection(vec![feature(Value::Null), feature(json!({"type": "Point", "coordinates": [0, 0]}))]);
+        let doc = collection(vec![
+            feature(Value::Null),
+            feature(json!({"type": "Point", "coordinates": [0, 0]})),
+        ]);
         let checked = check(&doc).unwrap();
-        assert_eq!((checked.features, checked.without_geometry, checked.invalid()), (1, 1, 0));
-        assert!(checked.dropped.is_empty(), "a null geometry is left to Leaflet, which skips it");
+        assert_eq!(
+            (
+                checked.features,
+                checked.without_geometry,
+                checked.invalid()
+            ),
+            (1, 1, 0)
+        );
+        assert!(
+            checked.dropped.is_empty(),
+            "a null geometry is left to Leaflet, which skips it"
+        );
     }
 
     #[test]
     fn a_bare_feature_or_geometry_becomes_a_collection() {
         let checked = check(&feature(json!({"type": "Point", "coordinates": [0, 0]}))).unwrap();
         assert_eq!((checked.features, checked.shape), (1, Shape::Feature));
-        let checked = check(&json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]})).unwrap();
+        let checked =
+            check(&json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]})).unwrap();
         assert_eq!((checked.features, checked.shape), (1, Shape::Geometry));
-        let error = check(&feature(json!({"type": "Point", "coordinates": [0, 95]}))).unwrap_err().to_string();
-        assert!(error.contains("geometry.coordinates: latitude 95"), "{error}");
+        let error = check(&feature(json!({"type": "Point", "coordinates": [0, 95]})))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("geometry.coordinates: latitude 95"),
+            "{error}"
+        );
     }
 
     #[test]
@@ -682,14 +817,26 @@ mod tests {
             (json!([1, 2]), "expected an object, found an array"),
             (json!("hello"), "found a string"),
             (json!({"features": []}), "no \"type\""),
-            (json!({"type": "Topology", "objects": {}}), "unknown type \"Topology\""),
+            (
+                json!({"type": "Topology", "objects": {}}),
+                "unknown type \"Topology\"",
+            ),
             (json!({"type": "FeatureCollection"}), "\"features\" array"),
-            (json!({"type": "FeatureCollection", "features": {}}), "\"features\" array"),
-            (json!({"type": "Point", "coordinates": "0,0"}), "coordinates"),
+            (
+                json!({"type": "FeatureCollection", "features": {}}),
+                "\"features\" array",
+            ),
+            (
+                json!({"type": "Point", "coordinates": "0,0"}),
+                "coordinates",
+            ),
         ] {
             let error = check(&doc).unwrap_err().to_string();
             assert!(error.starts_with("not GeoJSON: "), "{error}");
-            assert!(error.contains(needle), "{error:?} should mention {needle:?}");
+            assert!(
+                error.contains(needle),
+                "{error:?} should mention {needle:?}"
+            );
         }
     }
 
@@ -708,13 +855,19 @@ mod tests {
         assert_eq!(checked.dropped, [1, 2, 3, 4, 5]);
         assert_eq!(checked.issues[0].path, "features[1].geometry.coordinates");
         assert!(checked.issues[0].message.contains("latitude 95"));
-        assert_eq!(checked.issues[1].path, "features[2].geometry.coordinates[0]");
+        assert_eq!(
+            checked.issues[1].path,
+            "features[2].geometry.coordinates[0]"
+        );
         assert!(checked.issues[1].message.contains("at least 4 positions"));
         assert_eq!(checked.issues[2].path, "features[3].properties");
         assert_eq!(checked.issues[3].path, "features[4]");
         assert_eq!(checked.issues[4].path, "features[5]");
         let warning = checked.warning().unwrap();
-        assert!(warning.starts_with("5 invalid features skipped: features[1].geometry.coordinates"), "{warning}");
+        assert!(
+            warning.starts_with("5 invalid features skipped: features[1].geometry.coordinates"),
+            "{warning}"
+        );
         assert!(warning.ends_with("(and 4 more)"), "{warning}");
     }
 
@@ -722,17 +875,50 @@ mod tests {
     fn malformed_coordinates_of_every_kind() {
         for (geometry, path) in [
             (json!({"type": "Point"}), "features[0].geometry"),
-            (json!({"type": "Point", "coordinates": [1]}), "features[0].geometry.coordinates"),
-            (json!({"type": "Point", "coordinates": ["1", "2"]}), "features[0].geometry.coordinates"),
-            (json!({"type": "Point", "coordinates": [1, 2, "high"]}), "features[0].geometry.coordinates"),
-            (json!({"type": "Point", "coordinates": [400, 0]}), "features[0].geometry.coordinates"),
-            (json!({"type": "LineString", "coordinates": [[0, 0]]}), "features[0].geometry.coordinates"),
-            (json!({"type": "LineString", "coordinates": [0, 0]}), "features[0].geometry.coordinates[0]"),
-            (json!({"type": "Polygon", "coordinates": []}), "features[0].geometry.coordinates"),
-            (json!({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], null]]]}), "features[0].geometry.coordinates[0][0][3]"),
-            (json!({"type": "GeometryCollection"}), "features[0].geometry"),
-            (json!({"type": "GeometryCollection", "geometries": [{"type": "Circle"}]}), "features[0].geometry.geometries[0]"),
-            (json!({"type": "GeometryCollection", "geometries": [7]}), "features[0].geometry.geometries[0]"),
+            (
+                json!({"type": "Point", "coordinates": [1]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "Point", "coordinates": ["1", "2"]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "Point", "coordinates": [1, 2, "high"]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "Point", "coordinates": [400, 0]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "LineString", "coordinates": [[0, 0]]}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "LineString", "coordinates": [0, 0]}),
+                "features[0].geometry.coordinates[0]",
+            ),
+            (
+                json!({"type": "Polygon", "coordinates": []}),
+                "features[0].geometry.coordinates",
+            ),
+            (
+                json!({"type": "MultiPolygon", "coordinates": [[[[0, 0], [1, 0], [1, 1], null]]]}),
+                "features[0].geometry.coordinates[0][0][3]",
+            ),
+            (
+                json!({"type": "GeometryCollection"}),
+                "features[0].geometry",
+            ),
+            (
+                json!({"type": "GeometryCollection", "geometries": [{"type": "Circle"}]}),
+                "features[0].geometry.geometries[0]",
+            ),
+            (
+                json!({"type": "GeometryCollection", "geometries": [7]}),
+                "features[0].geometry.geometries[0]",
+            ),
             (json!({"coordinates": [0, 0]}), "features[0].geometry"),
         ] {
             let checked = check(&collection(vec![feature(geometry.clone())])).unwrap();
@@ -752,13 +938,32 @@ mod tests {
             {"geometry": null, "type": "Feature"}
         ], "type": "FeatureCollection"}"#;
         let checked = parse(text).unwrap();
-        assert_eq!((checked.features, checked.without_geometry, checked.dropped.as_slice()), (1, 1, &[1, 2][..]));
-        assert_eq!(checked.issues[0].path, "features[1].geometry.coordinates[1]");
+        assert_eq!(
+            (
+                checked.features,
+                checked.without_geometry,
+                checked.dropped.as_slice()
+            ),
+            (1, 1, &[1, 2][..])
+        );
+        assert_eq!(
+            checked.issues[0].path,
+            "features[1].geometry.coordinates[1]"
+        );
         assert!(checked.issues[0].message.contains("latitude 95"));
-        assert_eq!((checked.issues[1].path.as_str(), checked.issues[1].message.as_str()), ("features[2].properties", "must be an object or null"));
+        assert_eq!(
+            (
+                checked.issues[1].path.as_str(),
+                checked.issues[1].message.as_str()
+            ),
+            ("features[2].properties", "must be an object or null")
+        );
         let repeated = r#"{"type": "Point", "coordinates": [0, 0], "type": "LineString"}"#;
         let error = parse(repeated).unwrap_err().to_string();
-        assert!(error.contains("coordinates[0]: a position must be an array"), "the last type member wins, as in JSON.parse: {error}");
+        assert!(
+            error.contains("coordinates[0]: a position must be an array"),
+            "the last type member wins, as in JSON.parse: {error}"
+        );
     }
 
     #[test]
@@ -771,7 +976,10 @@ mod tests {
             r#"[1, 2"#,
         ] {
             let error = parse(text).unwrap_err().to_string();
-            assert!(error.starts_with("not GeoJSON: the response is not JSON ("), "{text}: {error}");
+            assert!(
+                error.starts_with("not GeoJSON: the response is not JSON ("),
+                "{text}: {error}"
+            );
         }
     }
 
@@ -791,7 +999,10 @@ mod tests {
         assert_eq!(points.feature, [0, 2, 2]);
         assert_eq!(points.not_points, 1);
         let lone = r#"{"type": "Point", "coordinates": [7, 8]}"#;
-        assert_eq!(super::point_positions(lone, &parse(lone).unwrap()).lng_lat, [7.0, 8.0]);
+        assert_eq!(
+            super::point_positions(lone, &parse(lone).unwrap()).lng_lat,
+            [7.0, 8.0]
+        );
     }
 
     #[test]
@@ -808,19 +1019,35 @@ mod tests {
         for _ in 0..100 {
             value = json!([value]);
         }
-        let checked = check(&collection(vec![feature(json!({"type": "MultiPolygon", "coordinates": value}))])).unwrap();
+        let checked = check(&collection(vec![feature(
+            json!({"type": "MultiPolygon", "coordinates": value}),
+        )]))
+        .unwrap();
         assert_eq!(checked.invalid(), 1);
     }
 
     #[test]
     fn text_that_is_not_json_is_an_error() {
-        for text in ["<!doctype html><html>", "", "{\"type\": \"Feature\",", "null"] {
+        for text in [
+            "<!doctype html><html>",
+            "",
+            "{\"type\": \"Feature\",",
+            "null",
+        ] {
             let error = parse(text).unwrap_err().to_string();
             assert!(error.starts_with("not GeoJSON"), "{error}");
         }
         let error = parse("<html>").unwrap_err().to_string();
-        assert!(error.contains("not JSON (expected a JSON value at line 1, column 1)"), "{error}");
-        assert_eq!(parse("{\"type\":\"Point\",\"coordinates\":[1,2]}").unwrap().features, 1);
+        assert!(
+            error.contains("not JSON (expected a JSON value at line 1, column 1)"),
+            "{error}"
+        );
+        assert_eq!(
+            parse("{\"type\":\"Point\",\"coordinates\":[1,2]}")
+                .unwrap()
+                .features,
+            1
+        );
     }
 
     #[test]
@@ -832,7 +1059,10 @@ mod tests {
             "nothing": null,
             "nested": {"a": [1, 2]}
         }))));
-        assert_eq!(rows[0], ("name".into(), "<img src=x onerror=alert(1)>".into()));
+        assert_eq!(
+            rows[0],
+            ("name".into(), "<img src=x onerror=alert(1)>".into())
+        );
         assert!(rows.contains(&("pop".into(), "1200".into())));
         assert!(rows.contains(&("capital".into(), "true".into())));
         assert!(rows.contains(&("nothing".into(), "null".into())));

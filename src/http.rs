@@ -7,7 +7,9 @@ use std::rc::Rc;
 use js_sys::JsString;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortSignal, Blob, Headers, Request, RequestInit, RequestRedirect, Response, ResponseType};
+use web_sys::{
+    AbortSignal, Blob, Headers, Request, RequestInit, RequestRedirect, Response, ResponseType,
+};
 
 use crate::cookie::{version_from_cookies, VersionCookie, DEFAULT_VERSIONS, VERSION_HEADER};
 use crate::origin::FirstParty;
@@ -15,14 +17,31 @@ use crate::origin::FirstParty;
 /// Why a request produced no usable body. Messages name the URL and what to check.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HttpError {
-    BadUrl { url: String },
+    BadUrl {
+        url: String,
+    },
     /// No response: offline, DNS, CORS, refused connection.
-    Network { url: String, detail: String },
-    Status { url: String, status: u16, status_text: String },
-    Body { url: String, detail: String },
-    Aborted { url: String },
+    Network {
+        url: String,
+        detail: String,
+    },
+    Status {
+        url: String,
+        status: u16,
+        status_text: String,
+        retry_after_ms: Option<u32>,
+    },
+    Body {
+        url: String,
+        detail: String,
+    },
+    Aborted {
+        url: String,
+    },
     /// A request carrying `X-App-Version` was answered with a redirect, which it does not follow.
-    Redirected { url: String },
+    Redirected {
+        url: String,
+    },
 }
 
 impl std::fmt::Display for HttpError {
@@ -32,7 +51,7 @@ impl std::fmt::Display for HttpError {
             HttpError::Network { url, detail } => {
                 write!(f, "could not reach {url} (network error or blocked by CORS: {detail})")
             }
-            HttpError::Status { url, status, status_text } => {
+            HttpError::Status { url, status, status_text, .. } => {
                 write!(f, "{url} answered HTTP {status} {status_text}")
             }
             HttpError::Body { url, detail } => write!(f, "could not read the response from {url}: {detail}"),
@@ -70,7 +89,8 @@ impl Http {
 
     /// `versions`: accepted cookie values; `first_party_origins`: origins besides the page's own.
     pub fn new(versions: &[String], first_party_origins: &[String]) -> Http {
-        let first_party = page_base_url().and_then(|base| FirstParty::new(&base, first_party_origins).ok());
+        let first_party =
+            page_base_url().and_then(|base| FirstParty::new(&base, first_party_origins).ok());
         Http {
             inner: Rc::new(Inner {
                 first_party,
@@ -90,12 +110,20 @@ impl Http {
             versions: shared.versions.clone(),
             warned_cookie: RefCell::new(None),
         });
-        Http { inner: Rc::new(Inner { send_version: false, ..inner }) }
+        Http {
+            inner: Rc::new(Inner {
+                send_version: false,
+                ..inner
+            }),
+        }
     }
 
     /// Whether `url` is one of the app's own backends (gets the version header).
     pub fn is_first_party(&self, url: &str) -> bool {
-        self.inner.first_party.as_ref().is_some_and(|f| f.contains(url))
+        self.inner
+            .first_party
+            .as_ref()
+            .is_some_and(|f| f.contains(url))
     }
 
     /// The `X-App-Version` value to send with a request to `url`, if any.
@@ -133,8 +161,14 @@ impl Http {
         let init = RequestInit::new();
         init.set_method("GET");
         if let Some(version) = self.version_header_for(url) {
-            let headers = Headers::new().map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
-            headers.set(VERSION_HEADER, &version).map_err(|_| HttpError::BadUrl { url: url.to_owned() })?;
+            let headers = Headers::new().map_err(|_| HttpError::BadUrl {
+                url: url.to_owned(),
+            })?;
+            headers
+                .set(VERSION_HEADER, &version)
+                .map_err(|_| HttpError::BadUrl {
+                    url: url.to_owned(),
+                })?;
             init.set_headers(&headers);
             // A redirect could take the header to another origin: such requests follow none.
             init.set_redirect(RequestRedirect::Manual);
@@ -142,67 +176,125 @@ impl Http {
         if let Some(signal) = signal {
             init.set_signal(Some(signal));
         }
-        Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::BadUrl { url: url.to_owned() })
+        Request::new_with_str_and_init(url, &init).map_err(|_| HttpError::BadUrl {
+            url: url.to_owned(),
+        })
     }
 
     /// GETs `url` and returns the body as text; any non-2xx status is an error.
-    pub async fn get_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<String, HttpError> {
+    pub async fn get_text(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<String, HttpError> {
         self.get_js_text(url, signal).await.map(String::from)
     }
 
     /// Like [`Http::get_text`], the text left as the browser's string (for `JSON.parse`).
-    pub async fn get_js_text(&self, url: &str, signal: Option<&AbortSignal>) -> Result<JsString, HttpError> {
+    pub async fn get_js_text(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<JsString, HttpError> {
         let response = self.send(url, signal).await?;
-        let promise = response.text().map_err(|_| body_error(url, signal, "no body".into()))?;
-        let text = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
-        text.dyn_into().map_err(|_| body_error(url, signal, "not text".into()))
+        let promise = response
+            .text()
+            .map_err(|_| body_error(url, signal, "no body".into()))?;
+        let text = JsFuture::from(promise)
+            .await
+            .map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        text.dyn_into()
+            .map_err(|_| body_error(url, signal, "not text".into()))
     }
 
     /// GETs `url` and returns the body as the browser's `ArrayBuffer` (not yet copied into wasm).
-    pub async fn get_array_buffer(&self, url: &str, signal: Option<&AbortSignal>) -> Result<js_sys::ArrayBuffer, HttpError> {
+    pub async fn get_array_buffer(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<js_sys::ArrayBuffer, HttpError> {
         let response = self.send(url, signal).await?;
-        let promise = response.array_buffer().map_err(|_| body_error(url, signal, "no body".into()))?;
-        let buffer = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
-        buffer.dyn_into().map_err(|_| body_error(url, signal, "not bytes".into()))
+        let promise = response
+            .array_buffer()
+            .map_err(|_| body_error(url, signal, "no body".into()))?;
+        let buffer = JsFuture::from(promise)
+            .await
+            .map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        buffer
+            .dyn_into()
+            .map_err(|_| body_error(url, signal, "not bytes".into()))
     }
 
     /// GETs `url` and returns the body's bytes (empty for 204 No Content, e.g. an empty tile).
-    pub async fn get_bytes(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Vec<u8>, HttpError> {
+    pub async fn get_bytes(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Vec<u8>, HttpError> {
         let buffer = self.get_array_buffer(url, signal).await?;
         Ok(js_sys::Uint8Array::new(&buffer).to_vec())
     }
 
     /// GETs `url` and returns the body as a `Blob`, never copied into wasm (raster tiles); `None`
     /// for 204 No Content.
-    pub async fn get_blob(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Option<Blob>, HttpError> {
+    pub async fn get_blob(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<Option<Blob>, HttpError> {
         let response = self.send(url, signal).await?;
         if response.status() == 204 {
             return Ok(None);
         }
-        let promise = response.blob().map_err(|_| body_error(url, signal, "no body".into()))?;
-        let blob = JsFuture::from(promise).await.map_err(|e| body_error(url, signal, js_error_text(&e)))?;
-        blob.dyn_into().map(Some).map_err(|_| body_error(url, signal, "not a blob".into()))
+        let promise = response
+            .blob()
+            .map_err(|_| body_error(url, signal, "no body".into()))?;
+        let blob = JsFuture::from(promise)
+            .await
+            .map_err(|e| body_error(url, signal, js_error_text(&e)))?;
+        blob.dyn_into()
+            .map(Some)
+            .map_err(|_| body_error(url, signal, "not a blob".into()))
     }
 
     async fn send(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Response, HttpError> {
         let request = self.request(url, signal)?;
-        let window = web_sys::window().ok_or_else(|| HttpError::Network { url: url.to_owned(), detail: "no window".into() })?;
-        let response = JsFuture::from(window.fetch_with_request(&request)).await.map_err(|e| {
-            if signal.is_some_and(AbortSignal::aborted) {
-                HttpError::Aborted { url: url.to_owned() }
-            } else {
-                HttpError::Network { url: url.to_owned(), detail: js_error_text(&e) }
-            }
+        let window = web_sys::window().ok_or_else(|| HttpError::Network {
+            url: url.to_owned(),
+            detail: "no window".into(),
         })?;
-        let response: Response = response.dyn_into().map_err(|_| HttpError::Network { url: url.to_owned(), detail: "not a response".into() })?;
+        let response = JsFuture::from(window.fetch_with_request(&request))
+            .await
+            .map_err(|e| {
+                if signal.is_some_and(AbortSignal::aborted) {
+                    HttpError::Aborted {
+                        url: url.to_owned(),
+                    }
+                } else {
+                    HttpError::Network {
+                        url: url.to_owned(),
+                        detail: js_error_text(&e),
+                    }
+                }
+            })?;
+        let response: Response = response.dyn_into().map_err(|_| HttpError::Network {
+            url: url.to_owned(),
+            detail: "not a response".into(),
+        })?;
         if response.type_() == ResponseType::Opaqueredirect {
-            return Err(HttpError::Redirected { url: url.to_owned() });
+            return Err(HttpError::Redirected {
+                url: url.to_owned(),
+            });
         }
         if !response.ok() {
+            let retry_after = response.headers().get("Retry-After").ok().flatten();
             return Err(HttpError::Status {
                 url: url.to_owned(),
                 status: response.status(),
                 status_text: response.status_text(),
+                retry_after_ms: retry_after
+                    .as_deref()
+                    .and_then(crate::retry::parse_retry_after),
             });
         }
         Ok(response)
@@ -217,13 +309,26 @@ impl HttpError {
             _ => None,
         }
     }
+
+    /// The server's `Retry-After` (whole seconds, as milliseconds), if it sent one.
+    pub fn retry_after_ms(&self) -> Option<u32> {
+        match self {
+            HttpError::Status { retry_after_ms, .. } => *retry_after_ms,
+            _ => None,
+        }
+    }
 }
 
 fn body_error(url: &str, signal: Option<&AbortSignal>, detail: String) -> HttpError {
     if signal.is_some_and(AbortSignal::aborted) {
-        HttpError::Aborted { url: url.to_owned() }
+        HttpError::Aborted {
+            url: url.to_owned(),
+        }
     } else {
-        HttpError::Body { url: url.to_owned(), detail }
+        HttpError::Body {
+            url: url.to_owned(),
+            detail,
+        }
     }
 }
 

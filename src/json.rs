@@ -33,7 +33,11 @@ pub struct JsonError {
 
 impl fmt::Display for JsonError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{} at line {}, column {}", self.message, self.line, self.column)
+        write!(
+            f,
+            "{} at line {}, column {}",
+            self.message, self.line, self.column
+        )
     }
 }
 
@@ -42,7 +46,9 @@ static NULL: Json = Json::Null;
 impl Json {
     /// Parses a whole JSON text (leading and trailing whitespace allowed, nothing else).
     pub fn parse(text: &str) -> Result<Json, JsonError> {
-        let mut parser = Parser { scanner: Scanner::new(text) };
+        let mut parser = Parser {
+            scanner: Scanner::new(text),
+        };
         let value = parser.value(0)?;
         parser.scanner.end()?;
         Ok(value)
@@ -222,8 +228,16 @@ impl<'a> Scanner<'a> {
         let line = upto.iter().filter(|&&b| b == b'\n').count() + 1;
         let line_start = upto.iter().rposition(|&b| b == b'\n').map_or(0, |i| i + 1);
         // Columns count characters, not bytes.
-        let column = upto[line_start..].iter().filter(|&&b| (b & 0xC0) != 0x80).count() + 1;
-        JsonError { line, column, message }
+        let column = upto[line_start..]
+            .iter()
+            .filter(|&&b| (b & 0xC0) != 0x80)
+            .count()
+            + 1;
+        JsonError {
+            line,
+            column,
+            message,
+        }
     }
 
     #[inline]
@@ -392,7 +406,10 @@ impl<'a> Scanner<'a> {
     /// A number, as the nearest f64.
     pub fn number(&mut self) -> Result<f64, JsonError> {
         let text = self.number_text()?;
-        fast_decimal(text).map_or_else(|| text.parse().map_err(|_| self.error("invalid number")), Ok)
+        fast_decimal(text).map_or_else(
+            || text.parse().map_err(|_| self.error("invalid number")),
+            Ok,
+        )
     }
 
     /// A string (at its opening quote), unescaped; borrowed when it has no escapes.
@@ -429,7 +446,9 @@ impl<'a> Scanner<'a> {
                 }
                 Some(b'\\') => {
                     self.at += 1;
-                    let escape = self.peek().ok_or_else(|| self.error("unterminated string"))?;
+                    let escape = self
+                        .peek()
+                        .ok_or_else(|| self.error("unterminated string"))?;
                     self.at += 1;
                     let c = match escape {
                         b'"' => '"',
@@ -454,10 +473,16 @@ impl<'a> Scanner<'a> {
     }
 
     fn hex4(&mut self) -> Result<u32, JsonError> {
-        let digits = self.text.as_bytes().get(self.at..self.at + 4).ok_or_else(|| self.error("bad \\u escape"))?;
+        let digits = self
+            .text
+            .as_bytes()
+            .get(self.at..self.at + 4)
+            .ok_or_else(|| self.error("bad \\u escape"))?;
         let mut value = 0;
         for &b in digits {
-            let digit = (b as char).to_digit(16).ok_or_else(|| self.error("bad \\u escape"))?;
+            let digit = (b as char)
+                .to_digit(16)
+                .ok_or_else(|| self.error("bad \\u escape"))?;
             value = value * 16 + digit;
         }
         self.at += 4;
@@ -495,8 +520,8 @@ impl<'a> Scanner<'a> {
 
 /// Powers of ten exactly representable as f64.
 const POWERS_OF_TEN: [f64; 23] = [
-    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21,
-    1e22,
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 ];
 
 /// The common case of coordinates and properties (`-12.4534`: at most 15 significant digits, no
@@ -588,15 +613,26 @@ mod tests {
         let value = Json::parse(r#" {"a": [1, -2.5e3, 0.125, true, false, null], "b": {"c": "d\"\\\/\b\f\n\r\t\u00e9\ud83d\ude00"}, "": []} "#).unwrap();
         assert_eq!(value.get("a").unwrap().as_array().unwrap().len(), 6);
         assert_eq!(value.field("a").item(1).as_f64(), Some(-2500.0));
-        assert_eq!(value.field("b").field("c").as_str(), Some("d\"\\/\u{8}\u{c}\n\r\té😀"));
+        assert_eq!(
+            value.field("b").field("c").as_str(),
+            Some("d\"\\/\u{8}\u{c}\n\r\té😀")
+        );
         assert_eq!(value.field("missing"), &Json::Null);
-        assert_eq!(value.get("").and_then(Json::as_array).map(<[Json]>::len), Some(0));
+        assert_eq!(
+            value.get("").and_then(Json::as_array).map(<[Json]>::len),
+            Some(0)
+        );
     }
 
     #[test]
     fn keys_keep_document_order_and_the_last_duplicate_wins() {
         let value = Json::parse(r#"{"z": 1, "a": 2, "m": 3, "a": 4}"#).unwrap();
-        let keys: Vec<&str> = value.as_object().unwrap().iter().map(|(k, _)| k.as_str()).collect();
+        let keys: Vec<&str> = value
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .collect();
         assert_eq!(keys, ["z", "a", "m", "a"]);
         assert_eq!(value.field("a").as_f64(), Some(4.0));
     }
@@ -630,7 +666,11 @@ mod tests {
             ("\"é\" x", "trailing characters after the JSON value", 1, 5),
         ] {
             let error = Json::parse(text).unwrap_err();
-            assert_eq!((error.message, error.line, error.column), (message, line, column), "{text:?}");
+            assert_eq!(
+                (error.message, error.line, error.column),
+                (message, line, column),
+                "{text:?}"
+            );
         }
     }
 
@@ -644,9 +684,24 @@ mod tests {
 
     #[test]
     fn the_fast_number_path_agrees_with_the_general_one() {
-        for text in ["0", "-0", "12.4534", "-179.9999", "90", "0.1", "123456789012345", "1.00000000000001", "0.30000000000000004", "41.90330000000001"] {
+        for text in [
+            "0",
+            "-0",
+            "12.4534",
+            "-179.9999",
+            "90",
+            "0.1",
+            "123456789012345",
+            "1.00000000000001",
+            "0.30000000000000004",
+            "41.90330000000001",
+        ] {
             let general: f64 = text.parse().unwrap();
-            assert_eq!(Scanner::new(text).number().unwrap().to_bits(), general.to_bits(), "{text}");
+            assert_eq!(
+                Scanner::new(text).number().unwrap().to_bits(),
+                general.to_bits(),
+                "{text}"
+            );
         }
         assert_eq!(fast_decimal("1e5"), None);
         assert_eq!(fast_decimal("1234567890123456"), None);
@@ -655,8 +710,14 @@ mod tests {
 
     #[test]
     fn lone_surrogates_become_replacement_characters() {
-        assert_eq!(Json::parse(r#""\ud800x""#).unwrap().as_str(), Some("\u{FFFD}x"));
-        assert_eq!(Json::parse(r#""\udc00""#).unwrap().as_str(), Some("\u{FFFD}"));
+        assert_eq!(
+            Json::parse(r#""\ud800x""#).unwrap().as_str(),
+            Some("\u{FFFD}x")
+        );
+        assert_eq!(
+            Json::parse(r#""\udc00""#).unwrap().as_str(),
+            Some("\u{FFFD}")
+        );
     }
 
     fn numbers_as_f64(value: serde_json::Value) -> serde_json::Value {
@@ -664,7 +725,12 @@ mod tests {
         match value {
             Value::Number(n) => Value::from(n.as_f64().unwrap()),
             Value::Array(items) => Value::Array(items.into_iter().map(numbers_as_f64).collect()),
-            Value::Object(members) => Value::Object(members.into_iter().map(|(k, v)| (k, numbers_as_f64(v))).collect()),
+            Value::Object(members) => Value::Object(
+                members
+                    .into_iter()
+                    .map(|(k, v)| (k, numbers_as_f64(v)))
+                    .collect(),
+            ),
             other => other,
         }
     }
@@ -681,7 +747,10 @@ mod tests {
             let back: serde_json::Value = serde_json::from_str(&ours).unwrap();
             // The same keys in the same order and the same numbers (as JavaScript sees them: 31.0
             // and 31 are one number).
-            assert_eq!(numbers_as_f64(back).to_string(), numbers_as_f64(theirs).to_string());
+            assert_eq!(
+                numbers_as_f64(back).to_string(),
+                numbers_as_f64(theirs).to_string()
+            );
         }
     }
 }

@@ -8,12 +8,21 @@ fn main() {
     use wasm_bindgen::JsCast;
 
     meshmap::install_panic_hook();
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let target = document.get_element_by_id("meshmap").and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let target = document
+        .get_element_by_id("meshmap")
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok());
     let Some(target) = target else { return };
     // The loading text in index.html stays until the app replaces it.
     target.set_text_content(None);
-    let options = AppOptions { config: ConfigSource::Url("config.json".into()), sync_url_hash: true, hooks: None, send_version: true };
+    let options = AppOptions {
+        config: ConfigSource::Url("config.json".into()),
+        sync_url_hash: true,
+        hooks: None,
+        send_version: true,
+    };
     // The page lives as long as the app: keep it mounted for good.
     std::mem::forget(meshmap::mount(&target, options));
 }

@@ -51,19 +51,31 @@ pub fn fixed(value: f64, decimals: u32) -> String {
         return Decimal(value).to_string();
     }
     let units = scaled as i64;
-    let (whole, fraction) = ((units / 10i64.pow(decimals)).unsigned_abs(), (units % 10i64.pow(decimals)).unsigned_abs());
+    let (whole, fraction) = (
+        (units / 10i64.pow(decimals)).unsigned_abs(),
+        (units % 10i64.pow(decimals)).unsigned_abs(),
+    );
     let sign = if units < 0 { "-" } else { "" };
     if decimals == 0 {
         format!("{sign}{whole}")
     } else {
-        format!("{sign}{whole}.{fraction:0width$}", width = decimals as usize)
+        format!(
+            "{sign}{whole}.{fraction:0width$}",
+            width = decimals as usize
+        )
     }
 }
 
 /// Web Mercator: how far down the square world a latitude (degrees, clamped to ±85.05°) is,
 /// 0 at the top to 1 at the bottom.
 pub fn mercator_y(lat: f64) -> f64 {
-    let sin = imp::sin(lat.clamp(-crate::tile_math::MAX_LATITUDE, crate::tile_math::MAX_LATITUDE).to_radians());
+    let sin = imp::sin(
+        lat.clamp(
+            -crate::tile_math::MAX_LATITUDE,
+            crate::tile_math::MAX_LATITUDE,
+        )
+        .to_radians(),
+    );
     // Clamped: at ±85.05° rounding could put the edge a hair outside the world.
     (0.5 - imp::log((1.0 + sin) / (1.0 - sin)) / (4.0 * std::f64::consts::PI)).clamp(0.0, 1.0)
 }
@@ -90,6 +102,9 @@ mod tests {
             assert!((super::mercator_y(lat) - textbook).abs() < 1e-12, "{lat}");
         }
         assert_eq!(super::mercator_y(0.0), 0.5);
-        assert!(super::mercator_y(89.0) < 0.0001 && super::mercator_y(-89.0) > 0.9999, "clamped to the square world");
+        assert!(
+            super::mercator_y(89.0) < 0.0001 && super::mercator_y(-89.0) > 0.9999,
+            "clamped to the square world"
+        );
     }
 }

@@ -18,7 +18,9 @@ pub struct Mounted {
 /// The entry point installs the panic hook ([`install_panic_hook`]), not this: a host page or a
 /// test harness may have its own.
 pub fn mount(element: &HtmlElement, options: AppOptions) -> Mounted {
-    let handle = mount_to(element.clone(), move || view! { <App options /> }.into_any());
+    let handle = mount_to(element.clone(), move || {
+        view! { <App options /> }.into_any()
+    });
     Mounted { _handle: handle }
 }
 
@@ -35,9 +37,13 @@ pub fn install_panic_hook() {
 }
 
 fn show_crash_notice() {
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
     let Some(body) = document.body() else { return };
-    let Ok(notice) = document.create_element("div") else { return };
+    let Ok(notice) = document.create_element("div") else {
+        return;
+    };
     notice.set_class_name("meshmap-crash");
     let _ = notice.set_attribute("role", "alert");
     notice.set_text_content(Some(

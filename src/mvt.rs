@@ -86,8 +86,14 @@ pub enum MvtError {
 impl std::fmt::Display for MvtError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            MvtError::TooLarge { bytes } => write!(f, "the tile is {bytes} bytes, over the {MAX_TILE_BYTES}-byte limit"),
-            MvtError::Protobuf(detail) => write!(f, "not a vector tile (malformed or truncated protobuf: {detail})"),
+            MvtError::TooLarge { bytes } => write!(
+                f,
+                "the tile is {bytes} bytes, over the {MAX_TILE_BYTES}-byte limit"
+            ),
+            MvtError::Protobuf(detail) => write!(
+                f,
+                "not a vector tile (malformed or truncated protobuf: {detail})"
+            ),
             MvtError::UnsupportedVersion { layer, version } => {
                 write!(f, "layer {layer:?} uses vector tile version {version}; only 1 and 2 are supported")
             }
@@ -103,7 +109,11 @@ impl Tile {
             return Err(MvtError::TooLarge { bytes: bytes.len() });
         }
         let tile = wire::Tile::decode(bytes).map_err(|e| MvtError::Protobuf(e.to_string()))?;
-        let layers = tile.layers.into_iter().map(decode_layer).collect::<Result<_, _>>()?;
+        let layers = tile
+            .layers
+            .into_iter()
+            .map(decode_layer)
+            .collect::<Result<_, _>>()?;
         Ok(Tile { layers })
     }
 
@@ -118,12 +128,20 @@ impl Tile {
 
 impl Feature {
     pub fn property(&self, key: &str) -> Option<&Value> {
-        self.properties.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.properties
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
 
     /// The properties as a JSON object, in tile order (what popups and host callbacks get).
     pub fn properties_json(&self) -> Json {
-        Json::Object(self.properties.iter().map(|(key, value)| (key.clone(), value.to_json())).collect())
+        Json::Object(
+            self.properties
+                .iter()
+                .map(|(key, value)| (key.clone(), value.to_json()))
+                .collect(),
+        )
     }
 }
 
@@ -143,7 +161,10 @@ impl Value {
 
 fn decode_layer(layer: wire::Layer) -> Result<Layer, MvtError> {
     if !(1..=2).contains(&layer.version) {
-        return Err(MvtError::UnsupportedVersion { layer: layer.name, version: layer.version });
+        return Err(MvtError::UnsupportedVersion {
+            layer: layer.name,
+            version: layer.version,
+        });
     }
     let extent = layer.extent.unwrap_or(DEFAULT_EXTENT);
     if extent == 0 {
@@ -153,14 +174,25 @@ fn decode_layer(layer: wire::Layer) -> Result<Layer, MvtError> {
     let mut features = Vec::with_capacity(layer.features.len());
     let mut skipped = 0;
     for feature in &layer.features {
-        let decoded = decode_geometry(feature.r#type.unwrap_or(0), &feature.geometry)
-            .and_then(|geometry| Some((geometry, decode_tags(&feature.tags, &layer.keys, &values)?)));
+        let decoded =
+            decode_geometry(feature.r#type.unwrap_or(0), &feature.geometry).and_then(|geometry| {
+                Some((geometry, decode_tags(&feature.tags, &layer.keys, &values)?))
+            });
         match decoded {
-            Some((geometry, properties)) => features.push(Feature { id: feature.id, geometry, properties }),
+            Some((geometry, properties)) => features.push(Feature {
+                id: feature.id,
+                geometry,
+                properties,
+            }),
             None => skipped += 1,
         }
     }
-    Ok(Layer { name: layer.name, extent, features, skipped })
+    Ok(Layer {
+        name: layer.name,
+        extent,
+        features,
+        skipped,
+    })
 }
 
 fn decode_value(value: &wire::Value) -> Value {
@@ -187,7 +219,12 @@ fn decode_tags(tags: &[u32], keys: &[String], values: &[Value]) -> Option<Vec<(S
         return None;
     }
     tags.chunks_exact(2)
-        .map(|pair| Some((keys.get(pair[0] as usize)?.clone(), values.get(pair[1] as usize)?.clone())))
+        .map(|pair| {
+            Some((
+                keys.get(pair[0] as usize)?.clone(),
+                values.get(pair[1] as usize)?.clone(),
+            ))
+        })
         .collect()
 }
 

@@ -20,7 +20,11 @@ impl FirstParty {
         let origins = page
             .origin()
             .into_iter()
-            .chain(extra_origins.iter().filter_map(|o| WebUrl::parse(o).ok()?.origin()))
+            .chain(
+                extra_origins
+                    .iter()
+                    .filter_map(|o| WebUrl::parse(o).ok()?.origin()),
+            )
             .collect();
         Ok(Self { page, origins })
     }
@@ -33,7 +37,10 @@ impl FirstParty {
     /// True when `url` (absolute or relative to the page) is on a first-party origin.
     /// `data:`, `blob:` and other opaque origins never are.
     pub fn contains(&self, url: &str) -> bool {
-        self.resolve(url).ok().and_then(|target| target.origin()).is_some_and(|origin| self.origins.contains(&origin))
+        self.resolve(url)
+            .ok()
+            .and_then(|target| target.origin())
+            .is_some_and(|origin| self.origins.contains(&origin))
     }
 }
 
@@ -53,18 +60,33 @@ mod tests {
         assert!(fp.contains("/tiles/countries/1/0/0"));
         assert!(fp.contains("../data/x.geojson"));
         assert!(fp.contains("https://maps.example.com/api"));
-        assert!(fp.contains("https://maps.example.com:443/api"), "default port is the same origin");
+        assert!(
+            fp.contains("https://maps.example.com:443/api"),
+            "default port is the same origin"
+        );
     }
 
     #[test]
     fn other_origins_are_third_party() {
         let fp = first_party(&[]);
         assert!(!fp.contains("https://tile.openstreetmap.org/1/0/0.png"));
-        assert!(!fp.contains("http://maps.example.com/api"), "scheme differs");
-        assert!(!fp.contains("https://maps.example.com:8443/api"), "port differs");
+        assert!(
+            !fp.contains("http://maps.example.com/api"),
+            "scheme differs"
+        );
+        assert!(
+            !fp.contains("https://maps.example.com:8443/api"),
+            "port differs"
+        );
         assert!(!fp.contains("https://evil.maps.example.com.attacker.net/"));
-        assert!(!fp.contains("https://sub.maps.example.com/"), "subdomains are other origins");
-        assert!(!fp.contains("//cdn.example.org/x.js"), "scheme-relative to another host");
+        assert!(
+            !fp.contains("https://sub.maps.example.com/"),
+            "subdomains are other origins"
+        );
+        assert!(
+            !fp.contains("//cdn.example.org/x.js"),
+            "scheme-relative to another host"
+        );
     }
 
     #[test]
@@ -77,7 +99,10 @@ mod tests {
 
     #[test]
     fn configured_origins_are_first_party() {
-        let fp = first_party(&["https://tiles.example.com", "http://127.0.0.1:3000/ignored/path"]);
+        let fp = first_party(&[
+            "https://tiles.example.com",
+            "http://127.0.0.1:3000/ignored/path",
+        ]);
         assert!(fp.contains("https://tiles.example.com/countries/0/0/0"));
         assert!(fp.contains("http://127.0.0.1:3000/x"));
         assert!(!fp.contains("http://127.0.0.1:3001/x"));

@@ -39,12 +39,20 @@ impl PointIndex {
     /// Indexes points given as (longitude, latitude) pairs in degrees; the id of a point is its
     /// place in `lng_lat` (pair number). Points beyond [`MAX_POINTS`] are skipped.
     pub fn from_pairs(lng_lat: &[f64]) -> (PointIndex, Skipped) {
-        Self::build(lng_lat.chunks_exact(2).map(|p| (p[0], p[1])), lng_lat.len() / 2)
+        Self::build(
+            lng_lat.chunks_exact(2).map(|p| (p[0], p[1])),
+            lng_lat.len() / 2,
+        )
     }
 
     /// As [`PointIndex::from_pairs`], from single-precision pairs (the compact binary form).
     pub fn from_pairs_f32(lng_lat: &[f32]) -> (PointIndex, Skipped) {
-        Self::build(lng_lat.chunks_exact(2).map(|p| (f64::from(p[0]), f64::from(p[1]))), lng_lat.len() / 2)
+        Self::build(
+            lng_lat
+                .chunks_exact(2)
+                .map(|p| (f64::from(p[0]), f64::from(p[1]))),
+            lng_lat.len() / 2,
+        )
     }
 
     fn build(points: impl Iterator<Item = (f64, f64)>, count: usize) -> (PointIndex, Skipped) {
@@ -52,7 +60,12 @@ impl PointIndex {
         let mut entries: Vec<(u32, u32, u32, u32)> = Vec::with_capacity(count.min(MAX_POINTS));
         for (id, (lng, lat)) in points.enumerate() {
             match project(lng, lat) {
-                Some((x, y)) if entries.len() < MAX_POINTS => entries.push((morton(x >> (32 - MORTON_BITS), y >> (32 - MORTON_BITS)), x, y, id as u32)),
+                Some((x, y)) if entries.len() < MAX_POINTS => entries.push((
+                    morton(x >> (32 - MORTON_BITS), y >> (32 - MORTON_BITS)),
+                    x,
+                    y,
+                    id as u32,
+                )),
                 _ => skipped += 1,
             }
         }
@@ -91,7 +104,17 @@ impl PointIndex {
         }
         let n = 1i64 << z;
         let scale = TILE_SIZE * (1u64 << z) as f64 / 4_294_967_296.0;
-        for (dx, dy) in [(0, 0), (-1, 0), (1, 0), (0, -1), (0, 1), (-1, -1), (1, -1), (-1, 1), (1, 1)] {
+        for (dx, dy) in [
+            (0, 0),
+            (-1, 0),
+            (1, 0),
+            (0, -1),
+            (0, 1),
+            (-1, -1),
+            (1, -1),
+            (-1, 1),
+            (1, 1),
+        ] {
             let (tx, ty) = (x + dx, y + dy);
             if !(0..n).contains(&ty) || (dx != 0 || dy != 0) && margin <= 0.0 {
                 continue;
@@ -103,7 +126,9 @@ impl PointIndex {
             for i in self.run(z, wrapped as u32, ty as u32) {
                 let px = self.xs[i] as f64 * scale + world_shift - left;
                 let py = self.ys[i] as f64 * scale - top;
-                if (-margin..TILE_SIZE + margin).contains(&px) && (-margin..TILE_SIZE + margin).contains(&py) {
+                if (-margin..TILE_SIZE + margin).contains(&px)
+                    && (-margin..TILE_SIZE + margin).contains(&py)
+                {
                     out.push((px as f32, py as f32, self.ids[i]));
                 }
             }
@@ -133,8 +158,14 @@ impl PointIndex {
     pub fn nearest(&self, lat: f64, lng: f64, zoom: u32, radius: f64) -> Option<u32> {
         let (x, y) = project(lng, lat)?;
         let world = TILE_SIZE * (1u64 << zoom.min(30)) as f64;
-        let (px, py) = (x as f64 / 4_294_967_296.0 * world, y as f64 / 4_294_967_296.0 * world);
-        let (tx, ty) = ((px / TILE_SIZE).floor() as i64, (py / TILE_SIZE).floor() as i64);
+        let (px, py) = (
+            x as f64 / 4_294_967_296.0 * world,
+            y as f64 / 4_294_967_296.0 * world,
+        );
+        let (tx, ty) = (
+            (px / TILE_SIZE).floor() as i64,
+            (py / TILE_SIZE).floor() as i64,
+        );
         let (in_x, in_y) = (px - tx as f64 * TILE_SIZE, py - ty as f64 * TILE_SIZE);
         let mut best: Option<(f64, u32)> = None;
         for (cx, cy, id) in self.in_tile(zoom.min(30), tx, ty, radius) {
@@ -151,7 +182,11 @@ impl PointIndex {
 /// Web Mercator in 32-bit fixed point (0..2^32 across the world, top to bottom); `None` for a
 /// point that is not a place.
 fn project(lng: f64, lat: f64) -> Option<(u32, u32)> {
-    if !lng.is_finite() || !lat.is_finite() || !(-90.0..=90.0).contains(&lat) || !(-360.0..=360.0).contains(&lng) {
+    if !lng.is_finite()
+        || !lat.is_finite()
+        || !(-90.0..=90.0).contains(&lat)
+        || !(-360.0..=360.0).contains(&lng)
+    {
         return None;
     }
     let lng = (lng + 180.0).rem_euclid(360.0) - 180.0;
@@ -229,7 +264,14 @@ impl Painter {
     /// Draws `points` (pixel positions, see [`PointIndex::in_tile`], times `ratio` for the
     /// screen's pixel density) into `width`×`height` RGBA pixels (what `ImageData` holds, not
     /// premultiplied). Returns how many symbols were stamped.
-    pub fn paint(&self, points: &[(f32, f32, u32)], ratio: f32, width: usize, height: usize, pixels: &mut [u8]) -> usize {
+    pub fn paint(
+        &self,
+        points: &[(f32, f32, u32)],
+        ratio: f32,
+        width: usize,
+        height: usize,
+        pixels: &mut [u8],
+    ) -> usize {
         debug_assert_eq!(pixels.len(), width * height * 4);
         // Premultiplied while stamping; one stamp per pixel position.
         let mut canvas = vec![[0u16; 4]; width * height];
@@ -238,7 +280,11 @@ impl Painter {
         let mut count = 0;
         for &(x, y, _) in points {
             let (cx, cy) = ((x * ratio).round() as i64, (y * ratio).round() as i64);
-            if cx < -i64::from(half) || cy < -i64::from(half) || cx >= width as i64 + i64::from(half) || cy >= height as i64 + i64::from(half) {
+            if cx < -i64::from(half)
+                || cy < -i64::from(half)
+                || cx >= width as i64 + i64::from(half)
+                || cy >= height as i64 + i64::from(half)
+            {
                 continue;
             }
             // A point whose centre pixel was stamped already looks the same: skip it.
@@ -314,11 +360,24 @@ pub fn parse_colour(text: &str, opacity: f64) -> Option<Rgba> {
             }
             _ => return None,
         }
-    } else if let Some(inner) = text.strip_prefix("rgba(").or_else(|| text.strip_prefix("rgb(")).and_then(|t| t.strip_suffix(')')) {
-        let parts: Vec<f64> = inner.split(',').map(|p| p.trim().parse::<f64>()).collect::<Result<_, _>>().ok()?;
+    } else if let Some(inner) = text
+        .strip_prefix("rgba(")
+        .or_else(|| text.strip_prefix("rgb("))
+        .and_then(|t| t.strip_suffix(')'))
+    {
+        let parts: Vec<f64> = inner
+            .split(',')
+            .map(|p| p.trim().parse::<f64>())
+            .collect::<Result<_, _>>()
+            .ok()?;
         match parts.as_slice() {
             [r, g, b] => [*r as u8, *g as u8, *b as u8, 255],
-            [r, g, b, a] => [*r as u8, *g as u8, *b as u8, (a.clamp(0.0, 1.0) * 255.0).round() as u8],
+            [r, g, b, a] => [
+                *r as u8,
+                *g as u8,
+                *b as u8,
+                (a.clamp(0.0, 1.0) * 255.0).round() as u8,
+            ],
             _ => return None,
         }
     } else {
@@ -347,10 +406,14 @@ mod tests {
     fn cloud(count: usize) -> Vec<f64> {
         let mut seed = 7u64;
         let mut next = || {
-            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+            seed = seed
+                .wrapping_mul(6_364_136_223_846_793_005)
+                .wrapping_add(1_442_695_040_888_963_407);
             (seed >> 11) as f64 / (1u64 << 53) as f64
         };
-        (0..count).flat_map(|_| [next() * 360.0 - 180.0, next() * 170.0 - 85.0]).collect()
+        (0..count)
+            .flat_map(|_| [next() * 360.0 - 180.0, next() * 170.0 - 85.0])
+            .collect()
     }
 
     /// The reference answer: every point, projected the slow way, that lies on the tile.
@@ -361,7 +424,10 @@ mod tests {
             .enumerate()
             .filter_map(|(id, p)| {
                 let (fx, fy) = project(p[0], p[1])?;
-                let (px, py) = (f64::from(fx) / 4_294_967_296.0 * world, f64::from(fy) / 4_294_967_296.0 * world);
+                let (px, py) = (
+                    f64::from(fx) / 4_294_967_296.0 * world,
+                    f64::from(fy) / 4_294_967_296.0 * world,
+                );
                 let tx = (px / TILE_SIZE).floor() as i64;
                 let ty = (py / TILE_SIZE).floor() as i64;
                 (tx == x.rem_euclid(1 << z) && ty == y).then_some(id as u32)
@@ -376,8 +442,21 @@ mod tests {
         let pairs = cloud(20_000);
         let (index, skipped) = PointIndex::from_pairs(&pairs);
         assert_eq!((index.len(), skipped), (20_000, Skipped(0)));
-        for (z, x, y) in [(0, 0, 0), (1, 1, 0), (3, 4, 2), (5, 17, 11), (12, 2150, 1400), (18, 137_000, 90_000), (2, -1, 1), (2, 5, 2)] {
-            let mut got: Vec<u32> = index.in_tile(z, x, y, 0.0).into_iter().map(|p| p.2).collect();
+        for (z, x, y) in [
+            (0, 0, 0),
+            (1, 1, 0),
+            (3, 4, 2),
+            (5, 17, 11),
+            (12, 2150, 1400),
+            (18, 137_000, 90_000),
+            (2, -1, 1),
+            (2, 5, 2),
+        ] {
+            let mut got: Vec<u32> = index
+                .in_tile(z, x, y, 0.0)
+                .into_iter()
+                .map(|p| p.2)
+                .collect();
             got.sort_unstable();
             assert_eq!(got, brute_force(&pairs, z, x, y), "tile {z}/{x}/{y}");
         }
@@ -389,27 +468,58 @@ mod tests {
         let (index, _) = PointIndex::from_pairs(&[0.0, 0.0, -0.0001, 0.0]);
         let on_tile = index.in_tile(1, 1, 1, 0.0);
         assert_eq!(on_tile.len(), 1);
-        assert!(on_tile[0].0.abs() < 0.01 && on_tile[0].1.abs() < 0.01, "{on_tile:?}");
+        assert!(
+            on_tile[0].0.abs() < 0.01 && on_tile[0].1.abs() < 0.01,
+            "{on_tile:?}"
+        );
         // The other point is a hair west, on tile 1/0/1: a margin brings it in, just left of 0.
         let with_margin = index.in_tile(1, 1, 1, 5.0);
         assert_eq!(with_margin.len(), 2);
-        assert!(with_margin.iter().any(|p| p.0 < 0.0 && p.0 > -0.01 && p.2 == 1));
+        assert!(with_margin
+            .iter()
+            .any(|p| p.0 < 0.0 && p.0 > -0.01 && p.2 == 1));
         // Tiles of the repeated worlds: x = 2 at zoom 1 is x = 0 one world to the east (the point
         // a hair west of Greenwich, at its right edge), x = 3 is x = 1 (Greenwich, at its left).
         let east = index.in_tile(1, 2, 1, 0.0);
         assert_eq!(east.iter().map(|p| p.2).collect::<Vec<_>>(), [1]);
         assert!((east[0].0 - 256.0).abs() < 0.01, "{east:?}");
-        assert_eq!(index.in_tile(1, 3, 1, 0.0).iter().map(|p| p.2).collect::<Vec<_>>(), [0]);
+        assert_eq!(
+            index
+                .in_tile(1, 3, 1, 0.0)
+                .iter()
+                .map(|p| p.2)
+                .collect::<Vec<_>>(),
+            [0]
+        );
     }
 
     #[test]
     fn invalid_points_are_skipped_not_indexed() {
-        let (index, skipped) = PointIndex::from_pairs(&[f64::NAN, 0.0, 10.0, 95.0, 400.0, 0.0, 10.0, 10.0, 359.0, 0.0]);
+        let (index, skipped) = PointIndex::from_pairs(&[
+            f64::NAN,
+            0.0,
+            10.0,
+            95.0,
+            400.0,
+            0.0,
+            10.0,
+            10.0,
+            359.0,
+            0.0,
+        ]);
         assert_eq!(skipped, Skipped(3));
         assert_eq!(index.len(), 2);
-        let ids: Vec<u32> = index.in_tile(0, 0, 0, 0.0).into_iter().map(|p| p.2).collect();
+        let ids: Vec<u32> = index
+            .in_tile(0, 0, 0, 0.0)
+            .into_iter()
+            .map(|p| p.2)
+            .collect();
         assert!(ids.contains(&3) && ids.contains(&4), "{ids:?}");
-        assert_eq!(PointIndex::from_pairs(&[1.0, 2.0, 3.0]).0.len(), 1, "an odd number of values leaves the last out");
+        assert_eq!(
+            PointIndex::from_pairs(&[1.0, 2.0, 3.0]).0.len(),
+            1,
+            "an odd number of values leaves the last out"
+        );
     }
 
     #[test]
@@ -429,22 +539,44 @@ mod tests {
     fn a_million_points_index_and_every_tile_of_a_view_is_found() {
         let pairs = cloud(1_000_000);
         let (index, _) = PointIndex::from_pairs(&pairs);
-        let total: usize = (0..4).flat_map(|x| (0..4).map(move |y| (x, y))).map(|(x, y)| index.in_tile(2, x, y, 0.0).len()).sum();
+        let total: usize = (0..4)
+            .flat_map(|x| (0..4).map(move |y| (x, y)))
+            .map(|(x, y)| index.in_tile(2, x, y, 0.0).len())
+            .sum();
         assert_eq!(total, 1_000_000, "the zoom 2 tiles partition the points");
     }
 
     #[test]
     fn painting_stamps_each_pixel_once_with_the_symbol() {
-        let painter = Painter::circle(4.0, 1.5, Rgba([192, 57, 43, 230]), Rgba([255, 255, 255, 255]));
+        let painter = Painter::circle(
+            4.0,
+            1.5,
+            Rgba([192, 57, 43, 230]),
+            Rgba([255, 255, 255, 255]),
+        );
         let (w, h) = (32, 32);
         let mut pixels = vec![0u8; w * h * 4];
         // Three points, two on the same pixel.
-        let stamped = painter.paint(&[(10.0, 10.0, 0), (10.2, 9.9, 1), (20.0, 20.0, 2)], 1.0, w, h, &mut pixels);
+        let stamped = painter.paint(
+            &[(10.0, 10.0, 0), (10.2, 9.9, 1), (20.0, 20.0, 2)],
+            1.0,
+            w,
+            h,
+            &mut pixels,
+        );
         assert_eq!(stamped, 2);
         let at = |x: usize, y: usize| &pixels[(y * w + x) * 4..(y * w + x) * 4 + 4];
-        assert_eq!(at(10, 10), &[192, 57, 43, 230], "the centre is the fill colour");
+        assert_eq!(
+            at(10, 10),
+            &[192, 57, 43, 230],
+            "the centre is the fill colour"
+        );
         assert_eq!(at(14, 10)[0..3], [255, 255, 255], "the edge is the outline");
-        assert_eq!(at(0, 31), &[0, 0, 0, 0], "away from points nothing is drawn");
+        assert_eq!(
+            at(0, 31),
+            &[0, 0, 0, 0],
+            "away from points nothing is drawn"
+        );
         // Points off the canvas by more than the symbol draw nothing; at the edge, a part.
         let mut edge = vec![0u8; w * h * 4];
         assert_eq!(painter.paint(&[(-40.0, 5.0, 0)], 1.0, w, h, &mut edge), 0);
@@ -456,8 +588,14 @@ mod tests {
     fn colours_from_config_values() {
         assert_eq!(parse_colour("#c0392b", 1.0), Some(Rgba([192, 57, 43, 255])));
         assert_eq!(parse_colour("#FFF", 0.5), Some(Rgba([255, 255, 255, 128])));
-        assert_eq!(parse_colour("#11223380", 1.0), Some(Rgba([17, 34, 51, 128])));
-        assert_eq!(parse_colour("rgba(10, 20, 30, 0.5)", 1.0), Some(Rgba([10, 20, 30, 128])));
+        assert_eq!(
+            parse_colour("#11223380", 1.0),
+            Some(Rgba([17, 34, 51, 128]))
+        );
+        assert_eq!(
+            parse_colour("rgba(10, 20, 30, 0.5)", 1.0),
+            Some(Rgba([10, 20, 30, 128]))
+        );
         assert_eq!(parse_colour("white", 1.0), Some(Rgba([255, 255, 255, 255])));
         assert_eq!(parse_colour("hsl(0, 50%, 50%)", 1.0), None);
         assert_eq!(parse_colour("#12", 1.0), None);

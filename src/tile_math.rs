@@ -28,7 +28,11 @@ impl TileCoord {
         if !(0..n).contains(&y) {
             return None;
         }
-        Some(TileCoord { z, x: x.rem_euclid(n) as u32, y: y as u32 })
+        Some(TileCoord {
+            z,
+            x: x.rem_euclid(n) as u32,
+            y: y as u32,
+        })
     }
 
     /// Fills `{z}`, `{x}`, `{y}` and `{-y}` (TMS row) in a URL template.
@@ -60,7 +64,12 @@ pub fn source_template(base_url: &str, source: &str, query: &str) -> String {
 /// as Leaflet asks (the world repeats sideways); rows outside the world are left out.
 pub fn covering(lat: f64, lng: f64, zoom: f64, width: f64, height: f64) -> Vec<(u32, i64, i64)> {
     // Whole zooms only (a fractional zoom scales the nearest zoom's tiles; not worth guessing).
-    if ![lat, lng, zoom, width, height].iter().all(|v| v.is_finite()) || zoom.fract() != 0.0 || !(0.0..=30.0).contains(&zoom) {
+    if ![lat, lng, zoom, width, height]
+        .iter()
+        .all(|v| v.is_finite())
+        || zoom.fract() != 0.0
+        || !(0.0..=30.0).contains(&zoom)
+    {
         return Vec::new();
     }
     let z = zoom as u32;
@@ -79,7 +88,9 @@ pub fn covering(lat: f64, lng: f64, zoom: f64, width: f64, height: f64) -> Vec<(
     // Nearest the range's centre first, as Leaflet sorts them (twice the coordinates, so the
     // centre is a whole number; then row by row, as Leaflet's stable sort leaves ties).
     let (mid_x2, mid_y2) = (min_x + max_x, min_y + max_y);
-    tiles.sort_unstable_by_key(|&(_, x, y)| ((2 * x - mid_x2).pow(2) + (2 * y - mid_y2).pow(2), y, x));
+    tiles.sort_unstable_by_key(|&(_, x, y)| {
+        ((2 * x - mid_x2).pow(2) + (2 * y - mid_y2).pow(2), y, x)
+    });
     tiles
 }
 
@@ -101,11 +112,18 @@ pub fn locate(lat: f64, lng: f64, z: u32) -> Option<(TileCoord, [f64; 2])> {
 /// centre, lines within `tolerance`, polygons containing the point. Later features are drawn over
 /// earlier ones, so they are tried first.
 pub fn hit(layer: &Layer, at: Point, tolerance: f32) -> Option<&Feature> {
-    layer.features.iter().rev().find(|feature| match &feature.geometry {
-        Geometry::Points(points) => points.iter().any(|p| distance(*p, at) <= tolerance),
-        Geometry::Lines(lines) => lines.iter().any(|line| line.windows(2).any(|s| segment_distance(at, s[0], s[1]) <= tolerance)),
-        Geometry::Polygons(polygons) => polygons.iter().any(|rings| contains(rings, at)),
-    })
+    layer
+        .features
+        .iter()
+        .rev()
+        .find(|feature| match &feature.geometry {
+            Geometry::Points(points) => points.iter().any(|p| distance(*p, at) <= tolerance),
+            Geometry::Lines(lines) => lines.iter().any(|line| {
+                line.windows(2)
+                    .any(|s| segment_distance(at, s[0], s[1]) <= tolerance)
+            }),
+            Geometry::Polygons(polygons) => polygons.iter().any(|rings| contains(rings, at)),
+        })
 }
 
 /// Even-odd containment over all rings: inside the exterior and outside every hole.
@@ -161,14 +179,22 @@ mod tests {
         // and one repeated on each side) by all 4 rows, as Leaflet requested them in the browser.
         let tiles = super::covering(20.0, 0.0, 2.0, 1280.0, 800.0);
         assert_eq!(tiles.len(), 24);
-        assert!(tiles.iter().all(|&(z, x, y)| z == 2 && (-1..=4).contains(&x) && (0..=3).contains(&y)));
-        assert_eq!(&tiles[..2], &[(2, 1, 1), (2, 2, 1)], "nearest the centre first");
+        assert!(tiles
+            .iter()
+            .all(|&(z, x, y)| z == 2 && (-1..=4).contains(&x) && (0..=3).contains(&y)));
+        assert_eq!(
+            &tiles[..2],
+            &[(2, 1, 1), (2, 2, 1)],
+            "nearest the centre first"
+        );
         // Zoom 5 over Paris on a phone: a 2×3 block, nothing outside the world.
         let tiles = super::covering(48.85, 2.35, 5.0, 390.0, 844.0);
         assert!(tiles.contains(&(5, 16, 11)), "{tiles:?}");
         assert!(tiles.len() <= 3 * 5);
         // At the top of the world only existing rows are asked for.
-        assert!(super::covering(85.0, 0.0, 1.0, 1000.0, 1000.0).iter().all(|t| (0..2).contains(&t.2)));
+        assert!(super::covering(85.0, 0.0, 1.0, 1000.0, 1000.0)
+            .iter()
+            .all(|t| (0..2).contains(&t.2)));
         assert!(super::covering(f64::NAN, 0.0, 1.0, 100.0, 100.0).is_empty());
         assert!(super::covering(0.0, 0.0, 99.0, 100.0, 100.0).is_empty());
     }
@@ -178,8 +204,14 @@ mod tests {
 
     #[test]
     fn wraps_x_and_rejects_rows_outside_the_world() {
-        assert_eq!(TileCoord::wrapped(2, -1, 1), Some(TileCoord { z: 2, x: 3, y: 1 }));
-        assert_eq!(TileCoord::wrapped(2, 5, 0), Some(TileCoord { z: 2, x: 1, y: 0 }));
+        assert_eq!(
+            TileCoord::wrapped(2, -1, 1),
+            Some(TileCoord { z: 2, x: 3, y: 1 })
+        );
+        assert_eq!(
+            TileCoord::wrapped(2, 5, 0),
+            Some(TileCoord { z: 2, x: 1, y: 0 })
+        );
         assert_eq!(TileCoord::wrapped(2, 0, 4), None);
         assert_eq!(TileCoord::wrapped(2, 0, -1), None);
         assert_eq!(TileCoord::wrapped(31, 0, 0), None);
@@ -188,14 +220,23 @@ mod tests {
     #[test]
     fn fills_url_templates_including_tms_rows() {
         let tile = TileCoord { z: 3, x: 4, y: 2 };
-        assert_eq!(tile.url("tiles/countries/{z}/{x}/{y}"), "tiles/countries/3/4/2");
+        assert_eq!(
+            tile.url("tiles/countries/{z}/{x}/{y}"),
+            "tiles/countries/3/4/2"
+        );
         assert_eq!(tile.url("/t/{z}/{x}/{-y}.png"), "/t/3/4/5.png");
     }
 
     #[test]
     fn builds_source_templates_with_queries() {
-        assert_eq!(source_template("tiles/", "places", ""), "tiles/places/{z}/{x}/{y}");
-        assert_eq!(source_template("https://t.example/tiles", "places", ""), "https://t.example/tiles/places/{z}/{x}/{y}");
+        assert_eq!(
+            source_template("tiles/", "places", ""),
+            "tiles/places/{z}/{x}/{y}"
+        );
+        assert_eq!(
+            source_template("https://t.example/tiles", "places", ""),
+            "https://t.example/tiles/places/{z}/{x}/{y}"
+        );
         assert_eq!(
             source_template("tiles", "countries_by_population", "min_pop=100000000"),
             "tiles/countries_by_population/{z}/{x}/{y}?min_pop=100000000"
@@ -208,12 +249,21 @@ mod tests {
         let (tile, [fx, fy]) = locate(52.52, 13.40, 3).expect("inside the world");
         assert_eq!(tile, TileCoord { z: 3, x: 4, y: 2 });
         assert!((0.0..1.0).contains(&fx) && (0.0..1.0).contains(&fy));
-        assert_eq!(locate(0.0, 0.0, 0).map(|(t, _)| t), Some(TileCoord { z: 0, x: 0, y: 0 }));
+        assert_eq!(
+            locate(0.0, 0.0, 0).map(|(t, _)| t),
+            Some(TileCoord { z: 0, x: 0, y: 0 })
+        );
         let (_, centre) = locate(0.0, 0.0, 0).expect("inside");
         assert!((centre[0] - 0.5).abs() < 1e-9 && (centre[1] - 0.5).abs() < 1e-9);
         // The poles clamp to the map's edge instead of producing infinities.
-        assert_eq!(locate(90.0, 179.9, 1).map(|(t, _)| t), Some(TileCoord { z: 1, x: 1, y: 0 }));
-        assert_eq!(locate(-90.0, 0.0, 1).map(|(t, _)| t), Some(TileCoord { z: 1, x: 1, y: 1 }));
+        assert_eq!(
+            locate(90.0, 179.9, 1).map(|(t, _)| t),
+            Some(TileCoord { z: 1, x: 1, y: 0 })
+        );
+        assert_eq!(
+            locate(-90.0, 0.0, 1).map(|(t, _)| t),
+            Some(TileCoord { z: 1, x: 1, y: 1 })
+        );
         assert_eq!(locate(f64::NAN, 0.0, 1), None);
     }
 
@@ -233,26 +283,60 @@ mod tests {
     #[test]
     fn clicks_select_the_country_under_them_in_a_martin_tile() {
         let tile = fixture("countries-3-4-2.mvt");
-        assert_eq!(name_at(&tile, "countries", 52.52, 13.40, 3).as_deref(), Some("Germany"));
-        assert_eq!(name_at(&tile, "countries", 48.85, 2.35, 3).as_deref(), Some("France"));
-        assert_eq!(name_at(&tile, "countries", 41.9, 12.5, 3).as_deref(), Some("Italy"));
+        assert_eq!(
+            name_at(&tile, "countries", 52.52, 13.40, 3).as_deref(),
+            Some("Germany")
+        );
+        assert_eq!(
+            name_at(&tile, "countries", 48.85, 2.35, 3).as_deref(),
+            Some("France")
+        );
+        assert_eq!(
+            name_at(&tile, "countries", 41.9, 12.5, 3).as_deref(),
+            Some("Italy")
+        );
         // The North Sea is no country.
         assert_eq!(name_at(&tile, "countries", 56.0, 3.0, 3), None);
         let world = fixture("countries-0-0-0.mvt");
-        assert_eq!(name_at(&world, "countries", -25.0, 134.0, 0).as_deref(), Some("Australia"));
+        assert_eq!(
+            name_at(&world, "countries", -25.0, 134.0, 0).as_deref(),
+            Some("Australia")
+        );
         // Lesotho is a hole in South Africa's polygon: a click there selects Lesotho, not both.
-        assert_eq!(name_at(&world, "countries", -29.5, 28.2, 0).as_deref(), Some("Lesotho"));
+        assert_eq!(
+            name_at(&world, "countries", -29.5, 28.2, 0).as_deref(),
+            Some("Lesotho")
+        );
         // Lesotho is drawn after South Africa, so the click above would pass even if holes were
         // ignored: South Africa's own shape must not contain Lesotho, and must contain Pretoria.
         let layer = world.layer("countries").expect("countries");
-        let south_africa = layer.features.iter().find(|f| f.property("name").map(|v| v.to_string()).as_deref() == Some("South Africa")).expect("in the tile");
-        let Geometry::Polygons(polygons) = &south_africa.geometry else { panic!("a country is polygons") };
+        let south_africa = layer
+            .features
+            .iter()
+            .find(|f| f.property("name").map(|v| v.to_string()).as_deref() == Some("South Africa"))
+            .expect("in the tile");
+        let Geometry::Polygons(polygons) = &south_africa.geometry else {
+            panic!("a country is polygons")
+        };
         let at = |lat: f64, lng: f64| {
             let (_, [fx, fy]) = locate(lat, lng, 0).expect("on the map");
-            [(fx * f64::from(layer.extent)) as f32, (fy * f64::from(layer.extent)) as f32]
+            [
+                (fx * f64::from(layer.extent)) as f32,
+                (fy * f64::from(layer.extent)) as f32,
+            ]
         };
-        assert!(!polygons.iter().any(|rings| contains(rings, at(-29.5, 28.2))), "Lesotho is a hole in South Africa");
-        assert!(polygons.iter().any(|rings| contains(rings, at(-25.7, 28.2))), "Pretoria is in South Africa");
+        assert!(
+            !polygons
+                .iter()
+                .any(|rings| contains(rings, at(-29.5, 28.2))),
+            "Lesotho is a hole in South Africa"
+        );
+        assert!(
+            polygons
+                .iter()
+                .any(|rings| contains(rings, at(-25.7, 28.2))),
+            "Pretoria is in South Africa"
+        );
     }
 
     #[test]
@@ -264,10 +348,19 @@ mod tests {
             .iter()
             .find(|f| f.property("name").map(|v| v.to_string()).as_deref() == Some("Rome"))
             .expect("Rome is in tile 3/4/2");
-        let Geometry::Points(points) = &rome.geometry else { panic!("a place is a point") };
+        let Geometry::Points(points) = &rome.geometry else {
+            panic!("a place is a point")
+        };
         let at = points[0];
-        assert_eq!(hit(layer, [at[0] + 10.0, at[1]], 16.0).and_then(|f| f.property("name")).map(|v| v.to_string()).as_deref(), Some("Rome"));
-        assert!(hit(layer, [at[0] + 100.0, at[1] + 100.0], 16.0).is_none_or(|f| f.property("name") != rome.property("name")));
+        assert_eq!(
+            hit(layer, [at[0] + 10.0, at[1]], 16.0)
+                .and_then(|f| f.property("name"))
+                .map(|v| v.to_string())
+                .as_deref(),
+            Some("Rome")
+        );
+        assert!(hit(layer, [at[0] + 100.0, at[1] + 100.0], 16.0)
+            .is_none_or(|f| f.property("name") != rome.property("name")));
     }
 
     #[test]
@@ -279,14 +372,20 @@ mod tests {
         assert!(!contains(&[square], [11.0, 5.0]));
         assert!((segment_distance([5.0, 3.0], [0.0, 0.0], [10.0, 0.0]) - 3.0).abs() < 1e-6);
         assert!((segment_distance([15.0, 0.0], [0.0, 0.0], [10.0, 0.0]) - 5.0).abs() < 1e-6);
-        assert_eq!(segment_distance([1.0, 1.0], [0.0, 0.0], [0.0, 0.0]), 2f32.sqrt());
+        assert_eq!(
+            segment_distance([1.0, 1.0], [0.0, 0.0], [0.0, 0.0]),
+            2f32.sqrt()
+        );
     }
 
     #[test]
     fn label_boxes_overlap_only_when_they_share_area() {
         let a = [0.0, 0.0, 10.0, 10.0];
         assert!(overlaps(&a, &[5.0, 5.0, 15.0, 15.0]));
-        assert!(!overlaps(&a, &[10.0, 0.0, 20.0, 10.0]), "touching edges do not overlap");
+        assert!(
+            !overlaps(&a, &[10.0, 0.0, 20.0, 10.0]),
+            "touching edges do not overlap"
+        );
         assert!(!overlaps(&a, &[0.0, 11.0, 10.0, 20.0]));
     }
 

@@ -35,8 +35,19 @@ pub struct Plan {
 
 /// Turns a tile into drawing commands in canvas pixels at `ratio` canvas pixels per CSS pixel.
 /// `measure(text)` is a label's width in canvas pixels.
-pub fn plan_tile(tile: &Tile, style: &Style, zoom: u32, ratio: f64, mut measure: impl FnMut(&str) -> f64) -> Plan {
-    let mut plan = Plan { commands: Vec::new(), label_positions: Vec::new(), label_texts: Vec::new(), features: 0 };
+pub fn plan_tile(
+    tile: &Tile,
+    style: &Style,
+    zoom: u32,
+    ratio: f64,
+    mut measure: impl FnMut(&str) -> f64,
+) -> Plan {
+    let mut plan = Plan {
+        commands: Vec::new(),
+        label_positions: Vec::new(),
+        label_texts: Vec::new(),
+        features: 0,
+    };
     let fill = style.fill_opacity > 0.0;
     let stroke = style.weight > 0.0 && style.opacity > 0.0;
     let paint = |commands: &mut Vec<f32>, can_fill: bool| {
@@ -47,7 +58,10 @@ pub fn plan_tile(tile: &Tile, style: &Style, zoom: u32, ratio: f64, mut measure:
             commands.push(STROKE);
         }
     };
-    let labels = style.label.as_deref().filter(|_| f64::from(zoom) >= style.label_min_zoom);
+    let labels = style
+        .label
+        .as_deref()
+        .filter(|_| f64::from(zoom) >= style.label_min_zoom);
     let radius = (style.radius * ratio) as f32;
     for layer in &tile.layers {
         let scale = ((TILE_SIZE * ratio) / f64::from(layer.extent)) as f32;
@@ -70,7 +84,13 @@ pub fn plan_tile(tile: &Tile, style: &Style, zoom: u32, ratio: f64, mut measure:
                 }
                 Geometry::Points(points) => {
                     for p in points.iter().filter(|p| within(**p, layer.extent, margin)) {
-                        plan.commands.extend_from_slice(&[BEGIN, CIRCLE, p[0] * scale, p[1] * scale, radius]);
+                        plan.commands.extend_from_slice(&[
+                            BEGIN,
+                            CIRCLE,
+                            p[0] * scale,
+                            p[1] * scale,
+                            radius,
+                        ]);
                         paint(&mut plan.commands, true);
                     }
                 }
@@ -83,7 +103,9 @@ pub fn plan_tile(tile: &Tile, style: &Style, zoom: u32, ratio: f64, mut measure:
             // make the same choice for a label that crosses their edge.
             let mut placed: Vec<[f64; 4]> = Vec::new();
             for feature in &layer.features {
-                let (Geometry::Points(points), Some(text)) = (&feature.geometry, feature.property(key)) else {
+                let (Geometry::Points(points), Some(text)) =
+                    (&feature.geometry, feature.property(key))
+                else {
                     continue;
                 };
                 let text = text.to_string();
@@ -91,9 +113,15 @@ pub fn plan_tile(tile: &Tile, style: &Style, zoom: u32, ratio: f64, mut measure:
                     let (x, y) = (f64::from(p[0] * scale), f64::from(p[1] * scale));
                     let left = x + (style.radius + 3.0) * ratio;
                     let half_height = 8.0 * ratio;
-                    let bounds = [x - style.radius * ratio, y - half_height, left + measure(&text), y + half_height];
+                    let bounds = [
+                        x - style.radius * ratio,
+                        y - half_height,
+                        left + measure(&text),
+                        y + half_height,
+                    ];
                     if placed.iter().all(|b| !overlaps(b, &bounds)) {
-                        plan.label_positions.extend_from_slice(&[left as f32, y as f32]);
+                        plan.label_positions
+                            .extend_from_slice(&[left as f32, y as f32]);
                         plan.label_texts.push(text.clone());
                         placed.push(bounds);
                     }
@@ -130,7 +158,13 @@ mod tests {
         let mut i = 0;
         while i < commands.len() {
             let op = commands[i];
-            i += if op == MOVE || op == LINE { 3 } else if op == CIRCLE { 4 } else { 1 };
+            i += if op == MOVE || op == LINE {
+                3
+            } else if op == CIRCLE {
+                4
+            } else {
+                1
+            };
             if op == MOVE {
                 paths += 1;
             }
@@ -147,10 +181,14 @@ mod tests {
     #[test]
     fn every_polygon_ring_becomes_a_closed_sub_path_filled_and_stroked_once_per_feature() {
         let world = tile("countries-0-0-0.mvt");
-        let rings: usize = world.layers[0].features.iter().map(|f| match &f.geometry {
-            Geometry::Polygons(p) => p.iter().map(Vec::len).sum(),
-            _ => 0,
-        }).sum();
+        let rings: usize = world.layers[0]
+            .features
+            .iter()
+            .map(|f| match &f.geometry {
+                Geometry::Polygons(p) => p.iter().map(Vec::len).sum(),
+                _ => 0,
+            })
+            .sum();
         let plan = plan_tile(&world, &Style::default(), 0, 1.0, |_| 0.0);
         let (paths, _, fills, strokes, circles) = census(&plan.commands);
         assert_eq!(plan.features, 177);
@@ -161,7 +199,10 @@ mod tests {
             let op = plan.commands[i];
             if op == MOVE || op == LINE {
                 let (x, y) = (plan.commands[i + 1], plan.commands[i + 2]);
-                assert!((-16.0..=272.0).contains(&x) && (-16.0..=272.0).contains(&y), "({x}, {y})");
+                assert!(
+                    (-16.0..=272.0).contains(&x) && (-16.0..=272.0).contains(&y),
+                    "({x}, {y})"
+                );
                 i += 3;
             } else {
                 i += 1;
@@ -176,22 +217,41 @@ mod tests {
         let two = plan_tile(&world, &Style::default(), 0, 2.0, |_| 0.0);
         assert_eq!(one.commands.len(), two.commands.len());
         assert_eq!(one.commands[1], MOVE);
-        assert_eq!((one.commands[2] * 2.0, one.commands[3] * 2.0), (two.commands[2], two.commands[3]));
+        assert_eq!(
+            (one.commands[2] * 2.0, one.commands[3] * 2.0),
+            (two.commands[2], two.commands[3])
+        );
     }
 
     #[test]
     fn labels_never_overlap_and_follow_the_minimum_zoom() {
         let places = tile("places-3-4-2.mvt");
-        let style = Style { label: Some("name".into()), label_min_zoom: 3.0, ..Style::default() };
+        let style = Style {
+            label: Some("name".into()),
+            label_min_zoom: 3.0,
+            ..Style::default()
+        };
         let width = |text: &str| 7.0 * text.chars().count() as f64;
-        assert!(plan_tile(&places, &style, 2, 1.0, width).label_texts.is_empty(), "below labelMinZoom");
+        assert!(
+            plan_tile(&places, &style, 2, 1.0, width)
+                .label_texts
+                .is_empty(),
+            "below labelMinZoom"
+        );
         let plan = plan_tile(&places, &style, 3, 1.0, width);
         assert!(!plan.label_texts.is_empty());
         let boxes: Vec<[f64; 4]> = plan
             .label_texts
             .iter()
             .zip(plan.label_positions.chunks(2))
-            .map(|(t, p)| [f64::from(p[0]), f64::from(p[1]) - 8.0, f64::from(p[0]) + width(t), f64::from(p[1]) + 8.0])
+            .map(|(t, p)| {
+                [
+                    f64::from(p[0]),
+                    f64::from(p[1]) - 8.0,
+                    f64::from(p[0]) + width(t),
+                    f64::from(p[1]) + 8.0,
+                ]
+            })
             .collect();
         for (i, a) in boxes.iter().enumerate() {
             for b in &boxes[i + 1..] {
@@ -199,14 +259,22 @@ mod tests {
             }
         }
         let (_, _, fills, _, circles) = census(&plan.commands);
-        assert!(circles > 0 && fills == circles, "each place a filled circle");
+        assert!(
+            circles > 0 && fills == circles,
+            "each place a filled circle"
+        );
     }
 
     #[test]
     fn no_fill_and_no_stroke_are_left_out() {
         let world = tile("countries-0-0-0.mvt");
-        let style = Style { fill_opacity: 0.0, weight: 0.0, ..Style::default() };
-        let (_, _, fills, strokes, _) = census(&plan_tile(&world, &style, 0, 1.0, |_| 0.0).commands);
+        let style = Style {
+            fill_opacity: 0.0,
+            weight: 0.0,
+            ..Style::default()
+        };
+        let (_, _, fills, strokes, _) =
+            census(&plan_tile(&world, &style, 0, 1.0, |_| 0.0).commands);
         assert_eq!((fills, strokes), (0, 0));
     }
 }

@@ -54,7 +54,11 @@ pub fn parse(fragment: &str, zoom_range: (f64, f64)) -> Result<View, HashError> 
     if !(-90.0..=90.0).contains(&lat) {
         return Err(HashError::OutOfRange("latitude"));
     }
-    Ok(View { zoom, lat, lng: wrap_lng(lng) })
+    Ok(View {
+        zoom,
+        lat,
+        lng: wrap_lng(lng),
+    })
 }
 
 fn number(text: &str, part: &'static str) -> Result<f64, HashError> {
@@ -79,10 +83,18 @@ pub fn wrap_lng(lng: f64) -> f64 {
 /// (the same rule openstreetmap.org uses), so links stay short and stable.
 pub fn format(view: &View) -> String {
     // ceil(log2(zoom)) decimals, with integer arithmetic (no log2 in the wasm).
-    let precision = if view.zoom >= 1.0 { 32 - (view.zoom.ceil() as u32 - 1).leading_zeros() } else { 0 };
+    let precision = if view.zoom >= 1.0 {
+        32 - (view.zoom.ceil() as u32 - 1).leading_zeros()
+    } else {
+        0
+    };
     let zoom = fixed(view.zoom, 2);
     let zoom = zoom.trim_end_matches('0').trim_end_matches('.');
-    format!("#{zoom}/{}/{}", fixed(view.lat, precision), fixed(wrap_lng(view.lng), precision))
+    format!(
+        "#{zoom}/{}/{}",
+        fixed(view.lat, precision),
+        fixed(wrap_lng(view.lng), precision)
+    )
 }
 
 #[cfg(test)]
@@ -93,10 +105,38 @@ mod tests {
 
     #[test]
     fn parses_osm_style_fragments() {
-        assert_eq!(parse("#5/48.1/11.6", ZOOMS), Ok(View { zoom: 5.0, lat: 48.1, lng: 11.6 }));
-        assert_eq!(parse("5/48.1/11.6", ZOOMS), Ok(View { zoom: 5.0, lat: 48.1, lng: 11.6 }));
-        assert_eq!(parse("#map=12/-33.86/151.2", ZOOMS), Ok(View { zoom: 12.0, lat: -33.86, lng: 151.2 }));
-        assert_eq!(parse("#2.5/0/0", ZOOMS), Ok(View { zoom: 2.5, lat: 0.0, lng: 0.0 }));
+        assert_eq!(
+            parse("#5/48.1/11.6", ZOOMS),
+            Ok(View {
+                zoom: 5.0,
+                lat: 48.1,
+                lng: 11.6
+            })
+        );
+        assert_eq!(
+            parse("5/48.1/11.6", ZOOMS),
+            Ok(View {
+                zoom: 5.0,
+                lat: 48.1,
+                lng: 11.6
+            })
+        );
+        assert_eq!(
+            parse("#map=12/-33.86/151.2", ZOOMS),
+            Ok(View {
+                zoom: 12.0,
+                lat: -33.86,
+                lng: 151.2
+            })
+        );
+        assert_eq!(
+            parse("#2.5/0/0", ZOOMS),
+            Ok(View {
+                zoom: 2.5,
+                lat: 0.0,
+                lng: 0.0
+            })
+        );
     }
 
     #[test]
@@ -105,10 +145,22 @@ mod tests {
         assert_eq!(parse("#", ZOOMS), Err(HashError::Empty));
         assert_eq!(parse("#5/48.1", ZOOMS), Err(HashError::Shape));
         assert_eq!(parse("#5/48.1/11.6/3", ZOOMS), Err(HashError::Shape));
-        assert_eq!(parse("#five/48.1/11.6", ZOOMS), Err(HashError::NotANumber("zoom")));
-        assert_eq!(parse("#5/NaN/11.6", ZOOMS), Err(HashError::NotANumber("latitude")));
-        assert_eq!(parse("#5/1/inf", ZOOMS), Err(HashError::NotANumber("longitude")));
-        assert_eq!(parse("#5//1", ZOOMS), Err(HashError::NotANumber("latitude")));
+        assert_eq!(
+            parse("#five/48.1/11.6", ZOOMS),
+            Err(HashError::NotANumber("zoom"))
+        );
+        assert_eq!(
+            parse("#5/NaN/11.6", ZOOMS),
+            Err(HashError::NotANumber("latitude"))
+        );
+        assert_eq!(
+            parse("#5/1/inf", ZOOMS),
+            Err(HashError::NotANumber("longitude"))
+        );
+        assert_eq!(
+            parse("#5//1", ZOOMS),
+            Err(HashError::NotANumber("latitude"))
+        );
         assert_eq!(parse("#section-2", ZOOMS), Err(HashError::Shape));
     }
 
@@ -116,9 +168,18 @@ mod tests {
     fn rejects_out_of_range_values() {
         assert_eq!(parse("#19/0/0", ZOOMS), Err(HashError::OutOfRange("zoom")));
         assert_eq!(parse("#-1/0/0", ZOOMS), Err(HashError::OutOfRange("zoom")));
-        assert_eq!(parse("#3/90.5/0", ZOOMS), Err(HashError::OutOfRange("latitude")));
-        assert_eq!(parse("#3/-91/0", ZOOMS), Err(HashError::OutOfRange("latitude")));
-        assert_eq!(parse("#3/0/0", (4.0, 10.0)), Err(HashError::OutOfRange("zoom")));
+        assert_eq!(
+            parse("#3/90.5/0", ZOOMS),
+            Err(HashError::OutOfRange("latitude"))
+        );
+        assert_eq!(
+            parse("#3/-91/0", ZOOMS),
+            Err(HashError::OutOfRange("latitude"))
+        );
+        assert_eq!(
+            parse("#3/0/0", (4.0, 10.0)),
+            Err(HashError::OutOfRange("zoom"))
+        );
     }
 
     #[test]
@@ -132,25 +193,86 @@ mod tests {
 
     #[test]
     fn formats_with_zoom_dependent_precision() {
-        assert_eq!(format(&View { zoom: 0.0, lat: 12.345, lng: -67.89 }), "#0/12/-68");
-        assert_eq!(format(&View { zoom: 2.0, lat: 12.345, lng: -67.89 }), "#2/12.3/-67.9");
-        assert_eq!(format(&View { zoom: 5.0, lat: 48.13743, lng: 11.57549 }), "#5/48.137/11.575");
-        assert_eq!(format(&View { zoom: 16.0, lat: 48.137431, lng: 11.575492 }), "#16/48.1374/11.5755");
-        assert_eq!(format(&View { zoom: 3.5, lat: 1.0, lng: 2.0 }), "#3.5/1.00/2.00");
+        assert_eq!(
+            format(&View {
+                zoom: 0.0,
+                lat: 12.345,
+                lng: -67.89
+            }),
+            "#0/12/-68"
+        );
+        assert_eq!(
+            format(&View {
+                zoom: 2.0,
+                lat: 12.345,
+                lng: -67.89
+            }),
+            "#2/12.3/-67.9"
+        );
+        assert_eq!(
+            format(&View {
+                zoom: 5.0,
+                lat: 48.13743,
+                lng: 11.57549
+            }),
+            "#5/48.137/11.575"
+        );
+        assert_eq!(
+            format(&View {
+                zoom: 16.0,
+                lat: 48.137431,
+                lng: 11.575492
+            }),
+            "#16/48.1374/11.5755"
+        );
+        assert_eq!(
+            format(&View {
+                zoom: 3.5,
+                lat: 1.0,
+                lng: 2.0
+            }),
+            "#3.5/1.00/2.00"
+        );
     }
 
     #[test]
     fn never_writes_negative_zero() {
-        assert_eq!(format(&View { zoom: 0.0, lat: -0.2, lng: -0.3 }), "#0/0/0");
-        assert_eq!(format(&View { zoom: 2.0, lat: -0.01, lng: -0.04 }), "#2/0.0/0.0");
+        assert_eq!(
+            format(&View {
+                zoom: 0.0,
+                lat: -0.2,
+                lng: -0.3
+            }),
+            "#0/0/0"
+        );
+        assert_eq!(
+            format(&View {
+                zoom: 2.0,
+                lat: -0.01,
+                lng: -0.04
+            }),
+            "#2/0.0/0.0"
+        );
     }
 
     #[test]
     fn format_then_parse_round_trips() {
         for view in [
-            View { zoom: 3.0, lat: 51.5, lng: -0.125 },
-            View { zoom: 10.0, lat: -33.8688, lng: 151.2093 },
-            View { zoom: 1.25, lat: 0.0, lng: 179.9 },
+            View {
+                zoom: 3.0,
+                lat: 51.5,
+                lng: -0.125,
+            },
+            View {
+                zoom: 10.0,
+                lat: -33.8688,
+                lng: 151.2093,
+            },
+            View {
+                zoom: 1.25,
+                lat: 0.0,
+                lng: 179.9,
+            },
         ] {
             let text = format(&view);
             let back = parse(&text, ZOOMS).unwrap();

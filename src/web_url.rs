@@ -104,7 +104,9 @@ fn split_scheme(input: &str) -> Option<(String, &str)> {
     let scheme = &input[..colon];
     let mut chars = scheme.chars();
     let first = chars.next()?;
-    if !first.is_ascii_alphabetic() || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')) {
+    if !first.is_ascii_alphabetic()
+        || !chars.all(|c| c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.'))
+    {
         return None;
     }
     Some((scheme.to_ascii_lowercase(), &input[colon + 1..]))
@@ -137,7 +139,10 @@ fn parse_authority(text: &str, scheme: &str) -> Result<Authority, UrlError> {
         (format!("[{}]", inner[..end].to_ascii_lowercase()), port)
     } else {
         match host_port.rfind(':') {
-            Some(i) => (host_port[..i].to_ascii_lowercase(), Some(&host_port[i + 1..])),
+            Some(i) => (
+                host_port[..i].to_ascii_lowercase(),
+                Some(&host_port[i + 1..]),
+            ),
             None => (host_port.to_ascii_lowercase(), None),
         }
     };
@@ -147,14 +152,24 @@ fn parse_authority(text: &str, scheme: &str) -> Result<Authority, UrlError> {
             if !digits.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(UrlError::BadPort);
             }
-            let port: u16 = digits.trim_start_matches('0').parse().or_else(|_| if digits.bytes().all(|b| b == b'0') { Ok(0) } else { Err(UrlError::BadPort) })?;
+            let port: u16 = digits.trim_start_matches('0').parse().or_else(|_| {
+                if digits.bytes().all(|b| b == b'0') {
+                    Ok(0)
+                } else {
+                    Err(UrlError::BadPort)
+                }
+            })?;
             (Some(port) != default_port(scheme)).then_some(port)
         }
     };
     if host.is_empty() && is_special(scheme) && scheme != "file" {
         return Err(UrlError::NoHost);
     }
-    Ok(Authority { userinfo, host, port })
+    Ok(Authority {
+        userinfo,
+        host,
+        port,
+    })
 }
 
 /// Removes `.` and `..` segments (RFC 3986 5.2.4), as browsers do, also percent-encoded ones.
@@ -187,7 +202,11 @@ fn remove_dot_segments(path: &str) -> String {
         }
     }
     let joined = out.join("/");
-    if joined.is_empty() && path.starts_with('/') { "/".to_owned() } else { joined }
+    if joined.is_empty() && path.starts_with('/') {
+        "/".to_owned()
+    } else {
+        joined
+    }
 }
 
 impl WebUrl {
@@ -196,22 +215,39 @@ impl WebUrl {
         let input = clean(input);
         let (scheme, rest) = split_scheme(&input).ok_or(UrlError::Relative)?;
         let special = is_special(&scheme);
-        let rest = if special { rest.replace('\\', "/") } else { rest.to_owned() };
+        let rest = if special {
+            rest.replace('\\', "/")
+        } else {
+            rest.to_owned()
+        };
         let (before, query, fragment) = split_tail(&rest);
         let (authority, path) = if special {
             // Special schemes take any number of slashes before the host.
             let stripped = before.trim_start_matches('/');
             let end = stripped.find('/').unwrap_or(stripped.len());
             let authority = parse_authority(&stripped[..end], &scheme)?;
-            let path = if end == stripped.len() { "/".to_owned() } else { remove_dot_segments(&stripped[end..]) };
+            let path = if end == stripped.len() {
+                "/".to_owned()
+            } else {
+                remove_dot_segments(&stripped[end..])
+            };
             (Some(authority), path)
         } else if let Some(after) = before.strip_prefix("//") {
             let end = after.find('/').unwrap_or(after.len());
-            (Some(parse_authority(&after[..end], &scheme)?), remove_dot_segments(&after[end..]))
+            (
+                Some(parse_authority(&after[..end], &scheme)?),
+                remove_dot_segments(&after[end..]),
+            )
         } else {
             (None, before.to_owned())
         };
-        Ok(WebUrl { scheme, authority, path, query, fragment })
+        Ok(WebUrl {
+            scheme,
+            authority,
+            path,
+            query,
+            fragment,
+        })
     }
 
     /// Resolves `reference` (absolute, scheme-relative, absolute-path, relative, `?query` or
@@ -220,14 +256,19 @@ impl WebUrl {
         let reference = clean(reference);
         if let Some((scheme, rest)) = split_scheme(&reference) {
             // `http:foo` relative to an http base is a relative reference in browsers.
-            let relative_same_scheme = scheme == self.scheme && is_special(&scheme) && !rest.starts_with(['/', '\\']);
+            let relative_same_scheme =
+                scheme == self.scheme && is_special(&scheme) && !rest.starts_with(['/', '\\']);
             if !relative_same_scheme {
                 return WebUrl::parse(&reference);
             }
             return self.join(rest);
         }
         let special = is_special(&self.scheme);
-        let reference = if special { reference.replace('\\', "/") } else { reference };
+        let reference = if special {
+            reference.replace('\\', "/")
+        } else {
+            reference
+        };
         if self.authority.is_none() && !reference.starts_with('#') {
             // `data:` and other URLs without a hierarchy have nothing to be relative to.
             return Err(UrlError::Relative);
@@ -240,7 +281,11 @@ impl WebUrl {
         url.fragment = fragment;
         if before.is_empty() {
             // "" and "#f" keep the base's query; "?q" replaces it.
-            url.query = if reference.starts_with('?') { query } else { self.query.clone() };
+            url.query = if reference.starts_with('?') {
+                query
+            } else {
+                self.query.clone()
+            };
             return Ok(url);
         }
         url.query = query;
@@ -281,10 +326,17 @@ impl WebUrl {
     /// origins: `data:`, `blob:`, `file:` …), which are never first-party.
     pub fn origin(&self) -> Option<Origin> {
         let authority = self.authority.as_ref()?;
-        if !matches!(self.scheme.as_str(), "http" | "https") || authority.host.is_empty() || !authority.host.is_ascii() {
+        if !matches!(self.scheme.as_str(), "http" | "https")
+            || authority.host.is_empty()
+            || !authority.host.is_ascii()
+        {
             return None;
         }
-        Some(Origin { scheme: self.scheme.clone(), host: authority.host.clone(), port: authority.port })
+        Some(Origin {
+            scheme: self.scheme.clone(),
+            host: authority.host.clone(),
+            port: authority.port,
+        })
     }
 }
 
@@ -317,7 +369,11 @@ mod tests {
     use super::*;
 
     fn join(base: &str, reference: &str) -> String {
-        WebUrl::parse(base).unwrap().join(reference).unwrap().to_string()
+        WebUrl::parse(base)
+            .unwrap()
+            .join(reference)
+            .unwrap()
+            .to_string()
     }
 
     #[test]
@@ -362,20 +418,48 @@ mod tests {
     #[test]
     fn tile_templates_survive_resolution_unchanged() {
         let base = "https://maps.example.com/app/config.json";
-        assert_eq!(join(base, "tiles/{z}/{x}/{-y}.png"), "https://maps.example.com/app/tiles/{z}/{x}/{-y}.png");
-        assert_eq!(join(base, "https://{s}.tile.example.org/{z}/{x}/{y}.png"), "https://{s}.tile.example.org/{z}/{x}/{y}.png");
-        assert_eq!(join(base, "/t/{z}/{x}/{y}@{r}.png?key=A{b}"), "https://maps.example.com/t/{z}/{x}/{y}@{r}.png?key=A{b}");
+        assert_eq!(
+            join(base, "tiles/{z}/{x}/{-y}.png"),
+            "https://maps.example.com/app/tiles/{z}/{x}/{-y}.png"
+        );
+        assert_eq!(
+            join(base, "https://{s}.tile.example.org/{z}/{x}/{y}.png"),
+            "https://{s}.tile.example.org/{z}/{x}/{y}.png"
+        );
+        assert_eq!(
+            join(base, "/t/{z}/{x}/{y}@{r}.png?key=A{b}"),
+            "https://maps.example.com/t/{z}/{x}/{y}@{r}.png?key=A{b}"
+        );
     }
 
     #[test]
     fn hosts_ports_and_schemes_are_normalised() {
         let url = WebUrl::parse("HTTPS://Maps.Example.COM:443/A/b/../C?Q#F").unwrap();
         assert_eq!(url.to_string(), "https://maps.example.com/A/C?Q#F");
-        assert_eq!(WebUrl::parse("http://h:080").unwrap().to_string(), "http://h/");
-        assert_eq!(WebUrl::parse("http://h:8080").unwrap().to_string(), "http://h:8080/");
-        assert_eq!(WebUrl::parse(" \thttp://h/a\nb ").unwrap().to_string(), "http://h/ab");
-        assert_eq!(WebUrl::parse("http:\\\\h\\a\\b").unwrap().to_string(), "http://h/a/b");
-        assert_eq!(WebUrl::parse("http://[::1]:3000/x").unwrap().origin().unwrap().to_string(), "http://[::1]:3000");
+        assert_eq!(
+            WebUrl::parse("http://h:080").unwrap().to_string(),
+            "http://h/"
+        );
+        assert_eq!(
+            WebUrl::parse("http://h:8080").unwrap().to_string(),
+            "http://h:8080/"
+        );
+        assert_eq!(
+            WebUrl::parse(" \thttp://h/a\nb ").unwrap().to_string(),
+            "http://h/ab"
+        );
+        assert_eq!(
+            WebUrl::parse("http:\\\\h\\a\\b").unwrap().to_string(),
+            "http://h/a/b"
+        );
+        assert_eq!(
+            WebUrl::parse("http://[::1]:3000/x")
+                .unwrap()
+                .origin()
+                .unwrap()
+                .to_string(),
+            "http://[::1]:3000"
+        );
         assert_eq!(WebUrl::parse("http://user:pw@h/").unwrap().host(), "h");
     }
 
@@ -387,8 +471,20 @@ mod tests {
         assert_eq!(WebUrl::parse("http://h:8o/"), Err(UrlError::BadPort));
         assert_eq!(WebUrl::parse("http://[::1/"), Err(UrlError::BadIpv6));
         assert_eq!(WebUrl::parse("http://[::1]x/"), Err(UrlError::BadIpv6));
-        assert!(WebUrl::parse("data:text/plain,x").unwrap().join("y").is_err());
-        for junk in ["", ":", "::::", "1http://x", "%", "\u{0}", "é://x", "http://é/"] {
+        assert!(WebUrl::parse("data:text/plain,x")
+            .unwrap()
+            .join("y")
+            .is_err());
+        for junk in [
+            "",
+            ":",
+            "::::",
+            "1http://x",
+            "%",
+            "\u{0}",
+            "é://x",
+            "http://é/",
+        ] {
             let _ = WebUrl::parse(junk);
             let _ = WebUrl::parse("http://h/").unwrap().join(junk);
         }
@@ -397,12 +493,25 @@ mod tests {
     #[test]
     fn origins() {
         let origin = |u: &str| WebUrl::parse(u).unwrap().origin().map(|o| o.to_string());
-        assert_eq!(origin("https://maps.example.com:443/x"), Some("https://maps.example.com".into()));
-        assert_eq!(origin("http://127.0.0.1:3000/x"), Some("http://127.0.0.1:3000".into()));
+        assert_eq!(
+            origin("https://maps.example.com:443/x"),
+            Some("https://maps.example.com".into())
+        );
+        assert_eq!(
+            origin("http://127.0.0.1:3000/x"),
+            Some("http://127.0.0.1:3000".into())
+        );
         assert_eq!(origin("data:application/json,{}"), None);
         assert_eq!(origin("blob:https://maps.example.com/1234"), None);
         assert_eq!(origin("file:///etc/passwd"), None);
-        assert_eq!(origin("http://bücher.example/"), None, "IDN hosts need their xn-- form");
-        assert_eq!(origin("http://xn--bcher-kva.example/"), Some("http://xn--bcher-kva.example".into()));
+        assert_eq!(
+            origin("http://bücher.example/"),
+            None,
+            "IDN hosts need their xn-- form"
+        );
+        assert_eq!(
+            origin("http://xn--bcher-kva.example/"),
+            Some("http://xn--bcher-kva.example".into())
+        );
     }
 }

@@ -8,8 +8,16 @@ use std::process::Command;
 
 /// Brotli -q 11 size of a file, as nginx serves the precompressed copy.
 fn brotli_size(path: &Path) -> usize {
-    let output = Command::new("brotli").args(["-q", "11", "-c"]).arg(path).output().expect("brotli (scripts/setup.sh installs it)");
-    assert!(output.status.success(), "brotli failed on {}", path.display());
+    let output = Command::new("brotli")
+        .args(["-q", "11", "-c"])
+        .arg(path)
+        .output()
+        .expect("brotli (scripts/setup.sh installs it)");
+    assert!(
+        output.status.success(),
+        "brotli failed on {}",
+        path.display()
+    );
     output.stdout.len()
 }
 
@@ -26,10 +34,17 @@ fn find(dist: &Path, matches: impl Fn(&str) -> bool) -> std::path::PathBuf {
 #[ignore = "needs the release build in dist/: run by `make test`"]
 fn the_wasm_and_its_glue_stay_within_their_byte_budget() {
     let dist = support::dist();
-    let wasm = brotli_size(&find(&dist, |n| n.starts_with("meshmap-") && n.ends_with("_bg.wasm")));
-    let glue = brotli_size(&find(&dist, |n| n.starts_with("meshmap-") && n.ends_with(".js")));
+    let wasm = brotli_size(&find(&dist, |n| {
+        n.starts_with("meshmap-") && n.ends_with("_bg.wasm")
+    }));
+    let glue = brotli_size(&find(&dist, |n| {
+        n.starts_with("meshmap-") && n.ends_with(".js")
+    }));
     // Where the bytes went when these were set: README "Bundle size". Issue #8's goal is 80 KB
     // for both; this guard keeps what has been won.
     assert!(wasm <= 160_000, "the wasm is {wasm} bytes brotli, over its 160,000-byte budget (scripts/wasm-profile.sh shows where they go)");
-    assert!(glue <= 12_000, "the JS glue is {glue} bytes brotli, over its 12,000-byte budget");
+    assert!(
+        glue <= 12_000,
+        "the JS glue is {glue} bytes brotli, over its 12,000-byte budget"
+    );
 }

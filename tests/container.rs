@@ -18,7 +18,11 @@ fn podman(args: &[&str]) -> String {
         .args(args)
         .output()
         .expect("podman runs (scripts/setup.sh installs it)");
-    assert!(output.status.success(), "podman {args:?}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "podman {args:?}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
 }
 
@@ -30,20 +34,41 @@ struct Container {
 
 impl Container {
     fn run(extra: &[&str]) -> Container {
-        let output = Command::new(root().join("scripts/container-image.sh")).output().expect("build the image");
-        assert!(output.status.success(), "scripts/container-image.sh: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new(root().join("scripts/container-image.sh"))
+            .output()
+            .expect("build the image");
+        assert!(
+            output.status.success(),
+            "scripts/container-image.sh: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         let image = String::from_utf8_lossy(&output.stdout).trim().to_owned();
         let port = free_port();
         let publish = format!("127.0.0.1:{port}:8080");
-        let mut args = vec!["run", "-d", "--read-only", "--tmpfs", "/tmp", "-p", &publish];
+        let mut args = vec![
+            "run",
+            "-d",
+            "--read-only",
+            "--tmpfs",
+            "/tmp",
+            "-p",
+            &publish,
+        ];
         args.extend_from_slice(extra);
         args.push(&image);
         let id = podman(&args);
         wait_for_port(port, Duration::from_secs(20));
-        let container = Container { id, base: format!("http://127.0.0.1:{port}") };
+        let container = Container {
+            id,
+            base: format!("http://127.0.0.1:{port}"),
+        };
         // The port is published before nginx answers: wait for a real response.
         for _ in 0..100 {
-            if support::http_client().get(format!("{}/healthz", container.base)).send().is_ok() {
+            if support::http_client()
+                .get(format!("{}/healthz", container.base))
+                .send()
+                .is_ok()
+            {
                 break;
             }
             std::thread::sleep(Duration::from_millis(100));
@@ -58,7 +83,8 @@ impl Container {
             .args(command)
             .output()
             .expect("podman exec");
-        let text = String::from_utf8_lossy(&output.stdout).into_owned() + &String::from_utf8_lossy(&output.stderr);
+        let text = String::from_utf8_lossy(&output.stdout).into_owned()
+            + &String::from_utf8_lossy(&output.stderr);
         (output.status.success(), text)
     }
 }
@@ -85,14 +111,24 @@ fn the_image_serves_the_app_with_every_header_rule() {
     app_checks::answers_cross_origin_requests_and_preflights(base);
     assert_eq!(get(base, "/healthz", &[]).status(), StatusCode::OK);
     assert_eq!(get(base, "/readyz", &[]).status(), StatusCode::OK);
-    assert_eq!(get(base, "/stub_status", &[]).status(), StatusCode::NOT_FOUND, "stub_status must not be public");
+    assert_eq!(
+        get(base, "/stub_status", &[]).status(),
+        StatusCode::NOT_FOUND,
+        "stub_status must not be public"
+    );
     // stub_status answers inside the pod, on its own port, for the exporter sidecar.
     let (ok, status) = container.exec(&["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8081; printf 'GET /stub_status HTTP/1.0\\r\\n\\r\\n' >&3; cat <&3"]);
     assert!(ok && status.contains("Active connections"), "{status}");
     // The image's own HEALTHCHECK command passes.
     let (ok, output) = container.exec(&["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]);
     assert!(ok, "healthcheck failed: {output}");
-    assert!(podman(&["inspect", "--format", "{{json .Config.Healthcheck}}", &container.id]).contains("/healthz"));
+    assert!(podman(&[
+        "inspect",
+        "--format",
+        "{{json .Config.Healthcheck}}",
+        &container.id
+    ])
+    .contains("/healthz"));
 }
 
 #[test]
@@ -101,17 +137,34 @@ fn the_container_runs_as_non_root_on_a_read_only_root() {
     let container = Container::run(&[]);
     let (_, uid) = container.exec(&["id", "-u"]);
     assert_ne!(uid.trim(), "0", "nginx must not run as root");
-    let (_, processes) = container.exec(&["bash", "-c", "for p in /proc/[0-9]*; do stat -c %u $p; done | sort -u"]);
-    assert!(!processes.lines().any(|u| u.trim() == "0"), "a process runs as root: {processes}");
+    let (_, processes) = container.exec(&[
+        "bash",
+        "-c",
+        "for p in /proc/[0-9]*; do stat -c %u $p; done | sort -u",
+    ]);
+    assert!(
+        !processes.lines().any(|u| u.trim() == "0"),
+        "a process runs as root: {processes}"
+    );
     let (wrote_root, output) = container.exec(&["touch", "/srv/meshmap/html/x"]);
-    assert!(!wrote_root && output.contains("Read-only file system"), "{output}");
+    assert!(
+        !wrote_root && output.contains("Read-only file system"),
+        "{output}"
+    );
     let (wrote_tmp, output) = container.exec(&["touch", "/tmp/x"]);
     assert!(wrote_tmp, "/tmp must be writable: {output}");
     // The access log goes to the container's stdout, as JSON.
-    get(&container.base, "/config.json", &[("x-app-version", "canary")]);
+    get(
+        &container.base,
+        "/config.json",
+        &[("x-app-version", "canary")],
+    );
     std::thread::sleep(Duration::from_millis(200));
     let logs = podman(&["logs", &container.id]);
-    let line = logs.lines().find(|l| l.contains("/config.json")).expect("access log line");
+    let line = logs
+        .lines()
+        .find(|l| l.contains("/config.json"))
+        .expect("access log line");
     let entry: serde_json::Value = serde_json::from_str(line).expect("JSON access log");
     assert_eq!(entry["app_version"], "canary");
 }
@@ -129,7 +182,11 @@ fn a_mounted_config_replaces_the_bundled_one_without_a_rebuild() {
     assert_eq!(response.text().unwrap(), config);
     // The entrypoint read the mounted config: its tile host is allowed, nothing more.
     let csp = app_checks::header(&get(&container.base, "/", &[]), "content-security-policy");
-    assert!(csp.contains("connect-src 'self' https://*.tiles.example.org") && csp.contains("img-src 'self' data: blob: https://*.tiles.example.org"), "{csp}");
+    assert!(
+        csp.contains("connect-src 'self' https://*.tiles.example.org")
+            && csp.contains("img-src 'self' data: blob: https://*.tiles.example.org"),
+        "{csp}"
+    );
 }
 
 /// The Kubernetes loader Job's image: run as the Job runs it (read-only root, uid 10001, only
@@ -137,15 +194,44 @@ fn a_mounted_config_replaces_the_bundled_one_without_a_rebuild() {
 #[test]
 #[ignore = "needs podman, PostgreSQL + PostGIS and the Debian mirror and PyPI (image build): run by `make test`"]
 fn the_loader_image_fills_a_database_from_a_read_only_root() {
-    let output = Command::new(root().join("scripts/container-image.sh")).arg("--loader").output().expect("build the loader image");
-    assert!(output.status.success(), "scripts/container-image.sh --loader: {}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(root().join("scripts/container-image.sh"))
+        .arg("--loader")
+        .output()
+        .expect("build the loader image");
+    assert!(
+        output.status.success(),
+        "scripts/container-image.sh --loader: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let image = String::from_utf8_lossy(&output.stdout).trim().to_owned();
     let database = support::Database::start();
-    let url = format!("DATABASE_URL=postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
-    podman(&["run", "--rm", "--read-only", "--tmpfs", "/tmp", "--network", "host", "--user", "10001:10001", "-e", &url, &image]);
+    let url = format!(
+        "DATABASE_URL=postgresql://postgres@127.0.0.1:{}/meshmap",
+        database.port
+    );
+    podman(&[
+        "run",
+        "--rm",
+        "--read-only",
+        "--tmpfs",
+        "/tmp",
+        "--network",
+        "host",
+        "--user",
+        "10001:10001",
+        "-e",
+        &url,
+        &image,
+    ]);
     let count = |sql: &str| database.query(sql);
     assert_eq!(count("SELECT count(*) FROM countries"), "177");
     assert_eq!(count("SELECT count(*) FROM places"), "243");
-    assert_eq!(count("SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)"), "0");
-    assert_eq!(count("SELECT obj_description('places'::regclass)::json->>'name'"), "Populated places");
+    assert_eq!(
+        count("SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)"),
+        "0"
+    );
+    assert_eq!(
+        count("SELECT obj_description('places'::regclass)::json->>'name'"),
+        "Populated places"
+    );
 }

@@ -17,12 +17,19 @@ fn log_lines(gateway: &Nginx, from: usize, prefix: &str) -> Vec<Value> {
     text.lines()
         .skip(from)
         .filter_map(|line| serde_json::from_str::<Value>(line).ok())
-        .filter(|entry| entry["uri"].as_str().is_some_and(|uri| uri.starts_with(prefix)))
+        .filter(|entry| {
+            entry["uri"]
+                .as_str()
+                .is_some_and(|uri| uri.starts_with(prefix))
+        })
         .collect()
 }
 
 fn log_length(gateway: &Nginx) -> usize {
-    std::fs::read_to_string(gateway.prefix.join("access.log")).unwrap_or_default().lines().count()
+    std::fs::read_to_string(gateway.prefix.join("access.log"))
+        .unwrap_or_default()
+        .lines()
+        .count()
 }
 
 /// Features the vector tile canvases on screen report having drawn.
@@ -40,56 +47,112 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     let dist = root().join("dist");
     let (stable, canary) = (Nginx::app(&dist), Nginx::app(&dist));
     let martin = tiles.address();
-    let gateway = Nginx::gateway([&stable.address(), &canary.address()], [&martin, &martin], 10);
+    let gateway = Nginx::gateway(
+        [&stable.address(), &canary.address()],
+        [&martin, &martin],
+        10,
+    );
     let browser = Browser::start();
 
     // A first visit gets a version from the gateway's split; the user is then pinned to canary.
     browser.goto(&gateway.url("/"));
-    browser.wait_for("the first page's tiles", &format!("{DRAWN_FEATURES} > 100"), Duration::from_secs(20));
+    browser.wait_for(
+        "the first page's tiles",
+        &format!("{DRAWN_FEATURES} > 100"),
+        Duration::from_secs(20),
+    );
     // Let the first page's last tile requests reach the log before marking where the test starts.
     std::thread::sleep(Duration::from_secs(1));
     let from = log_length(&gateway);
     browser.eval("document.cookie = 'app-version=canary; path=/'; location.hash = '#3/30/10'; location.reload(); return 0;");
-    browser.wait_for("vector tiles drawn", &format!("{DRAWN_FEATURES} > 100"), Duration::from_secs(20));
+    browser.wait_for(
+        "vector tiles drawn",
+        &format!("{DRAWN_FEATURES} > 100"),
+        Duration::from_secs(20),
+    );
     browser.wait_for("catalog overlays", "document.querySelector('.leaflet-control-layers').textContent.includes('Countries by population')", Duration::from_secs(10));
 
-    let painted = browser.eval(&format!("return {PAINTED_SHARE};")).as_f64().unwrap_or(0.0);
-    assert!(painted > 0.05, "tiles are blank: {painted:.3} of a tile painted");
-    let controls = browser.eval("return document.querySelector('.leaflet-control-layers').textContent;");
+    let painted = browser
+        .eval(&format!("return {PAINTED_SHARE};"))
+        .as_f64()
+        .unwrap_or(0.0);
+    assert!(
+        painted > 0.05,
+        "tiles are blank: {painted:.3} of a tile painted"
+    );
+    let controls =
+        browser.eval("return document.querySelector('.leaflet-control-layers').textContent;");
     let controls = controls.as_str().unwrap_or_default();
-    for name in ["Countries (vector tiles)", "Countries (static GeoJSON)", "Populated places", "Countries by population"] {
-        assert!(controls.contains(name), "layers control lacks {name}: {controls}");
+    for name in [
+        "Countries (vector tiles)",
+        "Countries (static GeoJSON)",
+        "Populated places",
+        "Countries by population",
+    ] {
+        assert!(
+            controls.contains(name),
+            "layers control lacks {name}: {controls}"
+        );
     }
     let version = std::env::var("MESHMAP_VERSION").unwrap_or_else(|_| "dev".into());
     let badge = browser.eval("return document.querySelector('.meshmap-badge').textContent;");
     assert_eq!(badge.as_str(), Some(version.as_str()));
-    assert_eq!(browser.eval("return document.querySelectorAll('.meshmap-status p').length;"), json!(0));
+    assert_eq!(
+        browser.eval("return document.querySelectorAll('.meshmap-status p').length;"),
+        json!(0)
+    );
 
     // Every tile request since the switch (catalog included) carried X-App-Version = the cookie,
     // and the gateway routed it by that header.
     let tile_requests = log_lines(&gateway, from, "/tiles/");
-    assert!(tile_requests.len() >= 4, "too few tile requests: {tile_requests:?}");
+    assert!(
+        tile_requests.len() >= 4,
+        "too few tile requests: {tile_requests:?}"
+    );
     for entry in &tile_requests {
         assert_eq!(entry["app_version"], "canary", "{entry}");
         assert_eq!(entry["cookie_version"], "canary", "{entry}");
         // 304: the browser revalidated a cached tile (Martin sends ETags); 499: the page cancelled
         // a tile that left the view before it arrived.
-        assert!(matches!(entry["status"].as_u64(), Some(200 | 204 | 304 | 499)), "{entry}");
+        assert!(
+            matches!(entry["status"].as_u64(), Some(200 | 204 | 304 | 499)),
+            "{entry}"
+        );
     }
-    assert!(tile_requests.iter().filter(|e| matches!(e["status"].as_u64(), Some(200 | 304))).count() >= 4);
+    assert!(
+        tile_requests
+            .iter()
+            .filter(|e| matches!(e["status"].as_u64(), Some(200 | 304)))
+            .count()
+            >= 4
+    );
     assert!(tile_requests.iter().any(|e| e["uri"] == "/tiles/catalog"));
-    assert!(tile_requests.iter().any(|e| e["uri"].as_str().is_some_and(|u| u.starts_with("/tiles/countries/3/"))));
+    assert!(tile_requests.iter().any(|e| e["uri"]
+        .as_str()
+        .is_some_and(|u| u.starts_with("/tiles/countries/3/"))));
 
     // A click on Brazil opens its popup, with the database's properties.
     browser.eval("location.hash = '#4/-10/-55'; return 0;");
     browser.wait_for("Brazil in view", "location.hash.startsWith('#4/-10.00/-55.00') && document.querySelector('.leaflet-zoom-anim') === null", Duration::from_secs(10));
-    browser.wait_for("z4 tiles drawn", "[...document.querySelectorAll('canvas[data-features]')].length > 0", Duration::from_secs(20));
+    browser.wait_for(
+        "z4 tiles drawn",
+        "[...document.querySelectorAll('canvas[data-features]')].length > 0",
+        Duration::from_secs(20),
+    );
     std::thread::sleep(Duration::from_millis(500));
     browser.click(".leaflet-container");
-    browser.wait_for("a popup", "document.querySelector('.leaflet-popup-content')", Duration::from_secs(10));
-    let popup = browser.eval("return document.querySelector('.leaflet-popup-content').textContent;");
+    browser.wait_for(
+        "a popup",
+        "document.querySelector('.leaflet-popup-content')",
+        Duration::from_secs(10),
+    );
+    let popup =
+        browser.eval("return document.querySelector('.leaflet-popup-content').textContent;");
     let popup = popup.as_str().unwrap_or_default();
-    assert!(popup.contains("Brazil") && popup.contains("BRA") && popup.contains("South America"), "{popup}");
+    assert!(
+        popup.contains("Brazil") && popup.contains("BRA") && popup.contains("South America"),
+        "{popup}"
+    );
 
     // Martin stops: tiles for a new view fail, the banner says so, and the rest of the page works.
     browser.eval("window.meshmapE2eMarker = 42; return 0;");
@@ -101,19 +164,43 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         Duration::from_secs(30),
     );
     let shown = browser.eval("return document.querySelector('.meshmap-status-error').textContent;");
-    assert!(shown.as_str().unwrap_or_default().contains("502"), "{shown}");
+    assert!(
+        shown.as_str().unwrap_or_default().contains("502"),
+        "{shown}"
+    );
     browser.screenshot(&root().join("target/e2e/martin-down.png"));
 
     // Martin returns: the layer finds out by itself, redraws, and the banner goes; no reload.
     tiles.start_martin();
-    browser.wait_for("the banner to clear", "document.querySelector('.meshmap-status-error') === null", Duration::from_secs(40));
-    browser.wait_for("tiles of the new view drawn", &format!("{DRAWN_FEATURES} > 0"), Duration::from_secs(20));
-    assert_eq!(browser.eval("return window.meshmapE2eMarker;"), json!(42), "the page was reloaded");
+    browser.wait_for(
+        "the banner to clear",
+        "document.querySelector('.meshmap-status-error') === null",
+        Duration::from_secs(40),
+    );
+    browser.wait_for(
+        "tiles of the new view drawn",
+        &format!("{DRAWN_FEATURES} > 0"),
+        Duration::from_secs(20),
+    );
+    assert_eq!(
+        browser.eval("return window.meshmapE2eMarker;"),
+        json!(42),
+        "the page was reloaded"
+    );
     browser.screenshot(&root().join("target/e2e/martin-back.png"));
     let after = log_lines(&gateway, from, "/tiles/countries/5/");
-    assert!(after.iter().any(|e| e["status"] == 502), "tiles failed while Martin was down");
-    assert!(after.iter().any(|e| e["status"] == 200), "tiles loaded after Martin came back");
-    assert!(after.iter().all(|e| e["app_version"] == "canary"), "retries and probes carry the header too");
+    assert!(
+        after.iter().any(|e| e["status"] == 502),
+        "tiles failed while Martin was down"
+    );
+    assert!(
+        after.iter().any(|e| e["status"] == 200),
+        "tiles loaded after Martin came back"
+    );
+    assert!(
+        after.iter().all(|e| e["app_version"] == "canary"),
+        "retries and probes carry the header too"
+    );
 }
 
 #[test]
@@ -121,11 +208,18 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
 fn a_broken_config_json_shows_what_is_wrong() {
     let dist = tempdir("dist-bad-config");
     copy_dir(&root().join("dist"), &dist);
-    std::fs::write(dist.join("config.json"), r#"{"view": {"center": [20, 500], "zoom": 2}, "baseLayers": []}"#).unwrap();
+    std::fs::write(
+        dist.join("config.json"),
+        r#"{"view": {"center": [20, 500], "zoom": 2}, "baseLayers": []}"#,
+    )
+    .unwrap();
     let (_server, url) = serve_static(&dist);
     let dom = rendered_dom(&url, 5_000);
     assert!(dom.contains("The map configuration is invalid"), "{dom}");
-    assert!(dom.contains("view.center[1]") && dom.contains("longitude 500 is out of range"), "{dom}");
+    assert!(
+        dom.contains("view.center[1]") && dom.contains("longitude 500 is out of range"),
+        "{dom}"
+    );
     assert!(dom.contains("must name at least one base layer"), "{dom}");
 
     std::fs::write(dist.join("config.json"), "<html>not json</html>").unwrap();
@@ -134,7 +228,10 @@ fn a_broken_config_json_shows_what_is_wrong() {
 
     std::fs::remove_file(dist.join("config.json")).unwrap();
     let dom = rendered_dom(&url, 5_000);
-    assert!(dom.contains("could not be loaded") && dom.contains("HTTP 404"), "{dom}");
+    assert!(
+        dom.contains("could not be loaded") && dom.contains("HTTP 404"),
+        "{dom}"
+    );
     let _ = std::fs::remove_dir_all(&dist);
 }
 
@@ -161,34 +258,66 @@ fn a_host_page_on_another_origin_embeds_two_maps() {
         &format!("[...{declarative}.querySelectorAll('canvas[data-features]')].some((c) => c.dataset.features > 0)"),
         Duration::from_secs(30),
     );
-    let width = browser.eval(&format!("return {declarative}.querySelector('canvas.leaflet-tile').getBoundingClientRect().width;"));
-    assert_eq!(width.as_f64().map(f64::round), Some(256.0), "tile canvases keep their size");
+    let width = browser.eval(&format!(
+        "return {declarative}.querySelector('canvas.leaflet-tile').getBoundingClientRect().width;"
+    ));
+    assert_eq!(
+        width.as_f64().map(f64::round),
+        Some(256.0),
+        "tile canvases keep their size"
+    );
     // The map fills the element the host sized (320 px tall in its stylesheet).
     let sizes = browser.eval(&format!("const e = {declarative}, m = e.querySelector('.leaflet-container').getBoundingClientRect(), r = e.getBoundingClientRect(); return [m.top - r.top, m.height, r.height];"));
-    assert_eq!(sizes, json!([1, 318, 320]), "map box inside the element (1 px border)");
+    assert_eq!(
+        sizes,
+        json!([1, 318, 320]),
+        "map box inside the element (1 px border)"
+    );
     // The scripted map: ready, the host's own overlay added, its events logged by the host.
     browser.wait_for("the host's overlay", "document.querySelectorAll('#scripted .leaflet-overlay-pane path.leaflet-interactive').length === 2", Duration::from_secs(30));
     let log = browser.eval("return document.getElementById('events').textContent;");
     let log = log.as_str().unwrap_or_default().to_owned();
-    assert!(log.contains("scripted: ready at zoom 1") && log.contains("scripted: added 2 features"), "{log}");
+    assert!(
+        log.contains("scripted: ready at zoom 1") && log.contains("scripted: added 2 features"),
+        "{log}"
+    );
     // Driven from the host's script, and clicks come back to it.
     browser.eval("hostMap.setView(38.72, -9.14, 6); return 0;");
-    browser.wait_for("the move event", "document.getElementById('events').textContent.includes('moved to 38.72, -9.14 at zoom 6')", Duration::from_secs(10));
+    browser.wait_for(
+        "the move event",
+        "document.getElementById('events').textContent.includes('moved to 38.72, -9.14 at zoom 6')",
+        Duration::from_secs(10),
+    );
     browser.click("#scripted .leaflet-overlay-pane path.leaflet-interactive");
-    browser.wait_for("the click event", "document.getElementById('events').textContent.includes('clicked Visited: Lisbon')", Duration::from_secs(10));
+    browser.wait_for(
+        "the click event",
+        "document.getElementById('events').textContent.includes('clicked Visited: Lisbon')",
+        Duration::from_secs(10),
+    );
     for selector in ["#declarative", "#scripted"] {
         let problems = browser.eval(&format!("return document.querySelectorAll('{selector} .meshmap-status p, {selector} .meshmap-error').length;"));
         assert_eq!(problems, json!(0), "{selector} shows a problem");
     }
     // The maps' styles stay inside the maps: the host's own text keeps its font.
     let font = browser.eval("return getComputedStyle(document.querySelector('h1')).fontFamily;");
-    assert!(font.as_str().unwrap_or_default().contains("Georgia"), "{font}");
+    assert!(
+        font.as_str().unwrap_or_default().contains("Georgia"),
+        "{font}"
+    );
     browser.screenshot(&root().join("target/e2e/embedded.png"));
 
     // Removing the element destroys its map: its listeners go, the other map's stay.
-    let listeners = || browser.eval_awaited("window.meshmap.liveListeners()").as_f64().unwrap_or(f64::NAN);
+    let listeners = || {
+        browser
+            .eval_awaited("window.meshmap.liveListeners()")
+            .as_f64()
+            .unwrap_or(f64::NAN)
+    };
     let before = listeners();
     browser.eval(&format!("{declarative}.remove(); return 0;"));
     let after = listeners();
-    assert!(after < before && after > 0.0, "listeners {before} → {after}");
+    assert!(
+        after < before && after > 0.0,
+        "listeners {before} → {after}"
+    );
 }

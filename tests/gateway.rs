@@ -11,19 +11,33 @@ use support::{http_client, tempdir, Listening, Nginx};
 /// A tree for an app server or backend: every path answers with `name` somewhere in it.
 fn fixture(name: &str) -> std::path::PathBuf {
     let dir = tempdir(name);
-    std::fs::write(dir.join("index.html"), format!("<!doctype html><p>{name}</p>")).unwrap();
+    std::fs::write(
+        dir.join("index.html"),
+        format!("<!doctype html><p>{name}</p>"),
+    )
+    .unwrap();
     // The gateway strips /tiles: a tile server serves its sources at its root.
     std::fs::create_dir_all(dir.join("countries/1/0")).unwrap();
     std::fs::write(dir.join("countries/1/0/0.pbf"), name).unwrap();
     std::fs::create_dir_all(dir.join("data")).unwrap();
-    std::fs::write(dir.join("data/places.geojson"), format!("{{\"served_by\": \"{name}\"}}")).unwrap();
+    std::fs::write(
+        dir.join("data/places.geojson"),
+        format!("{{\"served_by\": \"{name}\"}}"),
+    )
+    .unwrap();
     // A hashed bundle file that only this build has.
     std::fs::write(dir.join(format!("{}.js", hashed_name(name))), name).unwrap();
     dir
 }
 
 fn hashed_name(build: &str) -> String {
-    format!("meshmap-{:016x}", build.bytes().fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100000001b3)))
+    format!(
+        "meshmap-{:016x}",
+        build
+            .bytes()
+            .fold(0xcbf29ce484222325u64, |h, b| (h ^ u64::from(b))
+                .wrapping_mul(0x100000001b3))
+    )
 }
 
 struct Stack {
@@ -32,16 +46,33 @@ struct Stack {
 }
 
 fn stack(canary_percent: u32) -> Stack {
-    let servers: Vec<Nginx> = ["app-stable", "app-canary", "backend-stable", "backend-canary"]
-        .iter()
-        .map(|name| Nginx::app(&fixture(name)))
-        .collect();
+    let servers: Vec<Nginx> = [
+        "app-stable",
+        "app-canary",
+        "backend-stable",
+        "backend-canary",
+    ]
+    .iter()
+    .map(|name| Nginx::app(&fixture(name)))
+    .collect();
     let address: Vec<String> = servers.iter().map(Nginx::address).collect();
-    let gateway = Nginx::gateway([&address[0], &address[1]], [&address[2], &address[3]], canary_percent);
-    Stack { gateway, _servers: servers }
+    let gateway = Nginx::gateway(
+        [&address[0], &address[1]],
+        [&address[2], &address[3]],
+        canary_percent,
+    );
+    Stack {
+        gateway,
+        _servers: servers,
+    }
 }
 
-fn get(stack: &Stack, client: &reqwest::blocking::Client, path: &str, headers: &[(&str, &str)]) -> Response {
+fn get(
+    stack: &Stack,
+    client: &reqwest::blocking::Client,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> Response {
     let mut request = client.get(stack.gateway.url(path));
     for (name, value) in headers {
         request = request.header(*name, *value);
@@ -50,13 +81,26 @@ fn get(stack: &Stack, client: &reqwest::blocking::Client, path: &str, headers: &
 }
 
 fn header(response: &Response, name: &str) -> Option<String> {
-    response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned)
+    response
+        .headers()
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
 }
 
 /// (X-Served-By, Set-Cookie, body) of one request.
-fn fetch(stack: &Stack, client: &reqwest::blocking::Client, path: &str, headers: &[(&str, &str)]) -> (String, Option<String>, String) {
+fn fetch(
+    stack: &Stack,
+    client: &reqwest::blocking::Client,
+    path: &str,
+    headers: &[(&str, &str)],
+) -> (String, Option<String>, String) {
     let response = get(stack, client, path, headers);
-    assert!(response.status().is_success(), "{path}: {}", response.status());
+    assert!(
+        response.status().is_success(),
+        "{path}: {}",
+        response.status()
+    );
     let served_by = header(&response, "x-served-by").expect("X-Served-By");
     let cookie = header(&response, "set-cookie");
     (served_by, cookie, response.text().unwrap())
@@ -69,15 +113,24 @@ fn cookieless_requests_split_ten_percent_and_pin_the_user() {
     let mut canary = 0;
     for _ in 0..2000 {
         let (served_by, cookie, body) = fetch(&stack, &client, "/", &[]);
-        assert!(body.contains(&format!("app-{served_by}")), "X-Served-By {served_by} but the body came from {body}");
+        assert!(
+            body.contains(&format!("app-{served_by}")),
+            "X-Served-By {served_by} but the body came from {body}"
+        );
         let cookie = cookie.expect("a cookie-less request must get the version cookie");
-        assert_eq!(cookie, format!("app-version={served_by}; Path=/; Max-Age=86400; SameSite=Lax"));
+        assert_eq!(
+            cookie,
+            format!("app-version={served_by}; Path=/; Max-Age=86400; SameSite=Lax")
+        );
         if served_by == "canary" {
             canary += 1;
         }
     }
     let share = canary as f64 / 2000.0 * 100.0;
-    assert!((8.0..=12.0).contains(&share), "canary share {share:.1}% is not 10% ± 2 points");
+    assert!(
+        (8.0..=12.0).contains(&share),
+        "canary share {share:.1}% is not 10% ± 2 points"
+    );
 }
 
 #[test]
@@ -85,10 +138,15 @@ fn a_version_cookie_keeps_every_request_on_that_version() {
     let stack = stack(10);
     let client = http_client();
     for version in ["stable", "canary"] {
-        for cookie in [format!("app-version={version}"), format!("a=1; app-version={version}; b=2"), format!("app-version=\"{version}\"")] {
+        for cookie in [
+            format!("app-version={version}"),
+            format!("a=1; app-version={version}; b=2"),
+            format!("app-version=\"{version}\""),
+        ] {
             for i in 0..200 {
                 let path = if i % 2 == 0 { "/" } else { "/some/page" };
-                let (served_by, set_cookie, body) = fetch(&stack, &client, path, &[("cookie", &cookie)]);
+                let (served_by, set_cookie, body) =
+                    fetch(&stack, &client, path, &[("cookie", &cookie)]);
                 assert_eq!(served_by, version, "{cookie}");
                 assert!(body.contains(&format!("app-{version}")), "{cookie}: {body}");
                 assert_eq!(set_cookie, None, "a valid cookie is not set again");
@@ -101,13 +159,24 @@ fn a_version_cookie_keeps_every_request_on_that_version() {
 fn an_invalid_cookie_goes_to_stable_and_is_reset() {
     let stack = stack(100);
     let client = http_client();
-    for cookie in ["app-version=beta", "app-version=Canary", "app-version=", "app-version=canary%0D%0A", "app-version=\"canary"] {
+    for cookie in [
+        "app-version=beta",
+        "app-version=Canary",
+        "app-version=",
+        "app-version=canary%0D%0A",
+        "app-version=\"canary",
+    ] {
         let (served_by, set_cookie, _) = fetch(&stack, &client, "/", &[("cookie", cookie)]);
         assert_eq!(served_by, "stable", "{cookie}");
-        assert_eq!(set_cookie.as_deref(), Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax"), "{cookie}");
+        assert_eq!(
+            set_cookie.as_deref(),
+            Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax"),
+            "{cookie}"
+        );
     }
     // A name that only ends in app-version is no version cookie: the split (100% canary here) decides.
-    let (served_by, set_cookie, _) = fetch(&stack, &client, "/", &[("cookie", "x-app-version=stable")]);
+    let (served_by, set_cookie, _) =
+        fetch(&stack, &client, "/", &[("cookie", "x-app-version=stable")]);
     assert_eq!(served_by, "canary");
     assert!(set_cookie.unwrap().starts_with("app-version=canary;"));
 }
@@ -119,15 +188,37 @@ fn an_invalid_cookie_goes_to_stable_and_is_reset() {
 fn the_gateway_reads_the_app_version_cookie_by_the_shared_rule() {
     let stack = stack(100);
     let client = http_client();
-    let cases = std::fs::read_to_string(support::root().join("tests/fixtures/cookie-cases.txt")).unwrap();
+    let cases =
+        std::fs::read_to_string(support::root().join("tests/fixtures/cookie-cases.txt")).unwrap();
     for line in cases.lines().filter(|l| !l.starts_with('#')) {
         let (verdict, cookie) = line.split_once('\t').expect("verdict<TAB>header");
-        let headers: &[(&str, &str)] = if cookie.is_empty() { &[] } else { &[("cookie", cookie)] };
+        let headers: &[(&str, &str)] = if cookie.is_empty() {
+            &[]
+        } else {
+            &[("cookie", cookie)]
+        };
         let (served_by, set_cookie, _) = fetch(&stack, &client, "/", headers);
         match verdict {
-            "absent" => assert!(served_by == "canary" && set_cookie.as_deref().is_some_and(|c| c.starts_with("app-version=canary;")), "{cookie:?}"),
-            "invalid" => assert_eq!((served_by.as_str(), set_cookie.as_deref()), ("stable", Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax")), "{cookie:?}"),
-            version => assert_eq!((served_by.as_str(), set_cookie), (version, None), "{cookie:?}"),
+            "absent" => assert!(
+                served_by == "canary"
+                    && set_cookie
+                        .as_deref()
+                        .is_some_and(|c| c.starts_with("app-version=canary;")),
+                "{cookie:?}"
+            ),
+            "invalid" => assert_eq!(
+                (served_by.as_str(), set_cookie.as_deref()),
+                (
+                    "stable",
+                    Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax")
+                ),
+                "{cookie:?}"
+            ),
+            version => assert_eq!(
+                (served_by.as_str(), set_cookie),
+                (version, None),
+                "{cookie:?}"
+            ),
         }
     }
 }
@@ -136,7 +227,11 @@ fn the_gateway_reads_the_app_version_cookie_by_the_shared_rule() {
 fn backend_paths_route_by_the_version_header() {
     let stack = stack(50);
     let client = http_client();
-    for (path, backend) in [("/tiles/countries/1/0/0.pbf", "backend"), ("/api/anything", "backend"), ("/data/places.geojson", "app")] {
+    for (path, backend) in [
+        ("/tiles/countries/1/0/0.pbf", "backend"),
+        ("/api/anything", "backend"),
+        ("/data/places.geojson", "app"),
+    ] {
         for (headers, expected) in [
             (vec![("x-app-version", "canary")], "canary"),
             (vec![("x-app-version", "stable")], "stable"),
@@ -145,12 +240,21 @@ fn backend_paths_route_by_the_version_header() {
             (vec![("x-app-version", "CANARY")], "stable"),
             // The cookie does not route backends: only the header does.
             (vec![("cookie", "app-version=canary")], "stable"),
-            (vec![("cookie", "app-version=stable"), ("x-app-version", "canary")], "canary"),
+            (
+                vec![
+                    ("cookie", "app-version=stable"),
+                    ("x-app-version", "canary"),
+                ],
+                "canary",
+            ),
         ] {
             for _ in 0..20 {
                 let (served_by, set_cookie, body) = fetch(&stack, &client, path, &headers);
                 assert_eq!(served_by, expected, "{path} with {headers:?}");
-                assert!(body.contains(&format!("{backend}-{expected}")), "{path} with {headers:?}: {body}");
+                assert!(
+                    body.contains(&format!("{backend}-{expected}")),
+                    "{path} with {headers:?}: {body}"
+                );
                 assert_eq!(set_cookie, None, "backend responses set no cookie");
             }
         }
@@ -163,7 +267,11 @@ fn the_split_is_configurable() {
     for (percent, expected) in [(0, "stable"), (100, "canary")] {
         let stack = stack(percent);
         for _ in 0..50 {
-            assert_eq!(fetch(&stack, &client, "/", &[]).0, expected, "{percent}% canary");
+            assert_eq!(
+                fetch(&stack, &client, "/", &[]).0,
+                expected,
+                "{percent}% canary"
+            );
         }
     }
 }
@@ -172,14 +280,25 @@ fn the_split_is_configurable() {
 fn the_gateway_logs_where_each_request_went() {
     let stack = stack(10);
     let client = http_client();
-    fetch(&stack, &client, "/tiles/countries/1/0/0.pbf", &[("x-app-version", "canary")]);
+    fetch(
+        &stack,
+        &client,
+        "/tiles/countries/1/0/0.pbf",
+        &[("x-app-version", "canary")],
+    );
     fetch(&stack, &client, "/", &[("cookie", "app-version=canary")]);
     let log = stack.gateway.access_log();
-    let tile = log.iter().find(|l| l["uri"] == "/tiles/countries/1/0/0.pbf").expect("tile request logged");
+    let tile = log
+        .iter()
+        .find(|l| l["uri"] == "/tiles/countries/1/0/0.pbf")
+        .expect("tile request logged");
     assert_eq!(tile["app_version"], "canary");
     assert_eq!(tile["served_by"], "canary");
     assert_eq!(tile["status"], 200);
-    let page = log.iter().find(|l| l["uri"] == "/").expect("page request logged");
+    let page = log
+        .iter()
+        .find(|l| l["uri"] == "/")
+        .expect("page request logged");
     assert_eq!(page["cookie_version"], "canary");
     assert_eq!(page["served_by"], "canary");
 }
@@ -195,8 +314,16 @@ fn cross_origin_preflights_are_answered_for_every_path() {
             .header("access-control-request-headers", "x-app-version")
             .send()
             .unwrap();
-        assert_eq!(preflight.status(), reqwest::StatusCode::NO_CONTENT, "{path}");
-        assert_eq!(header(&preflight, "access-control-allow-headers").as_deref(), Some("X-App-Version"), "{path}");
+        assert_eq!(
+            preflight.status(),
+            reqwest::StatusCode::NO_CONTENT,
+            "{path}"
+        );
+        assert_eq!(
+            header(&preflight, "access-control-allow-headers").as_deref(),
+            Some("X-App-Version"),
+            "{path}"
+        );
     }
 }
 
@@ -211,12 +338,18 @@ fn a_builds_hashed_files_are_found_whichever_version_the_split_picks() {
         for _ in 0..20 {
             let response = get(&stack, &client, &path, &[]);
             assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
-            assert_eq!(header(&response, "x-served-by").as_deref(), Some(&build["app-".len()..]));
+            assert_eq!(
+                header(&response, "x-served-by").as_deref(),
+                Some(&build["app-".len()..])
+            );
             assert_eq!(response.text().unwrap(), build);
         }
     }
     // A file neither build has is still a 404.
-    assert_eq!(get(&stack, &client, "/meshmap-0000000000000000.js", &[]).status(), reqwest::StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&stack, &client, "/meshmap-0000000000000000.js", &[]).status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
 }
 
 #[test]
@@ -225,12 +358,24 @@ fn requests_from_pages_on_other_origins_always_get_stable() {
     let stack = stack(50);
     let client = http_client();
     for _ in 0..100 {
-        let (served_by, cookie, body) = fetch(&stack, &client, "/", &[("origin", "https://host.example")]);
+        let (served_by, cookie, body) =
+            fetch(&stack, &client, "/", &[("origin", "https://host.example")]);
         assert_eq!(served_by, "stable");
         assert!(body.contains("app-stable"));
-        assert_eq!(cookie.as_deref(), Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax"));
+        assert_eq!(
+            cookie.as_deref(),
+            Some("app-version=stable; Path=/; Max-Age=86400; SameSite=Lax")
+        );
     }
     // A cookie still wins: the site's own pages keep their version.
-    let (served_by, _, _) = fetch(&stack, &client, "/", &[("origin", "https://host.example"), ("cookie", "app-version=canary")]);
+    let (served_by, _, _) = fetch(
+        &stack,
+        &client,
+        "/",
+        &[
+            ("origin", "https://host.example"),
+            ("cookie", "app-version=canary"),
+        ],
+    );
     assert_eq!(served_by, "canary");
 }

@@ -19,7 +19,11 @@ const OVERLAYS: [&str; 4] = ["dev", "production", "chaos", "rollouts"];
 fn render(overlay: &str) -> &'static [Value] {
     static RENDERED: OnceLock<Vec<(&'static str, Vec<Value>)>> = OnceLock::new();
     let rendered = RENDERED.get_or_init(|| OVERLAYS.iter().map(|o| (*o, kustomize(o))).collect());
-    rendered.iter().find(|(o, _)| *o == overlay).map(|(_, docs)| docs.as_slice()).unwrap_or_else(|| panic!("no overlay {overlay}"))
+    rendered
+        .iter()
+        .find(|(o, _)| *o == overlay)
+        .map(|(_, docs)| docs.as_slice())
+        .unwrap_or_else(|| panic!("no overlay {overlay}"))
 }
 
 fn kustomize(overlay: &str) -> Vec<Value> {
@@ -28,7 +32,11 @@ fn kustomize(overlay: &str) -> Vec<Value> {
         .arg(root().join("k8s/overlays").join(overlay))
         .output()
         .expect("kubectl (with kustomize) runs");
-    assert!(output.status.success(), "{overlay}: {}", String::from_utf8_lossy(&output.stderr));
+    assert!(
+        output.status.success(),
+        "{overlay}: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     let text = String::from_utf8(output.stdout).expect("utf-8");
     serde_yaml::Deserializer::from_str(&text)
         .map(|doc| Value::deserialize(doc).expect("YAML"))
@@ -57,12 +65,17 @@ fn find<'a>(docs: &'a [Value], wanted_kind: &str, wanted_name: &str) -> &'a Valu
 }
 
 fn seq(value: &Value) -> Vec<&Value> {
-    value.as_sequence().map(|s| s.iter().collect()).unwrap_or_default()
+    value
+        .as_sequence()
+        .map(|s| s.iter().collect())
+        .unwrap_or_default()
 }
 
 /// Deployments and Rollouts: their pod templates' labels and specs.
 fn workloads(docs: &[Value]) -> Vec<&Value> {
-    docs.iter().filter(|d| matches!(kind(d), "Deployment" | "Rollout")).collect()
+    docs.iter()
+        .filter(|d| matches!(kind(d), "Deployment" | "Rollout"))
+        .collect()
 }
 
 /// The labels a workload's pods carry (a Rollout with workloadRef takes the Deployment's).
@@ -70,25 +83,36 @@ fn pod_labels<'a>(docs: &'a [Value], workload: &'a Value) -> &'a Value {
     if workload["spec"]["template"].is_mapping() {
         return &workload["spec"]["template"]["metadata"]["labels"];
     }
-    let referenced = workload["spec"]["workloadRef"]["name"].as_str().unwrap_or_default();
+    let referenced = workload["spec"]["workloadRef"]["name"]
+        .as_str()
+        .unwrap_or_default();
     &find(docs, "Deployment", referenced)["spec"]["template"]["metadata"]["labels"]
 }
 
 /// Whether every key/value of `selector` is among `labels`.
 fn selects(selector: &Value, labels: &Value) -> bool {
-    let Some(selector) = selector.as_mapping() else { return false };
+    let Some(selector) = selector.as_mapping() else {
+        return false;
+    };
     !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
 }
 
 fn some_pods_match(docs: &[Value], selector: &Value) -> bool {
-    workloads(docs).iter().any(|w| selects(selector, pod_labels(docs, w)))
+    workloads(docs)
+        .iter()
+        .any(|w| selects(selector, pod_labels(docs, w)))
 }
 
 #[test]
 #[ignore = "needs kubectl and the validators scripts/setup.sh installs: run by `make test`"]
 fn every_overlay_renders_and_passes_the_validators() {
-    let status = Command::new(root().join("scripts/validate-k8s.sh")).status().expect("validate-k8s.sh runs");
-    assert!(status.success(), "scripts/validate-k8s.sh found problems (see its output)");
+    let status = Command::new(root().join("scripts/validate-k8s.sh"))
+        .status()
+        .expect("validate-k8s.sh runs");
+    assert!(
+        status.success(),
+        "scripts/validate-k8s.sh found problems (see its output)"
+    );
 }
 
 #[test]
@@ -103,14 +127,39 @@ fn the_validators_reject_broken_manifests() {
         text.push_str("---\n");
         text.push_str(&serde_yaml::to_string(doc).unwrap());
     }
-    std::fs::write(&broken, text.replace("perTryTimeout", "perTryTimout").replace("readOnlyRootFilesystem", "readOnlyRootFileSystem")).unwrap();
-    let python = Command::new(root().join("tools/venv/bin/python")).arg(root().join("scripts/validate_k8s.py")).arg(&broken).output().unwrap();
+    std::fs::write(
+        &broken,
+        text.replace("perTryTimeout", "perTryTimout")
+            .replace("readOnlyRootFilesystem", "readOnlyRootFileSystem"),
+    )
+    .unwrap();
+    let python = Command::new(root().join("tools/venv/bin/python"))
+        .arg(root().join("scripts/validate_k8s.py"))
+        .arg(&broken)
+        .output()
+        .unwrap();
     let report = String::from_utf8_lossy(&python.stdout);
     assert!(!python.status.success());
-    assert!(report.contains("perTryTimout: not a field of Retries"), "{report}");
-    assert!(report.contains("'readOnlyRootFileSystem' was unexpected"), "{report}");
-    std::fs::write(&broken, serde_yaml::to_string(find(render("rollouts"), "Rollout", "meshmap-frontend")).unwrap().replace("setWeight: 25", "setWeight: '25'")).unwrap();
-    let node = Command::new("node").arg(root().join("scripts/validate-crds.mjs")).arg(&broken).output().unwrap();
+    assert!(
+        report.contains("perTryTimout: not a field of Retries"),
+        "{report}"
+    );
+    assert!(
+        report.contains("'readOnlyRootFileSystem' was unexpected"),
+        "{report}"
+    );
+    std::fs::write(
+        &broken,
+        serde_yaml::to_string(find(render("rollouts"), "Rollout", "meshmap-frontend"))
+            .unwrap()
+            .replace("setWeight: 25", "setWeight: '25'"),
+    )
+    .unwrap();
+    let node = Command::new("node")
+        .arg(root().join("scripts/validate-crds.mjs"))
+        .arg(&broken)
+        .output()
+        .unwrap();
     assert!(!node.status.success());
     assert!(String::from_utf8_lossy(&node.stdout).contains("setWeight must be integer"));
 }
@@ -124,8 +173,17 @@ fn weights_sum_to_100_and_canary_gets_10_by_default() {
             for route in seq(&vs["spec"]["http"]) {
                 let destinations = seq(&route["route"]);
                 if destinations.len() > 1 {
-                    let total: i64 = destinations.iter().map(|d| d["weight"].as_i64().unwrap_or(0)).sum();
-                    assert_eq!(total, 100, "{overlay}: {} route {:?}", name(vs), route["name"]);
+                    let total: i64 = destinations
+                        .iter()
+                        .map(|d| d["weight"].as_i64().unwrap_or(0))
+                        .sum();
+                    assert_eq!(
+                        total,
+                        100,
+                        "{overlay}: {} route {:?}",
+                        name(vs),
+                        route["name"]
+                    );
                 }
             }
         }
@@ -133,7 +191,10 @@ fn weights_sum_to_100_and_canary_gets_10_by_default() {
             .into_iter()
             .find(|r| r["name"] == "split")
             .expect("the split route");
-        let canary = seq(&split["route"]).into_iter().find(|d| d["destination"]["subset"] == "canary").expect("canary");
+        let canary = seq(&split["route"])
+            .into_iter()
+            .find(|d| d["destination"]["subset"] == "canary")
+            .expect("canary");
         // With Argo Rollouts the controller moves the weight from 0; otherwise 10% by default.
         let expected = if overlay == "rollouts" { 0 } else { 10 };
         assert_eq!(canary["weight"].as_i64(), Some(expected), "{overlay}");
@@ -150,16 +211,28 @@ fn every_subset_exists_and_selects_pods_of_its_service() {
             for route in seq(&vs["spec"]["http"]) {
                 for destination in seq(&route["route"]) {
                     let host = destination["destination"]["host"].as_str().expect("host");
-                    let subset = destination["destination"]["subset"].as_str().expect("every route names a subset");
-                    let rule = rules.iter().find(|r| r["spec"]["host"].as_str() == Some(host)).unwrap_or_else(|| panic!("{overlay}: no DestinationRule for {host}"));
-                    let defined = seq(&rule["spec"]["subsets"]).into_iter().find(|s| s["name"].as_str() == Some(subset));
-                    let defined = defined.unwrap_or_else(|| panic!("{overlay}: {host} has no subset {subset}"));
+                    let subset = destination["destination"]["subset"]
+                        .as_str()
+                        .expect("every route names a subset");
+                    let rule = rules
+                        .iter()
+                        .find(|r| r["spec"]["host"].as_str() == Some(host))
+                        .unwrap_or_else(|| panic!("{overlay}: no DestinationRule for {host}"));
+                    let defined = seq(&rule["spec"]["subsets"])
+                        .into_iter()
+                        .find(|s| s["name"].as_str() == Some(subset));
+                    let defined = defined
+                        .unwrap_or_else(|| panic!("{overlay}: {host} has no subset {subset}"));
                     let service = find(docs, "Service", host);
                     let pods_of_subset = workloads(docs).into_iter().any(|w| {
                         let labels = pod_labels(docs, w);
-                        selects(&service["spec"]["selector"], labels) && selects(&defined["labels"], labels)
+                        selects(&service["spec"]["selector"], labels)
+                            && selects(&defined["labels"], labels)
                     });
-                    assert!(pods_of_subset, "{overlay}: subset {host}/{subset} selects no pods of Service {host}");
+                    assert!(
+                        pods_of_subset,
+                        "{overlay}: subset {host}/{subset} selects no pods of Service {host}"
+                    );
                 }
             }
         }
@@ -172,21 +245,48 @@ fn services_pdbs_and_autoscalers_point_at_real_workloads() {
     for overlay in OVERLAYS {
         let docs = render(overlay);
         for service in of_kind(docs, "Service") {
-            assert!(some_pods_match(docs, &service["spec"]["selector"]), "{overlay}: Service {} selects no pods", name(service));
+            assert!(
+                some_pods_match(docs, &service["spec"]["selector"]),
+                "{overlay}: Service {} selects no pods",
+                name(service)
+            );
         }
         for pdb in of_kind(docs, "PodDisruptionBudget") {
-            assert!(some_pods_match(docs, &pdb["spec"]["selector"]["matchLabels"]), "{overlay}: PDB {} selects no pods", name(pdb));
+            assert!(
+                some_pods_match(docs, &pdb["spec"]["selector"]["matchLabels"]),
+                "{overlay}: PDB {} selects no pods",
+                name(pdb)
+            );
         }
         for hpa in of_kind(docs, "HorizontalPodAutoscaler") {
             let target = &hpa["spec"]["scaleTargetRef"];
-            let found = docs.iter().any(|d| d["kind"] == target["kind"] && d["metadata"]["name"] == target["name"]);
-            assert!(found, "{overlay}: HPA {} targets a missing {:?}", name(hpa), target["name"]);
+            let found = docs
+                .iter()
+                .any(|d| d["kind"] == target["kind"] && d["metadata"]["name"] == target["name"]);
+            assert!(
+                found,
+                "{overlay}: HPA {} targets a missing {:?}",
+                name(hpa),
+                target["name"]
+            );
         }
-        for policy in of_kind(docs, "AuthorizationPolicy").into_iter().chain(of_kind(docs, "NetworkPolicy")) {
-            let selector = if kind(policy) == "NetworkPolicy" { &policy["spec"]["podSelector"]["matchLabels"] } else { &policy["spec"]["selector"]["matchLabels"] };
+        for policy in of_kind(docs, "AuthorizationPolicy")
+            .into_iter()
+            .chain(of_kind(docs, "NetworkPolicy"))
+        {
+            let selector = if kind(policy) == "NetworkPolicy" {
+                &policy["spec"]["podSelector"]["matchLabels"]
+            } else {
+                &policy["spec"]["selector"]["matchLabels"]
+            };
             let is_db = selector.get("cnpg.io/cluster").is_some();
             if selector.as_mapping().is_some_and(|m| !m.is_empty()) && !is_db {
-                assert!(some_pods_match(docs, selector), "{overlay}: {} {} selects no pods", kind(policy), name(policy));
+                assert!(
+                    some_pods_match(docs, selector),
+                    "{overlay}: {} {} selects no pods",
+                    kind(policy),
+                    name(policy)
+                );
             }
         }
     }
@@ -200,28 +300,64 @@ fn every_container_has_probes_limits_and_a_locked_down_security_context() {
         let pods: Vec<(&str, &Value, bool)> = docs
             .iter()
             .filter_map(|d| match kind(d) {
-                "Deployment" | "Rollout" if d["spec"]["template"].is_mapping() => Some((name(d), &d["spec"]["template"]["spec"], true)),
+                "Deployment" | "Rollout" if d["spec"]["template"].is_mapping() => {
+                    Some((name(d), &d["spec"]["template"]["spec"], true))
+                }
                 "Job" => Some((name(d), &d["spec"]["template"]["spec"], false)),
                 _ => None,
             })
             .collect();
         assert!(pods.len() >= 4, "{overlay}");
         for (owner, pod, serves) in pods {
-            assert_eq!(pod["securityContext"]["runAsNonRoot"].as_bool(), Some(true), "{overlay}/{owner}");
-            assert_eq!(pod["securityContext"]["seccompProfile"]["type"].as_str(), Some("RuntimeDefault"), "{overlay}/{owner}");
+            assert_eq!(
+                pod["securityContext"]["runAsNonRoot"].as_bool(),
+                Some(true),
+                "{overlay}/{owner}"
+            );
+            assert_eq!(
+                pod["securityContext"]["seccompProfile"]["type"].as_str(),
+                Some("RuntimeDefault"),
+                "{overlay}/{owner}"
+            );
             for container in seq(&pod["containers"]) {
-                let what = format!("{overlay}/{owner}/{}", container["name"].as_str().unwrap_or("?"));
+                let what = format!(
+                    "{overlay}/{owner}/{}",
+                    container["name"].as_str().unwrap_or("?")
+                );
                 if serves {
-                    assert!(container["readinessProbe"].is_mapping() && container["livenessProbe"].is_mapping(), "{what}: probes");
+                    assert!(
+                        container["readinessProbe"].is_mapping()
+                            && container["livenessProbe"].is_mapping(),
+                        "{what}: probes"
+                    );
                 }
                 for resource in ["cpu", "memory"] {
-                    assert!(!container["resources"]["limits"][resource].is_null(), "{what}: {resource} limit");
-                    assert!(!container["resources"]["requests"][resource].is_null(), "{what}: {resource} request");
+                    assert!(
+                        !container["resources"]["limits"][resource].is_null(),
+                        "{what}: {resource} limit"
+                    );
+                    assert!(
+                        !container["resources"]["requests"][resource].is_null(),
+                        "{what}: {resource} request"
+                    );
                 }
                 let security = &container["securityContext"];
-                assert_eq!(security["readOnlyRootFilesystem"].as_bool(), Some(true), "{what}");
-                assert_eq!(security["allowPrivilegeEscalation"].as_bool(), Some(false), "{what}");
-                assert!(seq(&security["capabilities"]["drop"]).iter().any(|c| c.as_str() == Some("ALL")), "{what}: drop ALL");
+                assert_eq!(
+                    security["readOnlyRootFilesystem"].as_bool(),
+                    Some(true),
+                    "{what}"
+                );
+                assert_eq!(
+                    security["allowPrivilegeEscalation"].as_bool(),
+                    Some(false),
+                    "{what}"
+                );
+                assert!(
+                    seq(&security["capabilities"]["drop"])
+                        .iter()
+                        .any(|c| c.as_str() == Some("ALL")),
+                    "{what}: drop ALL"
+                );
             }
         }
     }
@@ -234,9 +370,15 @@ fn losing_one_node_never_takes_a_version_down() {
     for app in ["meshmap-frontend", "meshmap-martin"] {
         for version in DEFAULT_VERSIONS {
             let deployment = find(docs, "Deployment", &format!("{app}-{version}"));
-            assert!(deployment["spec"]["replicas"].as_i64().unwrap_or(0) >= 2, "{app}-{version} needs 2+ replicas");
+            assert!(
+                deployment["spec"]["replicas"].as_i64().unwrap_or(0) >= 2,
+                "{app}-{version} needs 2+ replicas"
+            );
             let spread = seq(&deployment["spec"]["template"]["spec"]["topologySpreadConstraints"]);
-            let by_node = spread.iter().find(|c| c["topologyKey"] == "kubernetes.io/hostname").expect("spread over nodes");
+            let by_node = spread
+                .iter()
+                .find(|c| c["topologyKey"] == "kubernetes.io/hostname")
+                .expect("spread over nodes");
             assert_eq!(by_node["whenUnsatisfiable"].as_str(), Some("DoNotSchedule"));
             assert_eq!(by_node["maxSkew"].as_i64(), Some(1));
             let pdb = find(docs, "PodDisruptionBudget", &format!("{app}-{version}"));
@@ -258,27 +400,54 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
             assert!(regex.contains(VERSION_COOKIE), "{regex}");
         }
         for destination in seq(&route["route"]) {
-            if let Some(set_cookie) = destination["headers"]["response"]["add"]["set-cookie"].as_str() {
+            if let Some(set_cookie) =
+                destination["headers"]["response"]["add"]["set-cookie"].as_str()
+            {
                 let subset = destination["destination"]["subset"].as_str().unwrap();
-                assert!(set_cookie.starts_with(&format!("{VERSION_COOKIE}={subset};")), "{set_cookie}");
+                assert!(
+                    set_cookie.starts_with(&format!("{VERSION_COOKIE}={subset};")),
+                    "{set_cookie}"
+                );
                 assert!(set_cookie.contains("Secure") && set_cookie.contains("Path=/"));
             }
         }
     }
     // Embedded maps (requests with Origin and no cookie) go to stable, before the split.
     let routes = seq(&frontend["spec"]["http"]);
-    let embedded = routes.iter().position(|r| r["match"][0]["headers"]["origin"].is_mapping()).expect("a route for embedded maps");
-    let split = routes.iter().position(|r| r["name"] == "split").expect("the split");
+    let embedded = routes
+        .iter()
+        .position(|r| r["match"][0]["headers"]["origin"].is_mapping())
+        .expect("a route for embedded maps");
+    let split = routes
+        .iter()
+        .position(|r| r["name"] == "split")
+        .expect("the split");
     assert!(embedded < split);
-    assert_eq!(routes[embedded]["route"][0]["destination"]["subset"].as_str(), Some("stable"));
+    assert_eq!(
+        routes[embedded]["route"][0]["destination"]["subset"].as_str(),
+        Some("stable")
+    );
     let tiles = find(docs, "VirtualService", "meshmap-tiles");
-    let header_routes: Vec<&Value> = seq(&tiles["spec"]["http"]).into_iter().filter(|r| !r["match"][0]["headers"][&header].is_null()).collect();
-    assert_eq!(header_routes.len(), 2, "tiles and api route the canary by {header}");
+    let header_routes: Vec<&Value> = seq(&tiles["spec"]["http"])
+        .into_iter()
+        .filter(|r| !r["match"][0]["headers"][&header].is_null())
+        .collect();
+    assert_eq!(
+        header_routes.len(),
+        2,
+        "tiles and api route the canary by {header}"
+    );
     for route in header_routes {
-        assert_eq!(route["match"][0]["headers"][&header]["exact"].as_str(), Some("canary"));
+        assert_eq!(
+            route["match"][0]["headers"][&header]["exact"].as_str(),
+            Some("canary")
+        );
     }
     for rule in of_kind(docs, "DestinationRule") {
-        let subsets: Vec<&str> = seq(&rule["spec"]["subsets"]).iter().filter_map(|s| s["name"].as_str()).collect();
+        let subsets: Vec<&str> = seq(&rule["spec"]["subsets"])
+            .iter()
+            .filter_map(|s| s["name"].as_str())
+            .collect();
         assert_eq!(subsets, DEFAULT_VERSIONS);
     }
     // The local gateway routes on the same cookie and header.
@@ -286,30 +455,50 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
     assert!(gateway.contains(&format!("$http_{}", header.replace('-', "_"))));
     assert!(gateway.contains(VERSION_COOKIE));
     // And the config the cluster serves accepts exactly these version names.
-    let config_map = of_kind(docs, "ConfigMap").into_iter().find(|c| name(c).starts_with("meshmap-frontend-config")).expect("config");
-    let config = Config::from_json(config_map["data"]["config.json"].as_str().unwrap()).expect("a valid config.json");
+    let config_map = of_kind(docs, "ConfigMap")
+        .into_iter()
+        .find(|c| name(c).starts_with("meshmap-frontend-config"))
+        .expect("config");
+    let config = Config::from_json(config_map["data"]["config.json"].as_str().unwrap())
+        .expect("a valid config.json");
     assert_eq!(config.versions, DEFAULT_VERSIONS);
 }
 
 /// Where Istio sends a page request, reading the rendered VirtualService as Envoy does: the first
 /// route whose header matches all hold (`regex` a full match, RE2 syntax, which Rust's `regex`
 /// shares); (route name, subset or "split", whether the response resets the cookie).
-fn istio_route(frontend: &Value, cookie: Option<&str>, origin: Option<&str>) -> (String, String, bool) {
+fn istio_route(
+    frontend: &Value,
+    cookie: Option<&str>,
+    origin: Option<&str>,
+) -> (String, String, bool) {
     for route in seq(&frontend["spec"]["http"]) {
         let headers = &route["match"][0]["headers"];
         let matches = |name: &str, value: Option<&str>| match (&headers[name], value) {
             (Value::Null, _) => true,
             (condition, Some(value)) => {
-                let regex = condition["regex"].as_str().expect("header matches are regexes");
-                regex::Regex::new(&format!("^(?:{regex})$")).expect("an RE2 regex").is_match(value)
+                let regex = condition["regex"]
+                    .as_str()
+                    .expect("header matches are regexes");
+                regex::Regex::new(&format!("^(?:{regex})$"))
+                    .expect("an RE2 regex")
+                    .is_match(value)
             }
             (_, None) => false,
         };
         if route["match"].is_null() || (matches("cookie", cookie) && matches("origin", origin)) {
             let name = route["name"].as_str().unwrap_or_default().to_owned();
             let destinations = seq(&route["route"]);
-            let subset = if destinations.len() > 1 { "split".into() } else { destinations[0]["destination"]["subset"].as_str().unwrap().to_owned() };
-            let resets = destinations.len() == 1 && !destinations[0]["headers"]["response"]["add"]["set-cookie"].is_null();
+            let subset = if destinations.len() > 1 {
+                "split".into()
+            } else {
+                destinations[0]["destination"]["subset"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned()
+            };
+            let resets = destinations.len() == 1
+                && !destinations[0]["headers"]["response"]["add"]["set-cookie"].is_null();
             return (name, subset, resets);
         }
     }
@@ -323,7 +512,11 @@ fn istio_route(frontend: &Value, cookie: Option<&str>, origin: Option<&str>) -> 
 fn istio_reads_the_app_version_cookie_by_the_shared_rule() {
     let docs = render("production");
     let frontend = find(docs, "VirtualService", "meshmap-frontend");
-    for line in std::fs::read_to_string(root().join("tests/fixtures/cookie-cases.txt")).unwrap().lines().filter(|l| !l.starts_with('#')) {
+    for line in std::fs::read_to_string(root().join("tests/fixtures/cookie-cases.txt"))
+        .unwrap()
+        .lines()
+        .filter(|l| !l.starts_with('#'))
+    {
         let (verdict, header) = line.split_once('\t').expect("verdict<TAB>header");
         // The app's reading of the same header.
         let app = match meshmap::cookie::version_from_cookies(header, &DEFAULT_VERSIONS) {
@@ -336,40 +529,87 @@ fn istio_reads_the_app_version_cookie_by_the_shared_rule() {
         let (route, subset, resets) = istio_route(frontend, cookie, None);
         match verdict {
             "absent" => assert_eq!(subset, "split", "{header:?} went to {route}"),
-            "invalid" => assert!(subset == "stable" && resets, "{header:?} went to {route} ({subset}, reset {resets})"),
-            version => assert!(subset == version && !resets, "{header:?} went to {route} ({subset})"),
+            "invalid" => assert!(
+                subset == "stable" && resets,
+                "{header:?} went to {route} ({subset}, reset {resets})"
+            ),
+            version => assert!(
+                subset == version && !resets,
+                "{header:?} went to {route} ({subset})"
+            ),
         }
         // An embedded map's requests (Origin, and the host's cookies, never ours): stable.
         if verdict == "absent" {
-            assert_eq!(istio_route(frontend, cookie, Some("https://host.example")).1, "stable", "{header:?}");
+            assert_eq!(
+                istio_route(frontend, cookie, Some("https://host.example")).1,
+                "stable",
+                "{header:?}"
+            );
         }
     }
 }
 
 #[test]
 #[ignore = "needs kubectl: run by `make test`"]
-fn the_tile_route_rewrites_and_retries_gateway_errors() {
+fn the_tile_route_rewrites_and_retries_only_requests_that_never_reached_martin() {
     let docs = render("production");
     let tiles = find(docs, "VirtualService", "meshmap-tiles");
-    for route in seq(&tiles["spec"]["http"]).into_iter().filter(|r| r["match"][0]["uri"]["prefix"] == "/tiles/") {
+    for route in seq(&tiles["spec"]["http"])
+        .into_iter()
+        .filter(|r| r["match"][0]["uri"]["prefix"] == "/tiles/")
+    {
         assert_eq!(route["rewrite"]["uri"].as_str(), Some("/"));
-        let retry_on = route["retries"]["retryOn"].as_str().unwrap_or_default();
-        assert!(retry_on.contains("gateway-error") && retry_on.contains("connect-failure"), "{retry_on}");
         assert!(route["retries"]["perTryTimeout"].is_string() && route["timeout"].is_string());
+    }
+    // The app has the retry budget (src/retry.rs): the mesh retries nothing Martin answered, or a
+    // struggling Martin would see three requests for every one the app makes.
+    for vs in ["meshmap-tiles", "meshmap"] {
+        for route in seq(&find(docs, "VirtualService", vs)["spec"]["http"]) {
+            let Some(retry_on) = route["retries"]["retryOn"].as_str() else {
+                continue;
+            };
+            let conditions: Vec<&str> = retry_on.split(',').collect();
+            assert!(
+                conditions
+                    .iter()
+                    .all(|c| ["connect-failure", "refused-stream", "reset"].contains(c)),
+                "{vs}: {retry_on}"
+            );
+        }
     }
     let root_vs = find(docs, "VirtualService", "meshmap");
     let first = &root_vs["spec"]["http"][0];
-    assert_eq!(first["delegate"]["name"].as_str(), Some("meshmap-tiles"), "backends are matched before the frontend catch-all");
+    assert_eq!(
+        first["delegate"]["name"].as_str(),
+        Some("meshmap-tiles"),
+        "backends are matched before the frontend catch-all"
+    );
     let gateway = find(docs, "Gateway", "meshmap-gateway");
     let servers = seq(&gateway["spec"]["servers"]);
-    assert!(servers.iter().any(|s| s["tls"]["credentialName"].is_string() && s["port"]["protocol"] == "HTTPS"));
-    assert!(servers.iter().any(|s| s["tls"]["httpsRedirect"].as_bool() == Some(true)));
-    assert_eq!(find(docs, "PeerAuthentication", "default")["spec"]["mtls"]["mode"].as_str(), Some("STRICT"));
+    assert!(servers
+        .iter()
+        .any(|s| s["tls"]["credentialName"].is_string() && s["port"]["protocol"] == "HTTPS"));
+    assert!(servers
+        .iter()
+        .any(|s| s["tls"]["httpsRedirect"].as_bool() == Some(true)));
+    assert_eq!(
+        find(docs, "PeerAuthentication", "default")["spec"]["mtls"]["mode"].as_str(),
+        Some("STRICT")
+    );
     for rule in of_kind(docs, "DestinationRule") {
-        assert_eq!(rule["spec"]["trafficPolicy"]["tls"]["mode"].as_str(), Some("ISTIO_MUTUAL"));
-        assert!(rule["spec"]["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"].as_i64().is_some());
+        assert_eq!(
+            rule["spec"]["trafficPolicy"]["tls"]["mode"].as_str(),
+            Some("ISTIO_MUTUAL")
+        );
+        assert!(
+            rule["spec"]["trafficPolicy"]["outlierDetection"]["consecutive5xxErrors"]
+                .as_i64()
+                .is_some()
+        );
     }
-    assert!(of_kind(docs, "EnvoyFilter").iter().any(|f| f["metadata"]["namespace"] == "istio-system"));
+    assert!(of_kind(docs, "EnvoyFilter")
+        .iter()
+        .any(|f| f["metadata"]["namespace"] == "istio-system"));
 }
 
 /// CloudNativePG's `Cluster` and `ScheduledBackup` (postgresql.cnpg.io/v1) have no schema package
@@ -378,35 +618,84 @@ fn the_tile_route_rewrites_and_retries_gateway_errors() {
 #[ignore = "needs kubectl: run by `make test`"]
 fn the_database_uses_cloudnativepg_fields_as_documented() {
     const CLUSTER_SPEC: [&str; 11] = [
-        "instances", "imageName", "primaryUpdateStrategy", "bootstrap", "storage", "walStorage", "resources", "affinity",
-        "monitoring", "backup", "postgresql",
+        "instances",
+        "imageName",
+        "primaryUpdateStrategy",
+        "bootstrap",
+        "storage",
+        "walStorage",
+        "resources",
+        "affinity",
+        "monitoring",
+        "backup",
+        "postgresql",
     ];
     let docs = render("production");
     let cluster = find(docs, "Cluster", "meshmap-db");
-    assert_eq!(cluster["apiVersion"].as_str(), Some("postgresql.cnpg.io/v1"));
+    assert_eq!(
+        cluster["apiVersion"].as_str(),
+        Some("postgresql.cnpg.io/v1")
+    );
     for key in cluster["spec"].as_mapping().unwrap().keys() {
-        assert!(CLUSTER_SPEC.contains(&key.as_str().unwrap()), "Cluster.spec.{key:?} is not in CloudNativePG's ClusterSpec");
+        assert!(
+            CLUSTER_SPEC.contains(&key.as_str().unwrap()),
+            "Cluster.spec.{key:?} is not in CloudNativePG's ClusterSpec"
+        );
     }
-    assert!(cluster["spec"]["instances"].as_i64().unwrap() >= 3, "a primary and two replicas");
-    assert!(cluster["spec"]["imageName"].as_str().unwrap().contains("postgis"));
+    assert!(
+        cluster["spec"]["instances"].as_i64().unwrap() >= 3,
+        "a primary and two replicas"
+    );
+    assert!(cluster["spec"]["imageName"]
+        .as_str()
+        .unwrap()
+        .contains("postgis"));
     let initdb = &cluster["spec"]["bootstrap"]["initdb"];
     assert_eq!(initdb["database"].as_str(), Some("meshmap"));
-    assert!(seq(&initdb["postInitApplicationSQL"]).iter().any(|s| s.as_str().unwrap().contains("postgis")));
+    assert!(seq(&initdb["postInitApplicationSQL"])
+        .iter()
+        .any(|s| s.as_str().unwrap().contains("postgis")));
     // The credentials Secret is referenced, never committed; Martin and the loader read the same one.
     let secret = initdb["secret"]["name"].as_str().unwrap();
     assert!(of_kind(docs, "Secret").is_empty(), "no Secret is committed");
     for workload in ["meshmap-martin-stable", "meshmap-martin-canary"] {
-        let env = seq(&find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"]);
-        assert!(env.iter().any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(secret)), "{workload}");
+        let env = seq(
+            &find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"],
+        );
+        assert!(
+            env.iter()
+                .any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(secret)),
+            "{workload}"
+        );
     }
     let store = &cluster["spec"]["backup"]["barmanObjectStore"];
-    assert!(store["destinationPath"].as_str().unwrap().starts_with("s3://"));
-    assert!(cluster["spec"]["affinity"]["enablePodAntiAffinity"].as_bool().unwrap());
+    assert!(store["destinationPath"]
+        .as_str()
+        .unwrap()
+        .starts_with("s3://"));
+    assert!(cluster["spec"]["affinity"]["enablePodAntiAffinity"]
+        .as_bool()
+        .unwrap());
     let backup = find(docs, "ScheduledBackup", "meshmap-db-daily");
-    assert_eq!(backup["spec"]["cluster"]["name"].as_str(), Some("meshmap-db"));
-    assert_eq!(backup["spec"]["schedule"].as_str().unwrap().split_whitespace().count(), 6, "CloudNativePG cron has a seconds field");
+    assert_eq!(
+        backup["spec"]["cluster"]["name"].as_str(),
+        Some("meshmap-db")
+    );
+    assert_eq!(
+        backup["spec"]["schedule"]
+            .as_str()
+            .unwrap()
+            .split_whitespace()
+            .count(),
+        6,
+        "CloudNativePG cron has a seconds field"
+    );
     let job = find(docs, "Job", "meshmap-db-load");
-    assert!(seq(&job["spec"]["template"]["spec"]["containers"][0]["env"]).iter().any(|e| e["name"] == "DATABASE_URL"));
+    assert!(
+        seq(&job["spec"]["template"]["spec"]["containers"][0]["env"])
+            .iter()
+            .any(|e| e["name"] == "DATABASE_URL")
+    );
 }
 
 /// Chaos Mesh's `Schedule`/`PodChaos` (chaos-mesh.org/v1alpha1): no schema package either.
@@ -415,24 +704,52 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
 fn the_chaos_overlay_injects_tile_faults_and_kills_a_frontend_pod() {
     let docs = render("chaos");
     let schedule = find(docs, "Schedule", "meshmap-frontend-pod-kill");
-    assert_eq!(schedule["apiVersion"].as_str(), Some("chaos-mesh.org/v1alpha1"));
+    assert_eq!(
+        schedule["apiVersion"].as_str(),
+        Some("chaos-mesh.org/v1alpha1")
+    );
     for key in schedule["spec"].as_mapping().unwrap().keys() {
         let key = key.as_str().unwrap();
-        assert!(["schedule", "type", "historyLimit", "concurrencyPolicy", "startingDeadlineSeconds", "podChaos"].contains(&key), "Schedule.spec.{key}");
+        assert!(
+            [
+                "schedule",
+                "type",
+                "historyLimit",
+                "concurrencyPolicy",
+                "startingDeadlineSeconds",
+                "podChaos"
+            ]
+            .contains(&key),
+            "Schedule.spec.{key}"
+        );
     }
     assert_eq!(schedule["spec"]["type"].as_str(), Some("PodChaos"));
     let chaos = &schedule["spec"]["podChaos"];
-    assert!(["pod-kill", "pod-failure", "container-kill"].contains(&chaos["action"].as_str().unwrap()));
-    assert!(["one", "all", "fixed", "fixed-percent", "random-max-percent"].contains(&chaos["mode"].as_str().unwrap()));
+    assert!(
+        ["pod-kill", "pod-failure", "container-kill"].contains(&chaos["action"].as_str().unwrap())
+    );
+    assert!(
+        ["one", "all", "fixed", "fixed-percent", "random-max-percent"]
+            .contains(&chaos["mode"].as_str().unwrap())
+    );
     assert!(some_pods_match(docs, &chaos["selector"]["labelSelectors"]));
     let tiles = find(docs, "VirtualService", "meshmap-tiles");
     for route in seq(&tiles["spec"]["http"]).into_iter().take(2) {
-        assert!(route["fault"]["delay"]["percentage"]["value"].as_f64().unwrap() > 0.0);
+        assert!(
+            route["fault"]["delay"]["percentage"]["value"]
+                .as_f64()
+                .unwrap()
+                > 0.0
+        );
         assert_eq!(route["fault"]["abort"]["httpStatus"].as_i64(), Some(503));
     }
     // Production itself has no faults.
     let production = render("production");
-    assert!(seq(&find(production, "VirtualService", "meshmap-tiles")["spec"]["http"]).iter().all(|r| r["fault"].is_null()));
+    assert!(
+        seq(&find(production, "VirtualService", "meshmap-tiles")["spec"]["http"])
+            .iter()
+            .all(|r| r["fault"].is_null())
+    );
 }
 
 #[test]
@@ -442,19 +759,53 @@ fn the_rollouts_overlay_hands_the_frontend_to_argo() {
     let rollout = find(docs, "Rollout", "meshmap-frontend");
     let canary = &rollout["spec"]["strategy"]["canary"];
     let routing = &canary["trafficRouting"]["istio"];
-    let vs = find(docs, "VirtualService", routing["virtualService"]["name"].as_str().unwrap());
-    let routes: Vec<&str> = seq(&routing["virtualService"]["routes"]).iter().filter_map(|r| r.as_str()).collect();
+    let vs = find(
+        docs,
+        "VirtualService",
+        routing["virtualService"]["name"].as_str().unwrap(),
+    );
+    let routes: Vec<&str> = seq(&routing["virtualService"]["routes"])
+        .iter()
+        .filter_map(|r| r.as_str())
+        .collect();
     for route in &routes {
-        assert!(seq(&vs["spec"]["http"]).iter().any(|r| r["name"].as_str() == Some(route)), "route {route}");
+        assert!(
+            seq(&vs["spec"]["http"])
+                .iter()
+                .any(|r| r["name"].as_str() == Some(route)),
+            "route {route}"
+        );
     }
-    let rule = find(docs, "DestinationRule", routing["destinationRule"]["name"].as_str().unwrap());
-    let subsets: Vec<&str> = seq(&rule["spec"]["subsets"]).iter().filter_map(|s| s["name"].as_str()).collect();
-    assert!(subsets.contains(&routing["destinationRule"]["canarySubsetName"].as_str().unwrap()));
-    assert!(subsets.contains(&routing["destinationRule"]["stableSubsetName"].as_str().unwrap()));
-    let weights: Vec<i64> = seq(&canary["steps"]).iter().filter_map(|s| s["setWeight"].as_i64()).collect();
+    let rule = find(
+        docs,
+        "DestinationRule",
+        routing["destinationRule"]["name"].as_str().unwrap(),
+    );
+    let subsets: Vec<&str> = seq(&rule["spec"]["subsets"])
+        .iter()
+        .filter_map(|s| s["name"].as_str())
+        .collect();
+    assert!(subsets.contains(
+        &routing["destinationRule"]["canarySubsetName"]
+            .as_str()
+            .unwrap()
+    ));
+    assert!(subsets.contains(
+        &routing["destinationRule"]["stableSubsetName"]
+            .as_str()
+            .unwrap()
+    ));
+    let weights: Vec<i64> = seq(&canary["steps"])
+        .iter()
+        .filter_map(|s| s["setWeight"].as_i64())
+        .collect();
     assert_eq!(weights.first(), Some(&10));
     assert_eq!(weights.last(), Some(&100));
-    let template = canary["analysis"]["templates"][0]["templateName"].as_str().unwrap();
+    let template = canary["analysis"]["templates"][0]["templateName"]
+        .as_str()
+        .unwrap();
     find(docs, "AnalysisTemplate", template);
-    assert!(of_kind(docs, "Deployment").iter().all(|d| name(d) != "meshmap-frontend-canary"));
+    assert!(of_kind(docs, "Deployment")
+        .iter()
+        .all(|d| name(d) != "meshmap-frontend-canary"));
 }

@@ -56,7 +56,10 @@ fn a_mounted_config_json_replaces_the_bundled_one() {
     let mounted = r#"{"view": {"center": [0, 0], "zoom": 3}, "baseLayers": [{"name": "mounted", "url": "/t/{z}/{x}/{y}.png"}]}"#;
     std::fs::write(server.prefix.join("config-override/config.json"), mounted).unwrap();
     assert_eq!(get(&server, "/config.json", &[]).text().unwrap(), mounted);
-    assert_eq!(get(&server, "/config.json", &[("accept-encoding", "gzip, br")]).status(), StatusCode::OK);
+    assert_eq!(
+        get(&server, "/config.json", &[("accept-encoding", "gzip, br")]).status(),
+        StatusCode::OK
+    );
     std::fs::remove_file(server.prefix.join("config-override/config.json")).unwrap();
     assert_eq!(get(&server, "/config.json", &[]).text().unwrap(), bundled);
 }
@@ -65,11 +68,19 @@ fn a_mounted_config_json_replaces_the_bundled_one() {
 #[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
 fn the_csp_allows_what_the_served_config_fetches_from_and_nothing_else() {
     let server = Nginx::app(&dist());
-    let csp = |server: &Nginx| app_checks::header(&get(server, "/", &[]), "content-security-policy");
+    let csp =
+        |server: &Nginx| app_checks::header(&get(server, "/", &[]), "content-security-policy");
     // The bundled config fetches only from its own origin.
     let bundled = csp(&server);
-    let connect = bundled.split(';').find(|d| d.trim_start().starts_with("connect-src")).expect("connect-src");
-    assert_eq!(connect.split_whitespace().collect::<Vec<_>>(), ["connect-src", "'self'"], "{bundled}");
+    let connect = bundled
+        .split(';')
+        .find(|d| d.trim_start().starts_with("connect-src"))
+        .expect("connect-src");
+    assert_eq!(
+        connect.split_whitespace().collect::<Vec<_>>(),
+        ["connect-src", "'self'"],
+        "{bundled}"
+    );
     // A mounted config naming a tile host and an API origin: allowed when the server starts.
     let mounted = r#"{"view": {"center": [0, 0], "zoom": 3}, "firstPartyOrigins": ["https://api.example.com"],
         "baseLayers": [{"name": "OSM", "url": "https://{s}.tile.example.org/{z}/{x}/{y}.png", "attributionUrl": "https://www.openstreetmap.org/copyright"}],
@@ -79,10 +90,24 @@ fn the_csp_allows_what_the_served_config_fetches_from_and_nothing_else() {
     std::fs::write(prefix.join("config-override/config.json"), mounted).unwrap();
     let restarted = Nginx::restart(prefix);
     let csp = csp(&restarted);
-    assert!(csp.contains("connect-src 'self' https://*.tile.example.org https://api.example.com"), "{csp}");
-    assert!(csp.contains("img-src 'self' data: blob: https://*.tile.example.org https://api.example.com"), "{csp}");
-    assert!(!csp.contains("openstreetmap.org"), "a link is not fetched: {csp}");
-    assert!(!csp.contains("deny") && !csp.contains("x.example"), "what is not plainly an origin is left out: {csp}");
+    assert!(
+        csp.contains("connect-src 'self' https://*.tile.example.org https://api.example.com"),
+        "{csp}"
+    );
+    assert!(
+        csp.contains(
+            "img-src 'self' data: blob: https://*.tile.example.org https://api.example.com"
+        ),
+        "{csp}"
+    );
+    assert!(
+        !csp.contains("openstreetmap.org"),
+        "a link is not fetched: {csp}"
+    );
+    assert!(
+        !csp.contains("deny") && !csp.contains("x.example"),
+        "what is not plainly an origin is left out: {csp}"
+    );
 }
 
 #[test]
@@ -104,10 +129,19 @@ fn health_endpoints() {
 #[ignore = "needs the release build in dist/ and nginx: run by `make test`"]
 fn stub_status_only_on_the_metrics_port() {
     let server = Nginx::app(&dist());
-    let metrics = http_client().get(format!("http://127.0.0.1:{}/stub_status", server.metrics_port)).send().unwrap();
+    let metrics = http_client()
+        .get(format!(
+            "http://127.0.0.1:{}/stub_status",
+            server.metrics_port
+        ))
+        .send()
+        .unwrap();
     assert_eq!(metrics.status(), StatusCode::OK);
     assert!(metrics.text().unwrap().contains("Active connections"));
-    assert_eq!(get(&server, "/stub_status", &[]).status(), StatusCode::NOT_FOUND);
+    assert_eq!(
+        get(&server, "/stub_status", &[]).status(),
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[test]
@@ -117,11 +151,17 @@ fn access_log_is_json_with_the_version_header() {
     get(&server, "/config.json", &[("x-app-version", "canary")]);
     get(&server, "/missing.js", &[]);
     let log = server.access_log();
-    let config = log.iter().find(|l| l["uri"] == "/config.json").expect("a log line for /config.json");
+    let config = log
+        .iter()
+        .find(|l| l["uri"] == "/config.json")
+        .expect("a log line for /config.json");
     assert_eq!(config["status"], 200);
     assert_eq!(config["app_version"], "canary");
     assert_eq!(config["method"], "GET");
-    assert!(config["request"].as_str().unwrap().starts_with("GET /config.json HTTP/1.1"));
+    assert!(config["request"]
+        .as_str()
+        .unwrap()
+        .starts_with("GET /config.json HTTP/1.1"));
     assert!(config["bytes_sent"].as_u64().unwrap() > 0);
     assert!(config["request_time"].is_number());
     assert!(config.get("upstream_response_time").is_some());

@@ -7,10 +7,10 @@
 use std::time::Duration;
 
 use meshmap::config::Config;
-use meshmap::json::Json;
 use meshmap::data::{apply, prepare, LayerState};
-use meshmap::map::DataLayerHandle;
 use meshmap::http::Http;
+use meshmap::json::Json;
+use meshmap::map::DataLayerHandle;
 use meshmap::map::{live_listeners, FetchTileLayer, MapBehaviour, MapHandle};
 use meshmap::ui::{AppOptions, ConfigSource};
 use meshmap::view_hash::View;
@@ -43,7 +43,10 @@ async fn sleep(duration: Duration) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         web_sys::window()
             .unwrap()
-            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, duration.as_millis() as i32)
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                &resolve,
+                duration.as_millis() as i32,
+            )
             .unwrap();
     });
     JsFuture::from(promise).await.unwrap();
@@ -64,7 +67,12 @@ async fn until(what: &str, condition: impl Fn() -> bool) {
 async fn load_leaflet() {
     let doc = document();
     if doc.get_element_by_id("test-leaflet").is_some() {
-        until("Leaflet to load", || js_sys::Reflect::get(&web_sys::window().unwrap(), &"L".into()).map(|l| l.is_object()).unwrap_or(false)).await;
+        until("Leaflet to load", || {
+            js_sys::Reflect::get(&web_sys::window().unwrap(), &"L".into())
+                .map(|l| l.is_object())
+                .unwrap_or(false)
+        })
+        .await;
         return;
     }
     for href in ["/assets/leaflet/leaflet.css", "/assets/meshmap.css"] {
@@ -75,13 +83,21 @@ async fn load_leaflet() {
     }
     let script = doc.create_element("script").unwrap();
     script.set_id("test-leaflet");
-    script.set_attribute("src", "/assets/leaflet/leaflet.js").unwrap();
+    script
+        .set_attribute("src", "/assets/leaflet/leaflet.js")
+        .unwrap();
     let loaded = js_sys::Promise::new(&mut |resolve, reject| {
-        script.add_event_listener_with_callback("load", &resolve).unwrap();
-        script.add_event_listener_with_callback("error", &reject).unwrap();
+        script
+            .add_event_listener_with_callback("load", &resolve)
+            .unwrap();
+        script
+            .add_event_listener_with_callback("error", &reject)
+            .unwrap();
     });
     doc.head().unwrap().append_child(&script).unwrap();
-    JsFuture::from(loaded).await.expect("the vendored leaflet.js must load");
+    JsFuture::from(loaded)
+        .await
+        .expect("the vendored leaflet.js must load");
 }
 
 /// A fresh, sized element on the page to mount into.
@@ -89,7 +105,10 @@ fn test_element() -> HtmlElement {
     let element: HtmlElement = document().create_element("div").unwrap().unchecked_into();
     element.style().set_property("width", "640px").unwrap();
     element.style().set_property("height", "400px").unwrap();
-    element.style().set_property("position", "relative").unwrap();
+    element
+        .style()
+        .set_property("position", "relative")
+        .unwrap();
     document().body().unwrap().append_child(&element).unwrap();
     element
 }
@@ -97,7 +116,10 @@ fn test_element() -> HtmlElement {
 /// Waits until the map is at `zoom` and its zoom animation has finished (Leaflet drops a zoom
 /// request that arrives while an animation is running).
 async fn until_zoom(element: &Element, map: &MapHandle, zoom: f64, what: &str) {
-    until(what, || map.zoom() == zoom && query(element, ".leaflet-zoom-anim").is_none()).await;
+    until(what, || {
+        map.zoom() == zoom && query(element, ".leaflet-zoom-anim").is_none()
+    })
+    .await;
 }
 
 fn query(root: &Element, selector: &str) -> Option<Element> {
@@ -109,7 +131,9 @@ fn count(root: &Element, selector: &str) -> u32 {
 }
 
 fn text(root: &Element, selector: &str) -> String {
-    query(root, selector).and_then(|e| e.text_content()).unwrap_or_default()
+    query(root, selector)
+        .and_then(|e| e.text_content())
+        .unwrap_or_default()
 }
 
 fn click(element: &Element) {
@@ -139,14 +163,18 @@ fn mouse(kind: &str, target: &web_sys::EventTarget, x: f64, y: f64) {
 
 fn centre_of(element: &Element) -> (f64, f64) {
     let rect = element.get_bounding_client_rect();
-    (rect.left() + rect.width() / 2.0, rect.top() + rect.height() / 2.0)
+    (
+        rect.left() + rect.width() / 2.0,
+        rect.top() + rect.height() / 2.0,
+    )
 }
 
 fn press_key(key_code: u32) {
     let init = web_sys::KeyboardEventInit::new();
     init.set_bubbles(true);
     init.set_key_code(key_code);
-    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
+    let event =
+        web_sys::KeyboardEvent::new_with_keyboard_event_init_dict("keydown", &init).unwrap();
     document().dispatch_event(&event).unwrap();
 }
 
@@ -195,17 +223,40 @@ async fn map_from(config: &Value, element: &HtmlElement, sync_url_hash: bool) ->
     load_leaflet().await;
     let config = Config::from_value(&to_json(config)).expect("test config must be valid");
     let http = Http::new(&config.versions, &config.first_party_origins);
-    let handle = MapHandle::new(element, &config, MapBehaviour { sync_url_hash }, http.clone()).expect("map");
+    let handle = MapHandle::new(
+        element,
+        &config,
+        MapBehaviour { sync_url_hash },
+        http.clone(),
+    )
+    .expect("map");
     for layer in config.data_layers() {
-        let target = handle.data_layer(layer.name).expect("every data layer is on the map");
-        let state = apply(&target, prepare(&http, layer.source, layer.points, None).await);
-        assert!(matches!(state, LayerState::Ready { .. }), "{}: {state:?}", layer.name);
+        let target = handle
+            .data_layer(layer.name)
+            .expect("every data layer is on the map");
+        let state = apply(
+            &target,
+            prepare(&http, layer.source, layer.points, None).await,
+        );
+        assert!(
+            matches!(state, LayerState::Ready { .. }),
+            "{}: {state:?}",
+            layer.name
+        );
     }
     handle
 }
 
 fn mount_app(element: &HtmlElement, config: ConfigSource) -> meshmap::Mounted {
-    meshmap::mount(element, AppOptions { config, sync_url_hash: false, hooks: None, send_version: true })
+    meshmap::mount(
+        element,
+        AppOptions {
+            config,
+            sync_url_hash: false,
+            hooks: None,
+            send_version: true,
+        },
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -217,7 +268,13 @@ async fn map_has_leaflet_container_and_expected_controls() {
     let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
     let container = map.container();
     assert!(container.class_list().contains("leaflet-container"));
-    for control in [".leaflet-control-zoom-in", ".leaflet-control-zoom-out", ".leaflet-control-scale", ".leaflet-control-attribution", ".leaflet-control-layers"] {
+    for control in [
+        ".leaflet-control-zoom-in",
+        ".leaflet-control-zoom-out",
+        ".leaflet-control-scale",
+        ".leaflet-control-attribution",
+        ".leaflet-control-layers",
+    ] {
         assert!(query(&element, control).is_some(), "missing {control}");
     }
     assert_eq!(text(&element, ".meshmap-badge"), meshmap::BUILD_VERSION);
@@ -226,7 +283,10 @@ async fn map_has_leaflet_container_and_expected_controls() {
     let labels = text(&element, ".leaflet-control-layers-list");
     assert!(labels.contains("Test countries"), "{labels}");
     assert!(labels.contains("Hostile <b>names</b>"), "{labels}");
-    assert!(query(&element, ".leaflet-control-layers-list b").is_none(), "a layer name must not become markup");
+    assert!(
+        query(&element, ".leaflet-control-layers-list b").is_none(),
+        "a layer name must not become markup"
+    );
     drop(map);
     element.remove();
 }
@@ -261,10 +321,16 @@ async fn zoom_buttons_and_keyboard_change_the_zoom() {
     wheel.set_delta_y(-300.0);
     let event = web_sys::WheelEvent::new_with_event_init_dict("wheel", &wheel).unwrap();
     map.container().dispatch_event(&event).unwrap();
-    until("zoom in by mouse wheel", || map.zoom() > 3.0 && query(&element, ".leaflet-zoom-anim").is_none()).await;
+    until("zoom in by mouse wheel", || {
+        map.zoom() > 3.0 && query(&element, ".leaflet-zoom-anim").is_none()
+    })
+    .await;
     let wheeled = map.zoom();
     mouse("dblclick", &map.container(), x, y);
-    until("zoom in by double click", || map.zoom() == wheeled + 1.0 && query(&element, ".leaflet-zoom-anim").is_none()).await;
+    until("zoom in by double click", || {
+        map.zoom() == wheeled + 1.0 && query(&element, ".leaflet-zoom-anim").is_none()
+    })
+    .await;
 
     // Drag: press, move 120 px right, release: the map follows the pointer, so the centre goes west.
     let before = map.view();
@@ -275,10 +341,17 @@ async fn zoom_buttons_and_keyboard_change_the_zoom() {
     }
     mouse("mouseup", &map.container(), x + 120.0, y);
     until("pan by dragging", || map.view().lng < before.lng - 1e-6).await;
-    assert!((map.view().lat - before.lat).abs() < 1.0, "a horizontal drag keeps the latitude");
+    assert!(
+        (map.view().lat - before.lat).abs() < 1.0,
+        "a horizontal drag keeps the latitude"
+    );
 
     // Zoom is clamped to the configured range.
-    map.set_view(View { zoom: 10.0, lat: 0.0, lng: 0.0 });
+    map.set_view(View {
+        zoom: 10.0,
+        lat: 0.0,
+        lng: 0.0,
+    });
     click(&query(&element, ".leaflet-control-zoom-in").unwrap());
     sleep(Duration::from_millis(400)).await;
     assert_eq!(map.zoom(), 10.0);
@@ -295,9 +368,17 @@ async fn toggling_an_overlay_adds_and_removes_its_paths() {
     // The null-geometry feature is skipped: polygon + point + line.
     assert_eq!(overlay.feature_count(), 3);
     let paths = || count(&element, ".leaflet-overlay-pane svg path");
-    assert_eq!(paths(), 2 + 3, "two base polygons and three overlay shapes, one SVG path each");
+    assert_eq!(
+        paths(),
+        2 + 3,
+        "two base polygons and three overlay shapes, one SVG path each"
+    );
 
-    let checkbox = query(&element, "input.leaflet-control-layers-selector[type=checkbox]").unwrap();
+    let checkbox = query(
+        &element,
+        "input.leaflet-control-layers-selector[type=checkbox]",
+    )
+    .unwrap();
     click(&checkbox);
     until("overlay hidden", || paths() == 2).await;
     assert!(!map.is_visible(&overlay));
@@ -313,15 +394,24 @@ async fn clicking_a_feature_opens_a_popup_with_escaped_text() {
     let element = test_element();
     let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
     // The overlay's polygon is the third path (after the two base polygons).
-    let paths = element.query_selector_all(".leaflet-overlay-pane svg path").unwrap();
+    let paths = element
+        .query_selector_all(".leaflet-overlay-pane svg path")
+        .unwrap();
     let polygon: Element = paths.item(2).unwrap().unchecked_into();
     click(&polygon);
-    until("popup opens", || query(&element, ".leaflet-popup-content").is_some()).await;
+    until("popup opens", || {
+        query(&element, ".leaflet-popup-content").is_some()
+    })
+    .await;
     let content = query(&element, ".leaflet-popup-content").unwrap();
     let shown = content.text_content().unwrap();
     assert!(shown.contains("<img src=x onerror=alert(1)>"), "{shown}");
     assert!(shown.contains("<script>alert(2)</script>"), "{shown}");
-    assert_eq!(count(&content, "img"), 0, "a property value must not create an element");
+    assert_eq!(
+        count(&content, "img"),
+        0,
+        "a property value must not create an element"
+    );
     assert_eq!(count(&content, "script"), 0);
     assert_eq!(count(&content, "tr"), 2, "one row per property");
     drop(map);
@@ -335,7 +425,11 @@ async fn canvas_renderer_is_used_when_asked() {
     overlay["renderer"] = json!("canvas");
     let map = map_from(&config_with(json!([overlay])), &element, false).await;
     assert!(query(&element, ".leaflet-overlay-pane canvas").is_some());
-    assert_eq!(count(&element, ".leaflet-overlay-pane svg path"), 2, "only the base layer stays SVG");
+    assert_eq!(
+        count(&element, ".leaflet-overlay-pane svg path"),
+        2,
+        "only the base layer stays SVG"
+    );
     drop(map);
     element.remove();
 }
@@ -366,11 +460,21 @@ async fn bad_features_are_skipped_and_reported() {
         feature(json!({}), json!({"type": "Point", "coordinates": [1, 200]})),
         feature(json!({}), Value::Null),
     ]);
-    let prepared = prepare(&Http::for_page(), &meshmap::config::DataSource::Inline(to_json(&doc)), None, None).await;
+    let prepared = prepare(
+        &Http::for_page(),
+        &meshmap::config::DataSource::Inline(to_json(&doc)),
+        None,
+        None,
+    )
+    .await;
     let state = apply(&DataLayerHandle::Shapes(layer.clone()), prepared);
-    let LayerState::Ready { features, warning } = state else { panic!("{state:?}") };
+    let LayerState::Ready { features, warning } = state else {
+        panic!("{state:?}")
+    };
     assert_eq!(features, 1);
-    assert!(warning.unwrap().contains("features[1].geometry.coordinates"));
+    assert!(warning
+        .unwrap()
+        .contains("features[1].geometry.coordinates"));
     assert_eq!(layer.feature_count(), 1);
     drop(map);
     element.remove();
@@ -380,7 +484,12 @@ async fn bad_features_are_skipped_and_reported() {
 // The URL hash
 
 fn set_hash(hash: &str) {
-    web_sys::window().unwrap().history().unwrap().replace_state_with_url(&JsValue::NULL, "", Some(hash)).unwrap();
+    web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some(hash))
+        .unwrap();
 }
 
 fn location_hash() -> String {
@@ -394,25 +503,45 @@ async fn the_url_hash_opens_the_view_and_follows_the_map() {
     let map = map_from(&config_with(json!([])), &element, true).await;
     let view = map.view();
     assert_eq!(view.zoom, 5.0);
-    assert!((view.lat - 40.5).abs() < 1e-6 && (view.lng + 3.7).abs() < 1e-6, "{view:?}");
+    assert!(
+        (view.lat - 40.5).abs() < 1e-6 && (view.lng + 3.7).abs() < 1e-6,
+        "{view:?}"
+    );
 
     let history = web_sys::window().unwrap().history().unwrap();
     let entries = history.length().unwrap();
     // Moving the map rewrites the fragment without adding history entries, so Back leaves the
     // page instead of stepping through every pan (issue #10's "Back button trapped").
-    for (zoom, lat, lng, hash) in [(6.0, 45.0, 5.0, "#6/45.000/5.000"), (7.0, 48.1, 11.6, "#7/48.100/11.600")] {
+    for (zoom, lat, lng, hash) in [
+        (6.0, 45.0, 5.0, "#6/45.000/5.000"),
+        (7.0, 48.1, 11.6, "#7/48.100/11.600"),
+    ] {
         map.set_view(View { zoom, lat, lng });
         until("hash follows the map", || location_hash() == hash).await;
     }
-    assert_eq!(history.length().unwrap(), entries, "moves add no history entries");
+    assert_eq!(
+        history.length().unwrap(),
+        entries,
+        "moves add no history entries"
+    );
 
     // Editing the fragment (a new entry the user made) moves the map; Back returns to the entry
     // before it, which holds the view the map had.
-    web_sys::window().unwrap().location().set_hash("#4/10/20").unwrap();
+    web_sys::window()
+        .unwrap()
+        .location()
+        .set_hash("#4/10/20")
+        .unwrap();
     until_zoom(&element, &map, 4.0, "edited fragment moves the map").await;
     assert!((map.view().lng - 20.0).abs() < 1e-6);
     history.back().unwrap();
-    until_zoom(&element, &map, 7.0, "back restores the view before the edit").await;
+    until_zoom(
+        &element,
+        &map,
+        7.0,
+        "back restores the view before the edit",
+    )
+    .await;
     history.forward().unwrap();
     until_zoom(&element, &map, 4.0, "forward comes back to the edited view").await;
     drop(map);
@@ -427,7 +556,11 @@ async fn a_malformed_hash_is_ignored() {
         set_hash(bad);
         let map = map_from(&config_with(json!([])), &element, true).await;
         let view = map.view();
-        assert_eq!((view.zoom, view.lat, view.lng), (3.0, 10.0, 10.0), "{bad} must fall back to the config view");
+        assert_eq!(
+            (view.zoom, view.lat, view.lng),
+            (3.0, 10.0, 10.0),
+            "{bad} must fall back to the config view"
+        );
         drop(map);
         element.remove();
     }
@@ -446,8 +579,16 @@ async fn an_invalid_config_shows_the_error_view_with_key_paths() {
     let mounted = mount_app(&element, inline(config));
     until("error view", || query(&element, ".meshmap-error").is_some()).await;
     let shown = text(&element, ".meshmap-error");
-    assert!(shown.contains("The map configuration is invalid"), "{shown}");
-    for expected in ["view.center[0]", "latitude 95 is out of range", "overlays[0].name", "overlays[0].type"] {
+    assert!(
+        shown.contains("The map configuration is invalid"),
+        "{shown}"
+    );
+    for expected in [
+        "view.center[0]",
+        "latitude 95 is out of range",
+        "overlays[0].name",
+        "overlays[0].type",
+    ] {
         assert!(shown.contains(expected), "missing {expected:?} in {shown}");
     }
     assert!(query(&element, ".leaflet-container").is_none());
@@ -462,13 +603,19 @@ async fn an_unreachable_or_non_json_config_shows_the_error_view() {
     let mounted = mount_app(&element, ConfigSource::Url("/no-such-config.json".into()));
     until("error view", || query(&element, ".meshmap-error").is_some()).await;
     let shown = text(&element, ".meshmap-error");
-    assert!(shown.contains("could not be loaded") && shown.contains("404"), "{shown}");
+    assert!(
+        shown.contains("could not be loaded") && shown.contains("404"),
+        "{shown}"
+    );
     drop(mounted);
 
     let mounted = mount_app(&element, ConfigSource::Url("/Cargo.toml".into()));
     until("error view", || query(&element, ".meshmap-error").is_some()).await;
     let shown = text(&element, ".meshmap-error");
-    assert!(shown.contains("not valid JSON: expected a JSON value at line 1, column 2"), "{shown}");
+    assert!(
+        shown.contains("not valid JSON: expected a JSON value at line 1, column 2"),
+        "{shown}"
+    );
     drop(mounted);
     element.remove();
 }
@@ -484,12 +631,18 @@ async fn a_bad_overlay_shows_its_own_error_and_the_rest_keeps_working() {
         xss_overlay()
     ]));
     let mounted = mount_app(&element, inline(config));
-    until("three layer errors", || count(&element, ".meshmap-status-error") == 3).await;
+    until("three layer errors", || {
+        count(&element, ".meshmap-status-error") == 3
+    })
+    .await;
     assert!(text(&element, "[data-layer=\"Missing\"]").contains("HTTP 404"));
     assert!(text(&element, "[data-layer=\"Not JSON\"]").contains("not JSON"));
     assert!(text(&element, "[data-layer=\"Not GeoJSON\"]").contains("unknown type \"Topology\""));
     // The map, the base layer and the good overlay are all there.
-    until("good layers drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+    until("good layers drawn", || {
+        count(&element, ".leaflet-overlay-pane svg path") == 5
+    })
+    .await;
     assert!(text(&element, ".leaflet-control-layers-list").contains("Missing"));
     drop(mounted);
     element.remove();
@@ -501,15 +654,25 @@ async fn failing_third_party_tiles_are_reported_and_the_map_keeps_working() {
     let element = test_element();
     let mut config = config_with(json!([xss_overlay()]));
     // Another origin (nothing listens on port 9): Leaflet's own image tiles, no version header.
-    config["baseLayers"] = json!([{"name": "Broken tiles", "url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}]);
+    config["baseLayers"] =
+        json!([{"name": "Broken tiles", "url": "http://127.0.0.1:9/{z}/{x}/{y}.png"}]);
     let mounted = mount_app(&element, inline(config));
-    until("tile warning", || count(&element, ".meshmap-status-warning") == 1).await;
+    until("tile warning", || {
+        count(&element, ".meshmap-status-warning") == 1
+    })
+    .await;
     let shown = text(&element, "[data-layer=\"Broken tiles\"]");
-    assert!(shown.contains("some tiles could not be loaded from http://127.0.0.1:9/{z}/{x}/{y}.png"), "{shown}");
+    assert!(
+        shown.contains("some tiles could not be loaded from http://127.0.0.1:9/{z}/{x}/{y}.png"),
+        "{shown}"
+    );
     // One warning for the layer, however many tiles failed; the overlay is drawn regardless.
     sleep(Duration::from_millis(300)).await;
     assert_eq!(count(&element, ".meshmap-status-warning"), 1);
-    until("overlay drawn", || count(&element, ".leaflet-overlay-pane svg path") == 3).await;
+    until("overlay drawn", || {
+        count(&element, ".leaflet-overlay-pane svg path") == 3
+    })
+    .await;
     drop(mounted);
     element.remove();
 }
@@ -522,10 +685,19 @@ async fn two_maps_on_one_page_are_independent() {
     click(&query(&first_element, ".leaflet-control-zoom-in").unwrap());
     until_zoom(&first_element, &first, 4.0, "first map zooms").await;
     assert_eq!(second.zoom(), 3.0);
-    assert_eq!(count(&second_element, ".leaflet-control-layers-overlays label"), 0);
+    assert_eq!(
+        count(&second_element, ".leaflet-control-layers-overlays label"),
+        0
+    );
     drop(first);
     click(&query(&second_element, ".leaflet-control-zoom-in").unwrap());
-    until_zoom(&second_element, &second, 4.0, "second map still works after the first is gone").await;
+    until_zoom(
+        &second_element,
+        &second,
+        4.0,
+        "second map still works after the first is gone",
+    )
+    .await;
     drop(second);
     first_element.remove();
     second_element.remove();
@@ -536,8 +708,19 @@ async fn unmounting_removes_the_map_and_its_listeners() {
     load_leaflet().await;
     let baseline = live_listeners();
     let element = test_element();
-    let mounted = meshmap::mount(&element, AppOptions { config: inline(config_with(json!([xss_overlay()]))), sync_url_hash: true, hooks: None, send_version: true });
-    until("map drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+    let mounted = meshmap::mount(
+        &element,
+        AppOptions {
+            config: inline(config_with(json!([xss_overlay()]))),
+            sync_url_hash: true,
+            hooks: None,
+            send_version: true,
+        },
+    );
+    until("map drawn", || {
+        count(&element, ".leaflet-overlay-pane svg path") == 5
+    })
+    .await;
     assert!(live_listeners() > baseline);
     drop(mounted);
     assert_eq!(count(&element, ".leaflet-container"), 0);
@@ -551,7 +734,10 @@ async fn unmounting_removes_the_map_and_its_listeners() {
 // The version header
 
 fn set_cookie(cookie: &str) {
-    document().unchecked_into::<web_sys::HtmlDocument>().set_cookie(cookie).unwrap();
+    document()
+        .unchecked_into::<web_sys::HtmlDocument>()
+        .set_cookie(cookie)
+        .unwrap();
 }
 
 fn clear_cookies() {
@@ -561,12 +747,19 @@ fn clear_cookies() {
 }
 
 fn header(http: &Http, url: &str) -> Option<String> {
-    http.build_get(url).unwrap().headers().get("X-App-Version").unwrap()
+    http.build_get(url)
+        .unwrap()
+        .headers()
+        .get("X-App-Version")
+        .unwrap()
 }
 
 #[wasm_bindgen_test]
 fn version_header_goes_to_first_party_urls_only() {
-    let http = Http::new(&["stable".into(), "canary".into()], &["https://tiles.example.com".into()]);
+    let http = Http::new(
+        &["stable".into(), "canary".into()],
+        &["https://tiles.example.com".into()],
+    );
     let third_party = "https://tile.openstreetmap.org/1/0/0.png";
     let page_origin = web_sys::window().unwrap().location().origin().unwrap();
     let cases: &[(&[&str], Option<&str>)] = &[
@@ -587,12 +780,36 @@ fn version_header_goes_to_first_party_urls_only() {
             set_cookie(&format!("{cookie}; Path=/"));
         }
         let expected = expected.map(str::to_owned);
-        assert_eq!(header(&http, "config.json"), expected, "relative URL with cookies {cookies:?}");
-        assert_eq!(header(&http, "/data/x.geojson"), expected, "absolute path with {cookies:?}");
-        assert_eq!(header(&http, &format!("{page_origin}/api/x")), expected, "page origin with {cookies:?}");
-        assert_eq!(header(&http, "https://tiles.example.com/t/1/2/3"), expected, "configured origin with {cookies:?}");
-        assert_eq!(header(&http, third_party), None, "third party with {cookies:?}");
-        assert_eq!(header(&http, "https://tiles.example.com.evil.net/x"), None, "look-alike host with {cookies:?}");
+        assert_eq!(
+            header(&http, "config.json"),
+            expected,
+            "relative URL with cookies {cookies:?}"
+        );
+        assert_eq!(
+            header(&http, "/data/x.geojson"),
+            expected,
+            "absolute path with {cookies:?}"
+        );
+        assert_eq!(
+            header(&http, &format!("{page_origin}/api/x")),
+            expected,
+            "page origin with {cookies:?}"
+        );
+        assert_eq!(
+            header(&http, "https://tiles.example.com/t/1/2/3"),
+            expected,
+            "configured origin with {cookies:?}"
+        );
+        assert_eq!(
+            header(&http, third_party),
+            None,
+            "third party with {cookies:?}"
+        );
+        assert_eq!(
+            header(&http, "https://tiles.example.com.evil.net/x"),
+            None,
+            "look-alike host with {cookies:?}"
+        );
     }
     clear_cookies();
 }
@@ -625,7 +842,10 @@ fn a_rejected_cookie_warns_once_not_per_request() {
     assert_eq!(warnings, 1);
     // A valid cookie warns not at all; no cookie warns not at all.
     set_cookie("app-version=canary; Path=/");
-    assert_eq!(count_warnings(|| assert_eq!(header(&http, "/x"), Some("canary".into()))), 0);
+    assert_eq!(
+        count_warnings(|| assert_eq!(header(&http, "/x"), Some("canary".into()))),
+        0
+    );
     clear_cookies();
     assert_eq!(count_warnings(|| assert_eq!(header(&http, "/x"), None)), 0);
 }
@@ -634,7 +854,10 @@ fn a_rejected_cookie_warns_once_not_per_request() {
 fn configured_version_names_replace_the_defaults() {
     clear_cookies();
     set_cookie("app-version=green; Path=/");
-    assert_eq!(header(&Http::new(&["blue".into(), "green".into()], &[]), "/x"), Some("green".into()));
+    assert_eq!(
+        header(&Http::new(&["blue".into(), "green".into()], &[]), "/x"),
+        Some("green".into())
+    );
     assert_eq!(header(&Http::for_page(), "/x"), None);
     clear_cookies();
 }
@@ -658,7 +881,7 @@ export function install_fetch_stub() {
     const request = input instanceof Request ? input : new Request(input, init);
     const key = [...stub.bodies.keys()].find((k) => request.url.includes(k));
     if (key === undefined) return stub.real.call(window, input, init);
-    stub.requests.push({ url: request.url, version: request.headers.get('X-App-Version') });
+    stub.requests.push({ url: request.url, version: request.headers.get('X-App-Version'), at: performance.now() });
     if (stub.mode === 'hang') {
       return new Promise((_, reject) => request.signal.addEventListener('abort', () => {
         stub.aborted += 1;
@@ -666,6 +889,10 @@ export function install_fetch_stub() {
       }));
     }
     if (stub.mode === 'down') return Promise.resolve(new Response('upstream connect error', { status: 503 }));
+    if (stub.mode.startsWith('busy ')) {
+      const headers = { 'Retry-After': stub.mode.slice(5) };
+      return Promise.resolve(new Response('slow down', { status: 503, headers }));
+    }
     const body = stub.bodies.get(key);
     if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
     return Promise.resolve(new Response(body, { status: 200 }));
@@ -679,6 +906,7 @@ export function stub_requests() { return stub.requests.length; }
 export function stub_aborted() { return stub.aborted; }
 export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
 export function stub_urls() { return stub.requests.map((r) => r.url); }
+export function stub_times() { return stub.requests.map((r) => r.at); }
 export function painted_share(canvas) {
   // Read through a copy: a raster tile's canvas has a bitmaprenderer context, not a 2d one.
   const copy = document.createElement('canvas');
@@ -701,6 +929,7 @@ extern "C" {
     fn stub_aborted() -> u32;
     fn stub_versions() -> Vec<String>;
     fn stub_urls() -> Vec<String>;
+    fn stub_times() -> Vec<f64>;
     fn painted_share(canvas: &Element) -> f64;
 }
 
@@ -721,11 +950,14 @@ fn tiles_config(overlays: Value) -> Value {
 
 fn drawn_canvases(root: &Element) -> Vec<Element> {
     let list = root.query_selector_all("canvas[data-features]").unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
 }
 
 fn base_layer(map: &MapHandle) -> std::rc::Rc<FetchTileLayer> {
-    map.tile_layer("Vector countries").expect("the vector base layer")
+    map.tile_layer("Vector countries")
+        .expect("the vector base layer")
 }
 
 #[wasm_bindgen_test]
@@ -737,14 +969,26 @@ async fn vector_tiles_carry_the_version_header_and_are_drawn_in_rust() {
     let map = map_from(&tiles_config(json!([])), &element, false).await;
     until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
     let canvas = &drawn_canvases(&element)[0];
-    assert_eq!(canvas.get_attribute("data-features").as_deref(), Some("177"));
+    assert_eq!(
+        canvas.get_attribute("data-features").as_deref(),
+        Some("177")
+    );
     // Not a blank canvas: the world's land covers a good share of the tile.
     let painted = painted_share(canvas);
     assert!(painted > 0.2, "only {painted:.3} of the tile is painted");
     assert!(base_layer(&map).drawn_features() >= 177);
     let urls = stub_urls();
-    assert!(urls.iter().all(|u| u.contains("/stub-tiles/countries/0/0/0")), "{urls:?}");
-    assert_eq!(stub_versions().iter().filter(|v| *v != "canary").count(), 0, "{:?}", stub_versions());
+    assert!(
+        urls.iter()
+            .all(|u| u.contains("/stub-tiles/countries/0/0/0")),
+        "{urls:?}"
+    );
+    assert_eq!(
+        stub_versions().iter().filter(|v| *v != "canary").count(),
+        0,
+        "{:?}",
+        stub_versions()
+    );
     drop(map);
     clear_cookies();
     remove_fetch_stub();
@@ -764,15 +1008,24 @@ async fn clicking_a_vector_feature_opens_its_popup() {
     for kind in ["mousedown", "mouseup", "click"] {
         mouse(kind, &target, rect.left() + x, rect.top() + y);
     }
-    until("popup", || query(&element, ".leaflet-popup-content").is_some()).await;
+    until("popup", || {
+        query(&element, ".leaflet-popup-content").is_some()
+    })
+    .await;
     let popup = text(&element, ".leaflet-popup-content");
-    assert!(popup.contains("Australia") && popup.contains("AUS") && popup.contains("Oceania"), "{popup}");
+    assert!(
+        popup.contains("Australia") && popup.contains("AUS") && popup.contains("Oceania"),
+        "{popup}"
+    );
     // The sea has no feature: the popup goes away and no new one opens.
     let (x, y) = map.container_point(-40.0, -120.0);
     for kind in ["mousedown", "mouseup", "click"] {
         mouse(kind, &target, rect.left() + x, rect.top() + y);
     }
-    until("popup closed", || query(&element, ".leaflet-popup-content").is_none()).await;
+    until("popup closed", || {
+        query(&element, ".leaflet-popup-content").is_none()
+    })
+    .await;
     drop(map);
     remove_fetch_stub();
     element.remove();
@@ -786,18 +1039,139 @@ async fn a_down_tile_server_shows_a_banner_and_the_layer_recovers_by_itself() {
     stub_mode("down");
     let element = test_element();
     let mounted = mount_app(&element, inline(tiles_config(json!([]))));
-    until("down banner", || text(&element, ".meshmap-status-error").contains("not answering")).await;
+    until("down banner", || {
+        text(&element, ".meshmap-status-error").contains("not answering")
+    })
+    .await;
     let shown = text(&element, "[data-layer=\"Vector countries\"]");
-    assert!(shown.contains("503") && shown.contains("retrying by itself"), "{shown}");
+    assert!(
+        shown.contains("503") && shown.contains("retrying by itself"),
+        "{shown}"
+    );
     // No retry storm: with the server down only one probe at a time goes out, backing off.
     let before = stub_requests();
     sleep(Duration::from_millis(400)).await;
     let probes = stub_requests() - before;
     assert!(probes <= 8, "{probes} requests in 400 ms while down");
     stub_mode("ok");
-    until("banner gone", || query(&element, ".meshmap-status-error").is_none()).await;
-    until("tiles drawn after recovery", || !drawn_canvases(&element).is_empty()).await;
+    until("banner gone", || {
+        query(&element, ".meshmap-status-error").is_none()
+    })
+    .await;
+    until("tiles drawn after recovery", || {
+        !drawn_canvases(&element).is_empty()
+    })
+    .await;
     assert_eq!(count(&element, ".meshmap-status p"), 0);
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
+/// A world map at zoom 2 (16 tiles, 12 of them in view) whose layer allows 4 attempts a tile.
+fn many_tiles_config() -> Value {
+    let mut config = tiles_config(json!([]));
+    config["view"]["zoom"] = json!(2);
+    config["tiles"]["retry"] = json!({"attempts": 4, "baseDelayMs": 40, "maxDelayMs": 320});
+    config
+}
+
+#[wasm_bindgen_test]
+async fn an_outage_costs_the_server_one_request_per_tile_and_then_one_probe_at_a_time() {
+    load_leaflet().await;
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    stub_mode("down");
+    let element = test_element();
+    let mounted = mount_app(&element, inline(many_tiles_config()));
+    until("down banner", || {
+        text(&element, ".meshmap-status-error").contains("not answering")
+    })
+    .await;
+    sleep(Duration::from_millis(1_000)).await;
+    let (urls, times) = (stub_urls(), stub_times());
+    let mut tiles = urls.clone();
+    tiles.sort();
+    tiles.dedup();
+    assert!(tiles.len() >= 8, "{} tiles asked", tiles.len());
+    // The probes ask for the tile that took the layer down: the most asked-for URL.
+    let probe_url = tiles
+        .iter()
+        .max_by_key(|t| urls.iter().filter(|u| u == t).count())
+        .unwrap();
+    let asked: Vec<f64> = urls
+        .iter()
+        .zip(&times)
+        .filter(|(u, _)| *u == probe_url)
+        .map(|(_, t)| *t)
+        .collect();
+    let probes = asked.len() - 1;
+    // Each tile retrying on its own would be 4 requests a tile; with the shared budget every tile
+    // but the probed one is asked for once, and the probes go one at a time, further apart.
+    assert_eq!(
+        urls.len() - probes,
+        tiles.len(),
+        "{} requests, {probes} probes, {} tiles",
+        urls.len(),
+        tiles.len()
+    );
+    assert!((3..=10).contains(&probes), "{probes} probes in a second");
+    let gaps: Vec<f64> = asked.windows(2).map(|w| w[1] - w[0]).collect();
+    // Waits of 40, 80, 160, 320, 320 … ms, each jittered over its upper half: the 2nd to 4th gaps
+    // grow, and none is longer than the cap (plus the time a stubbed answer takes).
+    assert!(
+        gaps.windows(2).skip(1).take(2).all(|w| w[1] >= w[0] * 0.9),
+        "probe gaps {gaps:?}"
+    );
+    assert!(
+        gaps.iter().all(|&gap| gap <= 320.0 + 100.0),
+        "probe gaps {gaps:?}"
+    );
+    stub_mode("ok");
+    until("banner gone", || {
+        query(&element, ".meshmap-status-error").is_none()
+    })
+    .await;
+    until("all tiles drawn after recovery", || {
+        drawn_canvases(&element).len() >= 8
+    })
+    .await;
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn a_retry_after_keeps_the_layer_quiet_for_that_long() {
+    load_leaflet().await;
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    stub_mode("busy 2");
+    let element = test_element();
+    let mounted = mount_app(&element, inline(many_tiles_config()));
+    until("down banner", || {
+        text(&element, ".meshmap-status-error").contains("503")
+    })
+    .await;
+    let asked = stub_requests();
+    // Without the Retry-After, probes would go out after 40, 80, 160, 320, 320 … ms.
+    sleep(Duration::from_millis(1_500)).await;
+    assert_eq!(
+        stub_requests(),
+        asked,
+        "a request before the 2 s the server asked for"
+    );
+    stub_mode("ok");
+    until("back after the pause", || {
+        query(&element, ".meshmap-status-error").is_none()
+    })
+    .await;
+    let times = stub_times();
+    let quiet = times[asked as usize] - times[asked as usize - 1];
+    assert!(
+        quiet >= 1_900.0,
+        "the first probe came {quiet:.0} ms after the last failure"
+    );
     drop(mounted);
     remove_fetch_stub();
     element.remove();
@@ -812,8 +1186,16 @@ async fn a_tile_that_is_not_a_vector_tile_is_reported_and_the_rest_draws() {
     let element = test_element();
     let overlay = json!([{"name": "Places", "type": "vector", "source": "places", "style": {"label": "name"}}]);
     let mounted = mount_app(&element, inline(tiles_config(overlay)));
-    until("warning", || text(&element, ".meshmap-status-warning").contains("not a vector tile")).await;
-    until("places drawn", || drawn_canvases(&element).iter().any(|c| c.get_attribute("data-features").as_deref() == Some("243"))).await;
+    until("warning", || {
+        text(&element, ".meshmap-status-warning").contains("not a vector tile")
+    })
+    .await;
+    until("places drawn", || {
+        drawn_canvases(&element)
+            .iter()
+            .any(|c| c.get_attribute("data-features").as_deref() == Some("243"))
+    })
+    .await;
     assert!(query(&element, ".leaflet-container").is_some());
     drop(mounted);
     remove_fetch_stub();
@@ -833,7 +1215,8 @@ async fn unloading_tiles_aborts_their_fetches() {
     let places = map.tile_layer("Places").expect("places layer");
     assert!(places.pending_tiles() >= 1);
     // Unticking the overlay unloads its tiles: their fetches are aborted, the base layer's are not.
-    let checkbox = query(&element, ".leaflet-control-layers-overlays input").expect("overlay checkbox");
+    let checkbox =
+        query(&element, ".leaflet-control-layers-overlays input").expect("overlay checkbox");
     click(&checkbox);
     until("places fetch aborted", || stub_aborted() >= 1).await;
     assert_eq!(places.pending_tiles(), 0);
@@ -855,13 +1238,19 @@ async fn first_party_raster_tiles_are_fetched_with_the_header_and_drawn_on_canva
     let mut config = tiles_config(json!([]));
     config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{z}/{x}/{y}.png", "attribution": "Own"}]);
     let map = map_from(&config, &element, false).await;
-    until("raster tile drawn", || query(&element, "canvas.leaflet-tile-loaded").is_some()).await;
+    until("raster tile drawn", || {
+        query(&element, "canvas.leaflet-tile-loaded").is_some()
+    })
+    .await;
     let canvas = query(&element, "canvas.leaflet-tile-loaded").unwrap();
     // The stub's PNG is one opaque pixel: the canvas holds the decoded image.
     assert_eq!(canvas.get_attribute("width").as_deref(), Some("1"));
     assert_eq!(painted_share(&canvas), 1.0);
     let versions = stub_versions();
-    assert!(!versions.is_empty() && versions.iter().all(|v| v == "stable"), "{versions:?}");
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| v == "stable"),
+        "{versions:?}"
+    );
     let layer = map.tile_layer("Own raster").expect("fetched raster layer");
     assert!(layer.drawn_tiles() >= 1);
     drop(map);
@@ -883,7 +1272,9 @@ fn click_map_at(map: &MapHandle, lat: f64, lng: f64) {
 
 fn points_canvases(root: &Element) -> Vec<Element> {
     let list = root.query_selector_all(".meshmap-points canvas").unwrap();
-    (0..list.length()).filter_map(|i| list.item(i)?.dyn_into::<Element>().ok()).collect()
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<Element>().ok())
+        .collect()
 }
 
 #[wasm_bindgen_test]
@@ -891,22 +1282,48 @@ async fn a_points_overlay_draws_its_points_and_a_click_finds_the_one_under_it() 
     load_leaflet().await;
     let element = test_element();
     let points = collection(vec![
-        feature(json!({"name": "<b>Lisbon</b>"}), json!({"type": "Point", "coordinates": [-9.14, 38.72]})),
-        feature(json!({"name": "Madrid"}), json!({"type": "Point", "coordinates": [-3.7, 40.42]})),
-        feature(json!({"name": "Road"}), json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]})),
-        feature(json!({"name": "Nowhere"}), json!({"type": "Point", "coordinates": [0, 91]})),
+        feature(
+            json!({"name": "<b>Lisbon</b>"}),
+            json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+        ),
+        feature(
+            json!({"name": "Madrid"}),
+            json!({"type": "Point", "coordinates": [-3.7, 40.42]}),
+        ),
+        feature(
+            json!({"name": "Road"}),
+            json!({"type": "LineString", "coordinates": [[0, 0], [1, 1]]}),
+        ),
+        feature(
+            json!({"name": "Nowhere"}),
+            json!({"type": "Point", "coordinates": [0, 91]}),
+        ),
     ]);
-    let mut config = config_with(json!([{"name": "Cities", "type": "points", "data": points, "style": {"radius": 5, "fillColor": "#c0392b", "fillOpacity": 1}}]));
+    let mut config = config_with(
+        json!([{"name": "Cities", "type": "points", "data": points, "style": {"radius": 5, "fillColor": "#c0392b", "fillOpacity": 1}}]),
+    );
     config["view"] = json!({"center": [40, -5], "zoom": 5});
     let mut map = map_from(&config, &element, false).await;
     let layer = map.points_layer("Cities").expect("points layer");
-    assert_eq!(layer.point_count(), 2, "the line and the point off the map are left out");
-    until("points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
+    assert_eq!(
+        layer.point_count(),
+        2,
+        "the line and the point off the map are left out"
+    );
+    until("points drawn", || {
+        points_canvases(&element)
+            .iter()
+            .any(|c| painted_share(c) > 0.0)
+    })
+    .await;
     let clicks = std::rc::Rc::new(std::cell::RefCell::new(Vec::new()));
     let seen = std::rc::Rc::clone(&clicks);
     map.on_feature_click(move |properties| seen.borrow_mut().push(properties.to_string()));
     click_map_at(&map, 38.72, -9.14);
-    until("popup", || query(&element, ".leaflet-popup-content").is_some()).await;
+    until("popup", || {
+        query(&element, ".leaflet-popup-content").is_some()
+    })
+    .await;
     let popup = text(&element, ".leaflet-popup-content");
     assert!(popup.contains("<b>Lisbon</b>"), "the name as text: {popup}");
     assert_eq!(clicks.borrow().as_slice(), [r#"{"name":"<b>Lisbon</b>"}"#]);
@@ -934,11 +1351,25 @@ async fn binary_points_come_from_a_url_and_bad_binary_is_an_error_for_that_layer
         {"name": "Bad", "type": "points", "url": "/stub-points/bad.bin", "format": "binary"}
     ]);
     let mounted = mount_app(&element, inline(config_with(overlays)));
-    until("bad layer reported", || text(&element, ".meshmap-status").contains("Bad")).await;
+    until("bad layer reported", || {
+        text(&element, ".meshmap-status").contains("Bad")
+    })
+    .await;
     let status = text(&element, ".meshmap-status");
-    assert!(status.contains("7 bytes long, not binary points"), "{status}");
-    assert!(status.contains("1 points are not on the map"), "the NaN point is reported: {status}");
-    until("good points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
+    assert!(
+        status.contains("7 bytes long, not binary points"),
+        "{status}"
+    );
+    assert!(
+        status.contains("1 points are not on the map"),
+        "the NaN point is reported: {status}"
+    );
+    until("good points drawn", || {
+        points_canvases(&element)
+            .iter()
+            .any(|c| painted_share(c) > 0.0)
+    })
+    .await;
     drop(mounted);
     remove_fetch_stub();
     element.remove();
@@ -959,8 +1390,12 @@ impl Recorder {
     fn callback(&self) -> js_sys::Function {
         let log = Rc::clone(&self.0);
         let closure = Closure::<dyn FnMut(JsValue)>::new(move |value: JsValue| {
-            let text = js_sys::JSON::stringify(&value).ok().and_then(|t| t.as_string()).unwrap_or_default();
-            log.borrow_mut().push(serde_json::from_str(&text).unwrap_or(Value::Null));
+            let text = js_sys::JSON::stringify(&value)
+                .ok()
+                .and_then(|t| t.as_string())
+                .unwrap_or_default();
+            log.borrow_mut()
+                .push(serde_json::from_str(&text).unwrap_or(Value::Null));
         });
         let function = closure.as_ref().unchecked_ref::<js_sys::Function>().clone();
         closure.forget();
@@ -985,7 +1420,8 @@ struct Host {
 
 fn widget_options(config: &Value, host: &Host) -> JsValue {
     let options = js_sys::Object::new();
-    let set = |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &key.into(), value).unwrap();
+    let set =
+        |key: &str, value: &JsValue| js_sys::Reflect::set(&options, &key.into(), value).unwrap();
     set("config", &js_sys::JSON::parse(&config.to_string()).unwrap());
     set("onReady", &host.ready.callback());
     set("onMove", &host.moves.callback());
@@ -996,14 +1432,26 @@ fn widget_options(config: &Value, host: &Host) -> JsValue {
 
 async fn mount_host_widget(config: &Value, element: &HtmlElement) -> (MapWidget, Host) {
     load_leaflet().await;
-    let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
-    let widget = mount_widget(element.clone().into(), widget_options(config, &host)).unwrap_or_else(|_| panic!("mount"));
-    until("the widget is ready", || widget.ready() && host.ready.len() == 1).await;
+    let host = Host {
+        ready: Recorder::default(),
+        moves: Recorder::default(),
+        clicks: Recorder::default(),
+        errors: Recorder::default(),
+    };
+    let widget = mount_widget(element.clone().into(), widget_options(config, &host))
+        .unwrap_or_else(|_| panic!("mount"));
+    until("the widget is ready", || {
+        widget.ready() && host.ready.len() == 1
+    })
+    .await;
     (widget, host)
 }
 
 fn view_of(widget: &MapWidget) -> Value {
-    let text = js_sys::JSON::stringify(&widget.get_view()).unwrap().as_string().unwrap();
+    let text = js_sys::JSON::stringify(&widget.get_view())
+        .unwrap()
+        .as_string()
+        .unwrap();
     serde_json::from_str(&text).unwrap()
 }
 
@@ -1011,41 +1459,85 @@ fn view_of(widget: &MapWidget) -> Value {
 async fn two_widgets_on_one_page_are_driven_separately_and_report_to_their_own_host_callbacks() {
     let (first_element, second_element) = (test_element(), test_element());
     let (mut first, first_host) = mount_host_widget(&config_with(json!([])), &first_element).await;
-    let (mut second, second_host) = mount_host_widget(&config_with(json!([xss_overlay()])), &second_element).await;
+    let (mut second, second_host) =
+        mount_host_widget(&config_with(json!([xss_overlay()])), &second_element).await;
     assert_eq!(first_host.ready.all()[0]["zoom"], 3.0);
 
     // setView moves only the first map, and only its host hears about it.
-    first.set_view(-33.9, 151.2, 6.0).unwrap_or_else(|_| panic!("setView"));
-    until("first map moved", || first_host.moves.all().iter().any(|v| v["zoom"] == 6.0)).await;
+    first
+        .set_view(-33.9, 151.2, 6.0)
+        .unwrap_or_else(|_| panic!("setView"));
+    until("first map moved", || {
+        first_host.moves.all().iter().any(|v| v["zoom"] == 6.0)
+    })
+    .await;
     let view = view_of(&first);
-    assert!((view["lat"].as_f64().unwrap() + 33.9).abs() < 0.01 && (view["lng"].as_f64().unwrap() - 151.2).abs() < 0.01, "{view}");
+    assert!(
+        (view["lat"].as_f64().unwrap() + 33.9).abs() < 0.01
+            && (view["lng"].as_f64().unwrap() - 151.2).abs() < 0.01,
+        "{view}"
+    );
     assert_eq!(view_of(&second)["zoom"], 3.0);
     assert_eq!(second_host.moves.len(), 0);
 
     // A host adds and removes its own GeoJSON overlay.
     let paths = |e: &HtmlElement| count(e, ".leaflet-overlay-pane svg path");
     let before = paths(&first_element);
-    let data = js_sys::JSON::parse(&collection(vec![feature(json!({"name": "Host shape"}), square(150.0, -35.0, 2.0))]).to_string()).unwrap();
+    let data = js_sys::JSON::parse(
+        &collection(vec![feature(
+            json!({"name": "Host shape"}),
+            square(150.0, -35.0, 2.0),
+        )])
+        .to_string(),
+    )
+    .unwrap();
     let style = js_sys::JSON::parse(r##"{"color": "#c00", "fillOpacity": 0.5}"##).unwrap();
-    assert_eq!(first.add_geojson("Host overlay", data.clone(), style).unwrap_or_else(|_| panic!("addGeoJson")), 1);
+    assert_eq!(
+        first
+            .add_geojson("Host overlay", data.clone(), style)
+            .unwrap_or_else(|_| panic!("addGeoJson")),
+        1
+    );
     assert_eq!(paths(&first_element), before + 1);
     assert!(text(&first_element, ".leaflet-control-layers-overlays").contains("Host overlay"));
-    assert!(first.add_geojson("Host overlay", data, JsValue::UNDEFINED).is_err(), "names are unique");
+    assert!(
+        first
+            .add_geojson("Host overlay", data, JsValue::UNDEFINED)
+            .is_err(),
+        "names are unique"
+    );
     let bad_style = js_sys::JSON::parse(r#"{"color": "url(javascript:alert(1))"}"#).unwrap();
-    assert!(first.add_geojson("Bad", js_sys::JSON::parse("{}").unwrap(), bad_style).is_err());
+    assert!(first
+        .add_geojson("Bad", js_sys::JSON::parse("{}").unwrap(), bad_style)
+        .is_err());
     let listeners_with_overlay = live_listeners();
     assert_eq!(first.remove_overlay("Host overlay").ok(), Some(true));
     assert_eq!(paths(&first_element), before);
-    assert_eq!(live_listeners(), listeners_with_overlay - 1, "the overlay's click listener goes with it");
+    assert_eq!(
+        live_listeners(),
+        listeners_with_overlay - 1,
+        "the overlay's click listener goes with it"
+    );
     assert_eq!(first.remove_overlay("Host overlay").ok(), Some(false));
 
     // fitBounds shows a box; a nonsense box is refused.
-    first.fit_bounds(40.0, -10.0, 60.0, 30.0).unwrap_or_else(|_| panic!("fitBounds"));
-    until("fitted", || view_of(&first)["lat"].as_f64().is_some_and(|lat| (lat - 50.0).abs() < 5.0)).await;
+    first
+        .fit_bounds(40.0, -10.0, 60.0, 30.0)
+        .unwrap_or_else(|_| panic!("fitBounds"));
+    until("fitted", || {
+        view_of(&first)["lat"]
+            .as_f64()
+            .is_some_and(|lat| (lat - 50.0).abs() < 5.0)
+    })
+    .await;
     assert!(first.fit_bounds(60.0, 0.0, 40.0, 10.0).is_err());
 
     // A click on a feature of the second map reaches the second host with the raw properties.
-    let shape = query(&second_element, ".leaflet-overlay-pane svg path.leaflet-interactive").expect("a shape");
+    let shape = query(
+        &second_element,
+        ".leaflet-overlay-pane svg path.leaflet-interactive",
+    )
+    .expect("a shape");
     click(&shape);
     until("feature click reported", || second_host.clicks.len() == 1).await;
     let properties = &second_host.clicks.all()[0];
@@ -1068,14 +1560,34 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
     until("error reported", || host.errors.len() == 1).await;
     let error = &host.errors.all()[0];
     assert_eq!(error["what"], "Missing");
-    assert!(error["message"].as_str().unwrap().contains("404"), "{error}");
+    assert!(
+        error["message"].as_str().unwrap().contains("404"),
+        "{error}"
+    );
     widget.destroy();
-    assert!(widget.set_view(0.0, 0.0, 1.0).is_err(), "a destroyed map refuses calls");
-    assert!(widget.on("move", js_sys::Function::new_no_args("")).is_err(), "on() after destroy() throws too");
+    assert!(
+        widget.set_view(0.0, 0.0, 1.0).is_err(),
+        "a destroyed map refuses calls"
+    );
+    assert!(
+        widget
+            .on("move", js_sys::Function::new_no_args(""))
+            .is_err(),
+        "on() after destroy() throws too"
+    );
 
     // An invalid config: the error view shows, and the host hears why.
-    let host = Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() };
-    let mut widget = mount_widget(element.clone().into(), widget_options(&json!({"view": {"zoom": 99}}), &host)).unwrap_or_else(|_| panic!("mount"));
+    let host = Host {
+        ready: Recorder::default(),
+        moves: Recorder::default(),
+        clicks: Recorder::default(),
+        errors: Recorder::default(),
+    };
+    let mut widget = mount_widget(
+        element.clone().into(),
+        widget_options(&json!({"view": {"zoom": 99}}), &host),
+    )
+    .unwrap_or_else(|_| panic!("mount"));
     until("config error reported", || host.errors.len() == 1).await;
     assert_eq!(host.errors.all()[0]["what"], "config");
     assert!(query(&element, ".meshmap-error").is_some());
@@ -1083,11 +1595,31 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
     widget.destroy();
     // Options that are not options.
     assert!(mount_widget(element.clone().into(), JsValue::from_str("config.json")).is_err());
-    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()).is_err());
-    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()).is_err());
-    assert!(mount_widget(element.clone().into(), js_sys::JSON::parse(r#"["configUrl"]"#).unwrap()).is_err());
+    assert!(mount_widget(
+        element.clone().into(),
+        js_sys::JSON::parse(r#"{"config": {}, "configUrl": "x"}"#).unwrap()
+    )
+    .is_err());
+    assert!(mount_widget(
+        element.clone().into(),
+        js_sys::JSON::parse(r#"{"configUrl": "x", "onMove": 3}"#).unwrap()
+    )
+    .is_err());
+    assert!(mount_widget(
+        element.clone().into(),
+        js_sys::JSON::parse(r#"["configUrl"]"#).unwrap()
+    )
+    .is_err());
     // Targets that are not an element of the page: refused with why, nothing mounted.
-    let good = widget_options(&config_with(json!([])), &Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() });
+    let good = widget_options(
+        &config_with(json!([])),
+        &Host {
+            ready: Recorder::default(),
+            moves: Recorder::default(),
+            clicks: Recorder::default(),
+            errors: Recorder::default(),
+        },
+    );
     let detached: JsValue = document().create_element("div").unwrap().into();
     let text_node: JsValue = document().create_text_node("map").into();
     for (target, says) in [
@@ -1098,10 +1630,20 @@ async fn load_errors_reach_the_host_and_bad_options_are_refused() {
         (js_sys::Object::new().into(), "not a object"),
     ] {
         let listeners = live_listeners();
-        let error = mount_widget(target, good.clone()).err().map(JsValue::from).expect("refused");
-        let message = js_sys::Reflect::get(&error, &"message".into()).unwrap().as_string().unwrap_or_default();
+        let error = mount_widget(target, good.clone())
+            .err()
+            .map(JsValue::from)
+            .expect("refused");
+        let message = js_sys::Reflect::get(&error, &"message".into())
+            .unwrap()
+            .as_string()
+            .unwrap_or_default();
         assert!(message.contains(says), "{message}");
-        assert_eq!(live_listeners(), listeners, "nothing mounted, nothing listening");
+        assert_eq!(
+            live_listeners(),
+            listeners,
+            "nothing mounted, nothing listening"
+        );
     }
     assert_eq!(element.child_element_count(), 0);
     element.remove();
@@ -1113,13 +1655,33 @@ async fn hosts_add_many_points_from_a_typed_array() {
     let element = test_element();
     let (mut widget, host) = mount_host_widget(&config_with(json!([])), &element).await;
     until("ready", || host.ready.len() == 1).await;
-    let pairs: Vec<f32> = (0..100_000).flat_map(|i| [((i % 360) as f32) - 180.0, ((i / 360) % 170) as f32 - 85.0]).collect();
+    let pairs: Vec<f32> = (0..100_000)
+        .flat_map(|i| [((i % 360) as f32) - 180.0, ((i / 360) % 170) as f32 - 85.0])
+        .collect();
     let array = js_sys::Float32Array::from(pairs.as_slice());
-    let drawn = widget.add_points("Grid", array.into(), JsValue::UNDEFINED).unwrap_or_else(|_| panic!("addPoints"));
+    let drawn = widget
+        .add_points("Grid", array.into(), JsValue::UNDEFINED)
+        .unwrap_or_else(|_| panic!("addPoints"));
     assert_eq!(drawn, 100_000);
-    until("points drawn", || points_canvases(&element).iter().any(|c| painted_share(c) > 0.0)).await;
-    assert!(widget.add_points("Grid", js_sys::Float32Array::new_with_length(2).into(), JsValue::UNDEFINED).is_err(), "names are unique");
-    assert!(widget.add_points("Text", JsValue::from_str("1,2"), JsValue::UNDEFINED).is_err());
+    until("points drawn", || {
+        points_canvases(&element)
+            .iter()
+            .any(|c| painted_share(c) > 0.0)
+    })
+    .await;
+    assert!(
+        widget
+            .add_points(
+                "Grid",
+                js_sys::Float32Array::new_with_length(2).into(),
+                JsValue::UNDEFINED
+            )
+            .is_err(),
+        "names are unique"
+    );
+    assert!(widget
+        .add_points("Text", JsValue::from_str("1,2"), JsValue::UNDEFINED)
+        .is_err());
     assert!(widget.remove_overlay("Grid").unwrap_or(false));
     widget.destroy();
     element.remove();
@@ -1135,15 +1697,30 @@ async fn embedded_maps_send_no_version_header_from_the_hosts_cookie() {
     load_leaflet().await;
     set_cookie("app-version=canary");
     let page_origin = web_sys::window().unwrap().location().origin().unwrap();
-    for (meshmap_origin, expected) in [("https://maps.example.com", "null"), (page_origin.as_str(), "canary")] {
+    for (meshmap_origin, expected) in [
+        ("https://maps.example.com", "null"),
+        (page_origin.as_str(), "canary"),
+    ] {
         let element = test_element();
-        let options = widget_options(&tiles_config(json!([])), &Host { ready: Recorder::default(), moves: Recorder::default(), clicks: Recorder::default(), errors: Recorder::default() });
+        let options = widget_options(
+            &tiles_config(json!([])),
+            &Host {
+                ready: Recorder::default(),
+                moves: Recorder::default(),
+                clicks: Recorder::default(),
+                errors: Recorder::default(),
+            },
+        );
         js_sys::Reflect::set(&options, &"meshmapOrigin".into(), &meshmap_origin.into()).unwrap();
         let before = stub_requests();
-        let mut widget = mount_widget(element.clone().into(), options).unwrap_or_else(|_| panic!("mount"));
+        let mut widget =
+            mount_widget(element.clone().into(), options).unwrap_or_else(|_| panic!("mount"));
         until("tiles requested", || stub_requests() > before).await;
         let versions: Vec<String> = stub_versions().into_iter().skip(before as usize).collect();
-        assert!(versions.iter().all(|v| v == expected), "meshmap served from {meshmap_origin}: {versions:?}");
+        assert!(
+            versions.iter().all(|v| v == expected),
+            "meshmap served from {meshmap_origin}: {versions:?}"
+        );
         widget.destroy();
         element.remove();
     }
@@ -1160,11 +1737,22 @@ async fn a_csp_violation_is_reported_as_one() {
     until("map", || query(&element, ".leaflet-container").is_some()).await;
     let violation = |uri: &str, directive: &str| {
         let init = js_sys::Object::new();
-        for (key, value) in [("blockedURI", uri), ("effectiveDirective", directive), ("violatedDirective", directive), ("originalPolicy", "connect-src 'self'"), ("disposition", "enforce")] {
+        for (key, value) in [
+            ("blockedURI", uri),
+            ("effectiveDirective", directive),
+            ("violatedDirective", directive),
+            ("originalPolicy", "connect-src 'self'"),
+            ("disposition", "enforce"),
+        ] {
             js_sys::Reflect::set(&init, &key.into(), &value.into()).unwrap();
         }
         let event = js_sys::Reflect::construct(
-            &js_sys::Reflect::get(&web_sys::window().unwrap(), &"SecurityPolicyViolationEvent".into()).unwrap().unchecked_into::<js_sys::Function>(),
+            &js_sys::Reflect::get(
+                &web_sys::window().unwrap(),
+                &"SecurityPolicyViolationEvent".into(),
+            )
+            .unwrap()
+            .unchecked_into::<js_sys::Function>(),
             &js_sys::Array::of2(&"securitypolicyviolation".into(), &init),
         )
         .unwrap();
@@ -1173,11 +1761,20 @@ async fn a_csp_violation_is_reported_as_one() {
     violation("https://tiles.example.org/1/0/0.png", "img-src");
     violation("https://tiles.example.org/1/1/0.png", "img-src");
     violation("https://cdn.example.org/x.js", "script-src");
-    until("reported", || text(&element, ".meshmap-status").contains("Content-Security-Policy")).await;
+    until("reported", || {
+        text(&element, ".meshmap-status").contains("Content-Security-Policy")
+    })
+    .await;
     let status = text(&element, ".meshmap-status");
     assert!(status.contains("https://tiles.example.org/1/0/0.png was blocked by the page's Content-Security-Policy (img-src)"), "{status}");
-    assert!(status.contains("add https://tiles.example.org to it"), "{status}");
-    assert!(!status.contains("cdn.example.org"), "only requests the map makes: {status}");
+    assert!(
+        status.contains("add https://tiles.example.org to it"),
+        "{status}"
+    );
+    assert!(
+        !status.contains("cdn.example.org"),
+        "only requests the map makes: {status}"
+    );
     drop(mounted);
     element.remove();
 }
@@ -1192,13 +1789,19 @@ async fn a_map_outlives_its_handle_until_destroyed() {
     // map on the page must stay (a handle in a finished module script is collected any time).
     drop(widget);
     sleep(Duration::from_millis(50)).await;
-    assert!(query(&element, ".leaflet-container").is_some(), "the map is still on the page");
+    assert!(
+        query(&element, ".leaflet-container").is_some(),
+        "the map is still on the page"
+    );
     element.remove();
 }
 
 fn wasm_memory_bytes() -> f64 {
     let memory: js_sys::WebAssembly::Memory = wasm_bindgen::memory().unchecked_into();
-    memory.buffer().unchecked_into::<js_sys::ArrayBuffer>().byte_length() as f64
+    memory
+        .buffer()
+        .unchecked_into::<js_sys::ArrayBuffer>()
+        .byte_length() as f64
 }
 
 fn dom_nodes() -> u32 {
@@ -1212,7 +1815,10 @@ async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
     let config = config_with(json!([xss_overlay()]));
     let cycle = |config: Value, element: HtmlElement| async move {
         let (mut widget, _host) = mount_host_widget(&config, &element).await;
-        until("shapes drawn", || count(&element, ".leaflet-overlay-pane svg path") == 5).await;
+        until("shapes drawn", || {
+            count(&element, ".leaflet-overlay-pane svg path") == 5
+        })
+        .await;
         widget.destroy();
     };
     let listeners = live_listeners();
@@ -1221,7 +1827,11 @@ async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
     for _ in 0..10 {
         cycle(config.clone(), element.clone()).await;
     }
-    assert_eq!(element.child_element_count(), 0, "destroy leaves no map DOM");
+    assert_eq!(
+        element.child_element_count(),
+        0,
+        "destroy leaves no map DOM"
+    );
     assert_eq!(live_listeners(), listeners, "destroy leaves no listeners");
     assert_eq!(dom_nodes(), nodes);
     let memory = wasm_memory_bytes();
@@ -1229,10 +1839,20 @@ async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
         cycle(config.clone(), element.clone()).await;
     }
     let grown = wasm_memory_bytes() - memory;
-    web_sys::console::log_1(&format!("200 mount/destroy cycles: wasm memory grew by {grown} bytes, DOM nodes {} → {}", nodes, dom_nodes()).into());
+    web_sys::console::log_1(
+        &format!(
+            "200 mount/destroy cycles: wasm memory grew by {grown} bytes, DOM nodes {} → {}",
+            nodes,
+            dom_nodes()
+        )
+        .into(),
+    );
     assert_eq!(live_listeners(), listeners);
     assert_eq!(dom_nodes(), nodes);
     // A leak of even 5 KB per map would grow the heap by 1 MB over 200 maps.
-    assert!(grown <= 1024.0 * 1024.0, "wasm memory grew by {grown} bytes over 200 maps");
+    assert!(
+        grown <= 1024.0 * 1024.0,
+        "wasm memory grew by {grown} bytes over 200 maps"
+    );
     element.remove();
 }

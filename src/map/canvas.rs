@@ -18,7 +18,8 @@ use crate::mvt::Tile;
 use crate::tile_math::TILE_SIZE;
 use crate::tile_plan::{plan_tile, LABEL_PX};
 
-#[wasm_bindgen(inline_js = "export function draw_commands(ctx, c, style, labels, texts) {
+#[wasm_bindgen(
+    inline_js = "export function draw_commands(ctx, c, style, labels, texts) {
   const alpha = (a) => { if (ctx.globalAlpha !== a) ctx.globalAlpha = a; };
   ctx.lineJoin = 'round';
   ctx.lineCap = 'round';
@@ -47,11 +48,18 @@ use crate::tile_plan::{plan_tile, LABEL_PX};
     for (let i = 0; i < texts.length; i++) ctx.strokeText(texts[i], labels[2 * i], labels[2 * i + 1]);
     for (let i = 0; i < texts.length; i++) ctx.fillText(texts[i], labels[2 * i], labels[2 * i + 1]);
   }
-}")]
+}"
+)]
 extern "C" {
     /// Runs the command list `commands` on `context` with `style` (`{fill, color, width,
     /// fillOpacity, opacity, font, haloWidth}`), then draws `texts[i]` at `labels[2i], labels[2i+1]`.
-    fn draw_commands(context: &CanvasRenderingContext2d, commands: &[f32], style: &JsValue, labels: &[f32], texts: &js_sys::Array);
+    fn draw_commands(
+        context: &CanvasRenderingContext2d,
+        commands: &[f32],
+        style: &JsValue,
+        labels: &[f32],
+        texts: &js_sys::Array,
+    );
 }
 
 thread_local! {
@@ -66,7 +74,9 @@ const MAX_CACHED_WIDTHS: usize = 8192;
 /// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
 /// features were drawn.
 pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u32) -> usize {
-    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 4.0);
+    let ratio = web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 4.0);
     let size = (TILE_SIZE * ratio).round() as u32;
     canvas.set_width(size);
     canvas.set_height(size);
@@ -78,19 +88,42 @@ pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u
     else {
         return 0;
     };
-    let font = format!("{}px system-ui, sans-serif", (LABEL_PX * ratio).round() as u32);
-    let plan = plan_tile(tile, style, zoom, ratio, |text| measure(&context, &font, ratio, text));
-    let texts: js_sys::Array = plan.label_texts.iter().map(|t| JsValue::from_str(t)).collect();
+    let font = format!(
+        "{}px system-ui, sans-serif",
+        (LABEL_PX * ratio).round() as u32
+    );
+    let plan = plan_tile(tile, style, zoom, ratio, |text| {
+        measure(&context, &font, ratio, text)
+    });
+    let texts: js_sys::Array = plan
+        .label_texts
+        .iter()
+        .map(|t| JsValue::from_str(t))
+        .collect();
     let style_object = super::ffi::object(&[
         ("fill", JsValue::from_str(&style.fill_color)),
         ("color", JsValue::from_str(&style.color)),
         ("width", (style.weight * ratio).into()),
         ("fillOpacity", style.fill_opacity.into()),
-        ("opacity", (if style.weight > 0.0 { style.opacity } else { 0.0 }).into()),
+        (
+            "opacity",
+            (if style.weight > 0.0 {
+                style.opacity
+            } else {
+                0.0
+            })
+            .into(),
+        ),
         ("font", JsValue::from_str(&font)),
         ("haloWidth", (3.0 * ratio).into()),
     ]);
-    draw_commands(&context, &plan.commands, &style_object, &plan.label_positions, &texts);
+    draw_commands(
+        &context,
+        &plan.commands,
+        &style_object,
+        &plan.label_positions,
+        &texts,
+    );
     plan.features
 }
 
@@ -110,4 +143,3 @@ fn measure(context: &CanvasRenderingContext2d, font: &str, ratio: f64, text: &st
     });
     width
 }
-

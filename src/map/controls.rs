@@ -7,7 +7,11 @@ use super::ffi;
 use crate::BUILD_VERSION;
 
 pub fn add_scale(map: &Map) {
-    ffi::scale_control(&ffi::object(&[("position", "bottomleft".into()), ("maxWidth", 150.into())])).add_to(map);
+    ffi::scale_control(&ffi::object(&[
+        ("position", "bottomleft".into()),
+        ("maxWidth", 150.into()),
+    ]))
+    .add_to(map);
 }
 
 /// A small bottom-left label with the build version, so a person can tell stable from canary.

@@ -16,7 +16,11 @@ extern "C" {
 
     /// `L.control.layers(baseLayers, overlays, options)`.
     #[wasm_bindgen(js_namespace = ["L", "control"], js_name = layers)]
-    pub fn layers_control(base_layers: &Object, overlays: &Object, options: &JsValue) -> LayersControl;
+    pub fn layers_control(
+        base_layers: &Object,
+        overlays: &Object,
+        options: &JsValue,
+    ) -> LayersControl;
 
     /// Names are HTML to Leaflet: callers pass escaped text.
     #[wasm_bindgen(method, js_name = addBaseLayer)]

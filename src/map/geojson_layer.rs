@@ -40,9 +40,10 @@ impl GeoJsonLayer {
         if let Some(r) = &renderer_object {
             ffi::set(&point_options, "renderer", r);
         }
-        let point_to_layer = Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |_feature, latlng: LatLng| {
-            ffi::circle_marker(&latlng, &point_options)
-        });
+        let point_to_layer =
+            Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |_feature, latlng: LatLng| {
+                ffi::circle_marker(&latlng, &point_options)
+            });
 
         let popup_content = Closure::<dyn Fn(Layer) -> JsValue>::new(|layer: Layer| {
             let properties = ffi::get(&ffi::get(&layer, "feature"), "properties");
@@ -54,9 +55,10 @@ impl GeoJsonLayer {
         });
         let popup_fn: JsValue = popup_content.as_ref().clone();
         let popup_options = super::popup::popup_options();
-        let on_each_feature = Closure::<dyn Fn(JsValue, Layer)>::new(move |_feature, layer: Layer| {
-            layer.bind_popup_with_options(&popup_fn, &popup_options);
-        });
+        let on_each_feature =
+            Closure::<dyn Fn(JsValue, Layer)>::new(move |_feature, layer: Layer| {
+                layer.bind_popup_with_options(&popup_fn, &popup_options);
+            });
 
         ffi::set(&options, "style", &style_object);
         ffi::set(&options, "pointToLayer", point_to_layer.as_ref());
@@ -66,7 +68,11 @@ impl GeoJsonLayer {
         }
         let attribution_html = attribution.to_html();
         if !attribution_html.is_empty() {
-            ffi::set(&options, "attribution", &JsValue::from_str(&attribution_html));
+            ffi::set(
+                &options,
+                "attribution",
+                &JsValue::from_str(&attribution_html),
+            );
         }
         let layer = ffi::geo_json(&JsValue::NULL, &options);
         GeoJsonLayer {
@@ -90,14 +96,22 @@ impl GeoJsonLayer {
                         kept.push(&features.get(i));
                     }
                 }
-                ffi::object(&[("type", "FeatureCollection".into()), ("features", kept.into())])
+                ffi::object(&[
+                    ("type", "FeatureCollection".into()),
+                    ("features", kept.into()),
+                ])
             }
             Shape::FeatureCollection | Shape::Feature => data,
-            Shape::Geometry => ffi::object(&[("type", "Feature".into()), ("properties", js_sys::Object::new().into()), ("geometry", data)]),
+            Shape::Geometry => ffi::object(&[
+                ("type", "Feature".into()),
+                ("properties", js_sys::Object::new().into()),
+                ("geometry", data),
+            ]),
         };
         self.layer.clear_layers();
         // Checked data does not throw, but a Leaflet exception must never take the app down.
-        self.layer.add_data(&data)
+        self.layer
+            .add_data(&data)
             .map(|_| ())
             .map_err(|e| format!("Leaflet could not draw the data: {}", js_error_text(&e)))
     }

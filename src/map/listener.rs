@@ -29,17 +29,27 @@ pub struct DomListener {
 }
 
 impl DomListener {
-    pub fn new(target: &EventTarget, kind: &'static str, handler: impl FnMut(web_sys::Event) + 'static) -> Self {
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        handler: impl FnMut(web_sys::Event) + 'static,
+    ) -> Self {
         let closure = Closure::<dyn FnMut(web_sys::Event)>::new(handler);
         let _ = target.add_event_listener_with_callback(kind, closure.as_ref().unchecked_ref());
         count(1);
-        DomListener { target: target.clone(), kind, closure }
+        DomListener {
+            target: target.clone(),
+            kind,
+            closure,
+        }
     }
 }
 
 impl Drop for DomListener {
     fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
+        let _ = self
+            .target
+            .remove_event_listener_with_callback(self.kind, self.closure.as_ref().unchecked_ref());
         count(-1);
     }
 }
@@ -53,12 +63,20 @@ pub struct LeafletListener {
 
 impl LeafletListener {
     /// `target` is any Leaflet object (all of them are `L.Evented`).
-    pub fn new(target: &impl AsRef<JsValue>, kind: &'static str, handler: impl FnMut(JsValue) + 'static) -> Self {
+    pub fn new(
+        target: &impl AsRef<JsValue>,
+        kind: &'static str,
+        handler: impl FnMut(JsValue) + 'static,
+    ) -> Self {
         let closure = Closure::<dyn FnMut(JsValue)>::new(handler);
         let target: Evented = target.as_ref().clone().unchecked_into();
         target.on(kind, closure.as_ref());
         count(1);
-        LeafletListener { target, kind, closure }
+        LeafletListener {
+            target,
+            kind,
+            closure,
+        }
     }
 }
 

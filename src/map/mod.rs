@@ -38,13 +38,16 @@ pub use tile_prefetch::TilePrefetch;
 
 use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
-use crate::config::{escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer, TileServer};
+use crate::config::{
+    escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer,
+    TileServer,
+};
 use crate::http::Http;
 use crate::json::Json;
 use crate::retry::RetryPolicy;
-use tile_layer::{HealthSink, TileLayerSpec};
 use crate::view_hash::View;
 use listener::LeafletListener;
+use tile_layer::{HealthSink, TileLayerSpec};
 use view_sync::HashSync;
 
 /// Waits for Leaflet: the page loads it deferred, so the wasm can start (and fetch the config)
@@ -52,21 +55,34 @@ use view_sync::HashSync;
 /// failed, or the page has finished loading without it); creating the map then says so
 /// ([`MapError::LeafletMissing`]).
 pub async fn leaflet_ready() {
-    let Some(window) = web_sys::window() else { return };
-    let Some(document) = window.document() else { return };
+    let Some(window) = web_sys::window() else {
+        return;
+    };
+    let Some(document) = window.document() else {
+        return;
+    };
     if ffi::leaflet_loaded() || document.ready_state() == "complete" {
         return;
     }
     // The first of: the Leaflet script ran, it failed, or the page (every script) is loaded.
-    let script = document.query_selector("script[data-meshmap-leaflet]").ok().flatten();
+    let script = document
+        .query_selector("script[data-meshmap-leaflet]")
+        .ok()
+        .flatten();
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
         let once = web_sys::AddEventListenerOptions::new();
         once.set_once(true);
         if let Some(script) = &script {
-            let _ = script.add_event_listener_with_callback_and_add_event_listener_options("load", &resolve, &once);
-            let _ = script.add_event_listener_with_callback_and_add_event_listener_options("error", &resolve, &once);
+            let _ = script.add_event_listener_with_callback_and_add_event_listener_options(
+                "load", &resolve, &once,
+            );
+            let _ = script.add_event_listener_with_callback_and_add_event_listener_options(
+                "error", &resolve, &once,
+            );
         }
-        let _ = window.add_event_listener_with_callback_and_add_event_listener_options("load", &resolve, &once);
+        let _ = window.add_event_listener_with_callback_and_add_event_listener_options(
+            "load", &resolve, &once,
+        );
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
@@ -79,18 +95,35 @@ pub fn initial_view(config: &Config, behaviour: MapBehaviour) -> View {
         .sync_url_hash
         .then(|| view_sync::view_from_location((view.min_zoom, view.max_zoom)))
         .flatten()
-        .unwrap_or(View { zoom: view.zoom, lat: view.center.0, lng: view.center.1 })
+        .unwrap_or(View {
+            zoom: view.zoom,
+            lat: view.center.0,
+            lng: view.center.1,
+        })
 }
 
 /// The tiles the first view's tile layers will ask for on a map of `size` (CSS pixels): the
 /// first base layer's and the overlays shown at start, those the app fetches itself.
-pub fn first_view_tiles(config: &Config, http: &Http, behaviour: MapBehaviour, size: (f64, f64)) -> Vec<(String, tile_prefetch::FetchAs)> {
+pub fn first_view_tiles(
+    config: &Config,
+    http: &Http,
+    behaviour: MapBehaviour,
+    size: (f64, f64),
+) -> Vec<(String, tile_prefetch::FetchAs)> {
     let view = initial_view(config, behaviour);
     let map_range = (config.view.min_zoom, config.view.max_zoom);
     let mut layers: Vec<(&str, TileFormat, (f64, f64))> = Vec::new();
-    match config.base_layers.first().map(|base| (&base.source, (base.min_zoom, base.max_zoom))) {
-        Some((BaseSource::Tiles { url, .. }, range)) if http.is_first_party(url) => layers.push((url, TileFormat::Raster, range)),
-        Some((BaseSource::Vector { url, .. }, range)) => layers.push((url, TileFormat::Vector(Default::default()), range)),
+    match config
+        .base_layers
+        .first()
+        .map(|base| (&base.source, (base.min_zoom, base.max_zoom)))
+    {
+        Some((BaseSource::Tiles { url, .. }, range)) if http.is_first_party(url) => {
+            layers.push((url, TileFormat::Raster, range))
+        }
+        Some((BaseSource::Vector { url, .. }, range)) => {
+            layers.push((url, TileFormat::Vector(Default::default()), range))
+        }
         _ => {}
     }
     for overlay in config.overlays.iter().filter(|o| o.visible) {
@@ -105,7 +138,12 @@ pub fn first_view_tiles(config: &Config, http: &Http, behaviour: MapBehaviour, s
         .filter(|(_, _, (min, max))| (*min..=*max).contains(&z))
         .flat_map(|(template, format, _)| {
             let kind = format.fetch_as();
-            tiles.iter().filter_map(move |&(z, x, y)| Some((crate::tile_math::TileCoord::wrapped(z, x, y)?.url(template), kind)))
+            tiles.iter().filter_map(move |&(z, x, y)| {
+                Some((
+                    crate::tile_math::TileCoord::wrapped(z, x, y)?.url(template),
+                    kind,
+                ))
+            })
         })
         .collect()
 }
@@ -164,7 +202,12 @@ impl MapHandle {
     /// Creates the map in `container` with the config's view, base layers and overlays; GeoJSON
     /// layers start empty (see [`crate::data`] and [`MapHandle::geojson_layer`]). `http` is the
     /// client every request of this map goes through.
-    pub fn new(container: &HtmlElement, config: &Config, behaviour: MapBehaviour, http: Http) -> Result<MapHandle, MapError> {
+    pub fn new(
+        container: &HtmlElement,
+        config: &Config,
+        behaviour: MapBehaviour,
+        http: Http,
+    ) -> Result<MapHandle, MapError> {
         Self::with_prefetch(container, config, behaviour, http, None)
     }
 
@@ -195,9 +238,14 @@ impl MapHandle {
         options.set_double_click_zoom(JsValue::TRUE);
         options.set_keyboard(true);
         options.set_dragging(true);
-        let map = Map::new_with_element(container, &options).map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
+        let map = Map::new_with_element(container, &options)
+            .map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
 
-        let layers_control = ffi::layers_control(&js_sys::Object::new(), &js_sys::Object::new(), &ffi::object(&[("collapsed", JsValue::FALSE)]));
+        let layers_control = ffi::layers_control(
+            &js_sys::Object::new(),
+            &js_sys::Object::new(),
+            &ffi::object(&[("collapsed", JsValue::FALSE)]),
+        );
         let mut handle = MapHandle {
             map,
             http,
@@ -237,11 +285,23 @@ impl MapHandle {
         match &base.source {
             BaseSource::Tiles { url, .. } if self.http.is_first_party(url) => {
                 // The app's own tile server: fetched by the app so the version header goes along.
-                let spec = self.spec(&base.name, url, TileFormat::Raster, &base.attribution, (base.min_zoom, base.max_zoom));
+                let spec = self.spec(
+                    &base.name,
+                    url,
+                    TileFormat::Raster,
+                    &base.attribution,
+                    (base.min_zoom, base.max_zoom),
+                );
                 self.add_fetch_layer(spec, LayerRole::Base { active });
             }
             BaseSource::Vector { url, style } => {
-                let spec = self.spec(&base.name, url, TileFormat::Vector(style.clone()), &base.attribution, (base.min_zoom, base.max_zoom));
+                let spec = self.spec(
+                    &base.name,
+                    url,
+                    TileFormat::Vector(style.clone()),
+                    &base.attribution,
+                    (base.min_zoom, base.max_zoom),
+                );
                 self.add_fetch_layer(spec, LayerRole::Base { active });
             }
             BaseSource::Tiles { url, subdomains } => {
@@ -258,8 +318,13 @@ impl MapHandle {
                 });
                 ffi::set(&options, "subdomains", &list);
                 let layer = TileLayer::new_options(url, &options);
-                self.offer(layer.unchecked_ref(), &base.name, LayerRole::Base { active });
-                self.tile_layers.push((base.name.clone(), url.clone(), layer));
+                self.offer(
+                    layer.unchecked_ref(),
+                    &base.name,
+                    LayerRole::Base { active },
+                );
+                self.tile_layers
+                    .push((base.name.clone(), url.clone(), layer));
             }
             BaseSource::GeoJson { style, .. } => {
                 let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &base.attribution));
@@ -274,30 +339,78 @@ impl MapHandle {
         match &overlay.data {
             OverlayData::Vector { url } => {
                 let format = TileFormat::Vector(overlay.style.clone());
-                let spec = self.spec(&overlay.name, url, format, &overlay.attribution, self.zoom_range);
-                self.add_fetch_layer(spec, LayerRole::Overlay { visible: overlay.visible });
+                let spec = self.spec(
+                    &overlay.name,
+                    url,
+                    format,
+                    &overlay.attribution,
+                    self.zoom_range,
+                );
+                self.add_fetch_layer(
+                    spec,
+                    LayerRole::Overlay {
+                        visible: overlay.visible,
+                    },
+                );
             }
             OverlayData::GeoJson(_) => {
-                let layer = Rc::new(GeoJsonLayer::new(&overlay.style, overlay.renderer, &overlay.attribution));
-                self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
+                let layer = Rc::new(GeoJsonLayer::new(
+                    &overlay.style,
+                    overlay.renderer,
+                    &overlay.attribution,
+                ));
+                self.offer(
+                    layer.layer(),
+                    &overlay.name,
+                    LayerRole::Overlay {
+                        visible: overlay.visible,
+                    },
+                );
                 self.watch_geojson_clicks(&overlay.name, &layer);
                 self.geojson_layers.push((overlay.name.clone(), layer));
             }
             OverlayData::Points { .. } => {
                 let layer = Rc::new(PointsLayer::new(&overlay.style, &overlay.attribution));
-                self.offer(layer.layer(), &overlay.name, LayerRole::Overlay { visible: overlay.visible });
-                self.points_layers.borrow_mut().push((overlay.name.clone(), layer));
+                self.offer(
+                    layer.layer(),
+                    &overlay.name,
+                    LayerRole::Overlay {
+                        visible: overlay.visible,
+                    },
+                );
+                self.points_layers
+                    .borrow_mut()
+                    .push((overlay.name.clone(), layer));
             }
         }
     }
 
-    fn spec<'a>(&self, name: &'a str, url: &'a str, format: TileFormat, attribution: &'a Attribution, zoom_range: (f64, f64)) -> TileLayerSpec<'a> {
-        TileLayerSpec { name, url_template: url, format, attribution, zoom_range, retry: self.retry, prefetch: self.prefetch.clone() }
+    fn spec<'a>(
+        &self,
+        name: &'a str,
+        url: &'a str,
+        format: TileFormat,
+        attribution: &'a Attribution,
+        zoom_range: (f64, f64),
+    ) -> TileLayerSpec<'a> {
+        TileLayerSpec {
+            name,
+            url_template: url,
+            format,
+            attribution,
+            zoom_range,
+            retry: self.retry,
+            prefetch: self.prefetch.clone(),
+        }
     }
 
     fn add_fetch_layer(&mut self, spec: TileLayerSpec, role: LayerRole) {
         let name = spec.name.to_owned();
-        let layer = Rc::new(FetchTileLayer::new(spec, self.http.clone(), self.tile_health.clone()));
+        let layer = Rc::new(FetchTileLayer::new(
+            spec,
+            self.http.clone(),
+            self.tile_health.clone(),
+        ));
         self.offer(layer.layer(), &name, role);
         self.fetch_layers.borrow_mut().push((name, layer));
     }
@@ -325,8 +438,18 @@ impl MapHandle {
     /// the list has nothing left to load.
     pub fn when_tiles_loaded(&mut self, loaded: impl Fn(&str) + 'static) -> Vec<String> {
         let loaded = Rc::new(loaded);
-        let fetched = self.fetch_layers.borrow().iter().map(|(name, layer)| (name.clone(), layer.layer().clone())).collect::<Vec<_>>();
-        let raster = self.tile_layers.iter().map(|(name, _, layer)| (name.clone(), layer.clone().unchecked_into::<leaflet::Layer>()));
+        let fetched = self
+            .fetch_layers
+            .borrow()
+            .iter()
+            .map(|(name, layer)| (name.clone(), layer.layer().clone()))
+            .collect::<Vec<_>>();
+        let raster = self.tile_layers.iter().map(|(name, _, layer)| {
+            (
+                name.clone(),
+                layer.clone().unchecked_into::<leaflet::Layer>(),
+            )
+        });
         let mut loading = Vec::new();
         for (name, layer) in fetched.into_iter().chain(raster) {
             let grid: &leaflet::GridLayer = layer.unchecked_ref();
@@ -335,7 +458,10 @@ impl MapHandle {
             }
             let loaded = Rc::clone(&loaded);
             let layer_name = name.clone();
-            self._listeners.push(LeafletListener::new(&layer, "load", move |_| loaded(&layer_name)));
+            self._listeners
+                .push(LeafletListener::new(&layer, "load", move |_| {
+                    loaded(&layer_name)
+                }));
             loading.push(name);
         }
         loading
@@ -346,11 +472,21 @@ impl MapHandle {
     pub fn add_catalog_overlays(&mut self, catalog: &Catalog, tiles: &TileServer) {
         for source in &catalog.sources {
             let url = crate::tile_math::source_template(&tiles.url, &source.id, "");
-            if self.fetch_layers.borrow().iter().any(|(_, layer)| layer.url_template() == url) {
+            if self
+                .fetch_layers
+                .borrow()
+                .iter()
+                .any(|(_, layer)| layer.url_template() == url)
+            {
                 // Already on offer as a configured base layer or overlay.
                 continue;
             }
-            let name = if self.fetch_layers.borrow().iter().any(|(n, _)| *n == source.name) {
+            let name = if self
+                .fetch_layers
+                .borrow()
+                .iter()
+                .any(|(n, _)| *n == source.name)
+            {
                 format!("{} ({})", source.name, source.id)
             } else {
                 source.name.clone()
@@ -359,7 +495,10 @@ impl MapHandle {
                 TileKind::Vector => TileFormat::Vector(tiles.style_for(&source.id)),
                 TileKind::Raster => TileFormat::Raster,
             };
-            let attribution = Attribution { text: source.attribution.clone(), url: None };
+            let attribution = Attribution {
+                text: source.attribution.clone(),
+                url: None,
+            };
             let spec = self.spec(&name, &url, format, &attribution, self.zoom_range);
             self.add_fetch_layer(spec, LayerRole::Overlay { visible: false });
         }
@@ -381,7 +520,9 @@ impl MapHandle {
             if on_shape {
                 return;
             }
-            let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else { return };
+            let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else {
+                return;
+            };
             let latlng: LatLng = latlng.unchecked_into();
             let zoom = map.get_zoom();
             // Points are drawn over tiles; later layers over earlier ones.
@@ -416,12 +557,18 @@ impl MapHandle {
     /// [`MapHandle::on_feature_click`] handler with the feature's properties.
     fn watch_geojson_clicks(&mut self, name: &str, layer: &GeoJsonLayer) {
         let sink = self.feature_click.clone();
-        self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "click", move |event| {
-            if let Some(handler) = sink.get() {
-                let properties = ffi::get(&ffi::get(&ffi::get(&event, "layer"), "feature"), "properties");
-                handler(&ffi::from_js(&properties).unwrap_or(Json::Null));
-            }
-        })));
+        self.layer_listeners.push((
+            name.to_owned(),
+            LeafletListener::new(layer.layer(), "click", move |event| {
+                if let Some(handler) = sink.get() {
+                    let properties = ffi::get(
+                        &ffi::get(&ffi::get(&event, "layer"), "feature"),
+                        "properties",
+                    );
+                    handler(&ffi::from_js(&properties).unwrap_or(Json::Null));
+                }
+            }),
+        ));
     }
 
     /// Calls `handler(properties)` when the user clicks a feature (GeoJSON or vector tile).
@@ -432,19 +579,32 @@ impl MapHandle {
     /// Calls `handler(view)` after every move or zoom (Leaflet's `moveend`).
     pub fn on_view_change(&mut self, handler: impl Fn(View) + 'static) {
         let map = self.map.clone();
-        self._listeners.push(LeafletListener::new(&self.map, "moveend", move |_| handler(view_sync::current_view(&map))));
+        self._listeners
+            .push(LeafletListener::new(&self.map, "moveend", move |_| {
+                handler(view_sync::current_view(&map))
+            }));
     }
 
     /// Adds a GeoJSON overlay (shown, listed in the layers control) from a document the host
     /// hands over. Returns how many features are drawn; invalid features are skipped.
     /// `data` is the document as the browser's JSON text (`JSON.stringify` of the host's object).
-    pub fn add_geojson_overlay(&mut self, name: &str, data: &js_sys::JsString, style: &crate::config::Style) -> Result<usize, String> {
+    pub fn add_geojson_overlay(
+        &mut self,
+        name: &str,
+        data: &js_sys::JsString,
+        style: &crate::config::Style,
+    ) -> Result<usize, String> {
         if name.trim().is_empty() {
             return Err("an overlay needs a name".into());
         }
         self.check_new_name(name)?;
-        let (data, checked) = crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
-        let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &crate::config::Attribution::default()));
+        let (data, checked) =
+            crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
+        let layer = Rc::new(GeoJsonLayer::new(
+            style,
+            Renderer::Svg,
+            &crate::config::Attribution::default(),
+        ));
         layer.set_data(data, &checked)?;
         self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
         self.watch_geojson_clicks(name, &layer);
@@ -454,15 +614,28 @@ impl MapHandle {
 
     /// Adds a points overlay (shown, listed in the layers control) from points the host hands
     /// over, already loaded ([`crate::data::Loaded::Points`]). Returns how many points are drawn.
-    pub fn add_points_overlay(&mut self, name: &str, loaded: crate::data::Loaded, style: &crate::config::Style) -> Result<usize, String> {
+    pub fn add_points_overlay(
+        &mut self,
+        name: &str,
+        loaded: crate::data::Loaded,
+        style: &crate::config::Style,
+    ) -> Result<usize, String> {
         self.check_new_name(name)?;
-        let layer = Rc::new(PointsLayer::new(style, &crate::config::Attribution::default()));
+        let layer = Rc::new(PointsLayer::new(
+            style,
+            &crate::config::Attribution::default(),
+        ));
         let state = crate::data::apply(&DataLayerHandle::Points(Rc::clone(&layer)), Ok(loaded));
         let crate::data::LayerState::Ready { features, .. } = state else {
-            return Err(state.problem().unwrap_or("the points could not be shown").to_owned());
+            return Err(state
+                .problem()
+                .unwrap_or("the points could not be shown")
+                .to_owned());
         };
         self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
-        self.points_layers.borrow_mut().push((name.to_owned(), layer));
+        self.points_layers
+            .borrow_mut()
+            .push((name.to_owned(), layer));
         Ok(features)
     }
 
@@ -483,7 +656,10 @@ impl MapHandle {
     /// of that name.
     pub fn remove_overlay(&mut self, name: &str) -> bool {
         fn take<T>(layers: &mut Vec<(String, Rc<T>)>, name: &str) -> Option<Rc<T>> {
-            layers.iter().position(|(n, _)| n == name).map(|i| layers.remove(i).1)
+            layers
+                .iter()
+                .position(|(n, _)| n == name)
+                .map(|i| layers.remove(i).1)
         }
         // The removed layer stays alive until Leaflet has unloaded its tiles.
         let layer: leaflet::Layer = if let Some(layer) = take(&mut self.geojson_layers, name) {
@@ -509,10 +685,14 @@ impl MapHandle {
             && south <= north;
         if !valid {
             let [s, w, n, e] = [south, west, north, east].map(crate::math::Decimal);
-            return Err(format!("[{s}, {w}, {n}, {e}] is not a box of [south, west, north, east] in degrees"));
+            return Err(format!(
+                "[{s}, {w}, {n}, {e}] is not a box of [south, west, north, east] in degrees"
+            ));
         }
-        let bounds = leaflet::LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east));
-        self.map.fit_bounds_with_options(&bounds, &ffi::object(&[("animate", JsValue::FALSE)]));
+        let bounds =
+            leaflet::LatLngBounds::new(&LatLng::new(south, west), &LatLng::new(north, east));
+        self.map
+            .fit_bounds_with_options(&bounds, &ffi::object(&[("animate", JsValue::FALSE)]));
         Ok(())
     }
 
@@ -524,7 +704,11 @@ impl MapHandle {
 
     /// The first-party tile layer with this name.
     pub fn tile_layer(&self, name: &str) -> Option<Rc<FetchTileLayer>> {
-        self.fetch_layers.borrow().iter().find(|(n, _)| n == name).map(|(_, l)| Rc::clone(l))
+        self.fetch_layers
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| Rc::clone(l))
     }
 
     /// The HTTP client this map's layers use.
@@ -534,24 +718,36 @@ impl MapHandle {
 
     /// The layer (GeoJSON or points) whose document is called `name`.
     pub fn data_layer(&self, name: &str) -> Option<DataLayerHandle> {
-        self.geojson_layer(name).map(DataLayerHandle::Shapes).or_else(|| self.points_layer(name).map(DataLayerHandle::Points))
+        self.geojson_layer(name)
+            .map(DataLayerHandle::Shapes)
+            .or_else(|| self.points_layer(name).map(DataLayerHandle::Points))
     }
 
     /// Calls `f` each time the points overlay `name` has drawn all its tiles (Leaflet's `load`).
     pub fn on_points_drawn(&mut self, name: &str, f: impl Fn() + 'static) {
         if let Some(layer) = self.points_layer(name) {
-            self.layer_listeners.push((name.to_owned(), LeafletListener::new(layer.layer(), "load", move |_| f())));
+            self.layer_listeners.push((
+                name.to_owned(),
+                LeafletListener::new(layer.layer(), "load", move |_| f()),
+            ));
         }
     }
 
     /// The points overlay with this name.
     pub fn points_layer(&self, name: &str) -> Option<Rc<PointsLayer>> {
-        self.points_layers.borrow().iter().find(|(n, _)| n == name).map(|(_, l)| Rc::clone(l))
+        self.points_layers
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| Rc::clone(l))
     }
 
     /// The GeoJSON layer (base or overlay) with this name.
     pub fn geojson_layer(&self, name: &str) -> Option<Rc<GeoJsonLayer>> {
-        self.geojson_layers.iter().find(|(n, _)| n == name).map(|(_, l)| Rc::clone(l))
+        self.geojson_layers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| Rc::clone(l))
     }
 
     pub fn view(&self) -> View {
@@ -560,7 +756,11 @@ impl MapHandle {
 
     /// Moves the map without animation.
     pub fn set_view(&self, view: View) {
-        self.map.set_view_with_options(&LatLng::new(view.lat, view.lng), view.zoom, &ffi::object(&[("animate", JsValue::FALSE)]));
+        self.map.set_view_with_options(
+            &LatLng::new(view.lat, view.lng),
+            view.zoom,
+            &ffi::object(&[("animate", JsValue::FALSE)]),
+        );
     }
 
     /// Where a place is on screen, in pixels from the map container's top left corner.
@@ -583,7 +783,10 @@ impl MapHandle {
         let handler = std::rc::Rc::new(handler);
         for (name, url, layer) in &self.tile_layers {
             let (name, url, handler) = (name.clone(), url.clone(), std::rc::Rc::clone(&handler));
-            self._listeners.push(LeafletListener::new(layer, "tileerror", move |_| handler(&name, &url)));
+            self._listeners
+                .push(LeafletListener::new(layer, "tileerror", move |_| {
+                    handler(&name, &url)
+                }));
         }
     }
 
@@ -598,23 +801,32 @@ impl MapHandle {
     /// or data origin missing from `connect-src`/`img-src`), once per blocked origin: otherwise
     /// the failed request looks like a network error.
     pub fn on_csp_violation(&mut self, handler: impl Fn(String) + 'static) {
-        let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
         let reported = std::cell::RefCell::new(Vec::<String>::new());
-        let listener = listener::DomListener::new(&document, "securitypolicyviolation", move |event| {
-            let text = |key| ffi::get(&event, key).as_string().unwrap_or_default();
-            let (blocked, directive) = (text("blockedURI"), text("effectiveDirective"));
-            if !matches!(directive.as_str(), "connect-src" | "img-src") {
-                return;
-            }
-            let origin = crate::web_url::WebUrl::parse(&blocked).ok().and_then(|u| u.origin()).map_or(blocked.clone(), |o| o.to_string());
-            if reported.borrow().contains(&origin) {
-                return;
-            }
-            reported.borrow_mut().push(origin.clone());
-            handler(format!(
+        let listener = listener::DomListener::new(
+            &document,
+            "securitypolicyviolation",
+            move |event| {
+                let text = |key| ffi::get(&event, key).as_string().unwrap_or_default();
+                let (blocked, directive) = (text("blockedURI"), text("effectiveDirective"));
+                if !matches!(directive.as_str(), "connect-src" | "img-src") {
+                    return;
+                }
+                let origin = crate::web_url::WebUrl::parse(&blocked)
+                    .ok()
+                    .and_then(|u| u.origin())
+                    .map_or(blocked.clone(), |o| o.to_string());
+                if reported.borrow().contains(&origin) {
+                    return;
+                }
+                reported.borrow_mut().push(origin.clone());
+                handler(format!(
                 "{blocked} was blocked by the page's Content-Security-Policy ({directive}): add {origin} to it (README: \"Serving\")"
             ));
-        });
+            },
+        );
         self._window_listeners.push(listener);
     }
 

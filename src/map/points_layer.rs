@@ -20,7 +20,10 @@ use crate::tile_math::TILE_SIZE;
 pub enum PointInfo {
     /// GeoJSON: the features as the browser parsed them (properties show on click), and the
     /// feature of each point.
-    Features { features: js_sys::Array, feature_of: Vec<u32> },
+    Features {
+        features: js_sys::Array,
+        feature_of: Vec<u32>,
+    },
     /// Binary: the points' positions only.
     PositionsOnly { lng_lat: Vec<f32> },
 }
@@ -59,7 +62,11 @@ impl PointsLayer {
         });
         let ratio = pixel_ratio();
         let painter = Painter::circle(style.radius * ratio, style.weight * ratio, fill, stroke);
-        let state = Rc::new(State { data: RefCell::new(None), painter, reach: style.radius + style.weight / 2.0 + 1.0 });
+        let state = Rc::new(State {
+            data: RefCell::new(None),
+            painter,
+            reach: style.radius + style.weight / 2.0 + 1.0,
+        });
         let options = js_sys::Object::new();
         ffi::set(&options, "className", &"meshmap-points".into());
         let attribution = attribution.to_html();
@@ -67,27 +74,38 @@ impl PointsLayer {
             ffi::set(&options, "attribution", &attribution.into());
         }
         let weak = Rc::downgrade(&state);
-        let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(move |coords: JsValue, done: js_sys::Function| {
-            let canvas = web_sys::window()
-                .and_then(|w| w.document())
-                .and_then(|d| d.create_element("canvas").ok())
-                .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
-            let Some(canvas) = canvas else { return JsValue::NULL };
-            let number = |key| ffi::get(&coords, key).as_f64().unwrap_or(f64::NAN);
-            let (z, x, y) = (number("z"), number("x"), number("y"));
-            let weak = weak.clone();
-            let tile = canvas.clone();
-            // Leaflet records the tile after createTile returns; it must hear `done` after that.
-            wasm_bindgen_futures::spawn_local(async move {
-                if let (Some(state), true) = (weak.upgrade(), z.is_finite() && x.is_finite() && y.is_finite() && z >= 0.0) {
-                    state.draw(&tile, z as u32, x as i64, y as i64);
-                }
-                let _ = done.call2(&JsValue::NULL, &JsValue::NULL, &tile);
-            });
-            canvas.into()
-        });
+        let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(
+            move |coords: JsValue, done: js_sys::Function| {
+                let canvas = web_sys::window()
+                    .and_then(|w| w.document())
+                    .and_then(|d| d.create_element("canvas").ok())
+                    .and_then(|e| e.dyn_into::<HtmlCanvasElement>().ok());
+                let Some(canvas) = canvas else {
+                    return JsValue::NULL;
+                };
+                let number = |key| ffi::get(&coords, key).as_f64().unwrap_or(f64::NAN);
+                let (z, x, y) = (number("z"), number("x"), number("y"));
+                let weak = weak.clone();
+                let tile = canvas.clone();
+                // Leaflet records the tile after createTile returns; it must hear `done` after that.
+                wasm_bindgen_futures::spawn_local(async move {
+                    if let (Some(state), true) = (
+                        weak.upgrade(),
+                        z.is_finite() && x.is_finite() && y.is_finite() && z >= 0.0,
+                    ) {
+                        state.draw(&tile, z as u32, x as i64, y as i64);
+                    }
+                    let _ = done.call2(&JsValue::NULL, &JsValue::NULL, &tile);
+                });
+                canvas.into()
+            },
+        );
         let layer = ffi::grid_layer_with(&options, create_tile.as_ref());
-        PointsLayer { layer, state, _create_tile: create_tile }
+        PointsLayer {
+            layer,
+            state,
+            _create_tile: create_tile,
+        }
     }
 
     /// Replaces the layer's points and redraws it.
@@ -102,7 +120,11 @@ impl PointsLayer {
 
     /// Points indexed.
     pub fn point_count(&self) -> usize {
-        self.state.data.borrow().as_ref().map_or(0, |d| d.index.len())
+        self.state
+            .data
+            .borrow()
+            .as_ref()
+            .map_or(0, |d| d.index.len())
     }
 
     /// The properties of the point drawn at a place, if any: the feature's (GeoJSON), or the
@@ -110,16 +132,30 @@ impl PointsLayer {
     pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Json> {
         let data = self.state.data.borrow();
         let data = data.as_ref()?;
-        let id = data.index.nearest(lat, lng, zoom.round().max(0.0) as u32, self.state.reach + tolerance_px)? as usize;
+        let id = data.index.nearest(
+            lat,
+            lng,
+            zoom.round().max(0.0) as u32,
+            self.state.reach + tolerance_px,
+        )? as usize;
         Some(match &*data.info {
-            PointInfo::Features { features, feature_of } => {
+            PointInfo::Features {
+                features,
+                feature_of,
+            } => {
                 let feature = features.get(*feature_of.get(id)?);
                 ffi::from_js(&ffi::get(&feature, "properties")).unwrap_or(Json::Null)
             }
             PointInfo::PositionsOnly { lng_lat } => Json::Object(vec![
                 ("point".into(), Json::Number(id as f64)),
-                ("longitude".into(), Json::Number(f64::from(*lng_lat.get(2 * id)?))),
-                ("latitude".into(), Json::Number(f64::from(*lng_lat.get(2 * id + 1)?))),
+                (
+                    "longitude".into(),
+                    Json::Number(f64::from(*lng_lat.get(2 * id)?)),
+                ),
+                (
+                    "latitude".into(),
+                    Json::Number(f64::from(*lng_lat.get(2 * id + 1)?)),
+                ),
             ]),
         })
     }
@@ -139,16 +175,26 @@ impl State {
         }
         let side = size as usize;
         let mut pixels = vec![0u8; side * side * 4];
-        self.painter.paint(&points, ratio as f32, side, side, &mut pixels);
-        let context = canvas.get_context("2d").ok().flatten().and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
-        if let (Some(context), Ok(image)) = (context, ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), size, size)) {
+        self.painter
+            .paint(&points, ratio as f32, side, side, &mut pixels);
+        let context = canvas
+            .get_context("2d")
+            .ok()
+            .flatten()
+            .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok());
+        if let (Some(context), Ok(image)) = (
+            context,
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), size, size),
+        ) {
             let _ = context.put_image_data(&image, 0.0, 0.0);
         }
     }
 }
 
 fn pixel_ratio() -> f64 {
-    web_sys::window().map_or(1.0, |w| w.device_pixel_ratio()).clamp(1.0, 4.0)
+    web_sys::window()
+        .map_or(1.0, |w| w.device_pixel_ratio())
+        .clamp(1.0, 4.0)
 }
 
 fn warn_colour(colour: &str) {

@@ -47,7 +47,10 @@ pub fn rows_popup(document: &Document, rows: &[(String, String)]) -> Option<Elem
 /// Opens a popup at `latlng` on `map` showing a feature's properties (a JSON object).
 pub fn open_properties_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, properties: &Json) {
     let rows = property_rows(Some(properties));
-    let Some(content) = web_sys::window().and_then(|w| w.document()).and_then(|d| rows_popup(&d, &rows)) else {
+    let Some(content) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| rows_popup(&d, &rows))
+    else {
         return;
     };
     let options: leaflet::PopupOptions = popup_options().unchecked_into();

@@ -18,14 +18,15 @@ use wasm_bindgen_futures::{spawn_local, JsFuture};
 use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, ImageBitmapRenderingContext};
 
 use super::canvas::draw_tile;
-use super::tile_prefetch::{decode, fetch_body, Body, FetchAs, Raster, TilePrefetch};
 use super::ffi;
 use super::listener::LeafletListener;
+use super::tile_prefetch::{decode, fetch_body, Body, FetchAs, Raster, TilePrefetch};
+use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
 use crate::http::{Http, HttpError};
 use crate::mvt::Tile;
-use crate::retry::{classify, Outcome, RetryPolicy};
+use crate::retry::{LayerHealth, Next, RetryPolicy};
 use crate::tile_math::{hit, locate, TileCoord, TILE_SIZE};
 
 /// What a layer's tiles are.
@@ -86,12 +87,14 @@ struct State {
     http: Http,
     template: String,
     format: TileFormat,
-    policy: RetryPolicy,
+    /// The layer's one retry budget: down or up, failures in a row, probes (src/retry.rs).
+    budget: RefCell<LayerHealth>,
+    /// Tile requests in flight at most: a layer coming back after an outage asks a few at a time.
+    slots: Rc<Slots>,
     zoom_range: (f64, f64),
     layer: GridLayer,
     tasks: RefCell<HashMap<u32, Task>>,
     next_id: Cell<u32>,
-    down: Cell<bool>,
     reported_degraded: Cell<bool>,
     probe: RefCell<Option<Wait>>,
     probe_abort: RefCell<Option<AbortController>>,
@@ -107,6 +110,64 @@ struct Task {
     wait: Option<Wait>,
     tile: Option<Rc<Tile>>,
     finished: bool,
+}
+
+/// Tile requests a layer has in flight at most.
+const MAX_REQUESTS_IN_FLIGHT: usize = 8;
+
+/// What the retry budget needs to know of a failed request.
+fn failure_of(error: &HttpError) -> crate::retry::Failure {
+    crate::retry::Failure {
+        status: error.status(),
+        retry_after_ms: error.retry_after_ms(),
+    }
+}
+
+/// A counting semaphore for the browser's single thread: `acquire` waits for a free slot; the
+/// slot is given back when dropped, to the longest waiter.
+struct Slots {
+    free: Cell<usize>,
+    waiting: RefCell<std::collections::VecDeque<Arrival<()>>>,
+}
+
+struct Slot(Rc<Slots>);
+
+impl Slots {
+    fn new(count: usize) -> Self {
+        Slots {
+            free: Cell::new(count),
+            waiting: RefCell::default(),
+        }
+    }
+
+    async fn acquire(self: &Rc<Self>) -> Slot {
+        if self.free.get() > 0 {
+            self.free.set(self.free.get() - 1);
+        } else {
+            let turn = Arrival::default();
+            self.waiting.borrow_mut().push_back(turn.clone());
+            // The giver handed its slot straight to this waiter: the count stays as it is.
+            turn.wait().await;
+        }
+        Slot(Rc::clone(self))
+    }
+
+    /// Wakes every waiter (the layer is gone: they find that out and give their slot back).
+    fn release_all(&self) {
+        let waiting: Vec<Arrival<()>> = self.waiting.borrow_mut().drain(..).collect();
+        self.free.set(self.free.get() + waiting.len());
+        waiting.iter().for_each(|turn| turn.deliver(()));
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        let next = self.0.waiting.borrow_mut().pop_front();
+        match next {
+            Some(turn) => turn.deliver(()),
+            None => self.0.free.set(self.0.free.get() + 1),
+        }
+    }
 }
 
 /// A pending `setTimeout` and the resolver of the promise it would resolve, so cancelling ends
@@ -131,7 +192,10 @@ fn sleep(ms: u32) -> Option<(Wait, JsFuture)> {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
     let resolve = resolver?;
     let timer = web_sys::window()?
-        .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms.min(i32::MAX as u32) as i32)
+        .set_timeout_with_callback_and_timeout_and_arguments_0(
+            &resolve,
+            ms.min(i32::MAX as u32) as i32,
+        )
         .ok()?;
     Some((Wait { timer, resolve }, JsFuture::from(promise)))
 }
@@ -148,24 +212,24 @@ impl FetchTileLayer {
         }
         let state_slot: Rc<RefCell<Option<Rc<State>>>> = Rc::new(RefCell::new(None));
         let slot = Rc::clone(&state_slot);
-        let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(move |coords: JsValue, done: js_sys::Function| {
-            match slot.borrow().as_ref() {
+        let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(
+            move |coords: JsValue, done: js_sys::Function| match slot.borrow().as_ref() {
                 Some(state) => state.create_tile(&coords, done),
                 None => JsValue::NULL,
-            }
-        });
+            },
+        );
         let layer = ffi::grid_layer_with(&options, create_tile.as_ref());
         let state = Rc::new(State {
             name: spec.name.to_owned(),
             http,
             template: spec.url_template.to_owned(),
             format: spec.format,
-            policy: spec.retry,
+            budget: RefCell::new(LayerHealth::new(spec.retry)),
+            slots: Rc::new(Slots::new(MAX_REQUESTS_IN_FLIGHT)),
             zoom_range: spec.zoom_range,
             layer: layer.clone(),
             tasks: RefCell::new(HashMap::new()),
             next_id: Cell::new(0),
-            down: Cell::new(false),
             reported_degraded: Cell::new(false),
             probe: RefCell::new(None),
             probe_abort: RefCell::new(None),
@@ -182,7 +246,11 @@ impl FetchTileLayer {
                 }
             }
         });
-        FetchTileLayer { state, _create_tile: create_tile, _unload: unload }
+        FetchTileLayer {
+            state,
+            _create_tile: create_tile,
+            _unload: unload,
+        }
     }
 
     pub fn layer(&self) -> &leaflet::Layer {
@@ -196,32 +264,63 @@ impl FetchTileLayer {
 
     /// Features drawn on the tiles now on screen (vector layers).
     pub fn drawn_features(&self) -> usize {
-        self.state.tasks.borrow().values().filter_map(|t| t.tile.as_ref()).map(|t| t.feature_count()).sum()
+        self.state
+            .tasks
+            .borrow()
+            .values()
+            .filter_map(|t| t.tile.as_ref())
+            .map(|t| t.feature_count())
+            .sum()
     }
 
     /// Tiles still waiting for their data (fetching or between retries).
     pub fn pending_tiles(&self) -> usize {
-        self.state.tasks.borrow().values().filter(|t| !t.finished).count()
+        self.state
+            .tasks
+            .borrow()
+            .values()
+            .filter(|t| !t.finished)
+            .count()
     }
 
     /// Tiles drawn and on screen (vector or raster).
     pub fn drawn_tiles(&self) -> usize {
-        self.state.tasks.borrow().values().filter(|t| t.finished).count()
+        self.state
+            .tasks
+            .borrow()
+            .values()
+            .filter(|t| t.finished)
+            .count()
     }
 
     /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
     /// map's; `tolerance_px` widens points and lines for fingers and mice.
-    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<crate::json::Json> {
-        let TileFormat::Vector(style) = &self.state.format else { return None };
+    pub fn feature_at(
+        &self,
+        lat: f64,
+        lng: f64,
+        zoom: f64,
+        tolerance_px: f64,
+    ) -> Option<crate::json::Json> {
+        let TileFormat::Vector(style) = &self.state.format else {
+            return None;
+        };
         let (min, max) = self.state.zoom_range;
         let z = zoom.round().clamp(min, max) as u32;
         let (coord, [fx, fy]) = locate(lat, lng, z)?;
         let tasks = self.state.tasks.borrow();
-        let tile = tasks.values().find(|t| t.coord == Some(coord)).and_then(|t| t.tile.clone())?;
+        let tile = tasks
+            .values()
+            .find(|t| t.coord == Some(coord))
+            .and_then(|t| t.tile.clone())?;
         for layer in tile.layers.iter().rev() {
             let units_per_px = f64::from(layer.extent) / TILE_SIZE;
-            let tolerance = ((style.radius + style.weight / 2.0 + tolerance_px) * units_per_px) as f32;
-            let at = [(fx * f64::from(layer.extent)) as f32, (fy * f64::from(layer.extent)) as f32];
+            let tolerance =
+                ((style.radius + style.weight / 2.0 + tolerance_px) * units_per_px) as f32;
+            let at = [
+                (fx * f64::from(layer.extent)) as f32,
+                (fy * f64::from(layer.extent)) as f32,
+            ];
             if let Some(feature) = hit(layer, at, tolerance) {
                 return Some(feature.properties_json());
             }
@@ -251,7 +350,14 @@ impl State {
         ffi::set(&element, TASK_ID, &JsValue::from(id));
         self.tasks.borrow_mut().insert(
             id,
-            Task { coord, element: element.clone(), abort: None, wait: None, tile: None, finished: false },
+            Task {
+                coord,
+                element: element.clone(),
+                abort: None,
+                wait: None,
+                tile: None,
+                finished: false,
+            },
         );
         let state = Rc::clone(self);
         spawn_local(async move { state.load(id, coord, done).await });
@@ -261,15 +367,24 @@ impl State {
     /// Every tile is a canvas: vector tiles are drawn on it, raster tiles copied onto it from an
     /// `ImageBitmap` (decoded off the main thread; no object URL to create, track and revoke).
     fn new_tile_element(&self) -> Option<HtmlElement> {
-        web_sys::window()?.document()?.create_element("canvas").ok()?.dyn_into().ok()
+        web_sys::window()?
+            .document()?
+            .create_element("canvas")
+            .ok()?
+            .dyn_into()
+            .ok()
     }
 
     async fn load(self: Rc<Self>, id: u32, coord: Option<TileCoord>, done: js_sys::Function) {
         let Some(coord) = coord else {
-            self.finish(id, &done, Some("Leaflet asked for a tile outside the world".into()));
+            self.finish(
+                id,
+                &done,
+                Some("Leaflet asked for a tile outside the world".into()),
+            );
             return;
         };
-        if self.down.get() {
+        if self.budget.borrow().is_down() {
             // The probe checks the server; the layer redraws (and asks again) when it is back.
             self.finish(id, &done, Some("the tile server is unavailable".into()));
             return;
@@ -278,7 +393,9 @@ impl State {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            let Some(controller) = AbortController::new().ok() else { return };
+            let Some(controller) = AbortController::new().ok() else {
+                return;
+            };
             let signal = controller.signal();
             match self.tasks.borrow_mut().get_mut(&id) {
                 Some(task) => task.abort = Some(controller),
@@ -290,7 +407,18 @@ impl State {
             };
             let result = match prefetched {
                 // Cancelled with the prefetch: ask again, as if it had never been asked.
-                Some(Err(HttpError::Aborted { .. })) | None => fetch_body(&self.http, &url, self.format.fetch_as(), Some(&signal)).await,
+                Some(Err(HttpError::Aborted { .. })) | None => {
+                    let _slot = self.slots.acquire().await;
+                    if self.destroyed.get() || !self.tasks.borrow().contains_key(&id) {
+                        return;
+                    }
+                    // The server went down while this tile waited for a slot: it does not ask.
+                    if self.budget.borrow().is_down() {
+                        self.finish(id, &done, Some("the tile server is unavailable".into()));
+                        return;
+                    }
+                    fetch_body(&self.http, &url, self.format.fetch_as(), Some(&signal)).await
+                }
                 Some(answer) => answer,
             };
             if self.destroyed.get() || signal.aborted() || !self.tasks.borrow().contains_key(&id) {
@@ -311,38 +439,55 @@ impl State {
                 }
                 Err(error) => error,
             };
-            match classify(error.status()) {
-                Outcome::GiveUp | Outcome::Loaded => {
+            let next = self.budget.borrow_mut().tile_failed(
+                attempt,
+                failure_of(&error),
+                js_sys::Math::random(),
+            );
+            match next {
+                Next::GiveUp => {
                     self.degraded(&error.to_string());
                     self.finish(id, &done, Some(error.to_string()));
                     self.server_answered();
                     return;
                 }
-                Outcome::Retry => match self.policy.delay_after(attempt, js_sys::Math::random()) {
-                    Some(delay) => {
-                        let Some((wait, future)) = sleep(delay) else { return };
-                        match self.tasks.borrow_mut().get_mut(&id) {
-                            Some(task) => task.wait = Some(wait),
-                            None => return,
-                        }
-                        let _ = future.await;
-                        if self.destroyed.get() || !self.tasks.borrow().contains_key(&id) {
-                            return;
-                        }
-                    }
-                    None => {
+                Next::Down { newly } => {
+                    if newly {
                         self.went_down(&url, &error);
+                    }
+                    self.finish(id, &done, Some(error.to_string()));
+                    return;
+                }
+                Next::RetryIn(delay) => {
+                    let Some((wait, future)) = sleep(delay) else {
+                        return;
+                    };
+                    match self.tasks.borrow_mut().get_mut(&id) {
+                        Some(task) => task.wait = Some(wait),
+                        None => return,
+                    }
+                    let _ = future.await;
+                    if self.destroyed.get() || !self.tasks.borrow().contains_key(&id) {
+                        return;
+                    }
+                    // Another tile found the server down meanwhile: no retry; the layer redraws.
+                    if self.budget.borrow().is_down() {
                         self.finish(id, &done, Some(error.to_string()));
                         return;
                     }
-                },
+                }
             }
         }
     }
 
     /// Puts the fetched tile on the tile element.
     async fn show(&self, id: u32, coord: TileCoord, body: Body) -> Result<(), String> {
-        let element = self.tasks.borrow().get(&id).map(|t| t.element.clone()).ok_or("was unloaded")?;
+        let element = self
+            .tasks
+            .borrow()
+            .get(&id)
+            .map(|t| t.element.clone())
+            .ok_or("was unloaded")?;
         match (&self.format, body) {
             (TileFormat::Vector(style), Body::Vector(bytes)) => {
                 let tile = Rc::new(Tile::decode(&bytes).map_err(|e| format!("is {e}"))?);
@@ -356,7 +501,9 @@ impl State {
             }
             (_, Body::Raster(Raster::Empty)) => Ok(()),
             (_, Body::Raster(Raster::Image(blob))) => {
-                let bitmap = decode(&blob).await.ok_or("is not an image the browser can show")?;
+                let bitmap = decode(&blob)
+                    .await
+                    .ok_or("is not an image the browser can show")?;
                 let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;
                 canvas.set_width(bitmap.width());
                 canvas.set_height(bitmap.height());
@@ -407,14 +554,13 @@ impl State {
     fn degraded(&self, message: &str) {
         web_sys::console::warn_1(&format!("meshmap: layer {:?}: tile {message}", self.name).into());
         if !self.reported_degraded.replace(true) {
-            self.report(TileHealth::Degraded(format!("some tiles could not be shown: {message}")));
+            self.report(TileHealth::Degraded(format!(
+                "some tiles could not be shown: {message}"
+            )));
         }
     }
 
     fn went_down(self: &Rc<Self>, url: &str, error: &HttpError) {
-        if self.down.replace(true) {
-            return;
-        }
         let message = format!("the tile server is not answering ({error}); retrying by itself");
         web_sys::console::error_1(&format!("meshmap: layer {:?}: {message}", self.name).into());
         self.report(TileHealth::Down(message));
@@ -423,18 +569,26 @@ impl State {
         spawn_local(async move { state.probe_until_back(url).await });
     }
 
-    /// One request at a time, backing off to the policy's cap, until the server answers.
+    /// One request at a time, further apart each time (to the policy's cap, and never sooner
+    /// than a `Retry-After`), until the server answers.
     async fn probe_until_back(self: Rc<Self>, url: String) {
-        let mut probe = 0;
-        while self.down.get() && !self.destroyed.get() {
-            let Some((wait, future)) = sleep(self.policy.probe_delay(probe, js_sys::Math::random())) else { return };
+        while self.budget.borrow().is_down() && !self.destroyed.get() {
+            let delay = self
+                .budget
+                .borrow_mut()
+                .next_probe_in(js_sys::Math::random());
+            let Some((wait, future)) = sleep(delay) else {
+                return;
+            };
             *self.probe.borrow_mut() = Some(wait);
             let _ = future.await;
             self.probe.borrow_mut().take();
             if self.destroyed.get() {
                 return;
             }
-            let Some(controller) = AbortController::new().ok() else { return };
+            let Some(controller) = AbortController::new().ok() else {
+                return;
+            };
             let signal = controller.signal();
             *self.probe_abort.borrow_mut() = Some(controller);
             let result = self.http.get_bytes(&url, Some(&signal)).await;
@@ -442,34 +596,49 @@ impl State {
             if self.destroyed.get() {
                 return;
             }
-            let answered = match &result {
-                Ok(_) => true,
-                Err(error) => classify(error.status()) != Outcome::Retry && !matches!(error, HttpError::Aborted { .. }),
+            let still_down = match &result {
+                Ok(_) => false,
+                Err(HttpError::Aborted { .. }) => true,
+                Err(error) => self.budget.borrow_mut().probe_failed(failure_of(error)),
             };
-            if answered {
+            if !still_down {
                 self.server_answered();
                 return;
             }
-            probe = probe.saturating_add(1);
         }
     }
 
-    /// The server answered: if the layer was down, it is up again and redraws every tile.
-    fn server_answered(&self) {
-        if !self.down.replace(false) {
+    /// The server answered: if the layer was down, it is up again, and redraws every tile after
+    /// a random wait (clients that noticed the outage together do not come back together), a few
+    /// tiles at a time (`slots`).
+    fn server_answered(self: &Rc<Self>) {
+        let Some(spread) = self.budget.borrow_mut().answered(js_sys::Math::random()) else {
             return;
-        }
-        web_sys::console::info_1(&format!("meshmap: layer {:?}: the tile server is back", self.name).into());
+        };
+        web_sys::console::info_1(
+            &format!("meshmap: layer {:?}: the tile server is back", self.name).into(),
+        );
         self.reported_degraded.set(false);
         if let Some(wait) = self.probe.borrow_mut().take() {
             wait.cancel();
         }
         self.report(TileHealth::Up);
-        self.layer.redraw();
+        let state = Rc::clone(self);
+        spawn_local(async move {
+            if let Some((wait, future)) = sleep(spread) {
+                *state.probe.borrow_mut() = Some(wait);
+                let _ = future.await;
+                state.probe.borrow_mut().take();
+            }
+            if !state.destroyed.get() {
+                state.layer.redraw();
+            }
+        });
     }
 
     fn destroy(&self) {
         self.destroyed.set(true);
+        self.slots.release_all();
         let tasks: Vec<Task> = self.tasks.borrow_mut().drain().map(|(_, t)| t).collect();
         tasks.into_iter().for_each(Task::release);
         if let Some(wait) = self.probe.borrow_mut().take() {

@@ -41,16 +41,30 @@ pub enum Raster {
     Image(Blob),
 }
 
-pub async fn fetch_body(http: &Http, url: &str, kind: FetchAs, signal: Option<&AbortSignal>) -> Result<Body, HttpError> {
+pub async fn fetch_body(
+    http: &Http,
+    url: &str,
+    kind: FetchAs,
+    signal: Option<&AbortSignal>,
+) -> Result<Body, HttpError> {
     match kind {
-        FetchAs::Bytes => http.get_bytes(url, signal).await.map(|bytes| Body::Vector(Rc::new(bytes))),
-        FetchAs::Blob => Ok(Body::Raster(http.get_blob(url, signal).await?.map_or(Raster::Empty, Raster::Image))),
+        FetchAs::Bytes => http
+            .get_bytes(url, signal)
+            .await
+            .map(|bytes| Body::Vector(Rc::new(bytes))),
+        FetchAs::Blob => Ok(Body::Raster(
+            http.get_blob(url, signal)
+                .await?
+                .map_or(Raster::Empty, Raster::Image),
+        )),
     }
 }
 
 /// The browser's decoding of an image (off the main thread); `None` if it is not one.
 pub async fn decode(blob: &Blob) -> Option<ImageBitmap> {
-    let decoding = web_sys::window()?.create_image_bitmap_with_blob(blob).ok()?;
+    let decoding = web_sys::window()?
+        .create_image_bitmap_with_blob(blob)
+        .ok()?;
     JsFuture::from(decoding).await.ok()?.dyn_into().ok()
 }
 
@@ -72,7 +86,10 @@ impl TilePrefetch {
                 continue;
             }
             let arrival = Arrival::default();
-            prefetch.requests.borrow_mut().insert(url.clone(), arrival.clone());
+            prefetch
+                .requests
+                .borrow_mut()
+                .insert(url.clone(), arrival.clone());
             let (http, signal) = (http.clone(), abort.as_ref().map(AbortController::signal));
             wasm_bindgen_futures::spawn_local(async move {
                 arrival.deliver(fetch_body(&http, &url, kind, signal.as_ref()).await);

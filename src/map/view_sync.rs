@@ -32,7 +32,11 @@ impl Drop for HashSync {
 /// The map's current view.
 pub fn current_view(map: &Map) -> View {
     let center = map.get_center();
-    View { zoom: map.get_zoom(), lat: center.lat(), lng: center.lng() }
+    View {
+        zoom: map.get_zoom(),
+        lat: center.lat(),
+        lng: center.lng(),
+    }
 }
 
 /// The view in the page's URL fragment, if it holds a valid one.
@@ -42,7 +46,12 @@ pub fn view_from_location(zoom_range: (f64, f64)) -> Option<View> {
         Ok(view) => Some(view),
         Err(view_hash::HashError::Empty) => None,
         Err(error) => {
-            web_sys::console::warn_1(&format!("meshmap: ignoring URL fragment {hash:?}: {error}; using the configured view").into());
+            web_sys::console::warn_1(
+                &format!(
+                    "meshmap: ignoring URL fragment {hash:?}: {error}; using the configured view"
+                )
+                .into(),
+            );
             None
         }
     }
@@ -60,7 +69,10 @@ impl HashSync {
             if location.hash().ok().as_deref() == Some(wanted.as_str()) {
                 return;
             }
-            if history.replace_state_with_url(&JsValue::NULL, "", Some(&wanted)).is_err() {
+            if history
+                .replace_state_with_url(&JsValue::NULL, "", Some(&wanted))
+                .is_err()
+            {
                 web_sys::console::warn_1(&"meshmap: could not update the URL with the view".into());
             }
         });
@@ -68,7 +80,9 @@ impl HashSync {
         let opening_write = Closure::<dyn FnMut()>::new(move || write_now(&current_view(&map_now)));
         let options = web_sys::IdleRequestOptions::new();
         options.set_timeout(2000);
-        let opening = match window.request_idle_callback_with_options(opening_write.as_ref().unchecked_ref(), &options) {
+        let opening = match window
+            .request_idle_callback_with_options(opening_write.as_ref().unchecked_ref(), &options)
+        {
             Ok(handle) => Some((handle, opening_write)),
             Err(_) => {
                 write(&current_view(&map));
@@ -76,11 +90,15 @@ impl HashSync {
             }
         };
         let map_for_move = Rc::clone(&map);
-        let on_move_end = LeafletListener::new(&*map, "moveend", move |_| write(&current_view(&map_for_move)));
+        let on_move_end = LeafletListener::new(&*map, "moveend", move |_| {
+            write(&current_view(&map_for_move))
+        });
 
         // popstate: back/forward; hashchange: a fragment typed or linked within the page.
         let follow = move |_: web_sys::Event| {
-            let Some(view) = view_from_location(zoom_range) else { return };
+            let Some(view) = view_from_location(zoom_range) else {
+                return;
+            };
             if view_hash::format(&view) != view_hash::format(&current_view(&map)) {
                 map.set_view(&LatLng::new(view.lat, view.lng), view.zoom);
             }
@@ -89,6 +107,10 @@ impl HashSync {
             DomListener::new(&window, "popstate", follow.clone()),
             DomListener::new(&window, "hashchange", follow),
         ];
-        Some(HashSync { _listeners: vec![on_move_end], _window_listeners: window_listeners, opening })
+        Some(HashSync {
+            _listeners: vec![on_move_end],
+            _window_listeners: window_listeners,
+            opening,
+        })
     }
 }

@@ -16,15 +16,26 @@ fn layer(features: Vec<wire::Feature>) -> wire::Layer {
         features,
         keys: vec!["name".into(), "pop".into()],
         values: vec![
-            wire::Value { string_value: Some("<b>x</b>".into()), ..Default::default() },
-            wire::Value { uint_value: Some(42), ..Default::default() },
+            wire::Value {
+                string_value: Some("<b>x</b>".into()),
+                ..Default::default()
+            },
+            wire::Value {
+                uint_value: Some(42),
+                ..Default::default()
+            },
         ],
         extent: Some(4096),
     }
 }
 
 fn feature(kind: i32, geometry: Vec<u32>) -> wire::Feature {
-    wire::Feature { id: Some(7), tags: vec![0, 0, 1, 1], r#type: Some(kind), geometry }
+    wire::Feature {
+        id: Some(7),
+        tags: vec![0, 0, 1, 1],
+        r#type: Some(kind),
+        geometry,
+    }
 }
 
 fn command(id: u32, count: u32) -> u32 {
@@ -39,7 +50,9 @@ fn zz(n: i32) -> u32 {
 fn decodes_martin_country_tiles() {
     let tile = Tile::decode(&fixture("countries-0-0-0.mvt")).expect("decodes");
     assert_eq!(tile.layers.len(), 1);
-    let countries = tile.layer("countries").expect("layer named after the source");
+    let countries = tile
+        .layer("countries")
+        .expect("layer named after the source");
     assert_eq!(countries.extent, 4096);
     assert_eq!(countries.skipped, 0);
     // Natural Earth's 177 countries, all in the single world tile.
@@ -49,14 +62,29 @@ fn decodes_martin_country_tiles() {
         .iter()
         .find(|f| f.property("iso_a3") == Some(&Value::String("FRA".into())))
         .expect("France");
-    assert_eq!(france.property("name"), Some(&Value::String("France".into())));
-    assert_eq!(france.property("continent"), Some(&Value::String("Europe".into())));
+    assert_eq!(
+        france.property("name"),
+        Some(&Value::String("France".into()))
+    );
+    assert_eq!(
+        france.property("continent"),
+        Some(&Value::String("Europe".into()))
+    );
     assert!(matches!(france.property("pop_est"), Some(Value::Float(p)) if *p > 6.0e7));
     // France has overseas parts (French Guiana): several polygons.
-    let Geometry::Polygons(polygons) = &france.geometry else { panic!("a country is a polygon") };
-    assert!(polygons.len() >= 2, "France has {} polygons", polygons.len());
+    let Geometry::Polygons(polygons) = &france.geometry else {
+        panic!("a country is a polygon")
+    };
+    assert!(
+        polygons.len() >= 2,
+        "France has {} polygons",
+        polygons.len()
+    );
     for polygon in polygons {
-        assert!(signed_area(&polygon[0]) > 0.0, "exterior rings are clockwise (positive) in tile coordinates");
+        assert!(
+            signed_area(&polygon[0]) > 0.0,
+            "exterior rings are clockwise (positive) in tile coordinates"
+        );
     }
 }
 
@@ -65,16 +93,35 @@ fn decodes_points_and_function_sources() {
     let places = Tile::decode(&fixture("places-0-0-0.mvt")).expect("decodes");
     let layer = places.layer("places").expect("places layer");
     assert_eq!(layer.features.len(), 243);
-    assert!(layer.features.iter().all(|f| matches!(&f.geometry, Geometry::Points(p) if p.len() == 1)));
+    assert!(layer
+        .features
+        .iter()
+        .all(|f| matches!(&f.geometry, Geometry::Points(p) if p.len() == 1)));
     assert!(layer.features.iter().all(|f| f.property("name").is_some()));
 
-    let big = Tile::decode(&fixture("countries_by_population-1-1-0-min_pop-100000000.mvt")).expect("decodes");
-    let layer = big.layer("countries_by_population").expect("the function's layer name");
-    let names: Vec<String> = layer.features.iter().filter_map(|f| f.property("name")).map(|v| v.to_string()).collect();
+    let big = Tile::decode(&fixture(
+        "countries_by_population-1-1-0-min_pop-100000000.mvt",
+    ))
+    .expect("decodes");
+    let layer = big
+        .layer("countries_by_population")
+        .expect("the function's layer name");
+    let names: Vec<String> = layer
+        .features
+        .iter()
+        .filter_map(|f| f.property("name"))
+        .map(|v| v.to_string())
+        .collect();
     // Tile 1/1/0 is the north-east quarter: China, India, Russia, Japan... but not Germany (83M).
-    assert!(names.contains(&"China".to_owned()) && names.contains(&"Russia".to_owned()), "{names:?}");
+    assert!(
+        names.contains(&"China".to_owned()) && names.contains(&"Russia".to_owned()),
+        "{names:?}"
+    );
     assert!(!names.contains(&"Germany".to_owned()), "{names:?}");
-    assert!(layer.features.iter().all(|f| matches!(f.property("pop_est"), Some(Value::Float(p)) if *p >= 1e8)));
+    assert!(layer
+        .features
+        .iter()
+        .all(|f| matches!(f.property("pop_est"), Some(Value::Float(p)) if *p >= 1e8)));
 }
 
 #[test]
@@ -97,15 +144,27 @@ fn every_truncation_of_a_real_tile_is_an_error_or_a_smaller_tile_never_a_panic()
             }
         }
     }
-    assert!(errors > bytes.len() / 2, "most truncations are detected ({errors} of {})", bytes.len());
+    assert!(
+        errors > bytes.len() / 2,
+        "most truncations are detected ({errors} of {})",
+        bytes.len()
+    );
 }
 
 #[test]
 fn garbage_and_other_formats_are_errors() {
-    for bytes in [&b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..], b"<html>502 Bad Gateway</html>", b"\xff\xff\xff\xff", b"\x1a\x05\x0a\x03"] {
+    for bytes in [
+        &b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"[..],
+        b"<html>502 Bad Gateway</html>",
+        b"\xff\xff\xff\xff",
+        b"\x1a\x05\x0a\x03",
+    ] {
         assert!(Tile::decode(bytes).is_err(), "{bytes:?}");
     }
-    assert!(matches!(Tile::decode(&vec![0u8; MAX_TILE_BYTES + 1]), Err(MvtError::TooLarge { .. })));
+    assert!(matches!(
+        Tile::decode(&vec![0u8; MAX_TILE_BYTES + 1]),
+        Err(MvtError::TooLarge { .. })
+    ));
 }
 
 /// Every decoded feature is drawable: what the drawing code may rely on.
@@ -115,10 +174,15 @@ fn assert_drawable(tile: &Tile) {
         for feature in &layer.features {
             match &feature.geometry {
                 Geometry::Points(points) => assert!(!points.is_empty()),
-                Geometry::Lines(lines) => assert!(!lines.is_empty() && lines.iter().all(|l| l.len() >= 2)),
+                Geometry::Lines(lines) => {
+                    assert!(!lines.is_empty() && lines.iter().all(|l| l.len() >= 2))
+                }
                 Geometry::Polygons(polygons) => {
                     assert!(!polygons.is_empty());
-                    assert!(polygons.iter().flatten().all(|ring| ring.len() >= 3 && signed_area(ring) != 0.0));
+                    assert!(polygons
+                        .iter()
+                        .flatten()
+                        .all(|ring| ring.len() >= 3 && signed_area(ring) != 0.0));
                 }
             }
         }
@@ -149,7 +213,10 @@ fn flipping_bytes_of_a_real_tile_never_panics() {
             Err(_) => refused += 1,
         }
     }
-    assert!(decoded > 0 && refused > 0, "{decoded} decoded, {refused} refused");
+    assert!(
+        decoded > 0 && refused > 0,
+        "{decoded} decoded, {refused} refused"
+    );
 }
 
 #[test]
@@ -175,7 +242,9 @@ fn mutated_geometry_and_tags_are_skipped_never_drawn_wrong() {
                         let i = next() as usize % feature.geometry.len();
                         feature.geometry[i] = next() as u32 % 64;
                     }
-                    1 => feature.geometry.truncate(next() as usize % (feature.geometry.len() + 1)),
+                    1 => feature
+                        .geometry
+                        .truncate(next() as usize % (feature.geometry.len() + 1)),
                     2 => feature.tags.push(next() as u32 % 8),
                     3 => feature.r#type = Some((next() % 5) as i32),
                     4 if !feature.tags.is_empty() => feature.tags[0] = next() as u32,
@@ -186,8 +255,15 @@ fn mutated_geometry_and_tags_are_skipped_never_drawn_wrong() {
         let features: usize = tile.layers.iter().map(|l| l.features.len()).sum();
         let decoded = Tile::decode(&tile.encode_to_vec()).expect("a well-framed tile decodes");
         assert_drawable(&decoded);
-        let (k, s): (usize, usize) = decoded.layers.iter().fold((0, 0), |(k, s), l| (k + l.features.len(), s + l.skipped));
-        assert_eq!(k + s, features, "every feature is either kept or counted as skipped");
+        let (k, s): (usize, usize) = decoded
+            .layers
+            .iter()
+            .fold((0, 0), |(k, s), l| (k + l.features.len(), s + l.skipped));
+        assert_eq!(
+            k + s,
+            features,
+            "every feature is either kept or counted as skipped"
+        );
         kept += k;
         skipped += s;
     }
@@ -198,18 +274,43 @@ fn mutated_geometry_and_tags_are_skipped_never_drawn_wrong() {
 fn decodes_a_hand_made_polygon_with_a_hole() {
     // Exterior: clockwise (y down) square 0..10; hole: counter-clockwise square 4..6.
     let geometry = vec![
-        command(MOVE_TO, 1), zz(0), zz(0),
-        command(LINE_TO, 3), zz(10), zz(0), zz(0), zz(10), zz(-10), zz(0),
+        command(MOVE_TO, 1),
+        zz(0),
+        zz(0),
+        command(LINE_TO, 3),
+        zz(10),
+        zz(0),
+        zz(0),
+        zz(10),
+        zz(-10),
+        zz(0),
         command(CLOSE_PATH, 1),
-        command(MOVE_TO, 1), zz(4), zz(-6),
-        command(LINE_TO, 3), zz(0), zz(2), zz(2), zz(0), zz(0), zz(-2),
+        command(MOVE_TO, 1),
+        zz(4),
+        zz(-6),
+        command(LINE_TO, 3),
+        zz(0),
+        zz(2),
+        zz(2),
+        zz(0),
+        zz(0),
+        zz(-2),
         command(CLOSE_PATH, 1),
     ];
     let tile = Tile::decode(&encode(vec![layer(vec![feature(3, geometry)])])).expect("decodes");
     let feature = &tile.layers[0].features[0];
     assert_eq!(feature.id, Some(7));
-    assert_eq!(feature.properties, vec![("name".into(), Value::String("<b>x</b>".into())), ("pop".into(), Value::UInt(42))]);
-    assert_eq!(feature.properties_json().to_string(), r#"{"name":"<b>x</b>","pop":42}"#);
+    assert_eq!(
+        feature.properties,
+        vec![
+            ("name".into(), Value::String("<b>x</b>".into())),
+            ("pop".into(), Value::UInt(42))
+        ]
+    );
+    assert_eq!(
+        feature.properties_json().to_string(),
+        r#"{"name":"<b>x</b>","pop":42}"#
+    );
     assert_eq!(Value::Float(f64::NAN).to_json(), crate::json::Json::Null);
     assert_eq!(
         feature.geometry,
@@ -223,14 +324,39 @@ fn decodes_a_hand_made_polygon_with_a_hole() {
 #[test]
 fn decodes_multi_lines_and_multi_points() {
     let lines = vec![
-        command(MOVE_TO, 1), zz(1), zz(1), command(LINE_TO, 2), zz(1), zz(0), zz(0), zz(1),
-        command(MOVE_TO, 1), zz(5), zz(5), command(LINE_TO, 1), zz(-1), zz(-1),
+        command(MOVE_TO, 1),
+        zz(1),
+        zz(1),
+        command(LINE_TO, 2),
+        zz(1),
+        zz(0),
+        zz(0),
+        zz(1),
+        command(MOVE_TO, 1),
+        zz(5),
+        zz(5),
+        command(LINE_TO, 1),
+        zz(-1),
+        zz(-1),
     ];
     let points = vec![command(MOVE_TO, 2), zz(5), zz(7), zz(-2), zz(3)];
-    let tile = Tile::decode(&encode(vec![layer(vec![feature(2, lines), feature(1, points)])])).expect("decodes");
+    let tile = Tile::decode(&encode(vec![layer(vec![
+        feature(2, lines),
+        feature(1, points),
+    ])]))
+    .expect("decodes");
     let features = &tile.layers[0].features;
-    assert_eq!(features[0].geometry, Geometry::Lines(vec![vec![[1.0, 1.0], [2.0, 1.0], [2.0, 2.0]], vec![[7.0, 7.0], [6.0, 6.0]]]));
-    assert_eq!(features[1].geometry, Geometry::Points(vec![[5.0, 7.0], [3.0, 10.0]]));
+    assert_eq!(
+        features[0].geometry,
+        Geometry::Lines(vec![
+            vec![[1.0, 1.0], [2.0, 1.0], [2.0, 2.0]],
+            vec![[7.0, 7.0], [6.0, 6.0]]
+        ])
+    );
+    assert_eq!(
+        features[1].geometry,
+        Geometry::Points(vec![[5.0, 7.0], [3.0, 10.0]])
+    );
 }
 
 #[test]
@@ -238,11 +364,33 @@ fn malformed_features_are_skipped_and_counted_not_fatal() {
     let good = feature(1, vec![command(MOVE_TO, 1), zz(1), zz(1)]);
     let bad = vec![
         // Missing parameters: the command promises 3 points, 1 follows.
-        feature(2, vec![command(MOVE_TO, 1), zz(0), zz(0), command(LINE_TO, 3), zz(1), zz(1)]),
+        feature(
+            2,
+            vec![
+                command(MOVE_TO, 1),
+                zz(0),
+                zz(0),
+                command(LINE_TO, 3),
+                zz(1),
+                zz(1),
+            ],
+        ),
         // Unknown command id.
         feature(1, vec![command(5, 1), zz(0), zz(0)]),
         // A polygon ring that is never closed.
-        feature(3, vec![command(MOVE_TO, 1), zz(0), zz(0), command(LINE_TO, 2), zz(5), zz(0), zz(0), zz(5)]),
+        feature(
+            3,
+            vec![
+                command(MOVE_TO, 1),
+                zz(0),
+                zz(0),
+                command(LINE_TO, 2),
+                zz(5),
+                zz(0),
+                zz(0),
+                zz(5),
+            ],
+        ),
         // LineTo before any MoveTo.
         feature(2, vec![command(LINE_TO, 1), zz(1), zz(1)]),
         // ClosePath with nothing to close.
@@ -252,8 +400,18 @@ fn malformed_features_are_skipped_and_counted_not_fatal() {
         // A huge count with no data behind it: must not allocate for it.
         feature(1, vec![command(MOVE_TO, (1 << 29) - 1), zz(1)]),
         // Tags that point past the keys/values tables.
-        wire::Feature { id: None, tags: vec![9, 0], r#type: Some(1), geometry: vec![command(MOVE_TO, 1), 2, 2] },
-        wire::Feature { id: None, tags: vec![0], r#type: Some(1), geometry: vec![command(MOVE_TO, 1), 2, 2] },
+        wire::Feature {
+            id: None,
+            tags: vec![9, 0],
+            r#type: Some(1),
+            geometry: vec![command(MOVE_TO, 1), 2, 2],
+        },
+        wire::Feature {
+            id: None,
+            tags: vec![0],
+            r#type: Some(1),
+            geometry: vec![command(MOVE_TO, 1), 2, 2],
+        },
     ];
     let count = bad.len();
     let mut features = bad;
@@ -269,9 +427,15 @@ fn unsupported_versions_and_zero_extents_are_errors() {
     v3.version = 3;
     assert_eq!(
         Tile::decode(&encode(vec![v3])),
-        Err(MvtError::UnsupportedVersion { layer: "test".into(), version: 3 })
+        Err(MvtError::UnsupportedVersion {
+            layer: "test".into(),
+            version: 3
+        })
     );
     let mut flat = layer(vec![]);
     flat.extent = Some(0);
-    assert!(matches!(Tile::decode(&encode(vec![flat])), Err(MvtError::BadExtent { .. })));
+    assert!(matches!(
+        Tile::decode(&encode(vec![flat])),
+        Err(MvtError::BadExtent { .. })
+    ));
 }

@@ -44,21 +44,38 @@ enum Phase {
 
 /// The page's client, without the version header when the map is embedded elsewhere.
 fn client(http: Http, send_version: bool) -> Http {
-    if send_version { http } else { http.without_version() }
+    if send_version {
+        http
+    } else {
+        http.without_version()
+    }
 }
 
 async fn load_config(source: &ConfigSource, send_version: bool) -> Result<Config, StartError> {
     match source {
         ConfigSource::Inline(value) => {
-            Config::from_value(value).map_err(|errors| StartError::ConfigInvalid { source: "the inline config".into(), errors })
+            Config::from_value(value).map_err(|errors| StartError::ConfigInvalid {
+                source: "the inline config".into(),
+                errors,
+            })
         }
         ConfigSource::Url(url) => {
-            let text = client(Http::for_page(), send_version).get_text(url, None).await.map_err(StartError::ConfigUnreachable)?;
-            let mut config = Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid { source: url.clone(), errors })?;
+            let text = client(Http::for_page(), send_version)
+                .get_text(url, None)
+                .await
+                .map_err(StartError::ConfigUnreachable)?;
+            let mut config =
+                Config::from_json(&text).map_err(|errors| StartError::ConfigInvalid {
+                    source: url.clone(),
+                    errors,
+                })?;
             // Relative URLs in the config are relative to the config, not to the (host) page.
             if let Some(absolute) = absolute_url(url) {
                 if let Err(message) = config.resolve_against(&absolute) {
-                    web_sys::console::warn_1(&format!("meshmap: {message}; config URLs stay relative to the page").into());
+                    web_sys::console::warn_1(
+                        &format!("meshmap: {message}; config URLs stay relative to the page")
+                            .into(),
+                    );
                 }
             }
             Ok(config)
@@ -69,7 +86,9 @@ async fn load_config(source: &ConfigSource, send_version: bool) -> Result<Config
 /// `url` resolved against the page, as fetch resolves it.
 fn absolute_url(url: &str) -> Option<String> {
     let base = web_sys::window()?.document()?.base_uri().ok()??;
-    web_sys::Url::new_with_base(url, &base).ok().map(|u| u.href())
+    web_sys::Url::new_with_base(url, &base)
+        .ok()
+        .map(|u| u.href())
 }
 
 #[component]
@@ -84,15 +103,25 @@ pub fn App(options: AppOptions) -> impl IntoView {
         let next = match load_config(&options.config, options.send_version).await {
             Ok(config) => {
                 // The data's requests go out now; the map (and its tiles) follow once Leaflet is here.
-                let http = client(Http::new(&config.versions, &config.first_party_origins), options.send_version);
+                let http = client(
+                    Http::new(&config.versions, &config.first_party_origins),
+                    options.send_version,
+                );
                 let downloads = Downloads::start(&config, &http);
                 // So are the first view's tiles, for a map the size of this element.
                 let size = root
                     .get_untracked()
-                    .map(|element| (f64::from(element.client_width()), f64::from(element.client_height())))
+                    .map(|element| {
+                        (
+                            f64::from(element.client_width()),
+                            f64::from(element.client_height()),
+                        )
+                    })
                     .filter(|&(width, height)| width > 0.0 && height > 0.0);
                 let behaviour = MapBehaviour { sync_url_hash };
-                let prefetch = size.map(|size| TilePrefetch::start(&http, first_view_tiles(&config, &http, behaviour, size)));
+                let prefetch = size.map(|size| {
+                    TilePrefetch::start(&http, first_view_tiles(&config, &http, behaviour, size))
+                });
                 crate::map::leaflet_ready().await;
                 Phase::Ready(config, http, downloads, prefetch)
             }

@@ -11,7 +11,10 @@ use crate::BUILD_VERSION;
 #[derive(Debug, Clone, PartialEq)]
 pub enum StartError {
     ConfigUnreachable(HttpError),
-    ConfigInvalid { source: String, errors: Vec<ConfigError> },
+    ConfigInvalid {
+        source: String,
+        errors: Vec<ConfigError>,
+    },
     Map(MapError),
 }
 
@@ -30,7 +33,12 @@ impl StartError {
             StartError::ConfigUnreachable(error) => vec![(None, error.to_string())],
             StartError::ConfigInvalid { errors, .. } => errors
                 .iter()
-                .map(|e| ((!e.path.is_empty()).then(|| e.path.clone()), e.message.clone()))
+                .map(|e| {
+                    (
+                        (!e.path.is_empty()).then(|| e.path.clone()),
+                        e.message.clone(),
+                    )
+                })
                 .collect(),
             StartError::Map(error) => vec![(None, error.to_string())],
         }
@@ -44,7 +52,9 @@ impl StartError {
             StartError::ConfigInvalid { source, .. } => {
                 format!("Fix these keys in {source} (the README lists every key), then reload the page.")
             }
-            StartError::Map(_) => "Reload the page; if this persists, report it with the version below.".into(),
+            StartError::Map(_) => {
+                "Reload the page; if this persists, report it with the version below.".into()
+            }
         }
     }
 

@@ -174,7 +174,10 @@ struct FirstViewState {
 
 impl FirstView {
     fn new(hooks: StoredValue<Rc<MapHooks>, LocalStorage>) -> Self {
-        FirstView { state: Rc::default(), hooks }
+        FirstView {
+            state: Rc::default(),
+            hooks,
+        }
     }
 
     fn wait_for(&self, name: &str) {

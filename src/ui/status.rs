@@ -14,7 +14,10 @@ pub struct LayerStatus {
 pub fn set_status(statuses: RwSignal<Vec<LayerStatus>>, name: &str, state: LayerState) {
     statuses.try_update(|all| match all.iter_mut().find(|s| s.name == name) {
         Some(status) => status.state = state,
-        None => all.push(LayerStatus { name: name.to_owned(), state }),
+        None => all.push(LayerStatus {
+            name: name.to_owned(),
+            state,
+        }),
     });
 }
 
@@ -25,11 +28,18 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
         statuses.with(|all| {
             all.iter()
                 .filter_map(|s| match &s.state {
-                    LayerState::Failed(message) => Some((s.name.clone(), format!(" could not be shown: {message}"), true)),
-                    LayerState::Unavailable(message) => Some((s.name.clone(), format!(": {message}"), true)),
-                    LayerState::Ready { warning: Some(w), .. } | LayerState::Degraded(w) => {
-                        Some((s.name.clone(), format!(": {w}"), false))
+                    LayerState::Failed(message) => Some((
+                        s.name.clone(),
+                        format!(" could not be shown: {message}"),
+                        true,
+                    )),
+                    LayerState::Unavailable(message) => {
+                        Some((s.name.clone(), format!(": {message}"), true))
                     }
+                    LayerState::Ready {
+                        warning: Some(w), ..
+                    }
+                    | LayerState::Degraded(w) => Some((s.name.clone(), format!(": {w}"), false)),
                     _ => None,
                 })
                 .collect::<Vec<_>>()

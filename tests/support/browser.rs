@@ -36,12 +36,26 @@ impl Browser {
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--window-size=1280,800", format!("--user-data-dir={}", profile.display()),
         ]}});
-        let Value::Object(capabilities) = capabilities else { unreachable!("a JSON object") };
-        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("tokio runtime");
+        let Value::Object(capabilities) = capabilities else {
+            unreachable!("a JSON object")
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("tokio runtime");
         let client = runtime
-            .block_on(ClientBuilder::new(HttpConnector::new()).capabilities(capabilities).connect(&format!("http://127.0.0.1:{port}")))
+            .block_on(
+                ClientBuilder::new(HttpConnector::new())
+                    .capabilities(capabilities)
+                    .connect(&format!("http://127.0.0.1:{port}")),
+            )
             .expect("a WebDriver session with Chromium");
-        Browser { client: Some(client), runtime, profile, _driver: driver }
+        Browser {
+            client: Some(client),
+            runtime,
+            profile,
+            _driver: driver,
+        }
     }
 
     fn client(&self) -> &Client {
@@ -49,18 +63,24 @@ impl Browser {
     }
 
     pub fn goto(&self, url: &str) {
-        self.runtime.block_on(self.client().goto(url)).unwrap_or_else(|e| panic!("open {url}: {e}"));
+        self.runtime
+            .block_on(self.client().goto(url))
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
     }
 
     /// Runs `script` (a function body; `return` a value) in the page.
     pub fn eval(&self, script: &str) -> Value {
-        self.runtime.block_on(self.client().execute(script, vec![])).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.runtime
+            .block_on(self.client().execute(script, vec![]))
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Evaluates `expression` in the page, waiting for it if it is a promise.
     pub fn eval_awaited(&self, expression: &str) -> Value {
         let script = format!("const done = arguments[arguments.length - 1]; Promise.resolve({expression}).then(done, () => done(null));");
-        self.runtime.block_on(self.client().execute_async(&script, vec![])).unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
+        self.runtime
+            .block_on(self.client().execute_async(&script, vec![]))
+            .unwrap_or_else(|e| panic!("script failed: {e}\n{script}"))
     }
 
     /// Waits until `expression` is truthy in the page; panics with `what` and the page's status

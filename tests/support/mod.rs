@@ -21,8 +21,13 @@ pub fn root() -> PathBuf {
 pub fn free_port() -> u16 {
     static ISSUED: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
     loop {
-        let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).expect("a free loopback port");
-        let mut issued = ISSUED.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free loopback port");
+        let mut issued = ISSUED
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
         if !issued.contains(&port) {
             issued.push(port);
             return port;
@@ -36,7 +41,9 @@ pub struct Process(pub Child);
 
 impl Drop for Process {
     fn drop(&mut self) {
-        let _ = Command::new("kill").args(["-TERM", &self.0.id().to_string()]).status();
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status();
         let deadline = Instant::now() + Duration::from_secs(5);
         while Instant::now() < deadline {
             if let Ok(Some(_)) = self.0.try_wait() {
@@ -51,7 +58,9 @@ impl Drop for Process {
 
 /// Starts `command` (a server that will listen on `port`) and waits until it accepts connections.
 pub fn spawn_listening(command: &mut Command, port: u16, timeout: Duration, what: &str) -> Process {
-    let child = command.spawn().unwrap_or_else(|e| panic!("{what} does not start ({e}); scripts/setup.sh installs it"));
+    let child = command
+        .spawn()
+        .unwrap_or_else(|e| panic!("{what} does not start ({e}); scripts/setup.sh installs it"));
     let process = Process(child);
     wait_for_port(port, timeout);
     process
@@ -61,14 +70,21 @@ pub fn spawn_listening(command: &mut Command, port: u16, timeout: Duration, what
 pub fn wait_for_port(port: u16, timeout: Duration) {
     let start = Instant::now();
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(start.elapsed() < timeout, "nothing listened on 127.0.0.1:{port} within {timeout:?}");
+        assert!(
+            start.elapsed() < timeout,
+            "nothing listened on 127.0.0.1:{port} within {timeout:?}"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
 
 /// Serves `dir` with a static file server on a free loopback port; returns it and its base URL.
 pub fn serve_static(dir: &Path) -> (Process, String) {
-    assert!(dir.is_dir(), "{} is not a directory (dist/: run `make build` first)", dir.display());
+    assert!(
+        dir.is_dir(),
+        "{} is not a directory (dist/: run `make build` first)",
+        dir.display()
+    );
     let port = free_port();
     let process = spawn_listening(
         Command::new("python3")
@@ -121,7 +137,11 @@ pub fn rendered_dom(url: &str, budget_ms: u32) -> String {
 
 /// A new empty directory under the target dir.
 pub fn tempdir(name: &str) -> PathBuf {
-    let dir = root().join("target").join("e2e").join(format!("{name}-{}-{}", std::process::id(), free_port()));
+    let dir = root().join("target").join("e2e").join(format!(
+        "{name}-{}-{}",
+        std::process::id(),
+        free_port()
+    ));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
@@ -179,7 +199,16 @@ impl Nginx {
     pub fn app(dist: &Path) -> Nginx {
         let prefix = tempdir("nginx-app");
         let (port, metrics_port) = (free_port(), free_port());
-        run_script("nginx-prefix.sh", &["app", path_str(&prefix), path_str(dist), &port.to_string(), &metrics_port.to_string()]);
+        run_script(
+            "nginx-prefix.sh",
+            &[
+                "app",
+                path_str(&prefix),
+                path_str(dist),
+                &port.to_string(),
+                &metrics_port.to_string(),
+            ],
+        );
         Nginx::start(prefix, "nginx.conf", port, metrics_port)
     }
 
@@ -190,7 +219,16 @@ impl Nginx {
         let port = free_port();
         run_script(
             "nginx-prefix.sh",
-            &["gateway", path_str(&prefix), &port.to_string(), apps[0], apps[1], backends[0], backends[1], &canary_percent.to_string()],
+            &[
+                "gateway",
+                path_str(&prefix),
+                &port.to_string(),
+                apps[0],
+                apps[1],
+                backends[0],
+                backends[1],
+                &canary_percent.to_string(),
+            ],
         );
         Nginx::start(prefix, "gateway.conf", port, 0)
     }
@@ -198,24 +236,46 @@ impl Nginx {
     /// The app server again on a prefix a stopped one used (its ports and files): for what is
     /// read at start, such as the config's origins for the CSP.
     pub fn restart(prefix: PathBuf) -> Nginx {
-        let listen = std::fs::read_to_string(prefix.join("conf/site/listen.conf")).expect("listen.conf");
-        let port = listen.trim().trim_end_matches(';').rsplit(':').next().and_then(|p| p.parse().ok()).expect("the port");
-        let metrics = std::fs::read_to_string(prefix.join("conf/site/metrics-listen.conf")).expect("metrics-listen.conf");
-        let metrics_port = metrics.trim().trim_end_matches(';').rsplit(':').next().and_then(|p| p.parse().ok()).expect("the port");
+        let listen =
+            std::fs::read_to_string(prefix.join("conf/site/listen.conf")).expect("listen.conf");
+        let port = listen
+            .trim()
+            .trim_end_matches(';')
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the port");
+        let metrics = std::fs::read_to_string(prefix.join("conf/site/metrics-listen.conf"))
+            .expect("metrics-listen.conf");
+        let metrics_port = metrics
+            .trim()
+            .trim_end_matches(';')
+            .rsplit(':')
+            .next()
+            .and_then(|p| p.parse().ok())
+            .expect("the port");
         Nginx::start(prefix, "nginx.conf", port, metrics_port)
     }
 
     fn start(prefix: PathBuf, conf: &str, port: u16, metrics_port: u16) -> Nginx {
         let log = std::fs::File::create(prefix.join("access.log")).expect("create access log");
         let process = spawn_listening(
-            Command::new(root().join("scripts/nginx-run.sh")).arg(&prefix).arg(conf).stdout(log).stderr(Stdio::inherit()),
+            Command::new(root().join("scripts/nginx-run.sh"))
+                .arg(&prefix)
+                .arg(conf)
+                .stdout(log)
+                .stderr(Stdio::inherit()),
             port,
             Duration::from_secs(10),
             "nginx",
         );
-        Nginx { _process: process, prefix, port, metrics_port }
+        Nginx {
+            _process: process,
+            prefix,
+            port,
+            metrics_port,
+        }
     }
-
 
     /// The JSON access-log lines written so far.
     pub fn access_log(&self) -> Vec<serde_json::Value> {
@@ -224,7 +284,10 @@ impl Nginx {
         std::fs::read_to_string(self.prefix.join("access.log"))
             .unwrap_or_default()
             .lines()
-            .map(|line| serde_json::from_str(line).unwrap_or_else(|e| panic!("access log line is not JSON ({e}): {line}")))
+            .map(|line| {
+                serde_json::from_str(line)
+                    .unwrap_or_else(|e| panic!("access log line is not JSON ({e}): {line}"))
+            })
             .collect()
     }
 }
@@ -235,8 +298,15 @@ fn path_str(path: &Path) -> &str {
 
 /// Runs one of scripts/ and fails the test with its output if it fails.
 pub fn run_script(name: &str, args: &[&str]) {
-    let output = Command::new(root().join("scripts").join(name)).args(args).output().expect("run script");
-    assert!(output.status.success(), "scripts/{name} {args:?} failed:\n{}", String::from_utf8_lossy(&output.stderr));
+    let output = Command::new(root().join("scripts").join(name))
+        .args(args)
+        .output()
+        .expect("run script");
+    assert!(
+        output.status.success(),
+        "scripts/{name} {args:?} failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 }
 
 /// An HTTP client that neither decompresses nor follows redirects, so tests see what nginx sent.
@@ -251,7 +321,10 @@ pub fn http_client() -> reqwest::blocking::Client {
 /// The release bundle; `make test` builds it first.
 pub fn dist() -> PathBuf {
     let dist = root().join("dist");
-    assert!(dist.join("index.html").exists(), "dist/ has no build: run `make build` (make test does)");
+    assert!(
+        dist.join("index.html").exists(),
+        "dist/ has no build: run `make build` (make test does)"
+    );
     dist
 }
 
@@ -265,7 +338,8 @@ pub struct Database {
 impl Database {
     pub fn start() -> Database {
         // Under /tmp: as root the cluster runs as `postgres`, who must reach its directory.
-        let dir = std::env::temp_dir().join(format!("meshmap-pg-{}-{}", std::process::id(), free_port()));
+        let dir =
+            std::env::temp_dir().join(format!("meshmap-pg-{}-{}", std::process::id(), free_port()));
         let port = free_port();
         run_script("db.sh", &["start", path_str(&dir), &port.to_string()]);
         Database { dir, port }
@@ -277,15 +351,25 @@ impl Database {
 
     /// Runs one SQL statement with psql and returns its unaligned output.
     pub fn query(&self, sql: &str) -> String {
-        let output = Command::new("psql").arg(self.url()).args(["-qtAc", sql]).output().expect("psql runs");
-        assert!(output.status.success(), "{sql}: {}", String::from_utf8_lossy(&output.stderr));
+        let output = Command::new("psql")
+            .arg(self.url())
+            .args(["-qtAc", sql])
+            .output()
+            .expect("psql runs");
+        assert!(
+            output.status.success(),
+            "{sql}: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
         String::from_utf8_lossy(&output.stdout).trim().to_owned()
     }
 }
 
 impl Drop for Database {
     fn drop(&mut self) {
-        let _ = Command::new(root().join("scripts/db.sh")).args(["stop", path_str(&self.dir)]).output();
+        let _ = Command::new(root().join("scripts/db.sh"))
+            .args(["stop", path_str(&self.dir)])
+            .output();
         let _ = std::fs::remove_dir_all(&self.dir);
     }
 }
@@ -301,7 +385,11 @@ impl TileServer {
     pub fn start() -> TileServer {
         let database = Database::start();
         run_script("db-load.sh", &[&database.port.to_string()]);
-        let mut server = TileServer { martin: None, database, port: free_port() };
+        let mut server = TileServer {
+            martin: None,
+            database,
+            port: free_port(),
+        };
         server.start_martin();
         server
     }
