@@ -93,8 +93,18 @@ pub fn format(view: &View) -> String {
     format!(
         "#{zoom}/{}/{}",
         fixed(view.lat, precision),
-        fixed(wrap_lng(view.lng), precision)
+        fixed_lng(view.lng, precision)
     )
+}
+
+/// A longitude in [-180, 180) after rounding too: 179.999 at one decimal is -180.0, not 180.0
+/// (which would read back as -180.0 and change the link on reload).
+fn fixed_lng(lng: f64, precision: u32) -> String {
+    let text = fixed(wrap_lng(lng), precision);
+    match text.parse::<f64>() {
+        Ok(rounded) if rounded >= 180.0 => fixed(rounded - 360.0, precision),
+        _ => text,
+    }
 }
 
 #[cfg(test)]
@@ -102,6 +112,16 @@ mod tests {
     use super::*;
 
     const ZOOMS: (f64, f64) = (0.0, 18.0);
+
+    /// Found by the view_hash fuzz target: a longitude that rounds up to 180 is written as -180,
+    /// so the link reads back as itself.
+    #[test]
+    fn a_longitude_rounding_to_180_is_written_as_minus_180() {
+        let view = parse("#+2/-89.999/179.999", ZOOMS).unwrap();
+        let text = format(&view);
+        assert_eq!(text, "#2/-90.0/-180.0");
+        assert_eq!(format(&parse(&text, ZOOMS).unwrap()), text);
+    }
 
     #[test]
     fn parses_osm_style_fragments() {
