@@ -634,8 +634,15 @@ fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
     if count < 2 {
         return Ok(Err(issue(path, "a position needs longitude and latitude")));
     }
-    let (Some(lng), Some(lat)) = (lng, lat) else {
-        return Ok(Err(issue(path, "longitude and latitude must be numbers")));
+    // A number too big for f64 (1e999) is Infinity to the browser: no more a position than null.
+    let (Some(lng), Some(lat)) = (
+        lng.filter(|n: &f64| n.is_finite()),
+        lat.filter(|n: &f64| n.is_finite()),
+    ) else {
+        return Ok(Err(issue(
+            path,
+            "longitude and latitude must be finite numbers",
+        )));
     };
     if !altitude_ok {
         return Ok(Err(issue(path, "an altitude must be a number")));
@@ -743,6 +750,29 @@ mod tests {
 
     fn collection(features: Vec<Value>) -> Value {
         json!({"type": "FeatureCollection", "features": features})
+    }
+
+    /// Found by the geojson fuzz target: a coordinate too big for f64 is dropped with the same
+    /// message whether the text is checked as it streams or as a parsed tree (which holds it as
+    /// Infinity and writes it as null).
+    #[test]
+    fn an_overflowing_coordinate_is_not_a_number() {
+        let document = |x: &str| {
+            format!(
+                r#"{{"type": "FeatureCollection", "features": [{{"type": "Feature", "properties": null,
+                "geometry": {{"type": "Point", "coordinates": [{x}, 0]}}}}]}}"#
+            )
+        };
+        let text = document("1e999");
+        let streamed = parse(&text).unwrap();
+        let tree = super::check(&Json::parse(&text).unwrap()).unwrap();
+        assert_eq!(streamed, tree);
+        assert_eq!(streamed.dropped, [0]);
+        assert_eq!(
+            streamed.issues[0].message,
+            "longitude and latitude must be finite numbers"
+        );
+        assert_eq!(parse(&document("null")).unwrap().issues, streamed.issues);
     }
 
     #[test]

@@ -292,6 +292,35 @@ async fn map_has_leaflet_container_and_expected_controls() {
 }
 
 #[wasm_bindgen_test]
+async fn the_layers_control_is_open_on_big_maps_and_folded_on_small_ones() {
+    for (width, height, open) in [(900, 600, true), (390, 844, false), (1000, 300, false)] {
+        let element = test_element();
+        element
+            .style()
+            .set_property("width", &format!("{width}px"))
+            .unwrap();
+        element
+            .style()
+            .set_property("height", &format!("{height}px"))
+            .unwrap();
+        let map = map_from(&config_with(json!([])), &element, false).await;
+        let control = query(&element, ".leaflet-control-layers").expect("layers control");
+        assert_eq!(
+            control
+                .class_list()
+                .contains("leaflet-control-layers-expanded"),
+            open,
+            "{width}x{height}"
+        );
+        // Folded, it is Leaflet's layers icon, and still lists every layer.
+        assert!(query(&element, ".leaflet-control-layers-toggle").is_some());
+        assert!(text(&element, ".leaflet-control-layers-list").contains("Test countries"));
+        drop(map);
+        element.remove();
+    }
+}
+
+#[wasm_bindgen_test]
 async fn zoom_buttons_and_keyboard_change_the_zoom() {
     let element = test_element();
     let map = map_from(&config_with(json!([])), &element, false).await;

@@ -174,6 +174,9 @@ pub struct MapBehaviour {
     pub sync_url_hash: bool,
 }
 
+/// A map smaller than this (width, height in CSS pixels) starts with its layers control folded.
+pub const SMALL_MAP: (i32, i32) = (600, 450);
+
 /// A live Leaflet map. Dropping it removes the map, its layers, controls and listeners.
 pub struct MapHandle {
     map: Map,
@@ -241,10 +244,14 @@ impl MapHandle {
         let map = Map::new_with_element(container, &options)
             .map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
 
+        // Open on a big map; on a phone or a small embedded map it would cover a third of it, so
+        // there it is Leaflet's icon that opens on tap or hover.
+        let small =
+            container.client_width() < SMALL_MAP.0 || container.client_height() < SMALL_MAP.1;
         let layers_control = ffi::layers_control(
             &js_sys::Object::new(),
             &js_sys::Object::new(),
-            &ffi::object(&[("collapsed", JsValue::FALSE)]),
+            &ffi::object(&[("collapsed", JsValue::from_bool(small))]),
         );
         let mut handle = MapHandle {
             map,
