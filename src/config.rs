@@ -784,18 +784,7 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
         Some((lat?, lng?))
     });
     let zoom = r.required("zoom", |r, v| r.zoom("zoom", v));
-    let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
-    let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
-    if min_zoom > max_zoom {
-        r.error(
-            "minZoom",
-            format!(
-                "minZoom {} is above maxZoom {}",
-                Decimal(min_zoom),
-                Decimal(max_zoom)
-            ),
-        );
-    }
+    let (min_zoom, max_zoom) = read_zoom_range(&mut r);
     if let Some(z) = zoom.filter(|z| *z < min_zoom || *z > max_zoom) {
         r.error(
             "zoom",
@@ -815,15 +804,8 @@ fn read_view(node: Node, errors: &mut Errors) -> Option<ViewConfig> {
     })
 }
 
-fn read_base_layer(
-    node: Node,
-    tiles: Option<&TileServer>,
-    errors: &mut Errors,
-) -> Option<BaseLayer> {
-    let mut r = Reader::object(node, errors)?;
-    let name = r.required("name", |r, v| r.name("name", v));
-    let kind = r.optional("type", "tile".to_owned(), |r, v| r.string("type", v));
-    let attribution = read_attribution(&mut r);
+/// `minZoom` and `maxZoom` (defaults 0 and 18), the one not above the other.
+fn read_zoom_range(r: &mut Reader) -> (f64, f64) {
     let min_zoom = r.optional("minZoom", 0.0, |r, v| r.zoom("minZoom", v));
     let max_zoom = r.optional("maxZoom", 18.0, |r, v| r.zoom("maxZoom", v));
     if min_zoom > max_zoom {
@@ -836,6 +818,19 @@ fn read_base_layer(
             ),
         );
     }
+    (min_zoom, max_zoom)
+}
+
+fn read_base_layer(
+    node: Node,
+    tiles: Option<&TileServer>,
+    errors: &mut Errors,
+) -> Option<BaseLayer> {
+    let mut r = Reader::object(node, errors)?;
+    let name = r.required("name", |r, v| r.name("name", v));
+    let kind = r.optional("type", "tile".to_owned(), |r, v| r.string("type", v));
+    let attribution = read_attribution(&mut r);
+    let (min_zoom, max_zoom) = read_zoom_range(&mut r);
     let source = match kind.as_str() {
         "tile" => {
             let url = r.required("url", |r, v| {

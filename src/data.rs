@@ -177,7 +177,7 @@ fn off_map(skipped: usize) -> Option<String> {
 /// Little-endian f32 pairs (longitude, latitude), indexed.
 fn binary_points(buffer: &js_sys::ArrayBuffer) -> Result<Loaded, GeoJsonError> {
     let bytes = buffer.byte_length() as usize;
-    if bytes % 8 != 0 {
+    if !bytes.is_multiple_of(8) {
         return Err(GeoJsonError(format!("{bytes} bytes long, not binary points (8 bytes each: longitude and latitude as 32-bit floats)")));
     }
     // Float32Array reads the platform's byte order, which is little-endian wherever wasm runs.

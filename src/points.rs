@@ -250,8 +250,8 @@ impl Painter {
                 let mut pixel = [0.0f64; 4];
                 for (colour, cover) in [(fill, fill_cover), (stroke, stroke_cover)] {
                     let alpha = f64::from(colour.0[3]) / 255.0 * cover;
-                    for c in 0..3 {
-                        pixel[c] = f64::from(colour.0[c]) * alpha + pixel[c] * (1.0 - alpha);
+                    for (out, &channel) in pixel.iter_mut().zip(&colour.0[..3]) {
+                        *out = f64::from(channel) * alpha + *out * (1.0 - alpha);
                     }
                     pixel[3] = 255.0 * alpha + pixel[3] * (1.0 - alpha);
                 }
@@ -353,8 +353,8 @@ pub fn parse_colour(text: &str, opacity: f64) -> Option<Rgba> {
             }
             6 | 8 => {
                 let mut v = [255u8; 4];
-                for i in 0..chars.len() / 2 {
-                    v[i] = hex(digits.get(2 * i..2 * i + 2)?)?;
+                for (i, out) in v.iter_mut().enumerate().take(chars.len() / 2) {
+                    *out = hex(digits.get(2 * i..2 * i + 2)?)?;
                 }
                 v
             }

@@ -236,24 +236,17 @@ impl Nginx {
     /// The app server again on a prefix a stopped one used (its ports and files): for what is
     /// read at start, such as the config's origins for the CSP.
     pub fn restart(prefix: PathBuf) -> Nginx {
-        let listen =
-            std::fs::read_to_string(prefix.join("conf/site/listen.conf")).expect("listen.conf");
-        let port = listen
-            .trim()
-            .trim_end_matches(';')
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("the port");
-        let metrics = std::fs::read_to_string(prefix.join("conf/site/metrics-listen.conf"))
-            .expect("metrics-listen.conf");
-        let metrics_port = metrics
-            .trim()
-            .trim_end_matches(';')
-            .rsplit(':')
-            .next()
-            .and_then(|p| p.parse().ok())
-            .expect("the port");
+        // site/*listen.conf hold one `listen 127.0.0.1:<port>;` line each.
+        let port_in = |file: &str| -> u16 {
+            let line = std::fs::read_to_string(prefix.join("conf/site").join(file)).expect(file);
+            line.trim()
+                .trim_end_matches(';')
+                .rsplit(':')
+                .next()
+                .and_then(|p| p.parse().ok())
+                .expect("the port")
+        };
+        let (port, metrics_port) = (port_in("listen.conf"), port_in("metrics-listen.conf"));
         Nginx::start(prefix, "nginx.conf", port, metrics_port)
     }
 
