@@ -1837,6 +1837,189 @@ fn dom_nodes() -> u32 {
     document().get_elements_by_tag_name("*").length()
 }
 
+// Leak detectors that do not rely on meshmap's own bookkeeping: every listener added to or removed
+// from the page's long-lived targets (window, document, <html>, <body>, the host element), counted
+// by wrapping EventTarget; each map's container watched through a WeakRef (alive after a forced
+// GC means something still holds the detached map); the JS heap after GC.
+#[wasm_bindgen(inline_js = "
+let tracker = null;
+const watched = [];
+export function track_listeners(targets) {
+  if (!tracker) {
+    tracker = { targets: new Set(), live: new Map() };
+    const add = EventTarget.prototype.addEventListener;
+    const remove = EventTarget.prototype.removeEventListener;
+    const capture = (o) => (typeof o === 'boolean' ? o : !!(o && o.capture));
+    const slot = (target, type, options) => {
+      let byType = tracker.live.get(target);
+      if (!byType) tracker.live.set(target, (byType = new Map()));
+      const key = type + (capture(options) ? ' (capture)' : '');
+      let fns = byType.get(key);
+      if (!fns) byType.set(key, (fns = new Set()));
+      return fns;
+    };
+    EventTarget.prototype.addEventListener = function (type, fn, options) {
+      if (fn && tracker.targets.has(this)) slot(this, type, options).add(fn);
+      return add.call(this, type, fn, options);
+    };
+    EventTarget.prototype.removeEventListener = function (type, fn, options) {
+      if (fn && tracker.targets.has(this)) slot(this, type, options).delete(fn);
+      return remove.call(this, type, fn, options);
+    };
+  }
+  for (const target of targets) tracker.targets.add(target);
+}
+export function tracked_listeners() {
+  const counts = [];
+  for (const [target, byType] of tracker.live) {
+    for (const [type, fns] of byType) if (fns.size) counts.push(`${target.nodeName ?? 'window'} ${type}: ${fns.size}`);
+  }
+  return counts.sort().join(', ');
+}
+export function watch(element) { watched.push(new WeakRef(element)); }
+export function watched_alive() { return watched.filter((ref) => ref.deref() !== undefined).length; }
+export function watched_alive_at() { return watched.map((ref, i) => (ref.deref() !== undefined ? i : -1)).filter((i) => i >= 0).join(','); }
+export function can_collect_garbage() { return typeof gc === 'function' && !!performance.memory; }
+export function collect_garbage() { gc(); }
+export function js_heap_bytes() { return performance.memory.usedJSHeapSize; }
+")]
+extern "C" {
+    fn track_listeners(targets: &js_sys::Array);
+    fn tracked_listeners() -> String;
+    fn watch(element: &Element);
+    fn watched_alive() -> u32;
+    fn watched_alive_at() -> String;
+    fn can_collect_garbage() -> bool;
+    fn collect_garbage();
+    fn js_heap_bytes() -> f64;
+}
+
+/// A full GC whose WeakRefs have been cleared (they are kept alive until the current task ends).
+async fn full_gc() {
+    for _ in 0..3 {
+        collect_garbage();
+        sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn maps_with_fetches_in_flight_retry_timers_hash_sync_and_a_popup_leave_nothing_behind() {
+    assert!(can_collect_garbage(), "tests/webdriver.json must give Chromium --js-flags=--expose-gc and --enable-precise-memory-info");
+    load_leaflet().await;
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    let element = test_element();
+    let targets = js_sys::Array::of5(
+        &web_sys::window().unwrap(),
+        &document(),
+        &document().document_element().unwrap(),
+        &document().body().unwrap(),
+        &element,
+    );
+    track_listeners(&targets);
+    let config = tiles_config(json!([xss_overlay()]));
+    // One map in each state a map can be destroyed in: drawn with a popup open, tiles in flight,
+    // the server down (retry waits and probes pending); all keeping the view in the URL.
+    let cycle = |mode: &'static str| {
+        let (config, element) = (config.clone(), element.clone());
+        async move {
+            stub_mode(mode);
+            let host = Host {
+                ready: Recorder::default(),
+                moves: Recorder::default(),
+                clicks: Recorder::default(),
+                errors: Recorder::default(),
+            };
+            let options = widget_options(&config, &host);
+            js_sys::Reflect::set(&options, &"syncUrlHash".into(), &JsValue::TRUE).unwrap();
+            let asked = stub_requests();
+            let mut widget =
+                mount_widget(element.clone().into(), options).unwrap_or_else(|_| panic!("mount"));
+            until("ready", || widget.ready()).await;
+            watch(&query(&element, ".leaflet-container").expect("the map's container"));
+            match mode {
+                "ok" => {
+                    until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
+                    let polygon = query(&element, ".leaflet-overlay-pane svg path")
+                        .expect("the overlay's polygon");
+                    click(&polygon);
+                    until("popup", || {
+                        query(&element, ".leaflet-popup-content").is_some()
+                    })
+                    .await;
+                }
+                "hang" => until("tiles in flight", || stub_requests() > asked).await,
+                _ => {
+                    until("down banner", || {
+                        text(&element, ".meshmap-status-error").contains("not answering")
+                    })
+                    .await
+                }
+            }
+            widget.destroy();
+        }
+    };
+    for mode in ["ok", "hang", "down"] {
+        cycle(mode).await; // warm-up: Leaflet's lazily made objects, allocator pools
+    }
+    full_gc().await;
+    let (listeners, nodes, heap) = (tracked_listeners(), dom_nodes(), js_heap_bytes());
+    let aborted_before = stub_aborted();
+    let mut hanging = 0;
+    for _ in 0..15 {
+        for mode in ["ok", "hang", "down"] {
+            let asked = stub_requests();
+            cycle(mode).await;
+            if mode == "hang" {
+                hanging += stub_requests() - asked;
+            }
+        }
+    }
+    // Destroyed maps ask for nothing more: no retry or probe timer survived.
+    let asked = stub_requests();
+    sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        stub_requests(),
+        asked,
+        "requests after every map was destroyed"
+    );
+    assert!(
+        stub_aborted() - aborted_before >= hanging,
+        "{} of {hanging} fetches in flight aborted",
+        stub_aborted() - aborted_before
+    );
+    full_gc().await;
+    let grown = js_heap_bytes() - heap;
+    web_sys::console::log_1(
+        &format!("45 maps with tiles: JS heap grew by {grown} bytes; listeners {listeners:?}")
+            .into(),
+    );
+    assert_eq!(
+        tracked_listeners(),
+        listeners,
+        "listeners on window, document, <html>, <body> or the host element"
+    );
+    assert_eq!(dom_nodes(), nodes, "DOM nodes");
+    assert_eq!(
+        watched_alive(),
+        0,
+        "destroyed maps still reachable after GC: {} of 48",
+        watched_alive_at()
+    );
+    // A leaked map (its Leaflet objects, layers, decoded tiles) is hundreds of KB.
+    assert!(
+        grown < 1_500_000.0,
+        "the JS heap grew by {grown} bytes over 45 maps"
+    );
+    let _ = web_sys::window()
+        .unwrap()
+        .history()
+        .unwrap()
+        .replace_state_with_url(&JsValue::NULL, "", Some("#"));
+    remove_fetch_stub();
+    element.remove();
+}
+
 #[wasm_bindgen_test]
 async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
     load_leaflet().await;

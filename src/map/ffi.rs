@@ -36,6 +36,11 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["L", "control"], js_name = scale)]
     pub fn scale_control(options: &JsValue) -> Control;
 
+    /// `L.DomUtil.restoreOutline()`: Leaflet keeps the element last dragged (to hide its focus
+    /// outline) in a global, with a window keydown listener, until the next key press.
+    #[wasm_bindgen(js_namespace = ["L", "DomUtil"], js_name = restoreOutline)]
+    pub fn restore_outline();
+
     /// `L.GeoJSON`: a feature group built from GeoJSON.
     #[derive(Debug, Clone)]
     #[wasm_bindgen(extends = Layer, js_namespace = L, js_name = GeoJSON)]

@@ -869,10 +869,15 @@ impl Drop for MapHandle {
         self.layer_listeners.clear();
         self.tile_health.clear();
         self.feature_click.clear();
-        // Removes every layer, control, DOM node and DOM listener Leaflet created.
+        // Removes every layer, control, DOM node and DOM listener Leaflet created...
         self.map.remove();
-        // Cancels fetches, retry timers and probes, and revokes object URLs.
+        // ...but one: the last dragged element, held globally, would keep this map alive.
+        ffi::restore_outline();
+        // Cancels fetches, retry timers and probes.
         self.fetch_layers.borrow_mut().clear();
         self.points_layers.borrow_mut().clear();
+        // And the first view's tiles still on their way: a tile waiting for one holds its layer
+        // (and so the map) until it arrives, which for a hanging server is never.
+        self.first_view_drawn();
     }
 }
