@@ -4,6 +4,7 @@
 
 pub mod app_checks;
 pub mod browser;
+pub mod fault_proxy;
 
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -340,6 +341,16 @@ impl Database {
 
     pub fn url(&self) -> String {
         format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.port)
+    }
+
+    /// Stops the cluster, keeping its data (for outage tests; `resume` starts it again).
+    pub fn pause(&self) {
+        run_script("db.sh", &["stop", path_str(&self.dir)]);
+    }
+
+    /// Starts a paused cluster again, on the same port with the same data.
+    pub fn resume(&self) {
+        run_script("db.sh", &["start", path_str(&self.dir), &self.port.to_string()]);
     }
 
     /// Runs one SQL statement with psql and returns its unaligned output.
