@@ -62,20 +62,24 @@ for p in "$app_port" "$canary_port" "$gateway_port" "$martin_port"; do wait_port
 
 wasm=$(cd "$dist" && ls *_bg.wasm | head -n1)
 echo
-printf '%-34s %12s %10s %10s\n' "load (wrk -t2 -c50 -d5s, br)" "requests/s" "p50" "p99"
+printf '%-34s %12s %10s %10s %8s\n' "load (wrk -t2 -c50 -d5s, br)" "requests/s" "p50" "p99" "errors"
 load() { # <label> <url> [wrk header options...]
   local out label=$1 url=$2
   shift 2
   [ $# -gt 0 ] || set -- -H 'Accept-Encoding: br, gzip'
   out=$(wrk -t2 -c50 -d5s --latency "$@" "$url")
-  printf '%-34s %12s %10s %10s\n' "$label" \
+  # Errors: answers other than 2xx/3xx, and connect/read/write/timeout errors.
+  printf '%-34s %12s %10s %10s %8s\n' "$label" \
     "$(awk '/^Requests\/sec/ { print $2 }' <<<"$out")" \
     "$(awk '$1 == "50%" { print $2 }' <<<"$out")" \
-    "$(awk '$1 == "99%" { print $2 }' <<<"$out")"
+    "$(awk '$1 == "99%" { print $2 }' <<<"$out")" \
+    "$(awk '/Non-2xx or 3xx/ { n += $NF } /^  Socket errors/ { gsub(/,/, ""); n += $4 + $6 + $8 + $10 } END { print n + 0 }' <<<"$out")"
 }
 load "app server: index.html" "http://127.0.0.1:$app_port/"
 load "app server: wasm" "http://127.0.0.1:$app_port/$wasm"
 load "gateway: index.html (split)" "http://127.0.0.1:$gateway_port/"
+load "gateway: index.html (stable cookie)" "http://127.0.0.1:$gateway_port/" -H 'Accept-Encoding: br, gzip' -H 'Cookie: app-version=stable'
+load "gateway: index.html (canary cookie)" "http://127.0.0.1:$gateway_port/" -H 'Accept-Encoding: br, gzip' -H 'Cookie: app-version=canary'
 load "gateway: wasm (split)" "http://127.0.0.1:$gateway_port/$wasm"
 
 # Vector tiles (countries 3/4/2, 5.5 KB): Martin alone, with and without its gzip, and through the

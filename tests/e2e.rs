@@ -338,16 +338,28 @@ fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
     // Everything the gateway asks Martin goes through the proxy: what it records, Martin sees.
     let proxy = FaultProxy::start(&tiles.address());
     let app = Nginx::app(&root().join("dist"));
-    let gateway = Nginx::gateway([&app.address(), &app.address()], [&proxy.address(), &proxy.address()], 0);
+    let gateway = Nginx::gateway(
+        [&app.address(), &app.address()],
+        [&proxy.address(), &proxy.address()],
+        0,
+    );
     let browser = Browser::start();
     browser.goto(&gateway.url("/#3/45/10"));
-    browser.wait_for("the first view", &format!("{DRAWN_FEATURES} > 100"), Duration::from_secs(30));
+    browser.wait_for(
+        "the first view",
+        &format!("{DRAWN_FEATURES} > 100"),
+        Duration::from_secs(30),
+    );
     browser.eval("window.meshmapE2eMarker = 42; window.cspViolations = [];
         document.addEventListener('securitypolicyviolation', (e) => window.cspViolations.push(e.blockedURI)); return 0;");
     let banner_shown = || browser.eval(&format!("return {DOWN_BANNER};")) == json!(true);
     let zoom_to = |hash: &str| {
         browser.eval(&format!("location.hash = '{hash}'; return 0;"));
-        browser.wait_for(hash, "document.querySelector('.leaflet-zoom-anim') === null", Duration::from_secs(10));
+        browser.wait_for(
+            hash,
+            "document.querySelector('.leaflet-zoom-anim') === null",
+            Duration::from_secs(10),
+        );
     };
 
     // 1. Martin slow (1.5 s a tile): the tiles come, late; no banner.
@@ -357,13 +369,21 @@ fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
     let start = Instant::now();
     while start.elapsed() < Duration::from_secs(20) {
         assert!(!banner_shown(), "a slow tile server is not a down one");
-        if log_lines(&gateway, from, "/tiles/countries/4/").iter().filter(|e| e["status"] == 200).count() >= 6 {
+        if log_lines(&gateway, from, "/tiles/countries/4/")
+            .iter()
+            .filter(|e| e["status"] == 200)
+            .count()
+            >= 6
+        {
             break;
         }
         std::thread::sleep(Duration::from_millis(200));
     }
     let slow = log_lines(&gateway, from, "/tiles/countries/4/");
-    assert!(slow.iter().filter(|e| e["status"] == 200).count() >= 6, "slow tiles still arrive: {slow:?}");
+    assert!(
+        slow.iter().filter(|e| e["status"] == 200).count() >= 6,
+        "slow tiles still arrive: {slow:?}"
+    );
 
     // 2. Martin drops every connection: the gateway answers 502. Zooming in asks for new tiles;
     //    the drawn ones stay on screen, the banner comes, and the requests stay bounded.
@@ -372,8 +392,14 @@ fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
     let outage = Instant::now();
     zoom_to("#5/45/10");
     browser.wait_for("the down banner", DOWN_BANNER, Duration::from_secs(30));
-    let painted: u64 = browser.eval(&format!("return {PAINTED_TILES};")).as_u64().unwrap_or(0);
-    assert!(painted > 0, "the tiles drawn before the outage were taken off the screen");
+    let painted: u64 = browser
+        .eval(&format!("return {PAINTED_TILES};"))
+        .as_u64()
+        .unwrap_or(0);
+    assert!(
+        painted > 0,
+        "the tiles drawn before the outage were taken off the screen"
+    );
     std::thread::sleep(Duration::from_secs(20).saturating_sub(outage.elapsed()));
     let asked = proxy.requests_since(outage);
     let mut urls: Vec<&str> = asked.iter().map(|(_, url)| url.as_str()).collect();
@@ -382,23 +408,49 @@ fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
     // Two vector layers (countries, places): each tile in view is asked for once (per-tile retries
     // would make that 4 times), and then each layer sends one probe at a time, 0.5, 1, 2, 4, 8 s
     // apart by default, always for the same tile.
-    eprintln!("chaos: 20 s with Martin dropping connections: {} requests for {} URLs", asked.len(), urls.len());
-    let repeated: Vec<&str> = urls.iter().copied().filter(|u| asked.iter().filter(|(_, a)| a == u).count() > 1).collect();
+    eprintln!(
+        "chaos: 20 s with Martin dropping connections: {} requests for {} URLs",
+        asked.len(),
+        urls.len()
+    );
+    let repeated: Vec<&str> = urls
+        .iter()
+        .copied()
+        .filter(|u| asked.iter().filter(|(_, a)| a == u).count() > 1)
+        .collect();
     assert!(repeated.len() <= 2, "retried tiles {repeated:?}: {asked:?}");
-    assert!(asked.len() - urls.len() <= 2 * 6, "{} probes in 20 s: {asked:?}", asked.len() - urls.len());
+    assert!(
+        asked.len() - urls.len() <= 2 * 6,
+        "{} probes in 20 s: {asked:?}",
+        asked.len() - urls.len()
+    );
 
     // 3. Martin overloaded, asking for 4 s of quiet: each layer's probes come no sooner.
-    proxy.set(Fault::Busy { retry_after_seconds: 4 });
+    proxy.set(Fault::Busy {
+        retry_after_seconds: 4,
+    });
     let busy = Instant::now();
     std::thread::sleep(Duration::from_secs(14));
     let probes = proxy.requests_since(busy);
     for url in probes.iter().map(|(_, url)| url) {
-        let times: Vec<Instant> = probes.iter().filter(|(_, u)| u == url).map(|(t, _)| *t).collect();
+        let times: Vec<Instant> = probes
+            .iter()
+            .filter(|(_, u)| u == url)
+            .map(|(t, _)| *t)
+            .collect();
         for pair in times.windows(2) {
-            assert!(pair[1] - pair[0] >= Duration::from_millis(3_900), "{url} probed {:?} after a Retry-After: 4", pair[1] - pair[0]);
+            assert!(
+                pair[1] - pair[0] >= Duration::from_millis(3_900),
+                "{url} probed {:?} after a Retry-After: 4",
+                pair[1] - pair[0]
+            );
         }
     }
-    assert!(!probes.is_empty() && probes.len() <= 2 * 4, "{} probes in 14 s", probes.len());
+    assert!(
+        !probes.is_empty() && probes.len() <= 2 * 4,
+        "{} probes in 14 s",
+        probes.len()
+    );
     assert!(banner_shown());
 
     // 4. Martin back, but PostgreSQL stopped: Martin answers 5xx; still down, still bounded.
@@ -407,18 +459,43 @@ fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
     let database_down = Instant::now();
     std::thread::sleep(Duration::from_secs(8));
     let asked = proxy.requests_since(database_down);
-    assert!(asked.len() <= 2 * 5, "{} requests in 8 s with the database down", asked.len());
+    assert!(
+        asked.len() <= 2 * 5,
+        "{} requests in 8 s with the database down",
+        asked.len()
+    );
     assert!(banner_shown(), "tiles cannot be made without the database");
 
     // 5. Everything back: the layers find out by themselves, redraw, and the banner goes.
     tiles.database.resume();
-    browser.wait_for("the banner to clear", &format!("!{DOWN_BANNER}"), Duration::from_secs(40));
+    browser.wait_for(
+        "the banner to clear",
+        &format!("!{DOWN_BANNER}"),
+        Duration::from_secs(40),
+    );
     let recovered = log_length(&gateway);
-    browser.wait_for("z5 tiles drawn", &format!("{PAINTED_TILES} > 4"), Duration::from_secs(20));
+    browser.wait_for(
+        "z5 tiles drawn",
+        &format!("{PAINTED_TILES} > 4"),
+        Duration::from_secs(20),
+    );
     std::thread::sleep(Duration::from_secs(2));
-    assert!(log_lines(&gateway, recovered, "/tiles/").iter().all(|e| matches!(e["status"].as_u64(), Some(200 | 204 | 304 | 499))));
-    assert_eq!(browser.eval("return window.meshmapE2eMarker;"), json!(42), "the page was reloaded");
-    assert_eq!(browser.eval("return window.cspViolations;"), json!([]), "Content-Security-Policy violations");
-    assert_eq!(browser.eval("return document.querySelectorAll('.meshmap-status p').length;"), json!(0));
+    assert!(log_lines(&gateway, recovered, "/tiles/")
+        .iter()
+        .all(|e| matches!(e["status"].as_u64(), Some(200 | 204 | 304 | 499))));
+    assert_eq!(
+        browser.eval("return window.meshmapE2eMarker;"),
+        json!(42),
+        "the page was reloaded"
+    );
+    assert_eq!(
+        browser.eval("return window.cspViolations;"),
+        json!([]),
+        "Content-Security-Policy violations"
+    );
+    assert_eq!(
+        browser.eval("return document.querySelectorAll('.meshmap-status p').length;"),
+        json!(0)
+    );
     browser.screenshot(&root().join("target/e2e/chaos-recovered.png"));
 }

@@ -379,3 +379,94 @@ fn requests_from_pages_on_other_origins_always_get_stable() {
     );
     assert_eq!(served_by, "canary");
 }
+
+/// Users on stable notice nothing while the canary's app server restarts (a canary rollout or
+/// rollback): under sustained load from stable, canary and cookie-less clients, every request of
+/// a client holding the stable cookie succeeds, and canary is served again once it is back.
+#[test]
+fn stable_users_see_no_error_while_the_canary_restarts_under_load() {
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    let mut stack = stack(10);
+    let url = |path: &str| stack.gateway.url(path);
+    let stop = Arc::new(AtomicBool::new(false));
+    // (requests, failures) per kind of client.
+    let kinds = ["stable", "canary", "none"];
+    let counts: Vec<Arc<(AtomicUsize, AtomicUsize)>> =
+        kinds.iter().map(|_| Arc::default()).collect();
+    let mut clients = Vec::new();
+    for (kind, count) in kinds.iter().zip(&counts) {
+        for _ in 0..2 {
+            let (stop, count, kind) = (Arc::clone(&stop), Arc::clone(count), *kind);
+            let targets = [
+                url("/"),
+                url(&format!("/{}.js", hashed_name("app-stable"))),
+                url("/tiles/countries/1/0/0.pbf"),
+            ];
+            clients.push(std::thread::spawn(move || {
+                let client = http_client();
+                let mut i = 0;
+                while !stop.load(Ordering::SeqCst) {
+                    let mut request = client.get(&targets[i % targets.len()]);
+                    if kind != "none" {
+                        request = request
+                            .header("cookie", format!("app-version={kind}"))
+                            .header("x-app-version", kind);
+                    }
+                    let ok = request.send().is_ok_and(|r| {
+                        r.status().is_success() || r.status().as_u16() == 404 && kind == "canary"
+                    });
+                    count.0.fetch_add(1, Ordering::SeqCst);
+                    if !ok {
+                        count.1.fetch_add(1, Ordering::SeqCst);
+                    }
+                    i += 1;
+                }
+            }));
+        }
+    }
+    std::thread::sleep(Duration::from_secs(1));
+    // The canary's app server goes away for a second and comes back on the same port.
+    let canary = stack._servers.remove(1);
+    let prefix = canary.prefix.clone();
+    drop(canary);
+    let down = Instant::now();
+    std::thread::sleep(Duration::from_secs(1));
+    stack._servers.push(Nginx::restart(prefix));
+    let restarted = down.elapsed();
+    std::thread::sleep(Duration::from_secs(2));
+    let before_stop = counts[1].1.load(Ordering::SeqCst);
+    std::thread::sleep(Duration::from_secs(1));
+    let canary_failures_after_return = counts[1].1.load(Ordering::SeqCst) - before_stop;
+    stop.store(true, Ordering::SeqCst);
+    for client in clients {
+        client.join().expect("a load client");
+    }
+    let figures: Vec<String> = kinds
+        .iter()
+        .zip(&counts)
+        .map(|(kind, c)| {
+            format!(
+                "{kind}: {} requests, {} failed",
+                c.0.load(Ordering::SeqCst),
+                c.1.load(Ordering::SeqCst)
+            )
+        })
+        .collect();
+    eprintln!(
+        "load while the canary restarted ({restarted:?} down): {}",
+        figures.join("; ")
+    );
+    assert!(counts[0].0.load(Ordering::SeqCst) > 500, "{figures:?}");
+    assert_eq!(
+        counts[0].1.load(Ordering::SeqCst),
+        0,
+        "stable users saw errors: {figures:?}"
+    );
+    assert_eq!(
+        canary_failures_after_return, 0,
+        "canary is served again once back: {figures:?}"
+    );
+}

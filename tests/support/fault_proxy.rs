@@ -56,7 +56,11 @@ impl FaultProxy {
                 std::thread::spawn(move || serve(client, &upstream, &state));
             }
         });
-        FaultProxy { port, shared, acceptor: Some(acceptor) }
+        FaultProxy {
+            port,
+            shared,
+            acceptor: Some(acceptor),
+        }
     }
 
     pub fn address(&self) -> String {
@@ -69,8 +73,16 @@ impl FaultProxy {
 
     /// The request targets that reached the proxy since `since`, with their times.
     pub fn requests_since(&self, since: Instant) -> Vec<(Instant, String)> {
-        let requests = self.shared.requests.lock().unwrap_or_else(|p| p.into_inner());
-        requests.iter().filter(|(at, _)| *at >= since).cloned().collect()
+        let requests = self
+            .shared
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        requests
+            .iter()
+            .filter(|(at, _)| *at >= since)
+            .cloned()
+            .collect()
     }
 }
 
@@ -110,15 +122,25 @@ fn serve(client: TcpStream, upstream: &str, state: &Shared) {
                 break;
             }
         }
-        let target = head.first().and_then(|l| l.split(' ').nth(1)).unwrap_or("").to_owned();
-        state.requests.lock().unwrap_or_else(|p| p.into_inner()).push((Instant::now(), target));
+        let target = head
+            .first()
+            .and_then(|l| l.split(' ').nth(1))
+            .unwrap_or("")
+            .to_owned();
+        state
+            .requests
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push((Instant::now(), target));
         let fault = *state.fault.lock().unwrap_or_else(|p| p.into_inner());
         match fault {
             Fault::Reset => {
                 let _ = client.shutdown(Shutdown::Both);
                 return;
             }
-            Fault::Busy { retry_after_seconds } => {
+            Fault::Busy {
+                retry_after_seconds,
+            } => {
                 let answer = format!(
                     "HTTP/1.1 503 Service Unavailable\r\nRetry-After: {retry_after_seconds}\r\nContent-Length: 0\r\n\r\n"
                 );

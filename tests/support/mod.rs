@@ -350,7 +350,10 @@ impl Database {
 
     /// Starts a paused cluster again, on the same port with the same data.
     pub fn resume(&self) {
-        run_script("db.sh", &["start", path_str(&self.dir), &self.port.to_string()]);
+        run_script(
+            "db.sh",
+            &["start", path_str(&self.dir), &self.port.to_string()],
+        );
     }
 
     /// Runs one SQL statement with psql and returns its unaligned output.
