@@ -63,6 +63,11 @@ pub const MAX_RETRY_AFTER_MS: u32 = 300_000;
 /// The longest wait before a layer's tiles come back after an outage (spread over clients).
 pub const MAX_RECOVERY_SPREAD_MS: u32 = 2_000;
 
+/// After an outage, this many tile requests go out a few at a time (the tile layer's slots), so
+/// a server that just came back is not asked for a whole view at once by every client. In normal
+/// operation requests are not held back: that would slow every zoom.
+pub const PACED_AFTER_OUTAGE: u32 = 48;
+
 /// A failed request: its HTTP status (`None`: no answer) and `Retry-After`, if the server sent one.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Failure {
@@ -92,6 +97,8 @@ pub struct LayerHealth {
     probes: u32,
     /// The server's last `Retry-After`, for the next wait.
     retry_after_ms: Option<u32>,
+    /// Requests still to pace after the last outage.
+    paced: u32,
 }
 
 impl LayerHealth {
@@ -102,11 +109,18 @@ impl LayerHealth {
             failures: 0,
             probes: 0,
             retry_after_ms: None,
+            paced: 0,
         }
     }
 
     pub fn is_down(&self) -> bool {
         self.down
+    }
+
+    /// Whether tile requests should go out a few at a time: the layer is coming back from an
+    /// outage ([`PACED_AFTER_OUTAGE`]).
+    pub fn is_paced(&self) -> bool {
+        self.paced > 0
     }
 
     /// Request number `attempt` (from 1) of a tile failed.
@@ -160,9 +174,11 @@ impl LayerHealth {
     pub fn answered(&mut self, unit_random: f64) -> Option<u32> {
         self.failures = 0;
         if !std::mem::replace(&mut self.down, false) {
+            self.paced = self.paced.saturating_sub(1);
             return None;
         }
         self.probes = 0;
+        self.paced = PACED_AFTER_OUTAGE;
         let spread = MAX_RECOVERY_SPREAD_MS.min(self.policy.max_delay_ms);
         Some((f64::from(spread) * unit_random.clamp(0.0, 1.0)).round() as u32)
     }
@@ -294,6 +310,14 @@ mod tests {
             "only the first answer after an outage"
         );
         assert!(matches!(health.tile_failed(1, DOWN, 0.5), Next::RetryIn(_)));
+        // Coming back, requests are paced for a while; not before, not for ever.
+        let mut paced = 0;
+        while health.is_paced() {
+            health.answered(0.5);
+            paced += 1;
+        }
+        assert_eq!(paced, PACED_AFTER_OUTAGE - 1);
+        assert!(!LayerHealth::new(RetryPolicy::default()).is_paced());
         // A 404 is an answer, not an outage.
         assert_eq!(
             health.tile_failed(

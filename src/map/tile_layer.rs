@@ -89,7 +89,7 @@ struct State {
     format: TileFormat,
     /// The layer's one retry budget: down or up, failures in a row, probes (src/retry.rs).
     budget: RefCell<LayerHealth>,
-    /// Tile requests in flight at most: a layer coming back after an outage asks a few at a time.
+    /// Tile requests in flight at most while the layer comes back from an outage (`is_paced`).
     slots: Rc<Slots>,
     zoom_range: (f64, f64),
     layer: GridLayer,
@@ -408,7 +408,13 @@ impl State {
             let result = match prefetched {
                 // Cancelled with the prefetch: ask again, as if it had never been asked.
                 Some(Err(HttpError::Aborted { .. })) | None => {
-                    let _slot = self.slots.acquire().await;
+                    // Only a layer back from an outage asks a few tiles at a time.
+                    let paced = self.budget.borrow().is_paced();
+                    let _slot = if paced {
+                        Some(self.slots.acquire().await)
+                    } else {
+                        None
+                    };
                     if self.destroyed.get() || !self.tasks.borrow().contains_key(&id) {
                         return;
                     }
