@@ -37,12 +37,45 @@ impl TileCoord {
 
     /// Fills `{z}`, `{x}`, `{y}` and `{-y}` (TMS row) in a URL template.
     pub fn url(&self, template: &str) -> String {
+        self.url_in(template, &TileUrlOptions::default())
+    }
+
+    /// The tile's URL from a Leaflet template: `{z}`, `{x}`, `{y}`, `{-y}` (TMS rows), `{s}` (one
+    /// of the subdomains, by `|x + y|` as Leaflet picks it, so a tile always has the same URL)
+    /// and `{r}` (`@2x` on a high-density screen).
+    pub fn url_in(&self, template: &str, options: &TileUrlOptions) -> String {
         let tms_y = (1u64 << self.z) - 1 - u64::from(self.y);
+        let subdomain = match options.subdomains.len() {
+            0 => "",
+            n => options.subdomains[(self.x as usize + self.y as usize) % n].as_str(),
+        };
         template
             .replace("{z}", &self.z.to_string())
             .replace("{x}", &self.x.to_string())
             .replace("{-y}", &tms_y.to_string())
             .replace("{y}", &self.y.to_string())
+            .replace("{s}", subdomain)
+            .replace("{r}", if options.retina { "@2x" } else { "" })
+    }
+}
+
+/// What a tile URL template is filled with besides the tile's coordinates.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TileUrlOptions {
+    /// Values for `{s}` (Leaflet's default: a, b, c).
+    pub subdomains: Vec<String>,
+    /// Whether `{r}` is `@2x`: the screen has more than one device pixel per CSS pixel.
+    pub retina: bool,
+}
+
+impl TileUrlOptions {
+    /// Leaflet's defaults: subdomains a, b and c.
+    pub fn leaflet(subdomains: Option<&[String]>, retina: bool) -> Self {
+        let default = ["a", "b", "c"].map(String::from);
+        TileUrlOptions {
+            subdomains: subdomains.unwrap_or(&default).to_vec(),
+            retina,
+        }
     }
 }
 
@@ -200,6 +233,23 @@ mod tests {
     }
 
     use super::*;
+
+    /// Issue 13: `{s}` and `{r}` in tiles the app fetches, filled as Leaflet fills them.
+    #[test]
+    fn subdomains_and_retina_fill_the_template_as_leaflet_does() {
+        let template = "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png";
+        let options = TileUrlOptions::leaflet(None, true);
+        let url = |z, x, y| TileCoord { z, x, y }.url_in(template, &options);
+        // Leaflet: subdomains[|x + y| % 3].
+        assert_eq!(url(3, 4, 2), "https://a.tile.example.org/3/4/2@2x.png");
+        assert_eq!(url(3, 4, 3), "https://b.tile.example.org/3/4/3@2x.png");
+        assert_eq!(url(3, 5, 3), "https://c.tile.example.org/3/5/3@2x.png");
+        let own = TileUrlOptions::leaflet(Some(&["t1".to_owned(), "t2".to_owned()]), false);
+        assert_eq!(
+            TileCoord { z: 1, x: 1, y: 0 }.url_in(template, &own),
+            "https://t2.tile.example.org/1/1/0.png"
+        );
+    }
     use crate::mvt::Tile;
 
     #[test]

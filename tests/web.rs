@@ -320,6 +320,27 @@ async fn the_layers_control_is_open_on_big_maps_and_folded_on_small_ones() {
     }
 }
 
+/// Issue 13: a host that resizes or reveals the map's element gets a map of the new size, with
+/// the same centre, and no grey band (Leaflet alone only notices window resizes).
+#[wasm_bindgen_test]
+async fn the_map_follows_its_elements_size() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([])), &element, false).await;
+    let centre = |map: &MapHandle| map.container_point(10.0, 10.0);
+    assert_eq!(centre(&map), (320.0, 200.0));
+    element.style().set_property("width", "900px").unwrap();
+    element.style().set_property("height", "600px").unwrap();
+    until("the map at its new size", || centre(&map) == (450.0, 300.0)).await;
+    let view = map.view();
+    // The same centre, to the pixel (0.18° a pixel at zoom 3).
+    assert!(
+        (view.lat - 10.0).abs() < 0.1 && (view.lng - 10.0).abs() < 0.1,
+        "{view:?}"
+    );
+    drop(map);
+    element.remove();
+}
+
 #[wasm_bindgen_test]
 async fn zoom_buttons_and_keyboard_change_the_zoom() {
     let element = test_element();
@@ -1265,12 +1286,28 @@ async fn first_party_raster_tiles_are_fetched_with_the_header_and_drawn_on_canva
     set_cookie("app-version=stable");
     let element = test_element();
     let mut config = tiles_config(json!([]));
-    config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{z}/{x}/{y}.png", "attribution": "Own"}]);
+    // `{s}` and `{r}` filled as Leaflet fills them (issue 13): subdomain |x + y| % 2, `@2x` only
+    // on a high-density screen (headless Chromium has one device pixel per CSS pixel).
+    config["view"]["zoom"] = json!(1);
+    config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{s}/{z}/{x}/{y}{r}.png", "subdomains": ["s0", "s1"], "attribution": "Own"}]);
     let map = map_from(&config, &element, false).await;
     until("raster tile drawn", || {
         query(&element, "canvas.leaflet-tile-loaded").is_some()
     })
     .await;
+    let urls = stub_urls();
+    for (tile, subdomain) in [
+        ("1/0/0", "s0"),
+        ("1/1/0", "s1"),
+        ("1/0/1", "s1"),
+        ("1/1/1", "s0"),
+    ] {
+        assert!(
+            urls.iter()
+                .any(|u| u.ends_with(&format!("/stub-raster/{subdomain}/{tile}.png"))),
+            "{tile} from {subdomain}: {urls:?}"
+        );
+    }
     let canvas = query(&element, "canvas.leaflet-tile-loaded").unwrap();
     // The stub's PNG is one opaque pixel: the canvas holds the decoded image.
     assert_eq!(canvas.get_attribute("width").as_deref(), Some("1"));
@@ -1362,6 +1399,50 @@ async fn a_points_overlay_draws_its_points_and_a_click_finds_the_one_under_it() 
     assert_eq!(clicks.borrow().len(), 1);
     assert!(map.remove_overlay("Cities"));
     assert!(points_canvases(&element).is_empty());
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen(
+    inline_js = "export function pointer_click(target, x, y, pointerType) {
+  for (const kind of ['mousedown', 'mouseup']) {
+    target.dispatchEvent(new MouseEvent(kind, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: 1 }));
+  }
+  target.dispatchEvent(new PointerEvent('click', { bubbles: true, cancelable: true, clientX: x, clientY: y, pointerType }));
+}"
+)]
+extern "C" {
+    fn pointer_click(target: &Element, x: f64, y: f64, pointer_type: &str);
+}
+
+/// Issue 13: a fingertip is not a mouse pointer. A tap 9 px from a 3 px point still finds it; a
+/// mouse click there does not.
+#[wasm_bindgen_test]
+async fn a_tap_reaches_further_than_a_mouse_click() {
+    load_leaflet().await;
+    let element = test_element();
+    let points = collection(vec![feature(
+        json!({"name": "Lisbon"}),
+        json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+    )]);
+    let mut config = config_with(
+        json!([{"name": "Cities", "type": "points", "data": points, "style": {"radius": 3, "weight": 0}}]),
+    );
+    config["view"] = json!({"center": [40, -5], "zoom": 5});
+    let mut map = map_from(&config, &element, false).await;
+    let clicks = std::rc::Rc::new(std::cell::RefCell::new(0));
+    let seen = std::rc::Rc::clone(&clicks);
+    map.on_feature_click(move |_| *seen.borrow_mut() += 1);
+    let (x, y) = map.container_point(38.72, -9.14);
+    let container = map.container();
+    let rect = container.get_bounding_client_rect();
+    let (x, y) = (rect.left() + x + 9.0, rect.top() + y);
+    pointer_click(&container, x, y, "mouse");
+    sleep(Duration::from_millis(50)).await;
+    assert_eq!(*clicks.borrow(), 0, "a mouse click 9 px away is a miss");
+    pointer_click(&container, x, y, "touch");
+    until("the tap finds the point", || *clicks.borrow() == 1).await;
+    assert!(text(&element, ".leaflet-popup-content").contains("Lisbon"));
     drop(map);
     element.remove();
 }

@@ -895,3 +895,32 @@ fn urls_of_other_schemes_are_refused_written_with_or_without_slashes() {
         );
     }
 }
+
+/// Issue 13: `{s}` (the most common Leaflet template) and the other placeholders survive
+/// resolution against the config's URL, host included, absolute or relative.
+#[test]
+fn tile_templates_keep_their_placeholders_when_resolved() {
+    for (url, resolved) in [
+        (
+            "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png",
+            "https://{s}.tile.example.org/{z}/{x}/{y}{r}.png",
+        ),
+        (
+            "https://tile.example.org/{z}/{x}/{-y}.png",
+            "https://tile.example.org/{z}/{x}/{-y}.png",
+        ),
+        (
+            "tiles/{z}/{x}/{y}.png",
+            "https://maps.example.com/app/tiles/{z}/{x}/{y}.png",
+        ),
+    ] {
+        let mut config = from_value(&with(minimal(), "/baseLayers/0/url", json!(url))).unwrap();
+        config
+            .resolve_against("https://maps.example.com/app/config.json")
+            .unwrap();
+        match &config.base_layers[0].source {
+            BaseSource::Tiles { url, .. } => assert_eq!(url, resolved),
+            other => panic!("{other:?}"),
+        }
+    }
+}

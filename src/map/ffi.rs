@@ -151,3 +151,16 @@ extern "C" {
     /// `new L.GridLayer(options)` whose tiles come from `create_tile(coords, done)`.
     pub fn grid_layer_with(options: &JsValue, create_tile: &JsValue) -> leaflet::GridLayer;
 }
+
+// Leaflet measures its container once and on window resizes only; an embedded map whose host
+// resizes or reveals the element would keep its old size (grey areas, tiles missing).
+#[wasm_bindgen(inline_js = "export function follow_size(element, map) {
+  const observer = new ResizeObserver(() => map.invalidateSize());
+  observer.observe(element);
+  return () => observer.disconnect();
+}")]
+extern "C" {
+    /// Calls `map.invalidateSize()` whenever `element` changes size; call the returned function
+    /// to stop.
+    pub fn follow_size(element: &web_sys::HtmlElement, map: &leaflet::Map) -> js_sys::Function;
+}

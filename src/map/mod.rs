@@ -45,6 +45,7 @@ use crate::config::{
 use crate::http::Http;
 use crate::json::Json;
 use crate::retry::RetryPolicy;
+use crate::tile_math::TileUrlOptions;
 use crate::view_hash::View;
 use listener::LeafletListener;
 use tile_layer::{HealthSink, TileLayerSpec};
@@ -112,40 +113,74 @@ pub fn first_view_tiles(
 ) -> Vec<(String, tile_prefetch::FetchAs)> {
     let view = initial_view(config, behaviour);
     let map_range = (config.view.min_zoom, config.view.max_zoom);
-    let mut layers: Vec<(&str, TileFormat, (f64, f64))> = Vec::new();
+    let mut layers: Vec<(&str, TileUrlOptions, TileFormat, (f64, f64))> = Vec::new();
     match config
         .base_layers
         .first()
         .map(|base| (&base.source, (base.min_zoom, base.max_zoom)))
     {
-        Some((BaseSource::Tiles { url, .. }, range)) if http.is_first_party(url) => {
-            layers.push((url, TileFormat::Raster, range))
-        }
-        Some((BaseSource::Vector { url, .. }, range)) => {
-            layers.push((url, TileFormat::Vector(Default::default()), range))
-        }
+        Some((BaseSource::Tiles { url, subdomains }, range)) if http.is_first_party(url) => layers
+            .push((
+                url,
+                tile_url_options(Some(subdomains)),
+                TileFormat::Raster,
+                range,
+            )),
+        Some((BaseSource::Vector { url, .. }, range)) => layers.push((
+            url,
+            tile_url_options(None),
+            TileFormat::Vector(Default::default()),
+            range,
+        )),
         _ => {}
     }
     for overlay in config.overlays.iter().filter(|o| o.visible) {
         if let OverlayData::Vector { url } = &overlay.data {
-            layers.push((url, TileFormat::Vector(Default::default()), map_range));
+            layers.push((
+                url,
+                tile_url_options(None),
+                TileFormat::Vector(Default::default()),
+                map_range,
+            ));
         }
     }
     let z = view.zoom.round();
     let tiles = crate::tile_math::covering(view.lat, view.lng, view.zoom, size.0, size.1);
     layers
         .into_iter()
-        .filter(|(_, _, (min, max))| (*min..=*max).contains(&z))
-        .flat_map(|(template, format, _)| {
+        .filter(|(_, _, _, (min, max))| (*min..=*max).contains(&z))
+        .flat_map(|(template, options, format, _)| {
             let kind = format.fetch_as();
             tiles.iter().filter_map(move |&(z, x, y)| {
                 Some((
-                    crate::tile_math::TileCoord::wrapped(z, x, y)?.url(template),
+                    crate::tile_math::TileCoord::wrapped(z, x, y)?.url_in(template, &options),
                     kind,
                 ))
             })
         })
         .collect()
+}
+
+/// How far (CSS px) from a point or line a click still hits it: a fingertip covers far more than
+/// a mouse pointer (WCAG's target size: 24 px, so 12 either side).
+pub const MOUSE_REACH_PX: f64 = 4.0;
+pub const TOUCH_REACH_PX: f64 = 12.0;
+
+/// The reach for this click: touch and pen clicks are PointerEvents that say so.
+fn hit_reach(original_event: &JsValue) -> f64 {
+    match ffi::get(original_event, "pointerType")
+        .as_string()
+        .as_deref()
+    {
+        Some("touch" | "pen") => TOUCH_REACH_PX,
+        _ => MOUSE_REACH_PX,
+    }
+}
+
+/// What the app fills a tile template's `{s}` and `{r}` with, as Leaflet would on this screen.
+fn tile_url_options(subdomains: Option<&[String]>) -> TileUrlOptions {
+    let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
+    TileUrlOptions::leaflet(subdomains, ratio > 1.0)
 }
 
 /// Why the map could not be created.
@@ -194,6 +229,8 @@ pub struct MapHandle {
     zoom_range: (f64, f64),
     prefetch: Option<Rc<TilePrefetch>>,
     _hash_sync: Option<HashSync>,
+    /// Stops following the container's size (`ffi::follow_size`).
+    stop_following_size: Option<js_sys::Function>,
     _listeners: Vec<LeafletListener>,
     _window_listeners: Vec<listener::DomListener>,
     /// Listeners on one layer, by layer name: they go when the layer does.
@@ -267,6 +304,7 @@ impl MapHandle {
             zoom_range,
             prefetch,
             _hash_sync: None,
+            stop_following_size: None,
             _listeners: Vec::new(),
             _window_listeners: Vec::new(),
             layer_listeners: Vec::new(),
@@ -285,20 +323,22 @@ impl MapHandle {
         if behaviour.sync_url_hash {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
+        handle.stop_following_size = Some(ffi::follow_size(container, &handle.map));
         Ok(handle)
     }
 
     fn add_base_layer(&mut self, base: &BaseLayer, active: bool) {
         match &base.source {
-            BaseSource::Tiles { url, .. } if self.http.is_first_party(url) => {
+            BaseSource::Tiles { url, subdomains } if self.http.is_first_party(url) => {
                 // The app's own tile server: fetched by the app so the version header goes along.
-                let spec = self.spec(
+                let mut spec = self.spec(
                     &base.name,
                     url,
                     TileFormat::Raster,
                     &base.attribution,
                     (base.min_zoom, base.max_zoom),
                 );
+                spec.url_options = tile_url_options(Some(subdomains));
                 self.add_fetch_layer(spec, LayerRole::Base { active });
             }
             BaseSource::Vector { url, style } => {
@@ -403,6 +443,7 @@ impl MapHandle {
         TileLayerSpec {
             name,
             url_template: url,
+            url_options: tile_url_options(None),
             format,
             attribution,
             zoom_range,
@@ -532,6 +573,7 @@ impl MapHandle {
             };
             let latlng: LatLng = latlng.unchecked_into();
             let zoom = map.get_zoom();
+            let reach = hit_reach(&ffi::get(&event, "originalEvent"));
             // Points are drawn over tiles; later layers over earlier ones.
             let on_points = || {
                 points
@@ -539,7 +581,9 @@ impl MapHandle {
                     .iter()
                     .rev()
                     .filter(|(_, layer)| map.has_layer(layer.layer()))
-                    .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0))
+                    .find_map(|(_, layer)| {
+                        layer.feature_at(latlng.lat(), latlng.lng(), zoom, reach)
+                    })
             };
             let on_tiles = || {
                 layers
@@ -547,7 +591,9 @@ impl MapHandle {
                     .iter()
                     .rev()
                     .filter(|(_, layer)| map.has_layer(layer.layer()))
-                    .find_map(|(_, layer)| layer.feature_at(latlng.lat(), latlng.lng(), zoom, 4.0))
+                    .find_map(|(_, layer)| {
+                        layer.feature_at(latlng.lat(), latlng.lng(), zoom, reach)
+                    })
             };
             let properties = on_points().or_else(on_tiles);
             if let Some(properties) = properties {
@@ -864,6 +910,9 @@ enum LayerRole {
 impl Drop for MapHandle {
     fn drop(&mut self) {
         self._hash_sync = None;
+        if let Some(stop) = self.stop_following_size.take() {
+            let _ = stop.call0(&JsValue::NULL);
+        }
         self._listeners.clear();
         self._window_listeners.clear();
         self.layer_listeners.clear();

@@ -27,7 +27,7 @@ use crate::config::{Attribution, Style};
 use crate::http::{Http, HttpError};
 use crate::mvt::Tile;
 use crate::retry::{LayerHealth, Next, RetryPolicy};
-use crate::tile_math::{hit, locate, TileCoord, TILE_SIZE};
+use crate::tile_math::{hit, locate, TileCoord, TileUrlOptions, TILE_SIZE};
 
 /// What a layer's tiles are.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,6 +58,8 @@ const TASK_ID: &str = "__meshmapTask";
 pub struct TileLayerSpec<'a> {
     pub name: &'a str,
     pub url_template: &'a str,
+    /// What `{s}` and `{r}` become.
+    pub url_options: TileUrlOptions,
     pub format: TileFormat,
     pub attribution: &'a Attribution,
     pub zoom_range: (f64, f64),
@@ -86,6 +88,7 @@ struct State {
     name: String,
     http: Http,
     template: String,
+    url_options: TileUrlOptions,
     format: TileFormat,
     /// The layer's one retry budget: down or up, failures in a row, probes (src/retry.rs).
     budget: RefCell<LayerHealth>,
@@ -223,6 +226,7 @@ impl FetchTileLayer {
             name: spec.name.to_owned(),
             http,
             template: spec.url_template.to_owned(),
+            url_options: spec.url_options,
             format: spec.format,
             budget: RefCell::new(LayerHealth::new(spec.retry)),
             slots: Rc::new(Slots::new(MAX_REQUESTS_IN_FLIGHT)),
@@ -389,7 +393,7 @@ impl State {
             self.finish(id, &done, Some("the tile server is unavailable".into()));
             return;
         }
-        let url = coord.url(&self.template);
+        let url = coord.url_in(&self.template, &self.url_options);
         let mut attempt = 0;
         loop {
             attempt += 1;
