@@ -236,7 +236,7 @@ impl WebUrl {
             // everything is path.
             let (host, path) = match before.strip_prefix("//") {
                 Some(after) => after.split_at(after.find('/').unwrap_or(after.len())),
-                None => ("", &before[..]),
+                None => ("", before),
             };
             let path = if path.starts_with('/') {
                 path.to_owned()
