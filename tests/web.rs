@@ -1429,7 +1429,7 @@ async fn a_tap_reaches_further_than_a_mouse_click() {
         json!([{"name": "Cities", "type": "points", "data": points, "style": {"radius": 3, "weight": 0}}]),
     );
     config["view"] = json!({"center": [40, -5], "zoom": 5});
-    let mut map = map_from(&config, &element, false).await;
+    let map = map_from(&config, &element, false).await;
     let clicks = std::rc::Rc::new(std::cell::RefCell::new(0));
     let seen = std::rc::Rc::clone(&clicks);
     map.on_feature_click(move |_| *seen.borrow_mut() += 1);
