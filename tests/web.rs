@@ -341,6 +341,46 @@ async fn the_map_follows_its_elements_size() {
     element.remove();
 }
 
+/// Issue 13 (WCAG 2.3.3): with the system's "reduce motion" on, the map jumps instead of
+/// animating its zooms and fading its tiles. The setting is played by a `matchMedia` stand-in,
+/// since the test browser's own preference cannot be switched from inside the page.
+#[wasm_bindgen_test]
+async fn reduced_motion_turns_the_map_animations_off() {
+    let window = web_sys::window().unwrap();
+    let real_match_media = js_sys::Reflect::get(&window, &"matchMedia".into()).unwrap();
+    for reduce in [false, true] {
+        let stand_in = js_sys::Function::new_with_args(
+            "query",
+            &format!(
+                "return {{ matches: {reduce} && query.includes('prefers-reduced-motion: reduce'), \
+                 media: query, addEventListener() {{}}, removeEventListener() {{}} }};"
+            ),
+        );
+        js_sys::Reflect::set(&window, &"matchMedia".into(), &stand_in).unwrap();
+        let element = test_element();
+        let map = map_from(&config_with(json!([])), &element, false).await;
+        js_sys::Reflect::set(&window, &"matchMedia".into(), &real_match_media).unwrap();
+        // Leaflet marks an animating map with these: the fade class on the container and the
+        // zoom animation's proxy element.
+        let container = map.container();
+        assert_eq!(
+            container.class_list().contains("leaflet-fade-anim"),
+            !reduce,
+            "fade, reduce={reduce}"
+        );
+        assert_eq!(
+            query(&element, ".leaflet-proxy").is_some(),
+            !reduce,
+            "zoom animation, reduce={reduce}"
+        );
+        // The zoom still works, in one step.
+        click(&query(&element, ".leaflet-control-zoom-in").unwrap());
+        until_zoom(&element, &map, 4.0, "zoom in").await;
+        drop(map);
+        element.remove();
+    }
+}
+
 #[wasm_bindgen_test]
 async fn zoom_buttons_and_keyboard_change_the_zoom() {
     let element = test_element();

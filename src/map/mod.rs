@@ -177,6 +177,13 @@ fn hit_reach(original_event: &JsValue) -> f64 {
     }
 }
 
+/// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
+fn prefers_reduced_motion() -> bool {
+    web_sys::window()
+        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .is_some_and(|query| query.matches())
+}
+
 /// What the app fills a tile template's `{s}` and `{r}` with, as Leaflet would on this screen.
 fn tile_url_options(subdomains: Option<&[String]>) -> TileUrlOptions {
     let ratio = web_sys::window().map_or(1.0, |w| w.device_pixel_ratio());
@@ -278,6 +285,13 @@ impl MapHandle {
         options.set_double_click_zoom(JsValue::TRUE);
         options.set_keyboard(true);
         options.set_dragging(true);
+        // People who asked their system for less motion get jumps instead of animated zooms,
+        // fades and glides.
+        if prefers_reduced_motion() {
+            for animation in ["zoomAnimation", "fadeAnimation", "markerZoomAnimation", "inertia"] {
+                ffi::set(&options, animation, &JsValue::FALSE);
+            }
+        }
         let map = Map::new_with_element(container, &options)
             .map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
 
