@@ -73,11 +73,12 @@ if [ -z "${MESHMAP_SETUP_BUILD_ONLY:-}" ] && [ "$(martin --version 2>/dev/null)"
 fi
 
 # --- npm tools (tools/package-lock.json): wasm-opt from binaryen@132 (Debian's binaryen 108 breaks
-# the wasm), js-yaml and the @kubernetes-models CRD schemas for scripts/validate-crds.mjs.
+# the wasm), js-yaml and the @kubernetes-models CRD schemas for scripts/validate-crds.mjs, axe-core
+# for the browser tests' accessibility checks.
 # Reinstalled when the lock file changes.
 lock_stamp=tools/node_modules/.meshmap-lock.sha256
 if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$(sha256sum < tools/package-lock.json)" ]; then
-  log "installing npm tools (binaryen, Kubernetes model schemas)"
+  log "installing npm tools (binaryen, Kubernetes model schemas, axe-core)"
   npm ci --prefix tools --no-audit --no-fund --silent --engine-strict=false
   sha256sum < tools/package-lock.json > "$lock_stamp"
 fi

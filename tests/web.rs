@@ -962,53 +962,7 @@ const PNG_BASE64: &str = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQV
 
 // A stand-in for the tile server: `window.fetch` answers URLs containing a registered key from
 // memory (or fails, or hangs until aborted) and records each request's URL and version header.
-#[wasm_bindgen(inline_js = "
-let stub = null;
-export function install_fetch_stub() {
-  if (stub) return;
-  stub = { real: window.fetch, bodies: new Map(), mode: 'ok', requests: [], aborted: 0 };
-  window.fetch = function (input, init) {
-    const request = input instanceof Request ? input : new Request(input, init);
-    const key = [...stub.bodies.keys()].find((k) => request.url.includes(k));
-    if (key === undefined) return stub.real.call(window, input, init);
-    stub.requests.push({ url: request.url, version: request.headers.get('X-App-Version'), at: performance.now() });
-    if (stub.mode === 'hang') {
-      return new Promise((_, reject) => request.signal.addEventListener('abort', () => {
-        stub.aborted += 1;
-        reject(new DOMException('The operation was aborted.', 'AbortError'));
-      }));
-    }
-    if (stub.mode === 'down') return Promise.resolve(new Response('upstream connect error', { status: 503 }));
-    if (stub.mode.startsWith('busy ')) {
-      const headers = { 'Retry-After': stub.mode.slice(5) };
-      return Promise.resolve(new Response('slow down', { status: 503, headers }));
-    }
-    const body = stub.bodies.get(key);
-    if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
-    return Promise.resolve(new Response(body, { status: 200 }));
-  };
-}
-export function remove_fetch_stub() { if (stub) { window.fetch = stub.real; stub = null; } }
-export function stub_serve(key, body) { stub.bodies.set(key, body); }
-export function stub_serve_base64(key, text) { stub.bodies.set(key, Uint8Array.from(atob(text), (c) => c.charCodeAt(0))); }
-export function stub_mode(mode) { stub.mode = mode; }
-export function stub_requests() { return stub.requests.length; }
-export function stub_aborted() { return stub.aborted; }
-export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
-export function stub_urls() { return stub.requests.map((r) => r.url); }
-export function stub_times() { return stub.requests.map((r) => r.at); }
-export function painted_share(canvas) {
-  // Read through a copy: a raster tile's canvas has a bitmaprenderer context, not a 2d one.
-  const copy = document.createElement('canvas');
-  copy.width = canvas.width;
-  copy.height = canvas.height;
-  copy.getContext('2d').drawImage(canvas, 0, 0);
-  const data = copy.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
-  let painted = 0;
-  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
-  return painted / (data.length / 4);
-}
-")]
+#[wasm_bindgen(module = "/tests/web_support.js")]
 extern "C" {
     fn install_fetch_stub();
     fn remove_fetch_stub();
@@ -1443,14 +1397,7 @@ async fn a_points_overlay_draws_its_points_and_a_click_finds_the_one_under_it() 
     element.remove();
 }
 
-#[wasm_bindgen(
-    inline_js = "export function pointer_click(target, x, y, pointerType) {
-  for (const kind of ['mousedown', 'mouseup']) {
-    target.dispatchEvent(new MouseEvent(kind, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: 1 }));
-  }
-  target.dispatchEvent(new PointerEvent('click', { bubbles: true, cancelable: true, clientX: x, clientY: y, pointerType }));
-}"
-)]
+#[wasm_bindgen(module = "/tests/web_support.js")]
 extern "C" {
     fn pointer_click(target: &Element, x: f64, y: f64, pointer_type: &str);
 }
@@ -1962,48 +1909,7 @@ fn dom_nodes() -> u32 {
 // from the page's long-lived targets (window, document, <html>, <body>, the host element), counted
 // by wrapping EventTarget; each map's container watched through a WeakRef (alive after a forced
 // GC means something still holds the detached map); the JS heap after GC.
-#[wasm_bindgen(inline_js = "
-let tracker = null;
-const watched = [];
-export function track_listeners(targets) {
-  if (!tracker) {
-    tracker = { targets: new Set(), live: new Map() };
-    const add = EventTarget.prototype.addEventListener;
-    const remove = EventTarget.prototype.removeEventListener;
-    const capture = (o) => (typeof o === 'boolean' ? o : !!(o && o.capture));
-    const slot = (target, type, options) => {
-      let byType = tracker.live.get(target);
-      if (!byType) tracker.live.set(target, (byType = new Map()));
-      const key = type + (capture(options) ? ' (capture)' : '');
-      let fns = byType.get(key);
-      if (!fns) byType.set(key, (fns = new Set()));
-      return fns;
-    };
-    EventTarget.prototype.addEventListener = function (type, fn, options) {
-      if (fn && tracker.targets.has(this)) slot(this, type, options).add(fn);
-      return add.call(this, type, fn, options);
-    };
-    EventTarget.prototype.removeEventListener = function (type, fn, options) {
-      if (fn && tracker.targets.has(this)) slot(this, type, options).delete(fn);
-      return remove.call(this, type, fn, options);
-    };
-  }
-  for (const target of targets) tracker.targets.add(target);
-}
-export function tracked_listeners() {
-  const counts = [];
-  for (const [target, byType] of tracker.live) {
-    for (const [type, fns] of byType) if (fns.size) counts.push(`${target.nodeName ?? 'window'} ${type}: ${fns.size}`);
-  }
-  return counts.sort().join(', ');
-}
-export function watch(element) { watched.push(new WeakRef(element)); }
-export function watched_alive() { return watched.filter((ref) => ref.deref() !== undefined).length; }
-export function watched_alive_at() { return watched.map((ref, i) => (ref.deref() !== undefined ? i : -1)).filter((i) => i >= 0).join(','); }
-export function can_collect_garbage() { return typeof gc === 'function' && !!performance.memory; }
-export function collect_garbage() { gc(); }
-export function js_heap_bytes() { return performance.memory.usedJSHeapSize; }
-")]
+#[wasm_bindgen(module = "/tests/web_support.js")]
 extern "C" {
     fn track_listeners(targets: &js_sys::Array);
     fn tracked_listeners() -> String;
@@ -2187,5 +2093,63 @@ async fn destroy_removes_everything_and_200_mounts_keep_memory_flat() {
         grown <= 1024.0 * 1024.0,
         "wasm memory grew by {grown} bytes over 200 maps"
     );
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Accessibility (issue 13): axe-core, from the npm registry (tools/node_modules), over the app.
+
+/// Loads axe-core into the test page, once.
+async fn load_axe() {
+    let doc = document();
+    if doc.get_element_by_id("test-axe").is_none() {
+        let script = doc.create_element("script").unwrap();
+        script.set_id("test-axe");
+        script
+            .set_attribute("src", "/tools/node_modules/axe-core/axe.min.js")
+            .unwrap();
+        doc.head().unwrap().append_child(&script).unwrap();
+    }
+    until("axe-core to load (make setup installs it)", || {
+        js_sys::Reflect::get(&web_sys::window().unwrap(), &"axe".into())
+            .map(|axe| axe.is_object())
+            .unwrap_or(false)
+    })
+    .await;
+}
+
+/// axe-core's WCAG 2.x A/AA violations inside `root`, one line each: the rule, its help text and
+/// the elements it found.
+async fn accessibility_violations(root: &Element) -> Vec<String> {
+    load_axe().await;
+    let run = js_sys::Function::new_with_args(
+        "root",
+        "return axe.run(root, { runOnly: { type: 'tag', values: \
+           ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, \
+           resultTypes: ['violations'] }) \
+         .then(r => r.violations.map(v => v.id + ': ' + v.help + ' -> ' + \
+           v.nodes.map(n => n.target.join(' ')).join(', ')));",
+    );
+    let promise: js_sys::Promise = run.call1(&JsValue::NULL, root).unwrap().unchecked_into();
+    let found = JsFuture::from(promise).await.expect("axe.run");
+    js_sys::Array::from(&found)
+        .iter()
+        .filter_map(|line| line.as_string())
+        .collect()
+}
+
+#[wasm_bindgen_test]
+async fn the_app_has_no_accessibility_violations() {
+    load_leaflet().await;
+    let element = test_element();
+    let config = config_with(json!([xss_overlay()]));
+    let mounted = mount_app(&element, inline(config));
+    until("the overlay drawn", || {
+        count(&element, ".leaflet-overlay-pane svg path") >= 1
+    })
+    .await;
+    let violations = accessibility_violations(&element).await;
+    assert!(violations.is_empty(), "{violations:#?}");
+    drop(mounted);
     element.remove();
 }

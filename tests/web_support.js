@@ -1,0 +1,101 @@
+// JavaScript helpers for the browser tests (tests/web.rs), in one module: each inline snippet
+// would be a module file of its own, and wasm-bindgen-test's server answers only a few requests at
+// a time on a 2-core machine (six modules requested at once hung the browser tests).
+
+// A stand-in for the tile server: `window.fetch` answers URLs containing a registered key from
+// memory (or fails, or hangs until aborted) and records each request's URL and version header.
+let stub = null;
+export function install_fetch_stub() {
+  if (stub) return;
+  stub = { real: window.fetch, bodies: new Map(), mode: 'ok', requests: [], aborted: 0 };
+  window.fetch = function (input, init) {
+    const request = input instanceof Request ? input : new Request(input, init);
+    const key = [...stub.bodies.keys()].find((k) => request.url.includes(k));
+    if (key === undefined) return stub.real.call(window, input, init);
+    stub.requests.push({ url: request.url, version: request.headers.get('X-App-Version'), at: performance.now() });
+    if (stub.mode === 'hang') {
+      return new Promise((_, reject) => request.signal.addEventListener('abort', () => {
+        stub.aborted += 1;
+        reject(new DOMException('The operation was aborted.', 'AbortError'));
+      }));
+    }
+    if (stub.mode === 'down') return Promise.resolve(new Response('upstream connect error', { status: 503 }));
+    if (stub.mode.startsWith('busy ')) {
+      const headers = { 'Retry-After': stub.mode.slice(5) };
+      return Promise.resolve(new Response('slow down', { status: 503, headers }));
+    }
+    const body = stub.bodies.get(key);
+    if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
+    return Promise.resolve(new Response(body, { status: 200 }));
+  };
+}
+export function remove_fetch_stub() { if (stub) { window.fetch = stub.real; stub = null; } }
+export function stub_serve(key, body) { stub.bodies.set(key, body); }
+export function stub_serve_base64(key, text) { stub.bodies.set(key, Uint8Array.from(atob(text), (c) => c.charCodeAt(0))); }
+export function stub_mode(mode) { stub.mode = mode; }
+export function stub_requests() { return stub.requests.length; }
+export function stub_aborted() { return stub.aborted; }
+export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
+export function stub_urls() { return stub.requests.map((r) => r.url); }
+export function stub_times() { return stub.requests.map((r) => r.at); }
+export function painted_share(canvas) {
+  // Read through a copy: a raster tile's canvas has a bitmaprenderer context, not a 2d one.
+  const copy = document.createElement('canvas');
+  copy.width = canvas.width;
+  copy.height = canvas.height;
+  copy.getContext('2d').drawImage(canvas, 0, 0);
+  const data = copy.getContext('2d').getImageData(0, 0, canvas.width, canvas.height).data;
+  let painted = 0;
+  for (let i = 3; i < data.length; i += 4) if (data[i] > 0) painted += 1;
+  return painted / (data.length / 4);
+}
+
+// A click with a pointer type (mouse, touch, pen), as a browser sends it.
+export function pointer_click(target, x, y, pointerType) {
+  for (const kind of ['mousedown', 'mouseup']) {
+    target.dispatchEvent(new MouseEvent(kind, { bubbles: true, cancelable: true, clientX: x, clientY: y, button: 0, buttons: 1 }));
+  }
+  target.dispatchEvent(new PointerEvent('click', { bubbles: true, cancelable: true, clientX: x, clientY: y, pointerType }));
+}
+
+// Leak detectors (see the leak test in tests/web.rs).
+let tracker = null;
+const watched = [];
+export function track_listeners(targets) {
+  if (!tracker) {
+    tracker = { targets: new Set(), live: new Map() };
+    const add = EventTarget.prototype.addEventListener;
+    const remove = EventTarget.prototype.removeEventListener;
+    const capture = (o) => (typeof o === 'boolean' ? o : !!(o && o.capture));
+    const slot = (target, type, options) => {
+      let byType = tracker.live.get(target);
+      if (!byType) tracker.live.set(target, (byType = new Map()));
+      const key = type + (capture(options) ? ' (capture)' : '');
+      let fns = byType.get(key);
+      if (!fns) byType.set(key, (fns = new Set()));
+      return fns;
+    };
+    EventTarget.prototype.addEventListener = function (type, fn, options) {
+      if (fn && tracker.targets.has(this)) slot(this, type, options).add(fn);
+      return add.call(this, type, fn, options);
+    };
+    EventTarget.prototype.removeEventListener = function (type, fn, options) {
+      if (fn && tracker.targets.has(this)) slot(this, type, options).delete(fn);
+      return remove.call(this, type, fn, options);
+    };
+  }
+  for (const target of targets) tracker.targets.add(target);
+}
+export function tracked_listeners() {
+  const counts = [];
+  for (const [target, byType] of tracker.live) {
+    for (const [type, fns] of byType) if (fns.size) counts.push(`${target.nodeName ?? 'window'} ${type}: ${fns.size}`);
+  }
+  return counts.sort().join(', ');
+}
+export function watch(element) { watched.push(new WeakRef(element)); }
+export function watched_alive() { return watched.filter((ref) => ref.deref() !== undefined).length; }
+export function watched_alive_at() { return watched.map((ref, i) => (ref.deref() !== undefined ? i : -1)).filter((i) => i >= 0).join(','); }
+export function can_collect_garbage() { return typeof gc === 'function' && !!performance.memory; }
+export function collect_garbage() { gc(); }
+export function js_heap_bytes() { return performance.memory.usedJSHeapSize; }
