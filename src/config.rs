@@ -17,6 +17,8 @@ pub const MAX_ZOOM_LIMIT: f64 = 24.0;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Config {
+    /// What the map shows, e.g. "Countries and cities": its accessible name for screen readers.
+    pub title: String,
     pub view: ViewConfig,
     pub base_layers: Vec<BaseLayer>,
     pub overlays: Vec<Overlay>,
@@ -543,6 +545,9 @@ fn describe(value: &Json) -> String {
     }
 }
 
+/// The map's accessible name when the config gives no `title`.
+pub const DEFAULT_TITLE: &str = "Map";
+
 fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
     let mut r = Reader::object(*root, errors)?;
     let tiles = match r.get("tiles") {
@@ -620,8 +625,10 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
             r.error(&format!("firstPartyOrigins[{i}]"), message);
         }
     }
+    let title = r.optional("title", DEFAULT_TITLE.to_owned(), |r, v| r.name("title", v));
     let view = view?;
     Some(Config {
+        title,
         view,
         base_layers,
         overlays,

@@ -2142,14 +2142,90 @@ async fn accessibility_violations(root: &Element) -> Vec<String> {
 async fn the_app_has_no_accessibility_violations() {
     load_leaflet().await;
     let element = test_element();
-    let config = config_with(json!([xss_overlay()]));
-    let mounted = mount_app(&element, inline(config));
+    let mut config = config_with(json!([xss_overlay()]));
+    config["title"] = json!("Test countries and places");
+    let mounted = mount_app(&element, inline(config.clone()));
     until("the overlay drawn", || {
         count(&element, ".leaflet-overlay-pane svg path") >= 1
     })
     .await;
     let violations = accessibility_violations(&element).await;
     assert!(violations.is_empty(), "{violations:#?}");
+    // The map is a region named after the config's title.
+    let map = query(&element, ".leaflet-container").unwrap();
+    assert_eq!(map.get_attribute("role").as_deref(), Some("region"));
+    assert_eq!(
+        map.get_attribute("aria-label").as_deref(),
+        Some("Test countries and places")
+    );
     drop(mounted);
+    // A host's own label wins (e.g. `<meshmap-view aria-label="…">`).
+    element.set_attribute("role", "group").unwrap();
+    element.set_attribute("aria-label", "Our offices").unwrap();
+    let mounted = mount_app(&element, inline(config));
+    until("the map", || {
+        query(&element, ".leaflet-container").is_some()
+    })
+    .await;
+    let map = query(&element, ".leaflet-container").unwrap();
+    assert_eq!(
+        map.get_attribute("aria-label").as_deref(),
+        Some("Our offices")
+    );
+    drop(mounted);
+    element.remove();
+}
+
+fn key(target: &web_sys::EventTarget, kind: &str, key: &str, key_code: u32) {
+    let init = web_sys::KeyboardEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_key(key);
+    init.set_key_code(key_code);
+    let event = web_sys::KeyboardEvent::new_with_keyboard_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+fn focused() -> Option<Element> {
+    document().active_element()
+}
+
+/// Issue 13: shapes are in the Tab order, named after their feature; Enter opens the popup and
+/// moves the focus into it; Escape closes it and gives the focus back to the shape.
+#[wasm_bindgen_test]
+async fn features_open_their_popup_from_the_keyboard() {
+    let element = test_element();
+    let map = map_from(&config_with(json!([xss_overlay()])), &element, false).await;
+    let shapes = element
+        .query_selector_all(".leaflet-overlay-pane svg path[tabindex='0'][role='button']")
+        .unwrap();
+    assert_eq!(
+        shapes.length(),
+        2 + 3,
+        "every shape with a popup is in the Tab order"
+    );
+    let line: HtmlElement = query(&element, "path[aria-label='Line']")
+        .expect("a shape named after its feature")
+        .unchecked_into();
+    line.focus().unwrap();
+    assert_eq!(focused().as_ref(), Some(line.as_ref() as &Element));
+
+    key(&line, "keypress", "Enter", 13);
+    until("the popup", || query(&element, ".leaflet-popup").is_some()).await;
+    assert!(text(&element, ".leaflet-popup-content").contains("Line"));
+    let close = query(&element, ".leaflet-popup-close-button").unwrap();
+    assert_eq!(focused(), Some(close.clone()), "the popup takes the focus");
+
+    key(&close, "keydown", "Escape", 27);
+    until("the popup closed", || {
+        query(&element, ".leaflet-popup").is_none()
+    })
+    .await;
+    assert_eq!(
+        focused().as_ref(),
+        Some(line.as_ref() as &Element),
+        "the focus goes back to the shape"
+    );
+    drop(map);
     element.remove();
 }

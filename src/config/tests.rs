@@ -65,6 +65,7 @@ fn minimal_config_gets_defaults() {
         (2.0, 0.0, 18.0)
     );
     assert_eq!(config.versions, vec!["stable", "canary"]);
+    assert_eq!(config.title, "Map");
     assert!(config.overlays.is_empty() && config.first_party_origins.is_empty());
     let BaseSource::Tiles { url, subdomains } = &config.base_layers[0].source else {
         panic!()
@@ -76,6 +77,7 @@ fn minimal_config_gets_defaults() {
 #[test]
 fn full_config_reads_every_key() {
     let config = from_value(&json!({
+        "title": "Sydney <b>and</b> around",
         "view": {"center": [-33.9, 151.2], "zoom": 5, "minZoom": 1, "maxZoom": 12},
         "versions": ["blue", "green"],
         "firstPartyOrigins": ["https://tiles.example.com"],
@@ -94,6 +96,7 @@ fn full_config_reads_every_key() {
     }))
     .unwrap();
     assert_eq!(config.view.center, (-33.9, 151.2));
+    assert_eq!(config.title, "Sydney <b>and</b> around");
     assert_eq!(config.versions, vec!["blue", "green"]);
     assert_eq!(
         config.first_party_origins,
@@ -298,6 +301,16 @@ fn ranges() {
 
 #[test]
 fn empty_names() {
+    assert_error(
+        with(minimal(), "/title", json!(" ")),
+        "title",
+        "must not be empty",
+    );
+    assert_error(
+        with(minimal(), "/title", json!(7)),
+        "title",
+        "expected a string",
+    );
     assert_error(
         with(minimal(), "/baseLayers/0/name", json!("")),
         "baseLayers[0].name",

@@ -1,6 +1,7 @@
 //! The Leaflet map behind typed Rust wrappers. Everything that touches Leaflet or the browser for
 //! the map is in this module; the UI talks to [`MapHandle`].
 
+mod access;
 mod canvas;
 mod controls;
 mod ffi;
@@ -180,7 +181,11 @@ fn hit_reach(original_event: &JsValue) -> f64 {
 /// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
 fn prefers_reduced_motion() -> bool {
     web_sys::window()
-        .and_then(|w| w.match_media("(prefers-reduced-motion: reduce)").ok().flatten())
+        .and_then(|w| {
+            w.match_media("(prefers-reduced-motion: reduce)")
+                .ok()
+                .flatten()
+        })
         .is_some_and(|query| query.matches())
 }
 
@@ -240,6 +245,8 @@ pub struct MapHandle {
     stop_following_size: Option<js_sys::Function>,
     _listeners: Vec<LeafletListener>,
     _window_listeners: Vec<listener::DomListener>,
+    /// Popups and shapes from the keyboard ([`access`]).
+    _keyboard: Option<access::KeyboardAccess>,
     /// Listeners on one layer, by layer name: they go when the layer does.
     layer_listeners: Vec<(String, LeafletListener)>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
@@ -288,7 +295,12 @@ impl MapHandle {
         // People who asked their system for less motion get jumps instead of animated zooms,
         // fades and glides.
         if prefers_reduced_motion() {
-            for animation in ["zoomAnimation", "fadeAnimation", "markerZoomAnimation", "inertia"] {
+            for animation in [
+                "zoomAnimation",
+                "fadeAnimation",
+                "markerZoomAnimation",
+                "inertia",
+            ] {
                 ffi::set(&options, animation, &JsValue::FALSE);
             }
         }
@@ -323,6 +335,7 @@ impl MapHandle {
             _window_listeners: Vec::new(),
             layer_listeners: Vec::new(),
             _badge: None,
+            _keyboard: None,
         };
         for (i, base) in config.base_layers.iter().enumerate() {
             handle.add_base_layer(base, i == 0);
@@ -330,6 +343,8 @@ impl MapHandle {
         for overlay in &config.overlays {
             handle.add_overlay(overlay);
         }
+        access::name_container(container, &config.title);
+        handle._keyboard = Some(access::KeyboardAccess::start(&handle.map, container));
         handle.listen_for_feature_clicks();
         controls::add_scale(&handle.map);
         handle.layers_control.add_to(&handle.map);
@@ -929,6 +944,7 @@ impl Drop for MapHandle {
         }
         self._listeners.clear();
         self._window_listeners.clear();
+        self._keyboard = None;
         self.layer_listeners.clear();
         self.tile_health.clear();
         self.feature_click.clear();
