@@ -71,6 +71,9 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         Duration::from_secs(20),
     );
     browser.wait_for("catalog overlays", "document.querySelector('.leaflet-control-layers').textContent.includes('Countries by population')", Duration::from_secs(10));
+    // The app's page as served, with the map drawn, passes axe-core.
+    let violations = browser.accessibility_violations();
+    assert!(violations.is_empty(), "{violations:#?}");
 
     let painted = browser
         .eval(&format!("return {PAINTED_SHARE};"))
@@ -305,6 +308,9 @@ fn a_host_page_on_another_origin_embeds_two_maps() {
         "{font}"
     );
     browser.screenshot(&root().join("target/e2e/embedded.png"));
+    // The embedding example, host page and both maps, passes axe-core.
+    let violations = browser.accessibility_violations();
+    assert!(violations.is_empty(), "{violations:#?}");
 
     // Removing the element destroys its map: its listeners go, the other map's stay.
     let listeners = || {

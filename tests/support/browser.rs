@@ -106,6 +106,29 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// axe-core's WCAG 2.x A/AA and best-practice violations on the page, one line each (rule,
+    /// help, elements). axe-core comes from the npm registry into tools/ (scripts/setup.sh).
+    pub fn accessibility_violations(&self) -> Vec<String> {
+        let axe = super::root().join("tools/node_modules/axe-core/axe.min.js");
+        let source = std::fs::read_to_string(&axe)
+            .unwrap_or_else(|e| panic!("{}: {e} (make setup installs it)", axe.display()));
+        self.eval(&format!("{source}\nreturn 0;"));
+        let found = self.eval_awaited(
+            "axe.run(document, { runOnly: { type: 'tag', values: \
+               ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'] }, \
+               resultTypes: ['violations'] }) \
+             .then(r => r.violations.map(v => v.id + ': ' + v.help + ' -> ' + \
+               v.nodes.map(n => n.target.join(' ')).join(', ')))",
+        );
+        match found {
+            Value::Array(lines) => lines
+                .iter()
+                .map(|line| line.as_str().unwrap_or_default().to_owned())
+                .collect(),
+            other => panic!("axe.run failed: {other}"),
+        }
+    }
+
     pub fn screenshot(&self, path: &std::path::Path) {
         if let Ok(png) = self.runtime.block_on(self.client().screenshot()) {
             let _ = std::fs::write(path, png);
