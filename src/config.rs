@@ -158,6 +158,8 @@ pub struct Style {
     pub label: Option<String>,
     /// Vector tiles: labels appear from this zoom on.
     pub label_min_zoom: f64,
+    /// The property shown as a tooltip while the pointer is over a feature (e.g. `name`).
+    pub tooltip: Option<String>,
 }
 
 impl Default for Style {
@@ -171,6 +173,7 @@ impl Default for Style {
             radius: 6.0,
             label: None,
             label_min_zoom: 0.0,
+            tooltip: None,
         }
     }
 }
@@ -1030,6 +1033,7 @@ fn read_style_fields(s: &mut Reader) -> Style {
         label_min_zoom: s.optional("labelMinZoom", defaults.label_min_zoom, |s, v| {
             s.zoom("labelMinZoom", v)
         }),
+        tooltip: s.optional("tooltip", None, |s, v| s.name("tooltip", v).map(Some)),
     }
 }
 

@@ -720,19 +720,38 @@ pub fn property_rows(properties: Option<&Json>) -> Vec<(String, String)> {
     };
     members
         .iter()
-        .map(|(key, value)| {
-            let text = match value {
-                Json::String(s) => s.clone(),
-                other => other.to_string(),
-            };
-            (key.clone(), text)
-        })
+        .map(|(key, value)| (key.clone(), value_text(value)))
         .collect()
+}
+
+/// One property's value as a tooltip shows it (as text, never as HTML); `None` when the feature
+/// does not have it, or has it empty or null.
+pub fn property_text(properties: &Json, key: &str) -> Option<String> {
+    let Json::Object(members) = properties else {
+        return None;
+    };
+    let value = members.iter().find(|(k, _)| k == key).map(|(_, v)| v)?;
+    let text = match value {
+        Json::Null => return None,
+        other => value_text(other),
+    };
+    (!text.trim().is_empty()).then_some(text)
+}
+
+/// A property value as text: strings as they are, other values as JSON.
+fn value_text(value: &Json) -> String {
+    match value {
+        Json::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{parse, property_rows, Checked, GeoJsonError, Json, Shape, MAX_REPORTED_ISSUES};
+    use super::{
+        parse, property_rows, property_text, Checked, GeoJsonError, Json, Shape,
+        MAX_REPORTED_ISSUES,
+    };
     use serde_json::{json, Value};
 
     /// The documents are written with serde_json's `json!` for readability.
@@ -1099,5 +1118,25 @@ mod tests {
         assert!(rows.contains(&("nested".into(), "{\"a\":[1,2]}".into())));
         assert!(property_rows(Some(&Json::Null)).is_empty());
         assert!(property_rows(None).is_empty());
+    }
+
+    #[test]
+    fn a_tooltip_shows_one_property_as_text() {
+        let properties = to_json(&json!({
+            "name": "São Tomé <b>", "pop": 71868, "empty": " ", "none": null, "tags": ["a"]
+        }));
+        assert_eq!(
+            property_text(&properties, "name").as_deref(),
+            Some("São Tomé <b>")
+        );
+        assert_eq!(property_text(&properties, "pop").as_deref(), Some("71868"));
+        assert_eq!(
+            property_text(&properties, "tags").as_deref(),
+            Some("[\"a\"]")
+        );
+        for missing in ["empty", "none", "absent"] {
+            assert_eq!(property_text(&properties, missing), None, "{missing}");
+        }
+        assert_eq!(property_text(&Json::Null, "name"), None);
     }
 }

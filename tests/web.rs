@@ -2229,3 +2229,96 @@ async fn features_open_their_popup_from_the_keyboard() {
     drop(map);
     element.remove();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Hover (issue 13): cursor, highlight and tooltips, for shapes and for what Rust draws.
+
+/// A pointer move with no button held (a hover, not a drag).
+fn hover(kind: &str, target: &web_sys::EventTarget, x: f64, y: f64) {
+    let init = web_sys::MouseEventInit::new();
+    init.set_bubbles(true);
+    init.set_cancelable(true);
+    init.set_client_x(x as i32);
+    init.set_client_y(y as i32);
+    let event = web_sys::MouseEvent::new_with_mouse_event_init_dict(kind, &init).unwrap();
+    target.dispatch_event(&event).unwrap();
+}
+
+#[wasm_bindgen_test]
+async fn hovering_a_shape_highlights_it_and_shows_its_tooltip_as_text() {
+    let element = test_element();
+    let mut overlay = xss_overlay();
+    overlay["style"] = json!({"weight": 2, "tooltip": "name"});
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    let square = query(&element, "path[aria-label='<img src=x onerror=alert(1)>']")
+        .expect("the hostile square");
+    let weight = |e: &Element| e.get_attribute("stroke-width").unwrap_or_default();
+    assert_eq!(weight(&square), "2");
+    let (x, y) = centre_of(&square);
+    hover("mouseover", &square, x, y);
+    until("the tooltip", || {
+        query(&element, ".leaflet-tooltip").is_some()
+    })
+    .await;
+    assert_eq!(
+        text(&element, ".leaflet-tooltip"),
+        "<img src=x onerror=alert(1)>",
+        "the property as text"
+    );
+    assert!(query(&element, ".leaflet-tooltip img").is_none());
+    assert_eq!(weight(&square), "4", "highlighted");
+    hover("mouseout", &square, x, y);
+    until("the tooltip gone", || {
+        query(&element, ".leaflet-tooltip").is_none()
+    })
+    .await;
+    assert_eq!(weight(&square), "2", "back to its style");
+    // Without `tooltip` in the style, shapes have none (the base layer's countries).
+    let country = query(&element, "path[aria-label='Westland']").unwrap();
+    let (x, y) = centre_of(&country);
+    hover("mouseover", &country, x, y);
+    sleep(Duration::from_millis(50)).await;
+    assert!(query(&element, ".leaflet-tooltip").is_none());
+    drop(map);
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn hovering_a_point_rust_drew_shows_the_pointer_and_its_tooltip() {
+    load_leaflet().await;
+    let element = test_element();
+    let points = collection(vec![feature(
+        json!({"name": "Lisboa <i>"}),
+        json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+    )]);
+    let mut config = config_with(json!([{"name": "Cities", "type": "points", "data": points,
+        "style": {"radius": 4, "weight": 0, "tooltip": "name"}}]));
+    config["view"] = json!({"center": [40, -5], "zoom": 5});
+    let map = map_from(&config, &element, false).await;
+    let container = map.container();
+    let rect = container.get_bounding_client_rect();
+    let (x, y) = map.container_point(38.72, -9.14);
+    let (x, y) = (rect.left() + x, rect.top() + y);
+    let hovering = || container.class_list().contains("meshmap-hover");
+    hover("mousemove", &container, x + 1.0, y);
+    until("the pointer cursor", hovering).await;
+    assert_eq!(text(&element, ".leaflet-tooltip"), "Lisboa <i>");
+    assert!(query(&element, ".leaflet-tooltip i").is_none());
+    let cursor = web_sys::window()
+        .unwrap()
+        .get_computed_style(&container)
+        .unwrap()
+        .unwrap()
+        .get_property_value("cursor")
+        .unwrap();
+    assert_eq!(cursor, "pointer");
+    // Away from the point: the cursor and the tooltip go.
+    hover("mousemove", &container, x + 60.0, y + 60.0);
+    until("no pointer cursor", || !hovering()).await;
+    until("the tooltip gone (it fades out)", || {
+        query(&element, ".leaflet-tooltip").is_none()
+    })
+    .await;
+    drop(map);
+    element.remove();
+}

@@ -89,7 +89,7 @@ fn full_config_reads_every_key() {
         ],
         "overlays": [
             {"name": "Places", "type": "geojson", "url": "data/places.geojson", "visible": false,
-             "renderer": "canvas", "style": {"color": "red", "radius": 4, "weight": 1, "opacity": 0.5}},
+             "renderer": "canvas", "style": {"color": "red", "radius": 4, "weight": 1, "opacity": 0.5, "tooltip": "name"}},
             {"name": "Inline", "type": "geojson", "data": {"type": "Point", "coordinates": [0, 0]}}
         ],
         "someFutureKey": {"anything": true}
@@ -133,6 +133,8 @@ fn full_config_reads_every_key() {
         (places.style.radius, places.style.fill_color.as_str()),
         (4.0, "red")
     );
+    assert_eq!(places.style.tooltip.as_deref(), Some("name"));
+    assert_eq!(config.overlays[1].style.tooltip, None);
     assert!(config.overlays[1].visible);
     assert!(matches!(
         config.overlays[1].data,

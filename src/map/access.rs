@@ -100,11 +100,7 @@ impl KeyboardAccess {
                 .unwrap_or_default();
             if key == "Escape" {
                 // `closePopup()` without an argument: the map's open popup, if any.
-                if let Ok(close) =
-                    ffi::get(&map_for_escape, "closePopup").dyn_into::<js_sys::Function>()
-                {
-                    let _ = close.call0(&map_for_escape);
-                }
+                ffi::call(&map_for_escape, "closePopup", &[]);
             }
         });
         KeyboardAccess {

@@ -135,6 +135,16 @@ pub fn set(object: &JsValue, key: &str, value: &JsValue) {
     let _ = js_sys::Reflect::set(object, &JsValue::from_str(key), value);
 }
 
+/// Calls `target.method(...args)`; `undefined` when there is no such method or it throws (the
+/// Leaflet methods called this way do not throw on good arguments).
+pub fn call(target: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    let Ok(function) = get(target, method).dyn_into::<js_sys::Function>() else {
+        return JsValue::UNDEFINED;
+    };
+    let args: js_sys::Array = args.iter().collect();
+    function.apply(target, &args).unwrap_or(JsValue::UNDEFINED)
+}
+
 /// Reads `object[key]`, `undefined` when absent.
 pub fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)

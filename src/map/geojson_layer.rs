@@ -7,9 +7,10 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
 use super::ffi;
+use super::listener::LeafletListener;
 use super::popup::properties_popup;
 use crate::config::{Attribution, Renderer, Style};
-use crate::geojson::{Checked, Shape};
+use crate::geojson::{property_text, Checked, Shape};
 
 /// Owns the Leaflet layer and the Rust closures Leaflet calls back into.
 pub struct GeoJsonLayer {
@@ -17,6 +18,8 @@ pub struct GeoJsonLayer {
     _point_to_layer: Closure<dyn Fn(JsValue, LatLng) -> Layer>,
     _on_each_feature: Closure<dyn Fn(JsValue, Layer)>,
     _popup_content: Closure<dyn Fn(Layer) -> JsValue>,
+    _tooltip_content: Closure<dyn Fn(Layer) -> JsValue>,
+    _highlight: [LeafletListener; 2],
 }
 
 impl GeoJsonLayer {
@@ -55,9 +58,37 @@ impl GeoJsonLayer {
         });
         let popup_fn: JsValue = popup_content.as_ref().clone();
         let popup_options = super::popup::popup_options();
+        // The tooltip's text is the feature's `style.tooltip` property, made when it opens.
+        let tooltip_key = style.tooltip.clone();
+        let tooltip_content = {
+            let key = tooltip_key.clone().unwrap_or_default();
+            Closure::<dyn Fn(Layer) -> JsValue>::new(move |layer: Layer| {
+                let properties = ffi::get(&ffi::get(&layer, "feature"), "properties");
+                let text = ffi::from_js(&properties)
+                    .ok()
+                    .and_then(|p| property_text(&p, &key))
+                    .unwrap_or_default();
+                super::popup::text_element(&text)
+            })
+        };
+        let tooltip_fn: JsValue = tooltip_content.as_ref().clone();
+        let tooltip_options =
+            ffi::object(&[("sticky", JsValue::TRUE), ("direction", "top".into())]);
         let on_each_feature =
-            Closure::<dyn Fn(JsValue, Layer)>::new(move |_feature, layer: Layer| {
+            Closure::<dyn Fn(JsValue, Layer)>::new(move |feature, layer: Layer| {
                 layer.bind_popup_with_options(&popup_fn, &popup_options);
+                // Only features that have the property get a tooltip (no empty boxes).
+                let has_tooltip = tooltip_key.as_deref().is_some_and(|key| {
+                    let value = ffi::get(&ffi::get(&feature, "properties"), key);
+                    !value.is_null() && !value.is_undefined()
+                });
+                if has_tooltip {
+                    ffi::call(
+                        &layer,
+                        "bindTooltip",
+                        &[tooltip_fn.clone(), tooltip_options.clone()],
+                    );
+                }
             });
 
         ffi::set(&options, "style", &style_object);
@@ -75,11 +106,14 @@ impl GeoJsonLayer {
             );
         }
         let layer = ffi::geo_json(&JsValue::NULL, &options);
+        let highlight = highlight_on_hover(&layer, style);
         GeoJsonLayer {
             layer,
             _point_to_layer: point_to_layer,
             _on_each_feature: on_each_feature,
             _popup_content: popup_content,
+            _tooltip_content: tooltip_content,
+            _highlight: highlight,
         }
     }
 
@@ -125,6 +159,32 @@ impl GeoJsonLayer {
     pub fn feature_count(&self) -> usize {
         self.layer.get_layers().length() as usize
     }
+}
+
+/// The shape under the pointer stands out (a heavier outline, a stronger fill) until the
+/// pointer leaves it; the cursor is Leaflet's pointer for interactive shapes.
+fn highlight_on_hover(group: &ffi::GeoJsonGroup, style: &Style) -> [LeafletListener; 2] {
+    let hovered = ffi::object(&[
+        ("weight", (style.weight + 2.0).into()),
+        ("fillOpacity", (style.fill_opacity + 0.2).min(1.0).into()),
+    ]);
+    let normal = ffi::object(&[
+        ("weight", style.weight.into()),
+        ("fillOpacity", style.fill_opacity.into()),
+    ]);
+    let restyle = |style: JsValue| {
+        move |event: JsValue| {
+            ffi::call(
+                &ffi::get(&event, "layer"),
+                "setStyle",
+                std::slice::from_ref(&style),
+            );
+        }
+    };
+    [
+        LeafletListener::new(group, "mouseover", restyle(hovered)),
+        LeafletListener::new(group, "mouseout", restyle(normal)),
+    ]
 }
 
 /// The message of a thrown JS value.

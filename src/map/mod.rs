@@ -346,6 +346,7 @@ impl MapHandle {
         access::name_container(container, &config.title);
         handle._keyboard = Some(access::KeyboardAccess::start(&handle.map, container));
         handle.listen_for_feature_clicks();
+        handle.listen_for_hover();
         controls::add_scale(&handle.map);
         handle.layers_control.add_to(&handle.map);
         handle._badge = Some(controls::add_version_badge(&handle.map));
@@ -581,58 +582,98 @@ impl MapHandle {
         }
     }
 
+    /// What is drawn under a point of the map on the layers Rust draws (points, vector tiles).
+    fn canvas_features(&self) -> CanvasFeatures {
+        CanvasFeatures {
+            map: self.map.clone(),
+            tiles: Rc::clone(&self.fetch_layers),
+            points: Rc::clone(&self.points_layers),
+        }
+    }
+
     /// A click on the map opens a popup for the vector tile feature under it (topmost layer
     /// first); clicks on GeoJSON shapes open their own popups. Either way the feature's
     /// properties go to the [`MapHandle::on_feature_click`] handler.
     fn listen_for_feature_clicks(&mut self) {
-        let layers = Rc::clone(&self.fetch_layers);
-        let points = Rc::clone(&self.points_layers);
+        let features = self.canvas_features();
         let sink = self.feature_click.clone();
         let map = self.map.clone();
         let listener = LeafletListener::new(&self.map, "click", move |event| {
             // GeoJSON shapes (SVG paths) handle their own clicks: see `watch_geojson_clicks`.
-            let on_shape = ffi::get(&ffi::get(&event, "originalEvent"), "target")
-                .dyn_into::<web_sys::Element>()
-                .is_ok_and(|t| t.class_list().contains("leaflet-interactive"));
-            if on_shape {
+            if on_svg_shape(&event) {
                 return;
             }
             let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else {
                 return;
             };
             let latlng: LatLng = latlng.unchecked_into();
-            let zoom = map.get_zoom();
             let reach = hit_reach(&ffi::get(&event, "originalEvent"));
-            // Points are drawn over tiles; later layers over earlier ones.
-            let on_points = || {
-                points
-                    .borrow()
-                    .iter()
-                    .rev()
-                    .filter(|(_, layer)| map.has_layer(layer.layer()))
-                    .find_map(|(_, layer)| {
-                        layer.feature_at(latlng.lat(), latlng.lng(), zoom, reach)
-                    })
-            };
-            let on_tiles = || {
-                layers
-                    .borrow()
-                    .iter()
-                    .rev()
-                    .filter(|(_, layer)| map.has_layer(layer.layer()))
-                    .find_map(|(_, layer)| {
-                        layer.feature_at(latlng.lat(), latlng.lng(), zoom, reach)
-                    })
-            };
-            let properties = on_points().or_else(on_tiles);
-            if let Some(properties) = properties {
-                popup::open_properties_popup(&map, &latlng, &properties);
+            if let Some(hit) = features.at(&latlng, reach) {
+                popup::open_properties_popup(&map, &latlng, &hit.properties);
                 if let Some(handler) = sink.get() {
-                    handler(&properties);
+                    handler(&hit.properties);
                 }
             }
         });
         self._listeners.push(listener);
+    }
+
+    /// The pointer over a feature of a layer Rust draws gets the pointer cursor, and the
+    /// feature's tooltip (its `style.tooltip` property) follows it, as Leaflet does for shapes.
+    fn listen_for_hover(&mut self) {
+        let features = self.canvas_features();
+        let container = self.map.get_container();
+        let tooltip = leaflet::Tooltip::new(
+            &ffi::object(&[
+                ("direction", "top".into()),
+                ("offset", js_sys::Array::of2(&0.into(), &(-6).into()).into()),
+            ])
+            .unchecked_into(),
+            None,
+        );
+        let map = self.map.clone();
+        let hide = {
+            let (container, tooltip, map) = (container.clone(), tooltip.clone(), map.clone());
+            move || {
+                let _ = container.class_list().remove_1(HOVER_CLASS);
+                if map.has_layer(&tooltip) {
+                    tooltip.remove();
+                }
+            }
+        };
+        let hide_on_move = hide.clone();
+        let moved = LeafletListener::new(&self.map, "mousemove", move |event| {
+            let original = ffi::get(&event, "originalEvent");
+            // Not while dragging, nor over shapes (they have their own cursor and tooltips).
+            let dragging = ffi::get(&original, "buttons").as_f64().unwrap_or(0.0) != 0.0;
+            let latlng = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>();
+            let (Ok(latlng), false, false) = (latlng, dragging, on_svg_shape(&event)) else {
+                hide_on_move();
+                return;
+            };
+            let latlng: LatLng = latlng.unchecked_into();
+            let Some(hit) = features.at(&latlng, hit_reach(&original)) else {
+                hide_on_move();
+                return;
+            };
+            let _ = container.class_list().add_1(HOVER_CLASS);
+            match hit.tooltip {
+                Some(text) => {
+                    tooltip.set_lat_lng(&latlng);
+                    tooltip.set_content(&popup::text_element(&text));
+                    if !map.has_layer(&tooltip) {
+                        ffi::call(&tooltip, "openOn", &[map.clone().into()]);
+                    }
+                }
+                None if map.has_layer(&tooltip) => {
+                    tooltip.remove();
+                }
+                None => {}
+            }
+        });
+        let left = LeafletListener::new(&self.map, "mouseout", move |_| hide());
+        self._listeners.push(moved);
+        self._listeners.push(left);
     }
 
     /// A click on one of the layer's features (its popup opens by itself) goes to the
@@ -924,6 +965,62 @@ impl MapHandle {
 }
 
 /// First-party tile layers by name, shared with the click listener.
+/// The class the map's container has while the pointer is over a feature Rust drew.
+const HOVER_CLASS: &str = "meshmap-hover";
+
+/// A click or the pointer on an SVG shape (GeoJSON), which Leaflet handles itself.
+fn on_svg_shape(event: &JsValue) -> bool {
+    ffi::get(&ffi::get(event, "originalEvent"), "target")
+        .dyn_into::<web_sys::Element>()
+        .is_ok_and(|t| t.class_list().contains("leaflet-interactive"))
+}
+
+/// A feature found under the pointer: its properties, and its tooltip text if its layer has one.
+struct CanvasHit {
+    properties: Json,
+    tooltip: Option<String>,
+}
+
+/// The layers Rust draws, searched topmost first: points over tiles, later layers over earlier.
+struct CanvasFeatures {
+    map: Map,
+    tiles: FetchLayers,
+    points: PointsLayers,
+}
+
+impl CanvasFeatures {
+    fn at(&self, latlng: &LatLng, reach: f64) -> Option<CanvasHit> {
+        let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
+        let hit = |properties: Json, key: Option<&str>| CanvasHit {
+            tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
+            properties,
+        };
+        let on_points = || {
+            self.points
+                .borrow()
+                .iter()
+                .rev()
+                .filter(|(_, layer)| self.map.has_layer(layer.layer()))
+                .find_map(|(_, layer)| {
+                    let properties = layer.feature_at(lat, lng, zoom, reach)?;
+                    Some(hit(properties, layer.tooltip_property()))
+                })
+        };
+        let on_tiles = || {
+            self.tiles
+                .borrow()
+                .iter()
+                .rev()
+                .filter(|(_, layer)| self.map.has_layer(layer.layer()))
+                .find_map(|(_, layer)| {
+                    let properties = layer.feature_at(lat, lng, zoom, reach)?;
+                    Some(hit(properties, layer.tooltip_property()))
+                })
+        };
+        on_points().or_else(on_tiles)
+    }
+}
+
 type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
 /// Points overlays by name, shared with the click listener.

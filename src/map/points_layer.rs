@@ -36,6 +36,8 @@ struct Data {
 pub struct PointsLayer {
     layer: leaflet::GridLayer,
     state: Rc<State>,
+    /// The property shown while the pointer is over a point (`style.tooltip`).
+    tooltip: Option<String>,
     _create_tile: Closure<dyn FnMut(JsValue, js_sys::Function) -> JsValue>,
 }
 
@@ -102,6 +104,7 @@ impl PointsLayer {
         );
         let layer = ffi::grid_layer_with(&options, create_tile.as_ref());
         PointsLayer {
+            tooltip: style.tooltip.clone(),
             layer,
             state,
             _create_tile: create_tile,
@@ -125,6 +128,11 @@ impl PointsLayer {
             .borrow()
             .as_ref()
             .map_or(0, |d| d.index.len())
+    }
+
+    /// The property a tooltip shows for this layer's points, if configured.
+    pub fn tooltip_property(&self) -> Option<&str> {
+        self.tooltip.as_deref()
     }
 
     /// The properties of the point drawn at a place, if any: the feature's (GeoJSON), or the

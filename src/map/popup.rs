@@ -44,6 +44,18 @@ pub fn rows_popup(document: &Document, rows: &[(String, String)]) -> Option<Elem
     Some(root)
 }
 
+/// A `<span>` holding `text` as text (never parsed as HTML): tooltip content.
+pub fn text_element(text: &str) -> JsValue {
+    web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.create_element("span").ok())
+        .map(|span| {
+            span.set_text_content(Some(text));
+            JsValue::from(span)
+        })
+        .unwrap_or_else(|| JsValue::from_str(""))
+}
+
 /// Opens a popup at `latlng` on `map` showing a feature's properties (a JSON object).
 pub fn open_properties_popup(map: &leaflet::Map, latlng: &leaflet::LatLng, properties: &Json) {
     let rows = property_rows(Some(properties));

@@ -297,6 +297,14 @@ impl FetchTileLayer {
             .count()
     }
 
+    /// The property a tooltip shows for this layer's features (vector tiles' `style.tooltip`).
+    pub fn tooltip_property(&self) -> Option<&str> {
+        match &self.state.format {
+            TileFormat::Vector(style) => style.tooltip.as_deref(),
+            TileFormat::Raster => None,
+        }
+    }
+
     /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
     /// map's; `tolerance_px` widens points and lines for fingers and mice.
     pub fn feature_at(
