@@ -54,4 +54,11 @@ load() { # <shapefile> <table> <geometry type>
 }
 load "$cache/naturalearth_lowres/naturalearth_lowres.shp" countries MULTIPOLYGON
 load "$cache/naturalearth_cities/naturalearth_cities.shp" places POINT
+# Names the Latin-1 shapefile damaged ("Chi?in?u"), repaired from GeoNames: db/place-names.tsv,
+# made by scripts/place-names.py.
+PGCLIENTENCODING=UTF8 psql "$url" -v ON_ERROR_STOP=1 -q <<'SQL'
+CREATE TEMP TABLE place_names (damaged text, name text, geonameid integer);
+\copy place_names FROM 'db/place-names.tsv'
+UPDATE places p SET name = f.name FROM place_names f WHERE p.name = f.damaged;
+SQL
 psql "$url" -v ON_ERROR_STOP=1 -qf db/prepare.sql

@@ -5,7 +5,9 @@ Source: the Natural Earth 1:110m `naturalearth_lowres` (countries) and
 `naturalearth_cities` (populated places) shapefiles shipped inside the PyPI
 wheel geopandas==0.14.4 (geopandas/datasets/). Needs `pip install pyshp`.
 Coordinates are rounded to 4 decimals (~11 m), well below the data's own
-accuracy at 1:110m, to keep the bundled files small.
+accuracy at 1:110m, to keep the bundled files small. Place names the Latin-1
+shapefile damaged ("Chi?in?u") are repaired from db/place-names.tsv
+(scripts/place-names.py).
 
 Usage: scripts/vendor-data.py <dir holding the unpacked geopandas/datasets>
 """
@@ -22,13 +24,21 @@ def rounded(coords):
     return [rounded(c) for c in coords]
 
 
-def convert(shp_path, out_path, keep):
+def repaired_names():
+    path = os.path.join(os.path.dirname(__file__), "..", "db", "place-names.tsv")
+    with open(path, encoding="utf-8") as f:
+        return dict(line.rstrip("\n").split("\t")[:2] for line in f if line.strip())
+
+
+def convert(shp_path, out_path, keep, names=None):
     reader = shapefile.Reader(shp_path)  # encoding from the .cpg file
     features = []
     for rec in reader.iterShapeRecords():
         geometry = rec.shape.__geo_interface__
         geometry = {"type": geometry["type"], "coordinates": rounded(geometry["coordinates"])}
         props = rec.record.as_dict()
+        if names and props.get("name") in names:
+            props["name"] = names[props["name"]]
         features.append({
             "type": "Feature",
             "properties": {k: props[k] for k in keep if k in props},
@@ -47,7 +57,7 @@ def main():
             os.path.join(dest, "countries.geojson"),
             ["name", "iso_a3", "continent", "pop_est", "gdp_md_est"])
     convert(os.path.join(src, "naturalearth_cities", "naturalearth_cities.shp"),
-            os.path.join(dest, "places.geojson"), ["name"])
+            os.path.join(dest, "places.geojson"), ["name"], repaired_names())
 
 
 if __name__ == "__main__":

@@ -1139,4 +1139,23 @@ mod tests {
         }
         assert_eq!(property_text(&Json::Null, "name"), None);
     }
+
+    /// Issue 13: the bundled places keep letters outside Latin-1 (db/place-names.tsv).
+    #[test]
+    fn the_bundled_place_names_are_whole() {
+        let places = Json::parse(include_str!("../assets/data/places.geojson")).unwrap();
+        let Some(Json::Array(features)) = places.get("features") else {
+            panic!("a FeatureCollection")
+        };
+        let names: Vec<String> = features
+            .iter()
+            .filter_map(|f| property_text(f.get("properties")?, "name"))
+            .collect();
+        assert_eq!(names.len(), 243);
+        let damaged: Vec<&String> = names.iter().filter(|n| n.contains('?')).collect();
+        assert!(damaged.is_empty(), "{damaged:?}");
+        for name in ["Chişinău", "Ōsaka", "São Tomé", "Reykjavík"] {
+            assert!(names.iter().any(|n| n == name), "{name}");
+        }
+    }
 }

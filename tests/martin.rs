@@ -116,6 +116,11 @@ fn loading_twice_is_harmless_and_geometries_are_valid() {
     let query = |sql: &str| server.database.query(sql);
     assert_eq!(query("SELECT count(*) FROM countries"), "177");
     assert_eq!(query("SELECT count(*) FROM places"), "243");
+    // Issue 13: names with letters outside Latin-1 are whole (the shapefile has "Chi?in?u").
+    assert_eq!(
+        query("SELECT string_agg(name, ',' ORDER BY name) FROM places WHERE name LIKE '%?%' OR name IN ('Chişinău', 'Ōsaka', 'São Tomé', 'Reykjavík')"),
+        "Chişinău,Reykjavík,São Tomé,Ōsaka"
+    );
     assert_eq!(
         query("SELECT count(*) FROM countries WHERE NOT ST_IsValid(geom)"),
         "0"
