@@ -1612,8 +1612,8 @@ async fn two_widgets_on_one_page_are_driven_separately_and_report_to_their_own_h
     assert_eq!(paths(&first_element), before);
     assert_eq!(
         live_listeners(),
-        listeners_with_overlay - 1,
-        "the overlay's click listener goes with it"
+        listeners_with_overlay - 3,
+        "the overlay's listeners (click, hover in and out) go with it"
     );
     assert_eq!(first.remove_overlay("Host overlay").ok(), Some(false));
 
@@ -2320,5 +2320,70 @@ async fn hovering_a_point_rust_drew_shows_the_pointer_and_its_tooltip() {
     })
     .await;
     drop(map);
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Pixel density (issue 13): canvases drawn again, sharp, on a screen of another density.
+
+#[wasm_bindgen(module = "/tests/web_support.js")]
+extern "C" {
+    fn install_media_stand_in();
+    fn remove_media_stand_in();
+    fn media_queries_with(text: &str) -> u32;
+    fn fire_last_media_change(text: &str);
+}
+
+#[wasm_bindgen_test]
+async fn a_change_of_pixel_density_redraws_the_canvases() {
+    load_leaflet().await;
+    install_media_stand_in();
+    let element = test_element();
+    let points = collection(vec![feature(
+        json!({"name": "Lisbon"}),
+        json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+    )]);
+    let config = config_with(json!([{"name": "Cities", "type": "points", "data": points}]));
+    let map = map_from(&config, &element, false).await;
+    let canvases = || {
+        let list = element.query_selector_all("canvas").unwrap();
+        (0..list.length())
+            .filter_map(|i| list.get(i))
+            .collect::<Vec<_>>()
+    };
+    until("the points drawn", || !canvases().is_empty()).await;
+    let before = canvases();
+    assert_eq!(media_queries_with("resolution"), 1, "one watch");
+    // The window moves to a screen of another density.
+    fire_last_media_change("resolution");
+    until("new canvases", || {
+        let now = canvases();
+        !now.is_empty() && now.iter().all(|c| !before.contains(c))
+    })
+    .await;
+    assert!(
+        before.iter().all(|c| !c.is_connected()),
+        "the old ones are gone"
+    );
+    assert_eq!(
+        media_queries_with("resolution"),
+        2,
+        "the next change is watched"
+    );
+    // And the next one too.
+    let before = canvases();
+    fire_last_media_change("resolution");
+    until("new canvases again", || {
+        canvases().iter().all(|c| !before.contains(c))
+    })
+    .await;
+    assert_eq!(media_queries_with("resolution"), 3);
+    let listeners = live_listeners();
+    drop(map);
+    assert!(
+        live_listeners() < listeners,
+        "the watch is removed with the map"
+    );
+    remove_media_stand_in();
     element.remove();
 }

@@ -99,3 +99,28 @@ export function watched_alive_at() { return watched.map((ref, i) => (ref.deref()
 export function can_collect_garbage() { return typeof gc === 'function' && !!performance.memory; }
 export function collect_garbage() { gc(); }
 export function js_heap_bytes() { return performance.memory.usedJSHeapSize; }
+
+// A stand-in for `window.matchMedia` whose query lists the test can fire `change` on: each
+// returned list is an EventTarget that matches nothing, kept with its query.
+let realMatchMedia = null;
+const mediaLists = [];
+export function install_media_stand_in() {
+  if (realMatchMedia) return;
+  realMatchMedia = window.matchMedia;
+  mediaLists.length = 0;
+  window.matchMedia = (query) => {
+    const list = Object.assign(new EventTarget(), { matches: false, media: query });
+    mediaLists.push(list);
+    return list;
+  };
+}
+export function remove_media_stand_in() {
+  if (realMatchMedia) { window.matchMedia = realMatchMedia; realMatchMedia = null; }
+}
+export function media_queries_with(text) {
+  return mediaLists.filter((l) => l.media.includes(text)).length;
+}
+export function fire_last_media_change(text) {
+  const list = mediaLists.filter((l) => l.media.includes(text)).pop();
+  list.dispatchEvent(new Event('change'));
+}

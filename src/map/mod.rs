@@ -243,6 +243,8 @@ pub struct MapHandle {
     _hash_sync: Option<HashSync>,
     /// Stops following the container's size (`ffi::follow_size`).
     stop_following_size: Option<js_sys::Function>,
+    /// Redraws the canvases when the screen's pixel density changes ([`PixelRatioWatch`]).
+    _pixel_ratio: Option<PixelRatioWatch>,
     _listeners: Vec<LeafletListener>,
     _window_listeners: Vec<listener::DomListener>,
     /// Popups and shapes from the keyboard ([`access`]).
@@ -331,6 +333,7 @@ impl MapHandle {
             prefetch,
             _hash_sync: None,
             stop_following_size: None,
+            _pixel_ratio: None,
             _listeners: Vec::new(),
             _window_listeners: Vec::new(),
             layer_listeners: Vec::new(),
@@ -354,6 +357,7 @@ impl MapHandle {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
         handle.stop_following_size = Some(ffi::follow_size(container, &handle.map));
+        handle._pixel_ratio = Some(PixelRatioWatch::start(handle.canvas_features()));
         Ok(handle)
     }
 
@@ -965,6 +969,54 @@ impl MapHandle {
 }
 
 /// First-party tile layers by name, shared with the click listener.
+/// Canvases are drawn for the screen's pixel density; moving the window to a screen of another
+/// density (or zooming the page) changes it, and the tiles Rust draws are drawn again, sharp.
+/// `matchMedia("(resolution: Ndppx)")` fires once when the density leaves N, so each change
+/// arms the next watch.
+struct PixelRatioWatch {
+    listener: Rc<std::cell::RefCell<Option<listener::DomListener>>>,
+}
+
+impl PixelRatioWatch {
+    fn start(layers: CanvasFeatures) -> Self {
+        let watch = PixelRatioWatch {
+            listener: Rc::default(),
+        };
+        Self::arm(&watch.listener, Rc::new(layers));
+        watch
+    }
+
+    fn arm(
+        slot: &Rc<std::cell::RefCell<Option<listener::DomListener>>>,
+        layers: Rc<CanvasFeatures>,
+    ) {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        let query = format!("(resolution: {}dppx)", window.device_pixel_ratio());
+        let Ok(Some(media)) = window.match_media(&query) else {
+            return;
+        };
+        let next = Rc::downgrade(slot);
+        let listener = listener::DomListener::new(&media, "change", move |_| {
+            layers.redraw();
+            if let Some(slot) = next.upgrade() {
+                // This listener is running: it is dropped after it returns, not here.
+                let running = slot.borrow_mut().take();
+                Self::arm(&slot, Rc::clone(&layers));
+                wasm_bindgen_futures::spawn_local(async move { drop(running) });
+            }
+        });
+        *slot.borrow_mut() = Some(listener);
+    }
+}
+
+impl Drop for PixelRatioWatch {
+    fn drop(&mut self) {
+        self.listener.borrow_mut().take();
+    }
+}
+
 /// The class the map's container has while the pointer is over a feature Rust drew.
 const HOVER_CLASS: &str = "meshmap-hover";
 
@@ -989,6 +1041,16 @@ struct CanvasFeatures {
 }
 
 impl CanvasFeatures {
+    /// Draws every tile again (at the screen's current pixel density).
+    fn redraw(&self) {
+        for (_, layer) in self.tiles.borrow().iter() {
+            ffi::call(layer.layer(), "redraw", &[]);
+        }
+        for (_, layer) in self.points.borrow().iter() {
+            ffi::call(layer.layer(), "redraw", &[]);
+        }
+    }
+
     fn at(&self, latlng: &LatLng, reach: f64) -> Option<CanvasHit> {
         let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
         let hit = |properties: Json, key: Option<&str>| CanvasHit {
