@@ -79,7 +79,8 @@ function parseCenter(text) {
   return parts.length === 2 && parts.every(Number.isFinite) ? parts : null;
 }
 
-/** <meshmap-view config="…" center="lat,lng" zoom="z" sync-hash>: a map without script. */
+/** <meshmap-view config="…" center="lat,lng" zoom="z" controls="fullscreen locate legend" sync-hash>:
+ * a map without script. */
 class MeshmapView extends HTMLElement {
   static observedAttributes = ["center", "zoom"];
 
@@ -96,6 +97,11 @@ class MeshmapView extends HTMLElement {
       onError: (error) => this.dispatchEvent(new CustomEvent("meshmap-error", { detail: error, bubbles: true })),
     };
     if (this.hasAttribute("config")) options.configUrl = this.getAttribute("config");
+    // controls="fullscreen locate legend": these on (the others as the config has them).
+    if (this.hasAttribute("controls")) {
+      options.controls = {};
+      for (const name of this.getAttribute("controls").split(/[\s,]+/).filter(Boolean)) options.controls[name] = true;
+    }
     if (center && this.hasAttribute("zoom") && Number.isFinite(zoom)) options.view = { center, zoom };
     try {
       const map = await mount(this, options);

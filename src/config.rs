@@ -28,6 +28,20 @@ pub struct Config {
     pub first_party_origins: Vec<String>,
     /// The project's own tile server (Martin), if any.
     pub tiles: Option<TileServer>,
+    /// Optional controls: fullscreen, locate me, legend.
+    pub controls: Controls,
+}
+
+/// `controls`: the map's optional controls (Leaflet's zoom, layers and scale are always there).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Controls {
+    /// A button that shows the map (and its banners) on the whole screen.
+    pub fullscreen: bool,
+    /// A button that finds the user (the browser's Geolocation API) and shows where, and how
+    /// precisely.
+    pub locate: bool,
+    /// A key to the overlays' colours, built from their styles.
+    pub legend: bool,
 }
 
 /// `tiles`: where the tile server is and how its layers look and retry.
@@ -628,6 +642,16 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
             r.error(&format!("firstPartyOrigins[{i}]"), message);
         }
     }
+    let controls = match r.get("controls") {
+        Some(value) => read_controls(
+            Node {
+                value: Some(value),
+                path: "controls",
+            },
+            r.errors,
+        ),
+        None => Controls::default(),
+    };
     let title = r.optional("title", DEFAULT_TITLE.to_owned(), |r, v| r.name("title", v));
     let view = view?;
     Some(Config {
@@ -638,7 +662,52 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
         versions,
         first_party_origins: origins,
         tiles,
+        controls,
     })
+}
+
+impl Controls {
+    /// These controls with some switched on or off by `changes`, an object such as
+    /// `{"legend": true, "locate": false}` (the embedding API's `controls` option).
+    pub fn with_changes(self, changes: &Json) -> Result<Controls, String> {
+        let Json::Object(members) = changes else {
+            return Err(format!(
+                "controls must be an object such as {{\"fullscreen\": true}}, not {}",
+                describe(changes)
+            ));
+        };
+        let mut controls = self;
+        for (key, value) in members {
+            let slot = match key.as_str() {
+                "fullscreen" => &mut controls.fullscreen,
+                "locate" => &mut controls.locate,
+                "legend" => &mut controls.legend,
+                other => {
+                    return Err(format!(
+                        "controls.{other}: unknown control; expected fullscreen, locate or legend"
+                    ))
+                }
+            };
+            *slot = value.as_bool().ok_or_else(|| {
+                format!(
+                    "controls.{key}: expected true or false, found {}",
+                    describe(value)
+                )
+            })?;
+        }
+        Ok(controls)
+    }
+}
+
+fn read_controls(node: Node, errors: &mut Errors) -> Controls {
+    let Some(mut r) = Reader::object(node, errors) else {
+        return Controls::default();
+    };
+    Controls {
+        fullscreen: r.optional("fullscreen", false, |r, v| r.boolean("fullscreen", v)),
+        locate: r.optional("locate", false, |r, v| r.boolean("locate", v)),
+        legend: r.optional("legend", false, |r, v| r.boolean("legend", v)),
+    }
 }
 
 fn read_tile_server(node: Node, errors: &mut Errors) -> Option<TileServer> {

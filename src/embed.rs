@@ -12,7 +12,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-use crate::config::{Style, MAX_ZOOM_LIMIT};
+use crate::config::{Controls, Style, MAX_ZOOM_LIMIT};
 use crate::json::Json;
 use crate::map::ffi_json::{from_js, object, to_js};
 use crate::math::Decimal;
@@ -80,7 +80,8 @@ fn is_live(id: u32) -> bool {
 }
 
 /// Mounts a map into `element`. `options`: `{ config: {...} }` or `{ configUrl: "https://…/config.json" }`,
-/// optionally `view: { center: [lat, lng], zoom }`, `syncUrlHash: false`, and the callbacks
+/// optionally `view: { center: [lat, lng], zoom }`, `controls: { fullscreen, locate, legend }`
+/// (each true or false, over the config's), `syncUrlHash: false`, and the callbacks
 /// `onReady(widget)`, `onLoad()` (the first view is drawn and its tiles loaded), `onMove({lat, lng, zoom})`,
 /// `onFeatureClick(properties)`, `onError({what, message})`.
 #[wasm_bindgen(js_name = mount)]
@@ -123,6 +124,19 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
                 .map_err(|e| JsError::new(&e))?,
         ),
     };
+    // Checked now, so a mistake throws from mount(); applied to the config's controls when the
+    // map is there.
+    let controls = match get("controls") {
+        value if value.is_undefined() || value.is_null() => None,
+        value => {
+            let changes =
+                from_js(&value).map_err(|e| JsError::new(&format!("options.controls: {e}")))?;
+            Controls::default()
+                .with_changes(&changes)
+                .map_err(|e| JsError::new(&format!("options.{e}")))?;
+            Some(changes)
+        }
+    };
     let listeners = Rc::new(Listeners::default());
     for (key, event) in [
         ("onReady", "ready"),
@@ -161,6 +175,11 @@ pub fn mount_widget(element: JsValue, options: JsValue) -> Result<MapWidget, JsE
     hooks.when_ready(move |map| {
         if let Some(view) = view {
             map.set_view(view);
+        }
+        if let Some(changes) = &controls {
+            if let Ok(wanted) = map.controls().with_changes(changes) {
+                map.set_controls(wanted);
+            }
         }
         let moves = Rc::clone(&events);
         map.on_view_change(move |view| moves.emit("move", &view_to_js(view)));

@@ -2144,9 +2144,14 @@ async fn the_app_has_no_accessibility_violations() {
     let element = test_element();
     let mut config = config_with(json!([xss_overlay()]));
     config["title"] = json!("Test countries and places");
+    config["controls"] = json!({"fullscreen": true, "locate": true, "legend": true});
     let mounted = mount_app(&element, inline(config.clone()));
     until("the overlay drawn", || {
         count(&element, ".leaflet-overlay-pane svg path") >= 1
+    })
+    .await;
+    until("the optional controls", || {
+        query(&element, ".meshmap-legend").is_some()
     })
     .await;
     let violations = accessibility_violations(&element).await;
@@ -2385,5 +2390,226 @@ async fn a_change_of_pixel_density_redraws_the_canvases() {
         "the watch is removed with the map"
     );
     remove_media_stand_in();
+    element.remove();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Optional controls (issue 13): fullscreen, locate me, legend.
+
+#[wasm_bindgen(module = "/tests/web_support.js")]
+extern "C" {
+    fn install_fullscreen_stand_in();
+    fn fullscreen_element() -> Option<Element>;
+    fn remove_fullscreen_stand_in();
+    fn set_geolocation(answer: &JsValue);
+    fn remove_geolocation_stand_in();
+}
+
+fn with_controls(controls: Value) -> Value {
+    let mut config = config_with(json!([
+        xss_overlay(),
+        {"name": "Cities", "type": "points", "data": collection(vec![]),
+         "style": {"color": "#c0392b", "fillColor": "#e74c3c"}}
+    ]));
+    config["controls"] = controls;
+    config
+}
+
+#[wasm_bindgen_test]
+async fn the_fullscreen_button_shows_the_map_with_its_banners_on_the_whole_screen() {
+    load_leaflet().await;
+    install_fullscreen_stand_in();
+    let element = test_element();
+    let mounted = mount_app(&element, inline(with_controls(json!({"fullscreen": true}))));
+    until("the button", || {
+        query(&element, "button.meshmap-fullscreen").is_some()
+    })
+    .await;
+    let button = query(&element, "button.meshmap-fullscreen").unwrap();
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("View fullscreen")
+    );
+    click(&button);
+    let root = query(&element, ".meshmap").expect("the app's root");
+    until("fullscreen", || {
+        fullscreen_element().as_ref() == Some(&root)
+    })
+    .await;
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Exit fullscreen")
+    );
+    click(&button);
+    until("back", || fullscreen_element().is_none()).await;
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("View fullscreen")
+    );
+    // The map did not take the clicks for itself (no zoom by double click, no popup).
+    assert_eq!(count(&element, ".leaflet-popup"), 0);
+    drop(mounted);
+    remove_fullscreen_stand_in();
+    element.remove();
+}
+
+#[wasm_bindgen_test]
+async fn locate_me_shows_the_position_with_its_accuracy_or_says_why_not() {
+    let element = test_element();
+    let map = map_from(&with_controls(json!({"locate": true})), &element, false).await;
+    let button = query(&element, "button.meshmap-locate").expect("the locate button");
+    assert_eq!(
+        button.get_attribute("aria-label").as_deref(),
+        Some("Show my location")
+    );
+    set_geolocation(&to_js_value(
+        json!({"latitude": 38.72, "longitude": -9.14, "accuracy": 2000}),
+    ));
+    click(&button);
+    until("the position", || {
+        query(&element, "path.meshmap-position").is_some()
+    })
+    .await;
+    assert!(query(&element, "path.meshmap-accuracy").is_some());
+    let view = map.view();
+    assert!(
+        (view.lat - 38.72).abs() < 0.05 && (view.lng + 9.14).abs() < 0.05,
+        "{view:?}"
+    );
+    assert!(
+        map.zoom() >= 10.0,
+        "zoomed to a 2 km circle: {}",
+        map.zoom()
+    );
+    // Denied: a message a person can act on, next to the button; the map keeps working.
+    set_geolocation(&to_js_value(json!({"code": 1})));
+    click(&button);
+    until("the message", || {
+        !text(&element, ".meshmap-locate-message").is_empty()
+    })
+    .await;
+    assert!(text(&element, ".meshmap-locate-message").contains("allow this site"));
+    set_geolocation(&to_js_value(json!({"code": 3})));
+    click(&button);
+    until("the timeout message", || {
+        text(&element, ".meshmap-locate-message").contains("too long")
+    })
+    .await;
+    remove_geolocation_stand_in();
+    drop(map);
+    assert!(
+        query(&element, "path.meshmap-position").is_none(),
+        "the position goes with the map"
+    );
+    element.remove();
+}
+
+fn to_js_value(value: Value) -> JsValue {
+    js_sys::JSON::parse(&value.to_string()).unwrap()
+}
+
+#[wasm_bindgen_test]
+async fn the_legend_lists_the_overlays_in_their_colours_and_folds_on_small_maps() {
+    let element = test_element();
+    element.style().set_property("width", "900px").unwrap();
+    element.style().set_property("height", "600px").unwrap();
+    let mut map = map_from(&with_controls(json!({"legend": true})), &element, false).await;
+    let legend = query(&element, "details.meshmap-legend").expect("the legend");
+    assert!(legend.has_attribute("open"), "open on a 900x600 map");
+    assert_eq!(
+        text(&element, ".meshmap-legend li:first-child"),
+        "Hostile <b>names</b>",
+        "names as text"
+    );
+    let swatch: HtmlElement = query(
+        &element,
+        ".meshmap-legend li:nth-child(2) .meshmap-swatch-point",
+    )
+    .expect("points get a dot")
+    .unchecked_into();
+    assert_eq!(
+        swatch
+            .style()
+            .get_property_value("background-color")
+            .unwrap(),
+        "rgb(231, 76, 60)"
+    );
+    assert_eq!(
+        swatch.style().get_property_value("border-color").unwrap(),
+        "rgb(192, 57, 43)"
+    );
+    // Controls come and go at run time (the embedding API's `controls` option).
+    map.set_controls(meshmap::config::Controls {
+        legend: false,
+        ..map.controls()
+    });
+    assert!(query(&element, ".meshmap-legend").is_none());
+    drop(map);
+    element.remove();
+    let small = test_element();
+    small.style().set_property("width", "320px").unwrap();
+    let map = map_from(&with_controls(json!({"legend": true})), &small, false).await;
+    assert!(
+        !query(&small, "details.meshmap-legend")
+            .unwrap()
+            .has_attribute("open"),
+        "folded"
+    );
+    drop(map);
+    small.remove();
+}
+
+#[wasm_bindgen_test]
+async fn the_widget_switches_controls_on_over_the_config() {
+    load_leaflet().await;
+    let element = test_element();
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &options,
+        &"config".into(),
+        &to_js_value(with_controls(json!({"fullscreen": true}))),
+    )
+    .unwrap();
+    js_sys::Reflect::set(
+        &options,
+        &"controls".into(),
+        &to_js_value(json!({"fullscreen": false, "legend": true})),
+    )
+    .unwrap();
+    let mut widget = mount_widget(element.clone().into(), options.into()).expect("mount");
+    until("the legend", || {
+        query(&element, ".meshmap-legend").is_some()
+    })
+    .await;
+    assert!(
+        query(&element, ".meshmap-fullscreen").is_none(),
+        "switched off over the config"
+    );
+    // A wrong option throws from mount(), with what to write instead.
+    let bad = js_sys::Object::new();
+    js_sys::Reflect::set(
+        &bad,
+        &"config".into(),
+        &to_js_value(with_controls(json!({}))),
+    )
+    .unwrap();
+    js_sys::Reflect::set(
+        &bad,
+        &"controls".into(),
+        &to_js_value(json!({"compass": true})),
+    )
+    .unwrap();
+    let other = test_element();
+    let error = mount_widget(other.clone().into(), bad.into())
+        .err()
+        .expect("an error");
+    let error: js_sys::Error = JsValue::from(error).unchecked_into();
+    let message = String::from(error.message());
+    assert!(
+        message.contains("controls.compass: unknown control"),
+        "{message}"
+    );
+    widget.destroy();
+    other.remove();
     element.remove();
 }

@@ -124,3 +124,46 @@ export function fire_last_media_change(text) {
   const list = mediaLists.filter((l) => l.media.includes(text)).pop();
   list.dispatchEvent(new Event('change'));
 }
+
+// Fullscreen as the browser would do it after a real click (a script's click is no user
+// gesture, so the real API refuses it): requests are recorded and answered with
+// `fullscreenchange`, as the browser answers them.
+let fullscreen = null;
+export function install_fullscreen_stand_in() {
+  if (fullscreen) return;
+  fullscreen = { element: null, requested: [], real: Element.prototype.requestFullscreen, realExit: document.exitFullscreen };
+  Object.defineProperty(document, 'fullscreenElement', { configurable: true, get: () => fullscreen.element });
+  Element.prototype.requestFullscreen = function () {
+    fullscreen.requested.push(this);
+    fullscreen.element = this;
+    document.dispatchEvent(new Event('fullscreenchange'));
+    return Promise.resolve();
+  };
+  document.exitFullscreen = function () {
+    fullscreen.element = null;
+    document.dispatchEvent(new Event('fullscreenchange'));
+    return Promise.resolve();
+  };
+}
+export function fullscreen_element() { return fullscreen.element; }
+export function remove_fullscreen_stand_in() {
+  if (!fullscreen) return;
+  Element.prototype.requestFullscreen = fullscreen.real;
+  document.exitFullscreen = fullscreen.realExit;
+  delete document.fullscreenElement;
+  fullscreen = null;
+}
+
+// The Geolocation API answering with a position or an error code (1 denied, 2 unavailable,
+// 3 timeout), as the browser would after the user's answer.
+export function set_geolocation(answer) {
+  Object.defineProperty(navigator, 'geolocation', {
+    configurable: true,
+    get: () => ({
+      getCurrentPosition(ok, fail) {
+        setTimeout(() => (answer.code ? fail({ code: answer.code, message: 'stand-in' }) : ok({ coords: answer })), 0);
+      },
+    }),
+  });
+}
+export function remove_geolocation_stand_in() { delete navigator.geolocation; }

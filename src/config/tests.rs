@@ -66,6 +66,7 @@ fn minimal_config_gets_defaults() {
     );
     assert_eq!(config.versions, vec!["stable", "canary"]);
     assert_eq!(config.title, "Map");
+    assert_eq!(config.controls, Controls::default());
     assert!(config.overlays.is_empty() && config.first_party_origins.is_empty());
     let BaseSource::Tiles { url, subdomains } = &config.base_layers[0].source else {
         panic!()
@@ -78,6 +79,7 @@ fn minimal_config_gets_defaults() {
 fn full_config_reads_every_key() {
     let config = from_value(&json!({
         "title": "Sydney <b>and</b> around",
+        "controls": {"fullscreen": true, "legend": true},
         "view": {"center": [-33.9, 151.2], "zoom": 5, "minZoom": 1, "maxZoom": 12},
         "versions": ["blue", "green"],
         "firstPartyOrigins": ["https://tiles.example.com"],
@@ -97,6 +99,14 @@ fn full_config_reads_every_key() {
     .unwrap();
     assert_eq!(config.view.center, (-33.9, 151.2));
     assert_eq!(config.title, "Sydney <b>and</b> around");
+    assert_eq!(
+        config.controls,
+        Controls {
+            fullscreen: true,
+            locate: false,
+            legend: true
+        }
+    );
     assert_eq!(config.versions, vec!["blue", "green"]);
     assert_eq!(
         config.first_party_origins,
@@ -298,6 +308,53 @@ fn ranges() {
         with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": {"radius": -1}})),
         "overlays[0].style.radius",
         "out of range",
+    );
+}
+
+#[test]
+fn the_embedding_api_switches_controls_on_and_off() {
+    let changes = |v: Value| Json::parse(&v.to_string()).unwrap();
+    let start = Controls {
+        fullscreen: true,
+        locate: false,
+        legend: false,
+    };
+    assert_eq!(
+        start.with_changes(&changes(json!({"fullscreen": false, "legend": true}))),
+        Ok(Controls {
+            fullscreen: false,
+            locate: false,
+            legend: true
+        })
+    );
+    assert_eq!(start.with_changes(&changes(json!({}))), Ok(start));
+    for (bad, message) in [
+        (
+            json!({"compass": true}),
+            "controls.compass: unknown control",
+        ),
+        (
+            json!({"locate": 1}),
+            "controls.locate: expected true or false, found the number 1",
+        ),
+        (json!(["legend"]), "controls must be an object"),
+    ] {
+        let error = start.with_changes(&changes(bad)).unwrap_err();
+        assert!(error.starts_with(message), "{error}");
+    }
+}
+
+#[test]
+fn controls_are_true_or_false() {
+    assert_error(
+        with(minimal(), "/controls", json!({"locate": "yes"})),
+        "controls.locate",
+        "expected true or false",
+    );
+    assert_error(
+        with(minimal(), "/controls", json!(["fullscreen"])),
+        "controls",
+        "expected an object",
     );
 }
 

@@ -58,6 +58,22 @@ extern "C" {
     #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
     pub fn circle_marker(latlng: &LatLng, options: &JsValue) -> Layer;
 
+    /// `L.circle(latlng, options)`: a circle whose radius is in metres.
+    #[wasm_bindgen(js_namespace = L, js_name = circle)]
+    pub fn circle(latlng: &LatLng, options: &JsValue) -> Layer;
+
+    /// `L.layerGroup()`.
+    #[wasm_bindgen(js_namespace = L, js_name = layerGroup)]
+    pub fn layer_group() -> JsValue;
+
+    /// `L.DomEvent.disableClickPropagation(element)`.
+    #[wasm_bindgen(js_namespace = ["L", "DomEvent"], js_name = disableClickPropagation)]
+    pub fn disable_click_propagation(element: &web_sys::Element);
+
+    /// `L.DomEvent.disableScrollPropagation(element)`.
+    #[wasm_bindgen(js_namespace = ["L", "DomEvent"], js_name = disableScrollPropagation)]
+    pub fn disable_scroll_propagation(element: &web_sys::Element);
+
     /// `L.canvas(options)`: a renderer drawing a whole overlay on one canvas.
     #[wasm_bindgen(js_namespace = L, js_name = canvas)]
     pub fn canvas_renderer(options: &JsValue) -> JsValue;

@@ -40,8 +40,8 @@ pub use tile_prefetch::TilePrefetch;
 use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
 use crate::config::{
-    escape_html, Attribution, BaseLayer, BaseSource, Config, Overlay, OverlayData, Renderer,
-    TileServer,
+    escape_html, Attribution, BaseLayer, BaseSource, Config, Controls, Overlay, OverlayData,
+    Renderer, TileServer,
 };
 use crate::http::Http;
 use crate::json::Json;
@@ -247,6 +247,10 @@ pub struct MapHandle {
     _pixel_ratio: Option<PixelRatioWatch>,
     _listeners: Vec<LeafletListener>,
     _window_listeners: Vec<listener::DomListener>,
+    /// The optional controls shown now (`config.controls`, [`MapHandle::set_controls`]).
+    optional_controls: OptionalControls,
+    /// What the legend lists: the configured overlays.
+    legend_entries: Vec<controls::LegendEntry>,
     /// Popups and shapes from the keyboard ([`access`]).
     _keyboard: Option<access::KeyboardAccess>,
     /// Listeners on one layer, by layer name: they go when the layer does.
@@ -311,8 +315,7 @@ impl MapHandle {
 
         // Open on a big map; on a phone or a small embedded map it would cover a third of it, so
         // there it is Leaflet's icon that opens on tap or hover.
-        let small =
-            container.client_width() < SMALL_MAP.0 || container.client_height() < SMALL_MAP.1;
+        let small = is_small(container);
         let layers_control = ffi::layers_control(
             &js_sys::Object::new(),
             &js_sys::Object::new(),
@@ -339,6 +342,16 @@ impl MapHandle {
             layer_listeners: Vec::new(),
             _badge: None,
             _keyboard: None,
+            optional_controls: OptionalControls::default(),
+            legend_entries: config
+                .overlays
+                .iter()
+                .map(|overlay| controls::LegendEntry {
+                    name: overlay.name.clone(),
+                    style: overlay.style.clone(),
+                    points: matches!(overlay.data, OverlayData::Points { .. }),
+                })
+                .collect(),
         };
         for (i, base) in config.base_layers.iter().enumerate() {
             handle.add_base_layer(base, i == 0);
@@ -353,6 +366,7 @@ impl MapHandle {
         controls::add_scale(&handle.map);
         handle.layers_control.add_to(&handle.map);
         handle._badge = Some(controls::add_version_badge(&handle.map));
+        handle.set_controls(config.controls);
         if behaviour.sync_url_hash {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
@@ -781,6 +795,46 @@ impl MapHandle {
 
     /// Removes an overlay (any kind) from the map and the layers control. False if there is none
     /// of that name.
+    /// Shows exactly the optional controls `wanted` asks for (config.json's `controls`, or the
+    /// embedding API's `controls` option, which overrides it).
+    pub fn set_controls(&mut self, wanted: Controls) {
+        let container = self.map.get_container();
+        let shown = &mut self.optional_controls;
+        if wanted.fullscreen != shown.fullscreen.is_some() {
+            // The map with its banners: the app's root element around the map, if it is there.
+            let target: web_sys::Element = container
+                .parent_element()
+                .filter(|p| p.class_list().contains("meshmap"))
+                .unwrap_or_else(|| container.clone().into());
+            shown.fullscreen = wanted
+                .fullscreen
+                .then(|| controls::add_fullscreen(&self.map, &target))
+                .flatten();
+        }
+        if wanted.locate != shown.locate.is_some() {
+            shown.locate = wanted
+                .locate
+                .then(|| controls::add_locate(&self.map))
+                .flatten();
+        }
+        if wanted.legend != shown.legend.is_some() {
+            let open = !is_small(&container);
+            shown.legend = wanted
+                .legend
+                .then(|| controls::add_legend(&self.map, &self.legend_entries, open))
+                .flatten();
+        }
+    }
+
+    /// The optional controls shown now.
+    pub fn controls(&self) -> Controls {
+        Controls {
+            fullscreen: self.optional_controls.fullscreen.is_some(),
+            locate: self.optional_controls.locate.is_some(),
+            legend: self.optional_controls.legend.is_some(),
+        }
+    }
+
     pub fn remove_overlay(&mut self, name: &str) -> bool {
         fn take<T>(layers: &mut Vec<(String, Rc<T>)>, name: &str) -> Option<Rc<T>> {
             layers
@@ -1017,6 +1071,19 @@ impl Drop for PixelRatioWatch {
     }
 }
 
+/// A phone or a small embedded map, where controls start folded.
+fn is_small(container: &HtmlElement) -> bool {
+    container.client_width() < SMALL_MAP.0 || container.client_height() < SMALL_MAP.1
+}
+
+/// The optional controls on the map, each removed when set to `None`.
+#[derive(Default)]
+struct OptionalControls {
+    fullscreen: Option<controls::CustomControl>,
+    locate: Option<controls::CustomControl>,
+    legend: Option<controls::CustomControl>,
+}
+
 /// The class the map's container has while the pointer is over a feature Rust drew.
 const HOVER_CLASS: &str = "meshmap-hover";
 
@@ -1104,6 +1171,7 @@ impl Drop for MapHandle {
         self._listeners.clear();
         self._window_listeners.clear();
         self._keyboard = None;
+        self.optional_controls = OptionalControls::default();
         self.layer_listeners.clear();
         self.tile_health.clear();
         self.feature_click.clear();
