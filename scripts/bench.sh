@@ -101,7 +101,8 @@ cargo run --release --quiet --example geojson_check
 lock_stamp=bench/web/node_modules/.meshmap-lock.sha256
 if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$(sha256sum < bench/web/package-lock.json)" ]; then
   echo "[bench] installing the reference libraries from npm" >&2
-  npm ci --prefix bench/web --no-audit --no-fund --silent
+  npm ci --prefix bench/web --no-audit --no-fund --loglevel=error \
+    || { echo "npm ci failed; retrying once" >&2; sleep 5; npm ci --prefix bench/web --no-audit --no-fund --loglevel=error; }
   sha256sum < bench/web/package-lock.json > "$lock_stamp"
 fi
 echo

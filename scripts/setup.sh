@@ -79,7 +79,10 @@ fi
 lock_stamp=tools/node_modules/.meshmap-lock.sha256
 if [ "$(cat "$lock_stamp" 2>/dev/null)" != "$(sha256sum < tools/package-lock.json)" ]; then
   log "installing npm tools (binaryen, Kubernetes model schemas, axe-core)"
-  npm ci --prefix tools --no-audit --no-fund --silent --engine-strict=false
+  # Errors shown (a cold CI run once failed here with nothing said); one retry for a registry
+  # hiccup.
+  npm_tools() { npm ci --prefix tools --no-audit --no-fund --loglevel=error --engine-strict=false; }
+  npm_tools || { log "npm ci failed; retrying once"; sleep 5; npm_tools; }
   sha256sum < tools/package-lock.json > "$lock_stamp"
 fi
 
