@@ -174,6 +174,18 @@ pub struct Style {
     pub label_min_zoom: f64,
     /// The property shown as a tooltip while the pointer is over a feature (e.g. `name`).
     pub tooltip: Option<String>,
+    /// How a GeoJSON layer draws its points.
+    pub marker: Marker,
+}
+
+/// How a GeoJSON point is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Marker {
+    /// A circle in the layer's style (`radius`, colours).
+    #[default]
+    Circle,
+    /// Leaflet's blue pin (its vendored marker images), reachable with Tab like a button.
+    Pin,
 }
 
 impl Default for Style {
@@ -188,6 +200,7 @@ impl Default for Style {
             label: None,
             label_min_zoom: 0.0,
             tooltip: None,
+            marker: Marker::Circle,
         }
     }
 }
@@ -1103,6 +1116,19 @@ fn read_style_fields(s: &mut Reader) -> Style {
             s.zoom("labelMinZoom", v)
         }),
         tooltip: s.optional("tooltip", None, |s, v| s.name("tooltip", v).map(Some)),
+        marker: s.optional("marker", Marker::Circle, |s, v| {
+            match s.string("marker", v)?.as_str() {
+                "circle" => Some(Marker::Circle),
+                "pin" => Some(Marker::Pin),
+                other => {
+                    s.error(
+                        "marker",
+                        format!("unknown marker {other:?}; expected \"circle\" or \"pin\""),
+                    );
+                    None
+                }
+            }
+        }),
     }
 }
 

@@ -2613,3 +2613,50 @@ async fn the_widget_switches_controls_on_over_the_config() {
     other.remove();
     element.remove();
 }
+
+/// Issue 13: GeoJSON points as Leaflet's pins: named for screen readers, in the Tab order, their
+/// popup opened by a click or by Enter.
+#[wasm_bindgen_test]
+async fn points_can_be_pins_that_open_their_popup_by_click_or_keyboard() {
+    let element = test_element();
+    let places = collection(vec![
+        feature(
+            json!({"name": "Lisbon"}),
+            json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+        ),
+        feature(
+            json!({"name": "Porto"}),
+            json!({"type": "Point", "coordinates": [-8.61, 41.15]}),
+        ),
+    ]);
+    let overlay =
+        json!({"name": "Cities", "type": "geojson", "data": places, "style": {"marker": "pin"}});
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    assert_eq!(count(&element, "img.leaflet-marker-icon"), 2);
+    let pin: HtmlElement = query(&element, "img.leaflet-marker-icon[alt='Porto']")
+        .expect("a pin named after its feature")
+        .unchecked_into();
+    assert!(pin
+        .get_attribute("src")
+        .unwrap_or_default()
+        .contains("/assets/leaflet/images/marker-icon"));
+    assert_eq!(pin.get_attribute("tabindex").as_deref(), Some("0"));
+    pin.focus().unwrap();
+    key(&pin, "keypress", "Enter", 13);
+    until("the popup", || query(&element, ".leaflet-popup").is_some()).await;
+    assert!(text(&element, ".leaflet-popup-content").contains("Porto"));
+    key(
+        &query(&element, ".leaflet-popup-close-button").unwrap(),
+        "keydown",
+        "Escape",
+        27,
+    );
+    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+    click(&query(&element, "img.leaflet-marker-icon[alt='Lisbon']").unwrap());
+    until("the clicked pin's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Lisbon")
+    })
+    .await;
+    drop(map);
+    element.remove();
+}

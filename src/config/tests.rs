@@ -345,6 +345,25 @@ fn the_embedding_api_switches_controls_on_and_off() {
 }
 
 #[test]
+fn markers_are_circles_or_pins() {
+    let marker = |v: Value| {
+        from_value(&with_overlay(
+            json!({"name": "a", "type": "geojson", "url": "x", "style": {"marker": v}}),
+        ))
+        .map(|c| c.overlays[0].style.marker)
+    };
+    assert_eq!(marker(json!("pin")), Ok(Marker::Pin));
+    assert_eq!(marker(json!("circle")), Ok(Marker::Circle));
+    assert_error(
+        with_overlay(
+            json!({"name": "a", "type": "geojson", "url": "x", "style": {"marker": "star"}}),
+        ),
+        "overlays[0].style.marker",
+        "unknown marker \"star\"; expected \"circle\" or \"pin\"",
+    );
+}
+
+#[test]
 fn controls_are_true_or_false() {
     assert_error(
         with(minimal(), "/controls", json!({"locate": "yes"})),

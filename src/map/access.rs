@@ -111,7 +111,7 @@ impl KeyboardAccess {
 }
 
 /// What a screen reader says for a feature: its name property, or "Feature".
-fn feature_label(feature: &wasm_bindgen::JsValue) -> String {
+pub(super) fn feature_label(feature: &wasm_bindgen::JsValue) -> String {
     let properties = ffi::get(feature, "properties");
     NAME_PROPERTIES
         .iter()

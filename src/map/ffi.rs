@@ -58,6 +58,10 @@ extern "C" {
     #[wasm_bindgen(js_namespace = L, js_name = circleMarker)]
     pub fn circle_marker(latlng: &LatLng, options: &JsValue) -> Layer;
 
+    /// `L.marker(latlng, options)`: an icon marker (Leaflet's pin unless `options.icon`).
+    #[wasm_bindgen(js_namespace = L, js_name = marker)]
+    pub fn marker(latlng: &LatLng, options: &JsValue) -> Layer;
+
     /// `L.circle(latlng, options)`: a circle whose radius is in metres.
     #[wasm_bindgen(js_namespace = L, js_name = circle)]
     pub fn circle(latlng: &LatLng, options: &JsValue) -> Layer;

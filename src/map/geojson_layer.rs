@@ -9,7 +9,7 @@ use wasm_bindgen::JsCast;
 use super::ffi;
 use super::listener::LeafletListener;
 use super::popup::properties_popup;
-use crate::config::{Attribution, Renderer, Style};
+use crate::config::{Attribution, Marker, Renderer, Style};
 use crate::geojson::{property_text, Checked, Shape};
 
 /// Owns the Leaflet layer and the Rust closures Leaflet calls back into.
@@ -43,9 +43,22 @@ impl GeoJsonLayer {
         if let Some(r) = &renderer_object {
             ffi::set(&point_options, "renderer", r);
         }
+        let marker = style.marker;
         let point_to_layer =
-            Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |_feature, latlng: LatLng| {
-                ffi::circle_marker(&latlng, &point_options)
+            Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |feature, latlng: LatLng| {
+                match marker {
+                    Marker::Circle => ffi::circle_marker(&latlng, &point_options),
+                    // Leaflet's pin is an <img>, in the Tab order, opened with Enter; its `alt`
+                    // names the feature for screen readers.
+                    Marker::Pin => ffi::marker(
+                        &latlng,
+                        &ffi::object(&[
+                            ("alt", super::access::feature_label(&feature).into()),
+                            ("keyboard", JsValue::TRUE),
+                            ("riseOnHover", JsValue::TRUE),
+                        ]),
+                    ),
+                }
             });
 
         let popup_content = Closure::<dyn Fn(Layer) -> JsValue>::new(|layer: Layer| {
