@@ -2660,3 +2660,52 @@ async fn points_can_be_pins_that_open_their_popup_by_click_or_keyboard() {
     drop(map);
     element.remove();
 }
+
+/// Issue 13: on a 320 px map (a phone, a small embedded map) a popup with long values stays inside
+/// the map, and so do the controls.
+#[wasm_bindgen_test]
+async fn popups_and_controls_fit_a_320_px_map() {
+    let element = test_element();
+    element.style().set_property("width", "320px").unwrap();
+    element.style().set_property("height", "480px").unwrap();
+    let long = "A very long description of this place, ".repeat(12);
+    let overlay = json!({"name": "Notes", "type": "geojson", "data": collection(vec![feature(
+        json!({"name": "Somewhere with a rather long name indeed", "description": long, "code": "X".repeat(120)}),
+        square(5.0, 5.0, 10.0),
+    )])});
+    let mut config = config_with(json!([overlay]));
+    config["controls"] = json!({"fullscreen": true, "locate": true, "legend": true});
+    let map = map_from(&config, &element, false).await;
+    let shape = query(
+        &element,
+        "path[aria-label='Somewhere with a rather long name indeed']",
+    )
+    .unwrap();
+    click(&shape);
+    until("the popup", || query(&element, ".leaflet-popup").is_some()).await;
+    sleep(Duration::from_millis(400)).await; // the pan that brings it into view
+    let map_box = element.get_bounding_client_rect();
+    let inside = |selector: &str| {
+        let list = element.query_selector_all(selector).unwrap();
+        assert!(list.length() > 0, "{selector}");
+        for i in 0..list.length() {
+            let b = list
+                .get(i)
+                .unwrap()
+                .unchecked_into::<Element>()
+                .get_bounding_client_rect();
+            assert!(
+                b.left() >= map_box.left() - 0.5 && b.right() <= map_box.right() + 0.5,
+                "{selector} spans {}..{}, the map {}..{}",
+                b.left(),
+                b.right(),
+                map_box.left(),
+                map_box.right()
+            );
+        }
+    };
+    inside(".leaflet-popup-content-wrapper");
+    inside(".leaflet-control");
+    drop(map);
+    element.remove();
+}
