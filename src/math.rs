@@ -12,6 +12,10 @@ mod imp {
         pub fn sin(x: f64) -> f64;
         #[wasm_bindgen(js_namespace = Math)]
         pub fn log(x: f64) -> f64;
+        #[wasm_bindgen(js_namespace = Math)]
+        pub fn exp(x: f64) -> f64;
+        #[wasm_bindgen(js_namespace = Math)]
+        pub fn atan(x: f64) -> f64;
         /// `String(x)`: JavaScript's shortest round-trip decimal.
         #[wasm_bindgen(js_name = String)]
         pub fn number_text(x: f64) -> String;
@@ -25,6 +29,12 @@ mod imp {
     }
     pub fn log(x: f64) -> f64 {
         x.ln()
+    }
+    pub fn exp(x: f64) -> f64 {
+        x.exp()
+    }
+    pub fn atan(x: f64) -> f64 {
+        x.atan()
     }
     pub fn number_text(x: f64) -> String {
         format!("{x}")
@@ -66,6 +76,12 @@ pub fn fixed(value: f64, decimals: u32) -> String {
     }
 }
 
+/// The latitude (degrees) at `y` of the way down the square world: [`mercator_y`] undone.
+pub fn mercator_lat(y: f64) -> f64 {
+    use std::f64::consts::PI;
+    (2.0 * imp::atan(imp::exp(PI * (1.0 - 2.0 * y))) - PI / 2.0).to_degrees()
+}
+
 /// Web Mercator: how far down the square world a latitude (degrees, clamped to ±85.05°) is,
 /// 0 at the top to 1 at the bottom.
 pub fn mercator_y(lat: f64) -> f64 {
@@ -92,6 +108,15 @@ mod tests {
         assert_eq!(super::fixed(0.125, 2), "0.13");
         assert_eq!(super::Decimal(95.0).to_string(), "95");
         assert_eq!(super::Decimal(0.5).to_string(), "0.5");
+    }
+
+    #[test]
+    fn mercator_lat_undoes_mercator_y() {
+        for lat in [-85.0, -45.5, -1e-9, 0.0, 12.34, 60.0, 85.0] {
+            let back = super::mercator_lat(super::mercator_y(lat));
+            assert!((back - lat).abs() < 1e-9, "{lat} -> {back}");
+        }
+        assert_eq!(super::mercator_lat(0.5), 0.0);
     }
 
     #[test]

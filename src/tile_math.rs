@@ -141,6 +141,14 @@ pub fn locate(lat: f64, lng: f64, z: u32) -> Option<(TileCoord, [f64; 2])> {
     Some((tile, [fx - tx, fy - ty]))
 }
 
+/// Where a point of a tile (in `extent` units) is: (latitude, longitude). [`locate`] undone.
+pub fn tile_point(coord: TileCoord, extent: u32, point: Point) -> (f64, f64) {
+    let n = f64::from(1u32 << coord.z);
+    let across = (f64::from(coord.x) + f64::from(point[0]) / f64::from(extent)) / n;
+    let down = (f64::from(coord.y) + f64::from(point[1]) / f64::from(extent)) / n;
+    (crate::math::mercator_lat(down), across * 360.0 - 180.0)
+}
+
 /// The feature drawn on top at `at` (tile units of `layer`): points within `tolerance` of their
 /// centre, lines within `tolerance`, polygons containing the point. Later features are drawn over
 /// earlier ones, so they are tried first.
@@ -206,6 +214,27 @@ pub fn overlaps(a: &[f64; 4], b: &[f64; 4]) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_tile_point_is_where_locate_found_it() {
+        for (lat, lng, z) in [
+            (48.8566, 2.3522, 8),
+            (-33.87, 151.21, 3),
+            (0.0, 0.0, 0),
+            (64.1, -21.9, 12),
+        ] {
+            let (tile, [fx, fy]) = super::locate(lat, lng, z).unwrap();
+            let extent = 4096;
+            let point = [(fx * 4096.0) as f32, (fy * 4096.0) as f32];
+            let (back_lat, back_lng) = super::tile_point(tile, extent, point);
+            // One tile unit: 1/4096 of the tile.
+            let unit = 360.0 / f64::from(1u32 << z) / 4096.0;
+            assert!((back_lng - lng).abs() <= unit * 1.5, "{lng} -> {back_lng}");
+            assert!((back_lat - lat).abs() <= unit * 1.5, "{lat} -> {back_lat}");
+        }
+        let top_left = super::tile_point(super::TileCoord { z: 1, x: 1, y: 1 }, 4096, [0.0, 0.0]);
+        assert_eq!(top_left, (0.0, 0.0));
+    }
+
     #[test]
     fn covering_matches_what_leaflet_asks_for() {
         // The default view (zoom 2 over [20, 0]) on a 1280×800 map: 6 columns (the 4 of the world

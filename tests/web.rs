@@ -2709,3 +2709,52 @@ async fn popups_and_controls_fit_a_320_px_map() {
     drop(map);
     element.remove();
 }
+
+/// Issue 13: the vector tile feature under the pointer is outlined (where it is drawn), with the
+/// pointer cursor; over the sea, nothing.
+#[wasm_bindgen_test]
+async fn hovering_a_vector_feature_outlines_it() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    let element = test_element();
+    let map = map_from(&tiles_config(json!([])), &element, false).await;
+    until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
+    let container = map.container();
+    let rect = element.get_bounding_client_rect();
+    let (x, y) = map.container_point(-25.0, 134.0);
+    hover("mousemove", &container, rect.left() + x, rect.top() + y);
+    until("the outline", || {
+        query(&element, "path.meshmap-hover-outline").is_some()
+    })
+    .await;
+    assert!(container.class_list().contains("meshmap-hover"));
+    // Drawn around Australia: its box holds the pointer and the outline of Tasmania-to-Darwin.
+    let outline = query(&element, "path.meshmap-hover-outline")
+        .unwrap()
+        .get_bounding_client_rect();
+    let (west, north) = map.container_point(-10.7, 113.0);
+    let (east, south) = map.container_point(-43.6, 153.6);
+    let near = |a: f64, b: f64| (a - b).abs() < 2.0;
+    assert!(
+        near(outline.left() - rect.left(), west)
+            && near(outline.right() - rect.left(), east)
+            && near(outline.top() - rect.top(), north)
+            && near(outline.bottom() - rect.top(), south),
+        "outline {}..{} x {}..{}, Australia {west}..{east} x {north}..{south}",
+        outline.left() - rect.left(),
+        outline.right() - rect.left(),
+        outline.top() - rect.top(),
+        outline.bottom() - rect.top()
+    );
+    // Over the sea: no outline, no pointer.
+    let (x, y) = map.container_point(-40.0, -120.0);
+    hover("mousemove", &container, rect.left() + x, rect.top() + y);
+    until("no outline", || {
+        query(&element, "path.meshmap-hover-outline").is_none()
+    })
+    .await;
+    assert!(!container.class_list().contains("meshmap-hover"));
+    drop(map);
+    remove_fetch_stub();
+    element.remove();
+}

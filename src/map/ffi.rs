@@ -62,6 +62,14 @@ extern "C" {
     #[wasm_bindgen(js_namespace = L, js_name = marker)]
     pub fn marker(latlng: &LatLng, options: &JsValue) -> Layer;
 
+    /// `L.polyline(latlngs, options)`: `latlngs` an array of paths of `[lat, lng]`.
+    #[wasm_bindgen(js_namespace = L, js_name = polyline)]
+    pub fn polyline(latlngs: &js_sys::Array, options: &JsValue) -> Layer;
+
+    /// `L.polygon(latlngs, options)`: `latlngs` an array of rings of `[lat, lng]`.
+    #[wasm_bindgen(js_namespace = L, js_name = polygon)]
+    pub fn polygon(latlngs: &js_sys::Array, options: &JsValue) -> Layer;
+
     /// `L.circle(latlng, options)`: a circle whose radius is in metres.
     #[wasm_bindgen(js_namespace = L, js_name = circle)]
     pub fn circle(latlng: &LatLng, options: &JsValue) -> Layer;

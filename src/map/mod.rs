@@ -650,13 +650,16 @@ impl MapHandle {
             None,
         );
         let map = self.map.clone();
+        let highlight = Rc::new(HoverHighlight::default());
         let hide = {
             let (container, tooltip, map) = (container.clone(), tooltip.clone(), map.clone());
+            let highlight = Rc::clone(&highlight);
             move || {
                 let _ = container.class_list().remove_1(HOVER_CLASS);
                 if map.has_layer(&tooltip) {
                     tooltip.remove();
                 }
+                highlight.show(&map, None);
             }
         };
         let hide_on_move = hide.clone();
@@ -675,6 +678,11 @@ impl MapHandle {
                 return;
             };
             let _ = container.class_list().add_1(HOVER_CLASS);
+            let zoom = map.get_zoom();
+            let outline = hit.tiles.as_ref().and_then(|layer| {
+                layer.outline_at(latlng.lat(), latlng.lng(), zoom, hit_reach(&original))
+            });
+            highlight.show(&map, outline);
             match hit.tooltip {
                 Some(text) => {
                     tooltip.set_lat_lng(&latlng);
@@ -1098,6 +1106,61 @@ fn on_svg_shape(event: &JsValue) -> bool {
 struct CanvasHit {
     properties: Json,
     tooltip: Option<String>,
+    /// The vector tile layer it was found on (`None`: a points layer).
+    tiles: Option<Rc<FetchTileLayer>>,
+}
+
+/// The outline drawn over the vector tile feature under the pointer (GeoJSON shapes restyle
+/// themselves, see [`GeoJsonLayer`]).
+#[derive(Default)]
+struct HoverHighlight {
+    shown: std::cell::RefCell<Option<(tile_layer::Outline, leaflet::Layer)>>,
+}
+
+impl HoverHighlight {
+    /// Shows `outline` (or nothing), redrawing only when the feature changes.
+    fn show(&self, map: &Map, outline: Option<tile_layer::Outline>) {
+        let mut shown = self.shown.borrow_mut();
+        if shown.as_ref().map(|(o, _)| o.key) == outline.as_ref().map(|o| o.key) {
+            return;
+        }
+        if let Some((_, layer)) = shown.take() {
+            layer.remove();
+        }
+        let Some(outline) = outline else {
+            return;
+        };
+        let to_js = |path: &Vec<(f64, f64)>| -> js_sys::Array {
+            path.iter()
+                .map(|&(lat, lng)| JsValue::from(js_sys::Array::of2(&lat.into(), &lng.into())))
+                .collect()
+        };
+        let options = ffi::object(&[
+            ("interactive", JsValue::FALSE),
+            ("className", "meshmap-hover-outline".into()),
+            ("fill", JsValue::FALSE),
+            ("weight", 3.into()),
+        ]);
+        let layer = match outline.kind {
+            tile_layer::OutlineKind::Points => {
+                let Some(&(lat, lng)) = outline.paths.first().and_then(|p| p.first()) else {
+                    return;
+                };
+                ffi::set(&options, "radius", &9.into());
+                ffi::circle_marker(&LatLng::new(lat, lng), &options)
+            }
+            tile_layer::OutlineKind::Lines => ffi::polyline(
+                &outline.paths.iter().map(to_js).collect::<js_sys::Array>(),
+                &options,
+            ),
+            tile_layer::OutlineKind::Areas => ffi::polygon(
+                &outline.paths.iter().map(to_js).collect::<js_sys::Array>(),
+                &options,
+            ),
+        };
+        layer.add_to(map);
+        *shown = Some((outline, layer));
+    }
 }
 
 /// The layers Rust draws, searched topmost first: points over tiles, later layers over earlier.
@@ -1120,9 +1183,10 @@ impl CanvasFeatures {
 
     fn at(&self, latlng: &LatLng, reach: f64) -> Option<CanvasHit> {
         let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
-        let hit = |properties: Json, key: Option<&str>| CanvasHit {
+        let hit = |properties: Json, key: Option<&str>, tiles| CanvasHit {
             tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
             properties,
+            tiles,
         };
         let on_points = || {
             self.points
@@ -1132,7 +1196,7 @@ impl CanvasFeatures {
                 .filter(|(_, layer)| self.map.has_layer(layer.layer()))
                 .find_map(|(_, layer)| {
                     let properties = layer.feature_at(lat, lng, zoom, reach)?;
-                    Some(hit(properties, layer.tooltip_property()))
+                    Some(hit(properties, layer.tooltip_property(), None))
                 })
         };
         let on_tiles = || {
@@ -1143,7 +1207,11 @@ impl CanvasFeatures {
                 .filter(|(_, layer)| self.map.has_layer(layer.layer()))
                 .find_map(|(_, layer)| {
                     let properties = layer.feature_at(lat, lng, zoom, reach)?;
-                    Some(hit(properties, layer.tooltip_property()))
+                    Some(hit(
+                        properties,
+                        layer.tooltip_property(),
+                        Some(Rc::clone(layer)),
+                    ))
                 })
         };
         on_points().or_else(on_tiles)

@@ -25,9 +25,10 @@ use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
 use crate::http::{Http, HttpError};
+use crate::mvt::Geometry;
 use crate::mvt::Tile;
 use crate::retry::{LayerHealth, Next, RetryPolicy};
-use crate::tile_math::{hit, locate, TileCoord, TileUrlOptions, TILE_SIZE};
+use crate::tile_math::{hit, locate, tile_point, TileCoord, TileUrlOptions, TILE_SIZE};
 
 /// What a layer's tiles are.
 #[derive(Debug, Clone, PartialEq)]
@@ -314,6 +315,48 @@ impl FetchTileLayer {
         zoom: f64,
         tolerance_px: f64,
     ) -> Option<crate::json::Json> {
+        let found = self.hit_at(lat, lng, zoom, tolerance_px)?;
+        Some(found.feature().properties_json())
+    }
+
+    /// The outline of the feature drawn at a place, in degrees, for the hover highlight; on the
+    /// world copy the place is on (Leaflet repeats the world sideways).
+    pub fn outline_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Outline> {
+        let found = self.hit_at(lat, lng, zoom, tolerance_px)?;
+        let shift = ((lng + 180.0) / 360.0).floor() * 360.0;
+        let extent = found.tile.layers[found.layer].extent;
+        let to_degrees = |path: &[crate::mvt::Point]| -> Vec<(f64, f64)> {
+            path.iter()
+                .map(|p| {
+                    let (lat, lng) = tile_point(found.coord, extent, *p);
+                    (lat, lng + shift)
+                })
+                .collect()
+        };
+        let (kind, paths) = match &found.feature().geometry {
+            Geometry::Points(points) => (OutlineKind::Points, vec![to_degrees(points)]),
+            Geometry::Lines(lines) => (
+                OutlineKind::Lines,
+                lines.iter().map(|l| to_degrees(l)).collect(),
+            ),
+            Geometry::Polygons(polygons) => (
+                OutlineKind::Areas,
+                polygons
+                    .iter()
+                    .flatten()
+                    .map(|ring| to_degrees(ring))
+                    .collect(),
+            ),
+        };
+        Some(Outline {
+            key: (found.coord, found.layer, found.feature),
+            kind,
+            paths,
+        })
+    }
+
+    /// The topmost feature drawn at a place on this layer's loaded tiles.
+    fn hit_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Found> {
         let TileFormat::Vector(style) = &self.state.format else {
             return None;
         };
@@ -325,7 +368,7 @@ impl FetchTileLayer {
             .values()
             .find(|t| t.coord == Some(coord))
             .and_then(|t| t.tile.clone())?;
-        for layer in tile.layers.iter().rev() {
+        for (layer_index, layer) in tile.layers.iter().enumerate().rev() {
             let units_per_px = f64::from(layer.extent) / TILE_SIZE;
             let tolerance =
                 ((style.radius + style.weight / 2.0 + tolerance_px) * units_per_px) as f32;
@@ -334,11 +377,51 @@ impl FetchTileLayer {
                 (fy * f64::from(layer.extent)) as f32,
             ];
             if let Some(feature) = hit(layer, at, tolerance) {
-                return Some(feature.properties_json());
+                let feature = layer
+                    .features
+                    .iter()
+                    .position(|f| std::ptr::eq(f, feature))?;
+                return Some(Found {
+                    coord,
+                    tile: Rc::clone(&tile),
+                    layer: layer_index,
+                    feature,
+                });
             }
         }
         None
     }
+}
+
+/// A feature found on a tile: which tile, which of its layers, which feature.
+struct Found {
+    coord: TileCoord,
+    tile: Rc<Tile>,
+    layer: usize,
+    feature: usize,
+}
+
+impl Found {
+    fn feature(&self) -> &crate::mvt::Feature {
+        &self.tile.layers[self.layer].features[self.feature]
+    }
+}
+
+/// A vector tile feature's shape in degrees (latitude, longitude), to draw a highlight with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outline {
+    /// Which feature of which tile: the same key means the same highlight.
+    pub key: (TileCoord, usize, usize),
+    pub kind: OutlineKind,
+    /// Points (one path), lines, or every ring of every polygon.
+    pub paths: Vec<Vec<(f64, f64)>>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutlineKind {
+    Points,
+    Lines,
+    Areas,
 }
 
 impl Drop for FetchTileLayer {
