@@ -58,7 +58,7 @@ pub fn parse(text: &str) -> Result<Catalog, String> {
         if id.is_empty() || id.contains(['/', '?', '#', '{', '}']) {
             catalog
                 .skipped
-                .push(format!("{id:?} (not usable in a tile URL)"));
+                .push(format!("\"{id}\" (not usable in a tile URL)"));
             continue;
         }
         catalog.sources.push(CatalogSource {

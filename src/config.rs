@@ -321,7 +321,7 @@ impl Config {
     /// embedded in another site's page then still fetches from the meshmap origin.
     pub fn resolve_against(&mut self, config_url: &str) -> Result<(), String> {
         let base = WebUrl::parse(config_url)
-            .map_err(|e| format!("{config_url:?} is not an absolute URL: {e}"))?;
+            .map_err(|e| format!("\"{config_url}\" is not an absolute URL: {e}"))?;
         let resolve = |url: &mut String| resolve_url(&base, url);
         for layer in &mut self.base_layers {
             match &mut layer.source {
@@ -569,7 +569,7 @@ fn describe(value: &Json) -> String {
         Json::Bool(b) => b.to_string(),
         Json::Number(n) => format!("the number {}", Number(*n)),
         Json::String(s) if s.chars().count() > 40 => "a string".into(),
-        Json::String(s) => format!("the string {s:?}"),
+        Json::String(s) => format!("the string \"{s}\""),
         Json::Array(_) => "an array".into(),
         Json::Object(_) => "an object".into(),
     }
@@ -827,7 +827,7 @@ fn read_vector_url(r: &mut Reader, tiles: Option<&TileServer>) -> Option<String>
             if source.contains(['/', '?', '#', '{', '}']) {
                 r.error(
                     "source",
-                    format!("{source:?} is not a source id (no '/', '?', '#' or braces)"),
+                    format!("\"{source}\" is not a source id (no '/', '?', '#' or braces)"),
                 );
                 return None;
             }
@@ -950,7 +950,7 @@ fn read_base_layer(
             url.map(|url| BaseSource::Vector { url, style })
         }
         other => {
-            r.error("type", format!("unknown base layer type {other:?}; expected \"tile\", \"vector\" or \"geojson\""));
+            r.error("type", format!("unknown base layer type \"{other}\"; expected \"tile\", \"vector\" or \"geojson\""));
             None
         }
     };
@@ -975,7 +975,7 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
                 "geojson" => Some(PointsFormat::GeoJson),
                 "binary" => Some(PointsFormat::Binary),
                 other => {
-                    r.error("format", format!("unknown points format {other:?}; expected \"geojson\" or \"binary\""));
+                    r.error("format", format!("unknown points format \"{other}\"; expected \"geojson\" or \"binary\""));
                     None
                 }
             });
@@ -991,7 +991,7 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
             }
         }
         Some(other) => {
-            r.error("type", format!("unknown overlay type {other:?}; expected \"geojson\", \"vector\" or \"points\""));
+            r.error("type", format!("unknown overlay type \"{other}\"; expected \"geojson\", \"vector\" or \"points\""));
             None
         }
         None => None,
@@ -1005,7 +1005,7 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
             other => {
                 r.error(
                     "renderer",
-                    format!("unknown renderer {other:?}; expected \"svg\" or \"canvas\""),
+                    format!("unknown renderer \"{other}\"; expected \"svg\" or \"canvas\""),
                 );
                 None
             }
@@ -1123,7 +1123,7 @@ fn read_style_fields(s: &mut Reader) -> Style {
                 other => {
                     s.error(
                         "marker",
-                        format!("unknown marker {other:?}; expected \"circle\" or \"pin\""),
+                        format!("unknown marker \"{other}\"; expected \"circle\" or \"pin\""),
                     );
                     None
                 }
@@ -1151,7 +1151,7 @@ fn colour(r: &mut Reader, key: &str, value: &Json) -> Option<String> {
     if !ok {
         r.error(
             key,
-            format!("{text:?} is not a CSS colour (use #rrggbb, a colour name or rgb())"),
+            format!("\"{text}\" is not a CSS colour (use #rrggbb, a colour name or rgb())"),
         );
         return None;
     }
@@ -1196,18 +1196,18 @@ fn http_or_relative(url: &str) -> bool {
 
 /// `scheme://host[:port]` with nothing after it.
 fn check_origin(origin: &str) -> Result<(), String> {
-    let parsed = WebUrl::parse(origin).map_err(|e| format!("{origin:?} is not a URL: {e}"))?;
+    let parsed = WebUrl::parse(origin).map_err(|e| format!("\"{origin}\" is not a URL: {e}"))?;
     if !parsed.host().is_ascii() {
         return Err(format!(
-            "{origin:?}: write the host in its ASCII form (xn--…)"
+            "\"{origin}\": write the host in its ASCII form (xn--…)"
         ));
     }
     if parsed.origin().is_none() {
-        return Err(format!("{origin:?} is not an http(s) origin"));
+        return Err(format!("\"{origin}\" is not an http(s) origin"));
     }
     if parsed.path() != "/" || parsed.query().is_some() || parsed.fragment().is_some() {
         return Err(format!(
-            "{origin:?} has a path; give only scheme://host[:port]"
+            "\"{origin}\" has a path; give only scheme://host[:port]"
         ));
     }
     Ok(())

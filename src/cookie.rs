@@ -44,7 +44,7 @@ impl std::fmt::Display for Rejection {
             ),
             Rejection::NotAccepted(value) => write!(
                 f,
-                "the {VERSION_COOKIE} cookie value {value:?} is not an accepted version"
+                "the {VERSION_COOKIE} cookie value \"{value}\" is not an accepted version"
             ),
             Rejection::Several => write!(f, "there is more than one {VERSION_COOKIE} cookie"),
         }

@@ -217,7 +217,8 @@ impl MapWidget {
         }
         if !EVENTS.contains(&event) {
             return Err(JsError::new(&format!(
-                "unknown event {event:?}; expected one of {EVENTS:?}"
+                "unknown event \"{event}\"; expected one of {}",
+                EVENTS.join(", ")
             )));
         }
         self.listeners.add(event, callback);
@@ -335,7 +336,7 @@ fn describe(value: &JsValue) -> String {
         "undefined".into()
     } else if let Some(text) = value.as_string() {
         format!(
-            "the string {text:?} (pass the element itself, e.g. document.querySelector({text:?}))"
+            "the string \"{text}\" (pass the element itself, e.g. document.querySelector(\"{text}\"))"
         )
     } else if let Some(node) = value.dyn_ref::<web_sys::Node>() {
         format!("a {} node", node.node_name())

@@ -192,7 +192,7 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
         }
         other => {
             return Err(GeoJsonError(format!(
-                "unknown type {other:?}; expected FeatureCollection, Feature or a geometry"
+                "unknown type \"{other}\"; expected FeatureCollection, Feature or a geometry"
             )))
         }
     }
@@ -531,7 +531,7 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
     let Some((_, depth)) = position_depth(&type_name) else {
         return Ok(Err(issue(
             path,
-            &format!("unknown geometry type {:?}", type_name.as_ref()),
+            &format!("unknown geometry type \"{}\"", type_name.as_ref()),
         )));
     };
     match (coordinates, coordinates_at) {

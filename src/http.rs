@@ -47,7 +47,7 @@ pub enum HttpError {
 impl std::fmt::Display for HttpError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            HttpError::BadUrl { url } => write!(f, "{url:?} is not a valid URL"),
+            HttpError::BadUrl { url } => write!(f, "\"{url}\" is not a valid URL"),
             HttpError::Network { url, detail } => {
                 write!(f, "could not reach {url} (network error or blocked by CORS: {detail})")
             }

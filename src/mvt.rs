@@ -95,9 +95,9 @@ impl std::fmt::Display for MvtError {
                 "not a vector tile (malformed or truncated protobuf: {detail})"
             ),
             MvtError::UnsupportedVersion { layer, version } => {
-                write!(f, "layer {layer:?} uses vector tile version {version}; only 1 and 2 are supported")
+                write!(f, "layer \"{layer}\" uses vector tile version {version}; only 1 and 2 are supported")
             }
-            MvtError::BadExtent { layer } => write!(f, "layer {layer:?} has an extent of 0"),
+            MvtError::BadExtent { layer } => write!(f, "layer \"{layer}\" has an extent of 0"),
         }
     }
 }

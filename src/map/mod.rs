@@ -796,7 +796,7 @@ impl MapHandle {
             || self.fetch_layers.borrow().iter().any(|(n, _)| n == name)
             || self.points_layers.borrow().iter().any(|(n, _)| n == name);
         if taken {
-            return Err(format!("there is already a layer named {name:?}"));
+            return Err(format!("there is already a layer named \"{name}\""));
         }
         Ok(())
     }

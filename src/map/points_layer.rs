@@ -206,5 +206,5 @@ fn pixel_ratio() -> f64 {
 }
 
 fn warn_colour(colour: &str) {
-    web_sys::console::warn_1(&format!("meshmap: points are drawn in a default colour: {colour:?} is not a #hex, rgb() or rgba() colour").into());
+    web_sys::console::warn_1(&format!("meshmap: points are drawn in a default colour: \"{colour}\" is not a #hex, rgb() or rgba() colour").into());
 }

@@ -653,7 +653,9 @@ impl State {
     }
 
     fn degraded(&self, message: &str) {
-        web_sys::console::warn_1(&format!("meshmap: layer {:?}: tile {message}", self.name).into());
+        web_sys::console::warn_1(
+            &format!("meshmap: layer \"{}\": tile {message}", self.name).into(),
+        );
         if !self.reported_degraded.replace(true) {
             self.report(TileHealth::Degraded(format!(
                 "some tiles could not be shown: {message}"
@@ -663,7 +665,7 @@ impl State {
 
     fn went_down(self: &Rc<Self>, url: &str, error: &HttpError) {
         let message = format!("the tile server is not answering ({error}); retrying by itself");
-        web_sys::console::error_1(&format!("meshmap: layer {:?}: {message}", self.name).into());
+        web_sys::console::error_1(&format!("meshmap: layer \"{}\": {message}", self.name).into());
         self.report(TileHealth::Down(message));
         let state = Rc::clone(self);
         let url = url.to_owned();
@@ -717,7 +719,7 @@ impl State {
             return;
         };
         web_sys::console::info_1(
-            &format!("meshmap: layer {:?}: the tile server is back", self.name).into(),
+            &format!("meshmap: layer \"{}\": the tile server is back", self.name).into(),
         );
         self.reported_degraded.set(false);
         if let Some(wait) = self.probe.borrow_mut().take() {

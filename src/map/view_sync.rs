@@ -48,7 +48,7 @@ pub fn view_from_location(zoom_range: (f64, f64)) -> Option<View> {
         Err(error) => {
             web_sys::console::warn_1(
                 &format!(
-                    "meshmap: ignoring URL fragment {hash:?}: {error}; using the configured view"
+                    "meshmap: ignoring URL fragment \"{hash}\": {error}; using the configured view"
                 )
                 .into(),
             );

@@ -63,7 +63,7 @@ pub fn MapView(
             let already = statuses.with_untracked(|all| all.iter().any(|s| s.name == name && s.state != LayerState::Loading));
             if !already {
                 let message = format!("some tiles could not be loaded from {url} (server unreachable or answering errors)");
-                web_sys::console::warn_1(&format!("meshmap: layer {name:?}: {message}").into());
+                web_sys::console::warn_1(&format!("meshmap: layer \"{name}\": {message}").into());
                 update(name, LayerState::Degraded(message));
             }
         });
@@ -102,7 +102,7 @@ pub fn MapView(
                 }
                 let state = apply(&layer, prepared);
                 if let LayerState::Failed(message) = &state {
-                    web_sys::console::error_1(&format!("meshmap: layer {name:?} could not be shown: {message}").into());
+                    web_sys::console::error_1(&format!("meshmap: layer \"{name}\" could not be shown: {message}").into());
                 }
                 let drawn_later = matches!((&layer, &state), (DataLayerHandle::Points(_), LayerState::Ready { .. }));
                 update(&name, state);
