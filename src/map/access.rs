@@ -10,6 +10,9 @@ use web_sys::{Element, HtmlElement};
 use super::ffi;
 use super::listener::{DomListener, LeafletListener};
 
+/// The mark a GeoJSON layer puts on the shapes that are reached with Tab (its overlays').
+pub(super) const TAB_STOP: &str = "_meshmapTabStop";
+
 /// Properties that name a feature, in the order they are tried.
 const NAME_PROPERTIES: [&str; 5] = ["name", "NAME", "Name", "title", "label"];
 
@@ -75,12 +78,12 @@ impl KeyboardAccess {
                 }
             })
         };
-        // Shapes drawn as SVG become focusable buttons named after their feature. (Canvas
-        // renderers have no element per shape.)
+        // Overlays' shapes drawn as SVG become focusable buttons named after their feature.
+        // (Canvas renderers have no element per shape.)
         let shape_added = LeafletListener::new(map, "layeradd", |event| {
             let layer = ffi::get(&event, "layer");
             let feature = ffi::get(&layer, "feature");
-            if !feature.is_object() || ffi::get(&layer, "_popup").is_undefined() {
+            if !feature.is_object() || !ffi::get(&layer, TAB_STOP).is_truthy() {
                 return;
             }
             let Ok(element) = ffi::get(&layer, "_path").dyn_into::<Element>() else {

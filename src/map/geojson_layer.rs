@@ -23,7 +23,14 @@ pub struct GeoJsonLayer {
 }
 
 impl GeoJsonLayer {
-    pub fn new(style: &Style, renderer: Renderer, attribution: &Attribution) -> Self {
+    /// `tab_stops`: its shapes are reached with Tab (overlays); a base layer's are not, or a
+    /// keyboard user would have to pass every country before reaching the controls.
+    pub fn new(
+        style: &Style,
+        renderer: Renderer,
+        attribution: &Attribution,
+        tab_stops: bool,
+    ) -> Self {
         let style_entries = [
             ("color", JsValue::from_str(&style.color)),
             ("weight", style.weight.into()),
@@ -90,6 +97,9 @@ impl GeoJsonLayer {
         let on_each_feature =
             Closure::<dyn Fn(JsValue, Layer)>::new(move |feature, layer: Layer| {
                 layer.bind_popup_with_options(&popup_fn, &popup_options);
+                if tab_stops {
+                    ffi::set(&layer, super::access::TAB_STOP, &JsValue::TRUE);
+                }
                 // Only features that have the property get a tooltip (no empty boxes).
                 let has_tooltip = tooltip_key.as_deref().is_some_and(|key| {
                     let value = ffi::get(&ffi::get(&feature, "properties"), key);

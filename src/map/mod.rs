@@ -422,7 +422,12 @@ impl MapHandle {
                     .push((base.name.clone(), url.clone(), layer));
             }
             BaseSource::GeoJson { style, .. } => {
-                let layer = Rc::new(GeoJsonLayer::new(style, Renderer::Svg, &base.attribution));
+                let layer = Rc::new(GeoJsonLayer::new(
+                    style,
+                    Renderer::Svg,
+                    &base.attribution,
+                    false,
+                ));
                 self.offer(layer.layer(), &base.name, LayerRole::Base { active });
                 self.watch_geojson_clicks(&base.name, &layer);
                 self.geojson_layers.push((base.name.clone(), layer));
@@ -453,6 +458,7 @@ impl MapHandle {
                     &overlay.style,
                     overlay.renderer,
                     &overlay.attribution,
+                    true,
                 ));
                 self.offer(
                     layer.layer(),
@@ -753,6 +759,7 @@ impl MapHandle {
             style,
             Renderer::Svg,
             &crate::config::Attribution::default(),
+            true,
         ));
         layer.set_data(data, &checked)?;
         self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
