@@ -2767,3 +2767,37 @@ async fn hovering_a_vector_feature_outlines_it() {
     remove_fetch_stub();
     element.remove();
 }
+
+/// Issue 13: a host's own points, from the widget API, as named pins with tooltips.
+#[wasm_bindgen_test]
+async fn the_widget_adds_pins_with_tooltips() {
+    let element = test_element();
+    let (mut widget, _host) = mount_host_widget(&config_with(json!([])), &element).await;
+    let data = to_js_value(json!({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "properties": {"name": "Our shop <b>"}, "geometry": {"type": "Point", "coordinates": [10, 10]}}
+    ]}));
+    let style = to_js_value(json!({"marker": "pin", "tooltip": "name"}));
+    assert_eq!(widget.add_geojson("Shops", data, style).ok(), Some(1));
+    let pin = query(&element, "img.leaflet-marker-icon[alt='Our shop <b>']").expect("a named pin");
+    let (x, y) = centre_of(&pin);
+    hover("mouseover", &pin, x, y);
+    until("the tooltip", || {
+        query(&element, ".leaflet-tooltip").is_some()
+    })
+    .await;
+    assert_eq!(text(&element, ".leaflet-tooltip"), "Our shop <b>");
+    // A style the API does not know is refused with its reason.
+    let bad = to_js_value(json!({"marker": "star"}));
+    let error = widget
+        .add_geojson(
+            "Bad",
+            to_js_value(json!({"type": "FeatureCollection", "features": []})),
+            bad,
+        )
+        .err()
+        .expect("refused");
+    let error: js_sys::Error = JsValue::from(error).unchecked_into();
+    assert!(String::from(error.message()).contains("unknown marker \"star\""));
+    widget.destroy();
+    element.remove();
+}
