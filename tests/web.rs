@@ -2794,8 +2794,7 @@ async fn the_widget_adds_pins_with_tooltips() {
             to_js_value(json!({"type": "FeatureCollection", "features": []})),
             bad,
         )
-        .err()
-        .expect("refused");
+        .expect_err("refused");
     let error: js_sys::Error = JsValue::from(error).unchecked_into();
     assert!(String::from(error.message()).contains("unknown marker \"star\""));
     widget.destroy();
