@@ -665,7 +665,7 @@ impl MapHandle {
                 if map.has_layer(&tooltip) {
                     tooltip.remove();
                 }
-                highlight.show(&map, None);
+                highlight.show(&map, None, 0.0);
             }
         };
         let hide_on_move = hide.clone();
@@ -684,11 +684,7 @@ impl MapHandle {
                 return;
             };
             let _ = container.class_list().add_1(HOVER_CLASS);
-            let zoom = map.get_zoom();
-            let outline = hit.tiles.as_ref().and_then(|layer| {
-                layer.outline_at(latlng.lat(), latlng.lng(), zoom, hit_reach(&original))
-            });
-            highlight.show(&map, outline);
+            highlight.show(&map, hit.tile.as_ref(), latlng.lng());
             match hit.tooltip {
                 Some(text) => {
                     tooltip.set_lat_lng(&latlng);
@@ -1113,30 +1109,32 @@ fn on_svg_shape(event: &JsValue) -> bool {
 struct CanvasHit {
     properties: Json,
     tooltip: Option<String>,
-    /// The vector tile layer it was found on (`None`: a points layer).
-    tiles: Option<Rc<FetchTileLayer>>,
+    /// The vector tile feature it is (`None`: a point of a points layer).
+    tile: Option<tile_layer::TileHit>,
 }
 
 /// The outline drawn over the vector tile feature under the pointer (GeoJSON shapes restyle
 /// themselves, see [`GeoJsonLayer`]).
 #[derive(Default)]
 struct HoverHighlight {
-    shown: std::cell::RefCell<Option<(tile_layer::Outline, leaflet::Layer)>>,
+    shown: std::cell::RefCell<Option<(tile_layer::FeatureKey, leaflet::Layer)>>,
 }
 
 impl HoverHighlight {
-    /// Shows `outline` (or nothing), redrawing only when the feature changes.
-    fn show(&self, map: &Map, outline: Option<tile_layer::Outline>) {
+    /// Outlines `hit` (or nothing) on the world copy holding longitude `lng`; the outline is
+    /// made again only when the feature under the pointer changes.
+    fn show(&self, map: &Map, hit: Option<&tile_layer::TileHit>, lng: f64) {
         let mut shown = self.shown.borrow_mut();
-        if shown.as_ref().map(|(o, _)| o.key) == outline.as_ref().map(|o| o.key) {
+        if shown.as_ref().map(|(key, _)| *key) == hit.map(|h| h.key()) {
             return;
         }
         if let Some((_, layer)) = shown.take() {
             layer.remove();
         }
-        let Some(outline) = outline else {
+        let Some(hit) = hit else {
             return;
         };
+        let outline = hit.outline(lng);
         let to_js = |path: &Vec<(f64, f64)>| -> js_sys::Array {
             path.iter()
                 .map(|&(lat, lng)| JsValue::from(js_sys::Array::of2(&lat.into(), &lng.into())))
@@ -1166,7 +1164,7 @@ impl HoverHighlight {
             ),
         };
         layer.add_to(map);
-        *shown = Some((outline, layer));
+        *shown = Some((hit.key(), layer));
     }
 }
 
@@ -1190,38 +1188,51 @@ impl CanvasFeatures {
 
     fn at(&self, latlng: &LatLng, reach: f64) -> Option<CanvasHit> {
         let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
-        let hit = |properties: Json, key: Option<&str>, tiles| CanvasHit {
+        let hit = |properties: Json, key: Option<&str>, tile| CanvasHit {
             tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
             properties,
-            tiles,
+            tile,
         };
         let on_points = || {
-            self.points
-                .borrow()
-                .iter()
-                .rev()
-                .filter(|(_, layer)| self.map.has_layer(layer.layer()))
-                .find_map(|(_, layer)| {
+            self.topmost(
+                &self.points,
+                |layer| layer.layer(),
+                |layer| {
                     let properties = layer.feature_at(lat, lng, zoom, reach)?;
                     Some(hit(properties, layer.tooltip_property(), None))
-                })
+                },
+            )
         };
         let on_tiles = || {
-            self.tiles
-                .borrow()
-                .iter()
-                .rev()
-                .filter(|(_, layer)| self.map.has_layer(layer.layer()))
-                .find_map(|(_, layer)| {
-                    let properties = layer.feature_at(lat, lng, zoom, reach)?;
+            self.topmost(
+                &self.tiles,
+                |layer| layer.layer(),
+                |layer| {
+                    let found = layer.hit_at(lat, lng, zoom, reach)?;
                     Some(hit(
-                        properties,
+                        found.properties(),
                         layer.tooltip_property(),
-                        Some(Rc::clone(layer)),
+                        Some(found),
                     ))
-                })
+                },
+            )
         };
         on_points().or_else(on_tiles)
+    }
+
+    /// The first of `layers`, topmost first, that is on the map and where `find` finds something.
+    fn topmost<L, T>(
+        &self,
+        layers: &std::cell::RefCell<Vec<(String, Rc<L>)>>,
+        on_map: impl Fn(&L) -> &leaflet::Layer,
+        mut find: impl FnMut(&L) -> Option<T>,
+    ) -> Option<T> {
+        layers
+            .borrow()
+            .iter()
+            .rev()
+            .filter(|(_, layer)| self.map.has_layer(on_map(layer)))
+            .find_map(|(_, layer)| find(layer))
     }
 }
 

@@ -306,57 +306,9 @@ impl FetchTileLayer {
         }
     }
 
-    /// The properties of the feature drawn at a place (a JSON object), if any. `zoom` is the
+    /// The feature drawn on top at a place on this layer's loaded tiles, if any. `zoom` is the
     /// map's; `tolerance_px` widens points and lines for fingers and mice.
-    pub fn feature_at(
-        &self,
-        lat: f64,
-        lng: f64,
-        zoom: f64,
-        tolerance_px: f64,
-    ) -> Option<crate::json::Json> {
-        let found = self.hit_at(lat, lng, zoom, tolerance_px)?;
-        Some(found.feature().properties_json())
-    }
-
-    /// The outline of the feature drawn at a place, in degrees, for the hover highlight; on the
-    /// world copy the place is on (Leaflet repeats the world sideways).
-    pub fn outline_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Outline> {
-        let found = self.hit_at(lat, lng, zoom, tolerance_px)?;
-        let shift = ((lng + 180.0) / 360.0).floor() * 360.0;
-        let extent = found.tile.layers[found.layer].extent;
-        let to_degrees = |path: &[crate::mvt::Point]| -> Vec<(f64, f64)> {
-            path.iter()
-                .map(|p| {
-                    let (lat, lng) = tile_point(found.coord, extent, *p);
-                    (lat, lng + shift)
-                })
-                .collect()
-        };
-        let (kind, paths) = match &found.feature().geometry {
-            Geometry::Points(points) => (OutlineKind::Points, vec![to_degrees(points)]),
-            Geometry::Lines(lines) => (
-                OutlineKind::Lines,
-                lines.iter().map(|l| to_degrees(l)).collect(),
-            ),
-            Geometry::Polygons(polygons) => (
-                OutlineKind::Areas,
-                polygons
-                    .iter()
-                    .flatten()
-                    .map(|ring| to_degrees(ring))
-                    .collect(),
-            ),
-        };
-        Some(Outline {
-            key: (found.coord, found.layer, found.feature),
-            kind,
-            paths,
-        })
-    }
-
-    /// The topmost feature drawn at a place on this layer's loaded tiles.
-    fn hit_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Found> {
+    pub fn hit_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<TileHit> {
         let TileFormat::Vector(style) = &self.state.format else {
             return None;
         };
@@ -381,7 +333,7 @@ impl FetchTileLayer {
                     .features
                     .iter()
                     .position(|f| std::ptr::eq(f, feature))?;
-                return Some(Found {
+                return Some(TileHit {
                     coord,
                     tile: Rc::clone(&tile),
                     layer: layer_index,
@@ -393,15 +345,62 @@ impl FetchTileLayer {
     }
 }
 
-/// A feature found on a tile: which tile, which of its layers, which feature.
-struct Found {
+/// Which feature of which tile: (tile, layer in it, feature in that layer).
+pub type FeatureKey = (TileCoord, usize, usize);
+
+/// A feature found on a tile: which tile, which of its layers, which feature. Its properties
+/// (for a click's popup) and its outline (for the hover highlight) come from this one hit test.
+pub struct TileHit {
     coord: TileCoord,
     tile: Rc<Tile>,
     layer: usize,
     feature: usize,
 }
 
-impl Found {
+impl TileHit {
+    /// Which feature of which tile: the same key is the same feature.
+    pub fn key(&self) -> FeatureKey {
+        (self.coord, self.layer, self.feature)
+    }
+
+    /// Its properties (a JSON object).
+    pub fn properties(&self) -> crate::json::Json {
+        self.feature().properties_json()
+    }
+
+    /// Its shape in degrees, on the world copy that holds longitude `lng` (Leaflet repeats the
+    /// world sideways).
+    pub fn outline(&self, lng: f64) -> Outline {
+        let shift = ((lng + 180.0) / 360.0).floor() * 360.0;
+        let extent = self.tile.layers[self.layer].extent;
+        let to_degrees = |path: &[crate::mvt::Point]| -> Vec<(f64, f64)> {
+            path.iter()
+                .map(|p| {
+                    let (lat, lng) = tile_point(self.coord, extent, *p);
+                    (lat, lng + shift)
+                })
+                .collect()
+        };
+        match &self.feature().geometry {
+            Geometry::Points(points) => Outline {
+                kind: OutlineKind::Points,
+                paths: vec![to_degrees(points)],
+            },
+            Geometry::Lines(lines) => Outline {
+                kind: OutlineKind::Lines,
+                paths: lines.iter().map(|l| to_degrees(l)).collect(),
+            },
+            Geometry::Polygons(polygons) => Outline {
+                kind: OutlineKind::Areas,
+                paths: polygons
+                    .iter()
+                    .flatten()
+                    .map(|ring| to_degrees(ring))
+                    .collect(),
+            },
+        }
+    }
+
     fn feature(&self) -> &crate::mvt::Feature {
         &self.tile.layers[self.layer].features[self.feature]
     }
@@ -410,8 +409,6 @@ impl Found {
 /// A vector tile feature's shape in degrees (latitude, longitude), to draw a highlight with.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outline {
-    /// Which feature of which tile: the same key means the same highlight.
-    pub key: (TileCoord, usize, usize),
     pub kind: OutlineKind,
     /// Points (one path), lines, or every ring of every polygon.
     pub paths: Vec<Vec<(f64, f64)>>,
