@@ -1323,6 +1323,38 @@ async fn first_party_raster_tiles_are_fetched_with_the_header_and_drawn_on_canva
     element.remove();
 }
 
+/// The app requests the first view's tiles before the map exists and decodes raster tiles as they
+/// arrive (`TilePrefetch`). A tile the wrapped world shows several times side by side is asked for
+/// once; the first copy takes the decoded pixels, the others decode the same image again: every
+/// copy is painted.
+#[wasm_bindgen_test]
+async fn prefetched_raster_tiles_shown_several_times_are_all_painted() {
+    load_leaflet().await;
+    install_fetch_stub();
+    stub_serve_base64("/stub-raster/", PNG_BASE64);
+    let element = test_element();
+    // At zoom 0 the world is 256 px wide: a 1400 px map shows it six times.
+    element.style().set_property("width", "1400px").unwrap();
+    let mut config = tiles_config(json!([]));
+    config["baseLayers"] = json!([{"name": "Own raster", "url": "/stub-raster/{z}/{x}/{y}.png", "attribution": "Own"}]);
+    let mounted = mount_app(&element, inline(config));
+    until("every copy of the world tile loaded", || {
+        count(&element, "canvas.leaflet-tile") >= 5
+            && count(&element, "canvas.leaflet-tile") == count(&element, "canvas.leaflet-tile-loaded")
+    })
+    .await;
+    let tiles = element.query_selector_all("canvas.leaflet-tile-loaded").unwrap();
+    for i in 0..tiles.length() {
+        let canvas: Element = tiles.item(i).unwrap().unchecked_into();
+        assert_eq!(painted_share(&canvas), 1.0, "copy {i} of the tile is blank");
+    }
+    let asked = stub_urls().iter().filter(|u| u.ends_with("/stub-raster/0/0/0.png")).count();
+    assert_eq!(asked, 1, "the world tile was requested {asked} times");
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
 /// Clicks the map at a place, as a person would (mousedown, mouseup, click at that point).
 fn click_map_at(map: &MapHandle, lat: f64, lng: f64) {
     let (x, y) = map.container_point(lat, lng);

@@ -167,13 +167,23 @@ async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceNa
     const heap = await heapAfterGc(page);
     const bytes = await bytesByKind(page);
     if (errors.length) console.error(`  ${url}: ${errors.join("; ")}`);
-    return { complete, heap, bytes };
+    const timeline = "timeline" in args ? await page.evaluate(() => performance.getEntries().filter((e) => e.entryType !== "paint").map((e) => [e.entryType, e.name.replace(location.origin, ""), Math.round(e.startTime), Math.round(e.responseEnd ?? e.startTime + e.duration)])) : null;
+    return { complete, heap, bytes, timeline };
   }, server.origin);
   const series = await interleaved(runs, ["A", "B", "A2"], (v) => load(v === "B" ? meshmapUrl : referenceUrl));
   const pick = (v, f) => series[v].map(f);
   const time = compare(pick("A", (r) => r.complete), pick("A2", (r) => r.complete), pick("B", (r) => r.complete));
   const heap = compare(pick("A", (r) => r.heap), pick("A2", (r) => r.heap), pick("B", (r) => r.heap));
   const bytes = { reference: series.A[0].bytes, meshmap: series.B[0].bytes };
+  // `--timeline`: where the time goes in the median load of each page (start and end of every
+  // request and mark, ms since navigation).
+  if ("timeline" in args) {
+    for (const v of ["A", "B"]) {
+      const middle = [...series[v]].sort((x, y) => x.complete - y.complete)[series[v].length >> 1];
+      console.log(`timeline of the median ${v === "B" ? "meshmap" : referenceName} load (${ms(middle.complete)}):`);
+      for (const [type, name, start, end] of middle.timeline) console.log(`  ${String(start).padStart(5)} ${String(end).padStart(5)}  ${type.padEnd(10)} ${name}`);
+    }
+  }
   results.scenarios[scenario] = { time, heap, bytes, samples: { reference: pick("A", (r) => r.complete), referenceAgain: pick("A2", (r) => r.complete), meshmap: pick("B", (r) => r.complete) } };
   row(scenario, "first complete map (median)", ms(time.reference), ms(time.meshmap), time.ratio, `${time.verdict}; noise floor ±${(time.noise * 100).toFixed(0)}% (${referenceName} vs itself: ${ms(time.referenceAgain)})`);
   row(scenario, "JS heap + buffers after load (GC'd)", mb(heap.reference), mb(heap.meshmap), heap.ratio, heap.verdict);

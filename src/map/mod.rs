@@ -315,7 +315,7 @@ impl MapHandle {
 
         // Open on a big map; on a phone or a small embedded map it would cover a third of it, so
         // there it is Leaflet's icon that opens on tap or hover.
-        let small = is_small(container);
+        let small = is_small(&map);
         let layers_control = ffi::layers_control(
             &js_sys::Object::new(),
             &js_sys::Object::new(),
@@ -804,8 +804,6 @@ impl MapHandle {
         Ok(())
     }
 
-    /// Removes an overlay (any kind) from the map and the layers control. False if there is none
-    /// of that name.
     /// Shows exactly the optional controls `wanted` asks for (config.json's `controls`, or the
     /// embedding API's `controls` option, which overrides it).
     pub fn set_controls(&mut self, wanted: Controls) {
@@ -829,7 +827,7 @@ impl MapHandle {
                 .flatten();
         }
         if wanted.legend != shown.legend.is_some() {
-            let open = !is_small(&container);
+            let open = !is_small(&self.map);
             shown.legend = wanted
                 .legend
                 .then(|| controls::add_legend(&self.map, &self.legend_entries, open))
@@ -846,6 +844,8 @@ impl MapHandle {
         }
     }
 
+    /// Removes an overlay (any kind) from the map and the layers control. False if there is none
+    /// of that name.
     pub fn remove_overlay(&mut self, name: &str) -> bool {
         fn take<T>(layers: &mut Vec<(String, Rc<T>)>, name: &str) -> Option<Rc<T>> {
             layers
@@ -1083,8 +1083,11 @@ impl Drop for PixelRatioWatch {
 }
 
 /// A phone or a small embedded map, where controls start folded.
-fn is_small(container: &HtmlElement) -> bool {
-    container.client_width() < SMALL_MAP.0 || container.client_height() < SMALL_MAP.1
+/// Leaflet's size of the map, measured when the map was made: reading the container's size again
+/// after Leaflet has filled it would make the browser lay the page out once more.
+fn is_small(map: &Map) -> bool {
+    let size = map.get_size();
+    size.x() < f64::from(SMALL_MAP.0) || size.y() < f64::from(SMALL_MAP.1)
 }
 
 /// The optional controls on the map, each removed when set to `None`.

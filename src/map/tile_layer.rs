@@ -20,7 +20,7 @@ use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, ImageBitmapRender
 use super::canvas::draw_tile;
 use super::ffi;
 use super::listener::LeafletListener;
-use super::tile_prefetch::{decode, fetch_body, Body, FetchAs, Raster, TilePrefetch};
+use super::tile_prefetch::{fetch_body, Body, FetchAs, Raster, TilePrefetch};
 use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
@@ -598,8 +598,9 @@ impl State {
                 Ok(())
             }
             (_, Body::Raster(Raster::Empty)) => Ok(()),
-            (_, Body::Raster(Raster::Image(blob))) => {
-                let bitmap = decode(&blob)
+            (_, Body::Raster(raster)) => {
+                let bitmap = raster
+                    .bitmap()
                     .await
                     .ok_or("is not an image the browser can show")?;
                 let canvas: HtmlCanvasElement = element.dyn_into().map_err(|_| "has no canvas")?;

@@ -38,7 +38,22 @@ pub enum Body {
 pub enum Raster {
     /// 204 No Content: nothing to draw.
     Empty,
-    Image(Blob),
+    /// The image, and its pixels if they were decoded as soon as it arrived (the first view's
+    /// tiles, while the map is still being made). A canvas that takes the bitmap over leaves it
+    /// empty (width 0): a second tile showing the same image decodes the blob again.
+    Image(Blob, Option<ImageBitmap>),
+}
+
+impl Raster {
+    /// The tile's pixels: the bitmap decoded on arrival if no canvas has taken it yet, else a new
+    /// decoding; `None` if the body is not an image.
+    pub async fn bitmap(&self) -> Option<ImageBitmap> {
+        match self {
+            Raster::Empty => None,
+            Raster::Image(_, Some(bitmap)) if bitmap.width() > 0 => Some(bitmap.clone()),
+            Raster::Image(blob, _) => decode(blob).await,
+        }
+    }
 }
 
 pub async fn fetch_body(
@@ -55,7 +70,7 @@ pub async fn fetch_body(
         FetchAs::Blob => Ok(Body::Raster(
             http.get_blob(url, signal)
                 .await?
-                .map_or(Raster::Empty, Raster::Image),
+                .map_or(Raster::Empty, |blob| Raster::Image(blob, None)),
         )),
     }
 }
@@ -92,7 +107,16 @@ impl TilePrefetch {
                 .insert(url.clone(), arrival.clone());
             let (http, signal) = (http.clone(), abort.as_ref().map(AbortController::signal));
             wasm_bindgen_futures::spawn_local(async move {
-                arrival.deliver(fetch_body(&http, &url, kind, signal.as_ref()).await);
+                let answer = match fetch_body(&http, &url, kind, signal.as_ref()).await {
+                    // Decoded now, off the main thread, while the map is still being made: when
+                    // Leaflet asks for the tile its pixels are ready.
+                    Ok(Body::Raster(Raster::Image(blob, None))) => {
+                        let bitmap = decode(&blob).await;
+                        Ok(Body::Raster(Raster::Image(blob, bitmap)))
+                    }
+                    other => other,
+                };
+                arrival.deliver(answer);
             });
         }
         *prefetch.abort.borrow_mut() = abort;
