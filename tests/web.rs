@@ -1340,15 +1340,21 @@ async fn prefetched_raster_tiles_shown_several_times_are_all_painted() {
     let mounted = mount_app(&element, inline(config));
     until("every copy of the world tile loaded", || {
         count(&element, "canvas.leaflet-tile") >= 5
-            && count(&element, "canvas.leaflet-tile") == count(&element, "canvas.leaflet-tile-loaded")
+            && count(&element, "canvas.leaflet-tile")
+                == count(&element, "canvas.leaflet-tile-loaded")
     })
     .await;
-    let tiles = element.query_selector_all("canvas.leaflet-tile-loaded").unwrap();
+    let tiles = element
+        .query_selector_all("canvas.leaflet-tile-loaded")
+        .unwrap();
     for i in 0..tiles.length() {
         let canvas: Element = tiles.item(i).unwrap().unchecked_into();
         assert_eq!(painted_share(&canvas), 1.0, "copy {i} of the tile is blank");
     }
-    let asked = stub_urls().iter().filter(|u| u.ends_with("/stub-raster/0/0/0.png")).count();
+    let asked = stub_urls()
+        .iter()
+        .filter(|u| u.ends_with("/stub-raster/0/0/0.png"))
+        .count();
     assert_eq!(asked, 1, "the world tile was requested {asked} times");
     drop(mounted);
     remove_fetch_stub();
