@@ -4,6 +4,7 @@
 //! them at once, so an operator can fix a ConfigMap in one go. Unknown keys are ignored, so a newer
 //! config still loads in an older build.
 
+use crate::cluster::{ClusterOptions, MAX_CLUSTER_ZOOM};
 use crate::json::{Json, Number};
 use crate::math::Decimal;
 
@@ -122,6 +123,8 @@ pub enum OverlayData {
     Points {
         data: DataSource,
         format: PointsFormat,
+        /// Drawn as clusters (bubbles with counts) down to a zoom, when set.
+        cluster: Option<ClusterOptions>,
     },
 }
 
@@ -224,6 +227,24 @@ impl Style {
     }
 }
 
+/// A points layer's options as an embedding host passes them (`{"cluster": …}`), checked as
+/// config.json's points overlays are: the clustering, if asked for.
+pub fn points_options(value: &Json) -> Result<Option<ClusterOptions>, String> {
+    let mut errors = Errors::default();
+    let cluster =
+        Reader::object(Node::root(value), &mut errors).and_then(|mut r| read_cluster(&mut r));
+    if errors.0.is_empty() {
+        Ok(cluster)
+    } else {
+        Err(errors
+            .0
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; "))
+    }
+}
+
 /// One problem in the config, and where it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConfigError {
@@ -297,7 +318,7 @@ impl Config {
         let overlays = self.overlays.iter().filter_map(|overlay| {
             let (source, points) = match &overlay.data {
                 OverlayData::GeoJson(data) => (data, None),
-                OverlayData::Points { data, format } => (data, Some(*format)),
+                OverlayData::Points { data, format, .. } => (data, Some(*format)),
                 OverlayData::Vector { .. } => return None,
             };
             Some(DataLayer {
@@ -712,6 +733,36 @@ impl Controls {
     }
 }
 
+/// A points overlay's `cluster`: `true` (the defaults), `false`, or `{"radius", "maxZoom"}`.
+fn read_cluster(r: &mut Reader) -> Option<ClusterOptions> {
+    let value = r.get("cluster")?;
+    if let Some(on) = value.as_bool() {
+        return on.then(ClusterOptions::default);
+    }
+    if !matches!(value, Json::Object(_)) {
+        r.error("cluster", format!("expected true, false or an object such as {{\"radius\": 60, \"maxZoom\": 16}}, found {}", describe(value)));
+        return None;
+    }
+    let path = r.key_path("cluster");
+    let mut c = Reader::object(
+        Node {
+            value: Some(value),
+            path: &path,
+        },
+        r.errors,
+    )?;
+    let defaults = ClusterOptions::default();
+    Some(ClusterOptions {
+        radius: c.optional("radius", defaults.radius, |c, v| {
+            c.number("radius", v, (1.0, 400.0), "radius")
+        }),
+        max_zoom: c.optional("maxZoom", defaults.max_zoom, |c, v| {
+            c.number("maxZoom", v, (0.0, f64::from(MAX_CLUSTER_ZOOM)), "zoom")
+                .map(|z| z.floor() as u32)
+        }),
+    })
+}
+
 fn read_controls(node: Node, errors: &mut Errors) -> Controls {
     let Some(mut r) = Reader::object(node, errors) else {
         return Controls::default();
@@ -987,7 +1038,14 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
                     );
                     None
                 }
-                data => data.map(|data| OverlayData::Points { data, format }),
+                data => {
+                    let cluster = read_cluster(&mut r);
+                    data.map(|data| OverlayData::Points {
+                        data,
+                        format,
+                        cluster,
+                    })
+                }
             }
         }
         Some(other) => {

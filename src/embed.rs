@@ -275,12 +275,26 @@ impl MapWidget {
     /// points); returns how many points are drawn. `data`: a `Float32Array` or `Float64Array` of
     /// `[lng, lat, lng, lat, …]`, or a GeoJSON object with Point features (their properties show
     /// on click). `style`: `radius`, `weight`, `color`, `fillColor`, `opacity`, `fillOpacity`.
+    /// `options`: `{cluster: true}` or `{cluster: {radius, maxZoom}}` draws them as clusters.
     #[wasm_bindgen(js_name = addPoints)]
-    pub fn add_points(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
+    pub fn add_points(
+        &self,
+        name: &str,
+        data: JsValue,
+        style: JsValue,
+        options: JsValue,
+    ) -> Result<usize, JsError> {
         let style = style_option(&style)?;
+        let cluster = if options.is_undefined() || options.is_null() {
+            None
+        } else {
+            let value = from_js(&options).map_err(|e| JsError::new(&format!("options: {e}")))?;
+            crate::config::points_options(&value)
+                .map_err(|e| JsError::new(&format!("options: {e}")))?
+        };
         let loaded =
             crate::data::points_from_js(&data).map_err(|e| JsError::new(&format!("data: {e}")))?;
-        self.map(|map| map.add_points_overlay(name, loaded, &style))?
+        self.map(|map| map.add_points_overlay(name, loaded, &style, cluster))?
             .map_err(|e| JsError::new(&e))
     }
 

@@ -6,6 +6,7 @@
 pub mod arrival;
 pub mod callback;
 pub mod catalog;
+pub mod cluster;
 pub mod config;
 pub mod cookie;
 pub mod geojson;

@@ -76,6 +76,14 @@ pub fn fixed(value: f64, decimals: u32) -> String {
     }
 }
 
+/// Sine and cosine of an angle (radians).
+pub fn sin_cos(angle: f64) -> (f64, f64) {
+    (
+        imp::sin(angle),
+        imp::sin(angle + std::f64::consts::FRAC_PI_2),
+    )
+}
+
 /// The latitude (degrees) at `y` of the way down the square world: [`mercator_y`] undone.
 pub fn mercator_lat(y: f64) -> f64 {
     use std::f64::consts::PI;

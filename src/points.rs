@@ -85,6 +85,39 @@ impl PointIndex {
         (index, Skipped(skipped))
     }
 
+    /// Indexes positions already in Web Mercator fixed point (as [`PointIndex::positions`] gives
+    /// them); the id of each is its place in `positions`.
+    pub fn from_fixed(positions: &[(u32, u32)]) -> PointIndex {
+        // (u64, u32) pairs: the same sort as the clustering's grid (one copy of it in the wasm).
+        let mut order: Vec<(u64, u32)> = positions
+            .iter()
+            .zip(0u32..)
+            .map(|(&(x, y), id)| {
+                let code = morton(x >> (32 - MORTON_BITS), y >> (32 - MORTON_BITS));
+                (u64::from(code), id)
+            })
+            .collect();
+        order.sort_unstable();
+        PointIndex {
+            codes: order.iter().map(|&(code, _)| code as u32).collect(),
+            xs: order
+                .iter()
+                .map(|&(_, id)| positions[id as usize].0)
+                .collect(),
+            ys: order
+                .iter()
+                .map(|&(_, id)| positions[id as usize].1)
+                .collect(),
+            ids: order.iter().map(|&(_, id)| id).collect(),
+        }
+    }
+
+    /// Every point in index order: (x, y) in Web Mercator fixed point (1/2^32 of the world) and
+    /// its id.
+    pub fn positions(&self) -> impl Iterator<Item = (u32, u32, u32)> + '_ {
+        (0..self.ids.len()).map(|i| (self.xs[i], self.ys[i], self.ids[i]))
+    }
+
     pub fn len(&self) -> usize {
         self.ids.len()
     }

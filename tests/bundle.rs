@@ -43,8 +43,10 @@ fn the_wasm_and_its_glue_stay_within_their_byte_budget() {
     // Where the bytes went when these were set: README "Bundle size". Issue #8's goal is 80 KB
     // for both; this guard keeps what has been won. Raised from 160,000 once, on purpose: issue
     // 13's keyboard access, hover and tooltips, fullscreen/locate/legend controls and pixel
-    // density watch cost 8.6 KB (156,200 -> 164,810).
-    assert!(wasm <= 166_000, "the wasm is {wasm} bytes brotli, over its 166,000-byte budget (scripts/wasm-profile.sh shows where they go)");
+    // density watch cost 8.6 KB (156,200 -> 164,810). Raised again to 175,000: issue 13's
+    // clustering (the cluster index, bubbles, click to zoom, spiderfy, the widget's option) cost
+    // 7.5 KB (165,655 -> 173,130).
+    assert!(wasm <= 175_000, "the wasm is {wasm} bytes brotli, over its 175,000-byte budget (scripts/wasm-profile.sh shows where they go)");
     assert!(
         glue <= 12_000,
         "the JS glue is {glue} bytes brotli, over its 12,000-byte budget"

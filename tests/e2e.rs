@@ -90,6 +90,7 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         "Countries (vector tiles)",
         "Countries (static GeoJSON)",
         "Populated places",
+        "Places (clustered)",
         "Countries by population",
     ] {
         assert!(
@@ -97,6 +98,21 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
             "layers control lacks {name}: {controls}"
         );
     }
+    // The clustered places (a points overlay, off at start): turned on in the layers control,
+    // they are drawn as cluster bubbles; turned off again for what follows.
+    let toggle_clusters = "[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Places (clustered)')).querySelector('input').click(); return 0;";
+    browser.eval(toggle_clusters);
+    browser.wait_for(
+        "cluster bubbles",
+        "[...document.querySelectorAll('.meshmap-points canvas')].some((c) => Number(c.dataset.clusters) > 0)",
+        Duration::from_secs(10),
+    );
+    browser.eval(toggle_clusters);
+    browser.wait_for(
+        "clusters off",
+        "document.querySelector('.meshmap-points') === null",
+        Duration::from_secs(5),
+    );
     let version = std::env::var("MESHMAP_VERSION").unwrap_or_else(|_| "dev".into());
     let badge = browser.eval("return document.querySelector('.meshmap-badge').textContent;");
     assert_eq!(badge.as_str(), Some(version.as_str()));

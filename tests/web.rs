@@ -1445,6 +1445,90 @@ extern "C" {
 
 /// Issue 13: a fingertip is not a mouse pointer. A tap 9 px from a 3 px point still finds it; a
 /// mouse click there does not.
+/// Clustering (issue 13): bubbles with counts drawn by Rust, a click on one zooms to where it
+/// splits, and points at one place spiderfy at the deepest clustered zoom, each opening its popup.
+#[wasm_bindgen_test]
+async fn clustered_points_zoom_in_on_click_and_spiderfy_where_they_share_a_place() {
+    load_leaflet().await;
+    let element = test_element();
+    let mut features = Vec::new();
+    // Thirty stops in Portugal, about 50 km apart.
+    for i in 0..30 {
+        let (dx, dy) = (f64::from(i % 6) * 0.5, f64::from(i / 6) * 0.5);
+        features.push(feature(
+            json!({"name": format!("Stop {i}")}),
+            json!({"type": "Point", "coordinates": [-9.2 + dx, 38.7 + dy]}),
+        ));
+    }
+    // Five sensors on one mast in Berlin.
+    for i in 0..5 {
+        features.push(feature(
+            json!({"name": format!("Sensor {i}")}),
+            json!({"type": "Point", "coordinates": [13.4, 52.5]}),
+        ));
+    }
+    features.push(feature(
+        json!({"name": "Lonely"}),
+        json!({"type": "Point", "coordinates": [-40, 45]}),
+    ));
+    let mut config = config_with(json!([{
+        "name": "Stops", "type": "points", "data": collection(features), "cluster": {"maxZoom": 8},
+        "style": {"radius": 5, "fillColor": "#2a6f97", "fillOpacity": 1}
+    }]));
+    config["view"] = json!({"center": [45, -5], "zoom": 4, "maxZoom": 10});
+    let map = map_from(&config, &element, false).await;
+    let bubbles = || -> u32 {
+        points_canvases(&element)
+            .iter()
+            .filter_map(|c| c.get_attribute("data-clusters")?.parse::<u32>().ok())
+            .sum()
+    };
+    until("two cluster bubbles drawn", || bubbles() >= 2).await;
+    let with_bubble = points_canvases(&element)
+        .into_iter()
+        .find(|c| c.get_attribute("data-clusters").is_some_and(|n| n != "0"))
+        .unwrap();
+    assert!(painted_share(&with_bubble) > 0.0, "the bubble is painted");
+    // A click on the Portuguese cluster zooms in to where it splits.
+    click_map_at(&map, 39.7, -7.95);
+    until("zoomed in on the cluster", || {
+        map.zoom() > 4.0 && query(&element, ".leaflet-zoom-anim").is_none()
+    })
+    .await;
+    assert!(map.zoom() <= 8.0, "to where it splits: {}", map.zoom());
+    // The five sensors never split: at the deepest clustered zoom a click fans them out.
+    map.set_view(View {
+        lat: 52.5,
+        lng: 13.4,
+        zoom: 8.0,
+    });
+    until_zoom(&element, &map, 8.0, "zoom 8").await;
+    until("the sensors' bubble drawn", || bubbles() >= 1).await;
+    click_map_at(&map, 52.5, 13.4);
+    until("spiderfied", || map.spiderfied_points() == 5).await;
+    assert_eq!(count(&element, "path.meshmap-spider-point"), 5);
+    assert_eq!(count(&element, "path.meshmap-spider-leg"), 5);
+    // Each point of the fan opens its popup.
+    let point = query(&element, "path.meshmap-spider-point").unwrap();
+    click(&point);
+    until("a sensor's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Sensor")
+    })
+    .await;
+    // Zooming folds the fan.
+    map.set_view(View {
+        lat: 52.5,
+        lng: 13.4,
+        zoom: 6.0,
+    });
+    until("folded", || {
+        map.spiderfied_points() == 0 && count(&element, "path.meshmap-spider-point") == 0
+    })
+    .await;
+    drop(map);
+    element.remove();
+}
+
 #[wasm_bindgen_test]
 async fn a_tap_reaches_further_than_a_mouse_click() {
     load_leaflet().await;
@@ -1798,7 +1882,7 @@ async fn hosts_add_many_points_from_a_typed_array() {
         .collect();
     let array = js_sys::Float32Array::from(pairs.as_slice());
     let drawn = widget
-        .add_points("Grid", array.into(), JsValue::UNDEFINED)
+        .add_points("Grid", array.into(), JsValue::UNDEFINED, JsValue::UNDEFINED)
         .unwrap_or_else(|_| panic!("addPoints"));
     assert_eq!(drawn, 100_000);
     until("points drawn", || {
@@ -1812,15 +1896,54 @@ async fn hosts_add_many_points_from_a_typed_array() {
             .add_points(
                 "Grid",
                 js_sys::Float32Array::new_with_length(2).into(),
+                JsValue::UNDEFINED,
                 JsValue::UNDEFINED
             )
             .is_err(),
         "names are unique"
     );
     assert!(widget
-        .add_points("Text", JsValue::from_str("1,2"), JsValue::UNDEFINED)
+        .add_points(
+            "Text",
+            JsValue::from_str("1,2"),
+            JsValue::UNDEFINED,
+            JsValue::UNDEFINED
+        )
         .is_err());
     assert!(widget.remove_overlay("Grid").unwrap_or(false));
+    // The same 100k points clustered (issue 13): bubbles instead of dots.
+    let clustered = js_sys::JSON::parse(r#"{"cluster": {"radius": 50}}"#).unwrap();
+    let array = js_sys::Float32Array::from(pairs.as_slice());
+    let drawn = widget
+        .add_points("Clustered", array.into(), JsValue::UNDEFINED, clustered)
+        .unwrap_or_else(|_| panic!("addPoints with cluster"));
+    assert_eq!(drawn, 100_000);
+    until("cluster bubbles drawn", || {
+        points_canvases(&element)
+            .iter()
+            .any(|c| c.get_attribute("data-clusters").is_some_and(|n| n != "0"))
+    })
+    .await;
+    let bad = js_sys::JSON::parse(r#"{"cluster": "yes"}"#).unwrap();
+    let refused = widget
+        .add_points(
+            "Bad",
+            js_sys::Float32Array::new_with_length(2).into(),
+            JsValue::UNDEFINED,
+            bad,
+        )
+        .err()
+        .map(|e| {
+            js_sys::Error::from(JsValue::from(e))
+                .message()
+                .as_string()
+                .unwrap_or_default()
+        })
+        .unwrap_or_default();
+    assert!(
+        refused.contains("options: cluster: expected true, false or an object"),
+        "{refused}"
+    );
     widget.destroy();
     element.remove();
 }

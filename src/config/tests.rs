@@ -830,10 +830,25 @@ fn relative_urls_resolve_against_the_configs_own_url() {
         config.tiles.as_ref().map(|t| t.catalog_url()).as_deref(),
         Some("https://maps.example.com/app/tiles/catalog")
     );
+    let absolute = config
+        .overlays
+        .iter()
+        .find(|o| o.name == "Absolute")
+        .expect("pushed");
     assert_eq!(
-        config.overlays[1].data,
+        absolute.data,
         OverlayData::GeoJson(DataSource::Url("https://other.example/x.geojson".into()))
     );
+    let clustered = config
+        .overlays
+        .iter()
+        .find(|o| o.name == "Places (clustered)")
+        .expect("shipped");
+    assert!(matches!(
+        &clustered.data,
+        OverlayData::Points { data: DataSource::Url(url), cluster: Some(_), .. }
+            if url == "https://maps.example.com/app/data/places.geojson"
+    ));
     assert_eq!(config.first_party_origins, vec!["https://maps.example.com"]);
     // Root-relative and parent paths, and a page on the same origin: nothing changes in effect.
     let mut config = from_value(&json!({
@@ -914,7 +929,8 @@ fn points_overlays_take_a_format_and_binary_needs_a_url() {
         config.overlays[0].data,
         OverlayData::Points {
             data: DataSource::Url("s.bin".into()),
-            format: PointsFormat::Binary
+            format: PointsFormat::Binary,
+            cluster: None,
         }
     );
     assert_eq!(config.data_layers()[0].points, Some(PointsFormat::Binary));
@@ -945,6 +961,47 @@ fn points_overlays_take_a_format_and_binary_needs_a_url() {
         with_overlay(json!({"name": "P", "type": "points"})),
         "overlays[0].url",
         "is required",
+    );
+}
+
+#[test]
+fn points_overlays_cluster_with_defaults_or_their_own_radius_and_zoom() {
+    let cluster_of = |cluster: Value| {
+        let config = from_value(&with_overlay(
+            json!({"name": "P", "type": "points", "url": "p.geojson", "cluster": cluster}),
+        ))
+        .unwrap();
+        match &config.overlays[0].data {
+            OverlayData::Points { cluster, .. } => *cluster,
+            other => panic!("{other:?}"),
+        }
+    };
+    assert_eq!(cluster_of(json!(true)), Some(ClusterOptions::default()));
+    assert_eq!(cluster_of(json!(false)), None);
+    assert_eq!(
+        cluster_of(json!({"radius": 40, "maxZoom": 12})),
+        Some(ClusterOptions {
+            radius: 40.0,
+            max_zoom: 12
+        })
+    );
+    assert_eq!(cluster_of(json!({})), Some(ClusterOptions::default()));
+    assert_error(
+        with_overlay(json!({"name": "P", "type": "points", "url": "x", "cluster": "yes"})),
+        "overlays[0].cluster",
+        "expected true, false or an object",
+    );
+    assert_error(
+        with_overlay(json!({"name": "P", "type": "points", "url": "x", "cluster": {"radius": 0}})),
+        "overlays[0].cluster.radius",
+        "out of range",
+    );
+    assert_error(
+        with_overlay(
+            json!({"name": "P", "type": "points", "url": "x", "cluster": {"maxZoom": 30}}),
+        ),
+        "overlays[0].cluster.maxZoom",
+        "out of range",
     );
 }
 

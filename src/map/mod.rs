@@ -9,6 +9,7 @@ mod geojson_layer;
 mod listener;
 mod points_layer;
 mod popup;
+mod spider;
 mod tile_layer;
 mod tile_prefetch;
 mod view_sync;
@@ -20,7 +21,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
-pub use points_layer::{PointInfo, PointsLayer};
+pub use points_layer::{ClusterAction, ClusterHit, PointInfo, PointsHit, PointsLayer};
 
 /// A layer whose document the app loads ([`crate::data`]): shapes Leaflet draws, or points.
 #[derive(Clone)]
@@ -232,6 +233,8 @@ pub struct MapHandle {
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
     /// Points overlays, shared with the click listener.
     points_layers: PointsLayers,
+    /// A cluster fanned out at the deepest zoom, if any.
+    spider: spider::Spider,
     tile_layers: Vec<(String, String, TileLayer)>,
     /// First-party tile layers, in the order they were added (later ones draw on top).
     fetch_layers: FetchLayers,
@@ -327,6 +330,7 @@ impl MapHandle {
             layers_control,
             geojson_layers: Vec::new(),
             points_layers: Rc::default(),
+            spider: spider::Spider::default(),
             tile_layers: Vec::new(),
             fetch_layers: Rc::default(),
             tile_health: HealthSink::default(),
@@ -470,8 +474,12 @@ impl MapHandle {
                 self.watch_geojson_clicks(&overlay.name, &layer);
                 self.geojson_layers.push((overlay.name.clone(), layer));
             }
-            OverlayData::Points { .. } => {
-                let layer = Rc::new(PointsLayer::new(&overlay.style, &overlay.attribution));
+            OverlayData::Points { cluster, .. } => {
+                let layer = Rc::new(PointsLayer::new(
+                    &overlay.style,
+                    &overlay.attribution,
+                    *cluster,
+                ));
                 self.offer(
                     layer.layer(),
                     &overlay.name,
@@ -622,17 +630,31 @@ impl MapHandle {
         let features = self.canvas_features();
         let sink = self.feature_click.clone();
         let map = self.map.clone();
+        let spider = self.spider.clone();
         let listener = LeafletListener::new(&self.map, "click", move |event| {
             // GeoJSON shapes (SVG paths) handle their own clicks: see `watch_geojson_clicks`.
             if on_svg_shape(&event) {
                 return;
             }
+            spider.fold();
             let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else {
                 return;
             };
             let latlng: LatLng = latlng.unchecked_into();
             let reach = hit_reach(&ffi::get(&event, "originalEvent"));
-            if let Some(hit) = features.at(&latlng, reach) {
+            let hit = features.at(&latlng, reach);
+            if let Some((cluster, style)) = hit.as_ref().and_then(|h| h.cluster.as_ref()) {
+                let (lat, lng) = cluster.centre;
+                match &cluster.action {
+                    ClusterAction::ZoomTo(zoom) => {
+                        let zoom = f64::from(*zoom).min(map.get_max_zoom());
+                        map.set_view(&LatLng::new(lat, lng), zoom);
+                    }
+                    ClusterAction::Spiderfy(points) => spider.open(&map, (lat, lng), points, style),
+                }
+                return;
+            }
+            if let Some(hit) = hit {
                 popup::open_properties_popup(&map, &latlng, &hit.properties);
                 if let Some(handler) = sink.get() {
                     handler(&hit.properties);
@@ -771,11 +793,13 @@ impl MapHandle {
         name: &str,
         loaded: crate::data::Loaded,
         style: &crate::config::Style,
+        cluster: Option<crate::cluster::ClusterOptions>,
     ) -> Result<usize, String> {
         self.check_new_name(name)?;
         let layer = Rc::new(PointsLayer::new(
             style,
             &crate::config::Attribution::default(),
+            cluster,
         ));
         let state = crate::data::apply(&DataLayerHandle::Points(Rc::clone(&layer)), Ok(loaded));
         let crate::data::LayerState::Ready { features, .. } = state else {
@@ -923,6 +947,11 @@ impl MapHandle {
                 LeafletListener::new(layer.layer(), "load", move |_| f()),
             ));
         }
+    }
+
+    /// How many points a spiderfied cluster shows now (0: none is open).
+    pub fn spiderfied_points(&self) -> usize {
+        self.spider.shown()
     }
 
     /// The points overlay with this name.
@@ -1082,9 +1111,9 @@ impl Drop for PixelRatioWatch {
     }
 }
 
-/// A phone or a small embedded map, where controls start folded.
-/// Leaflet's size of the map, measured when the map was made: reading the container's size again
-/// after Leaflet has filled it would make the browser lay the page out once more.
+/// A phone or a small embedded map, where controls start folded. Leaflet's size of the map,
+/// measured when the map was made: reading the container's size again after Leaflet has filled
+/// it would make the browser lay the page out once more.
 fn is_small(map: &Map) -> bool {
     let size = map.get_size();
     size.x() < f64::from(SMALL_MAP.0) || size.y() < f64::from(SMALL_MAP.1)
@@ -1114,6 +1143,8 @@ struct CanvasHit {
     tooltip: Option<String>,
     /// The vector tile feature it is (`None`: a point of a points layer).
     tile: Option<tile_layer::TileHit>,
+    /// The cluster it is, and its layer's style (for a spiderfied fan).
+    cluster: Option<(ClusterHit, crate::config::Style)>,
 }
 
 /// The outline drawn over the vector tile feature under the pointer (GeoJSON shapes restyle
@@ -1195,14 +1226,29 @@ impl CanvasFeatures {
             tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
             properties,
             tile,
+            cluster: None,
         };
         let on_points = || {
             self.topmost(
                 &self.points,
                 |layer| layer.layer(),
-                |layer| {
-                    let properties = layer.feature_at(lat, lng, zoom, reach)?;
-                    Some(hit(properties, layer.tooltip_property(), None))
+                |layer| match layer.hit_at(lat, lng, zoom, reach)? {
+                    PointsHit::Point(properties) => {
+                        Some(hit(properties, layer.tooltip_property(), None))
+                    }
+                    PointsHit::Cluster(cluster) => Some(CanvasHit {
+                        properties: Json::Null,
+                        tooltip: Some(match cluster.action {
+                            ClusterAction::ZoomTo(_) => {
+                                format!("{} points: click to zoom in", cluster.count)
+                            }
+                            ClusterAction::Spiderfy(_) => {
+                                format!("{} points at one place: click to show them", cluster.count)
+                            }
+                        }),
+                        tile: None,
+                        cluster: Some((cluster, layer.style().clone())),
+                    }),
                 },
             )
         };

@@ -11,6 +11,7 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::ffi;
+use crate::cluster::{bubble_radius, count_label, ClusterIndex, ClusterOptions, Node};
 use crate::config::{Attribution, Style};
 use crate::json::Json;
 use crate::points::{parse_colour, Painter, PointIndex, Rgba};
@@ -31,10 +32,40 @@ pub enum PointInfo {
 struct Data {
     index: Rc<PointIndex>,
     info: Rc<PointInfo>,
+    /// The points clustered, for a layer that clusters (`cluster` in config.json).
+    clusters: Option<ClusterIndex>,
 }
+
+/// What is under the pointer on a points layer.
+pub enum PointsHit {
+    /// A point: its properties.
+    Point(Json),
+    Cluster(ClusterHit),
+}
+
+/// A cluster under the pointer, and what a click on it does.
+pub struct ClusterHit {
+    pub count: u32,
+    /// Where its bubble is: (latitude, longitude).
+    pub centre: (f64, f64),
+    pub action: ClusterAction,
+}
+
+pub enum ClusterAction {
+    /// Zooming in to this zoom splits it.
+    ZoomTo(u32),
+    /// No zoom splits it (its points are at one place, or the map cannot zoom in far enough):
+    /// its points fanned out around it, each (latitude, longitude, properties).
+    Spiderfy(Vec<(f64, f64, Json)>),
+}
+
+/// The points a spiderfied cluster shows at most.
+pub const SPIDER_LIMIT: usize = 100;
 
 pub struct PointsLayer {
     layer: leaflet::GridLayer,
+    /// As configured (a spiderfied cluster's points are drawn in it).
+    style: Style,
     state: Rc<State>,
     /// The property shown while the pointer is over a point (`style.tooltip`).
     tooltip: Option<String>,
@@ -43,6 +74,9 @@ pub struct PointsLayer {
 
 struct State {
     data: RefCell<Option<Data>>,
+    cluster: Option<ClusterOptions>,
+    /// Bubble colours (CSS): halo, disc, count.
+    bubble: [String; 3],
     painter: Painter,
     /// How far a symbol reaches from its point (CSS px): tiles draw their neighbours' points
     /// that close to the edge, and clicks find points that far away.
@@ -53,7 +87,11 @@ const DEFAULT_FILL: Rgba = Rgba([51, 136, 255, 51]);
 const DEFAULT_STROKE: Rgba = Rgba([51, 136, 255, 255]);
 
 impl PointsLayer {
-    pub fn new(style: &Style, attribution: &Attribution) -> PointsLayer {
+    pub fn new(
+        style: &Style,
+        attribution: &Attribution,
+        cluster: Option<ClusterOptions>,
+    ) -> PointsLayer {
         let fill = parse_colour(&style.fill_color, style.fill_opacity).unwrap_or_else(|| {
             warn_colour(&style.fill_color);
             DEFAULT_FILL
@@ -66,6 +104,8 @@ impl PointsLayer {
         let painter = Painter::circle(style.radius * ratio, style.weight * ratio, fill, stroke);
         let state = Rc::new(State {
             data: RefCell::new(None),
+            cluster,
+            bubble: bubble_colours(fill),
             painter,
             reach: style.radius + style.weight / 2.0 + 1.0,
         });
@@ -104,6 +144,7 @@ impl PointsLayer {
         );
         let layer = ffi::grid_layer_with(&options, create_tile.as_ref());
         PointsLayer {
+            style: style.clone(),
             tooltip: style.tooltip.clone(),
             layer,
             state,
@@ -113,7 +154,15 @@ impl PointsLayer {
 
     /// Replaces the layer's points and redraws it.
     pub fn set_points(&self, index: Rc<PointIndex>, info: Rc<PointInfo>) {
-        *self.state.data.borrow_mut() = Some(Data { index, info });
+        let clusters = self
+            .state
+            .cluster
+            .map(|options| ClusterIndex::new(&index, options));
+        *self.state.data.borrow_mut() = Some(Data {
+            index,
+            info,
+            clusters,
+        });
         self.layer.redraw();
     }
 
@@ -130,23 +179,44 @@ impl PointsLayer {
             .map_or(0, |d| d.index.len())
     }
 
+    pub fn style(&self) -> &Style {
+        &self.style
+    }
+
     /// The property a tooltip shows for this layer's points, if configured.
     pub fn tooltip_property(&self) -> Option<&str> {
         self.tooltip.as_deref()
     }
 
-    /// The properties of the point drawn at a place, if any: the feature's (GeoJSON), or the
-    /// point's number and position (binary).
-    pub fn feature_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<Json> {
+    /// What is drawn at a place: a point (its properties: the feature's for GeoJSON, its number
+    /// and position for binary points) or a cluster.
+    pub fn hit_at(&self, lat: f64, lng: f64, zoom: f64, tolerance_px: f64) -> Option<PointsHit> {
         let data = self.state.data.borrow();
         let data = data.as_ref()?;
-        let id = data.index.nearest(
-            lat,
-            lng,
-            zoom.round().max(0.0) as u32,
-            self.state.reach + tolerance_px,
-        )? as usize;
-        Some(match &*data.info {
+        let zoom = zoom.round().max(0.0) as u32;
+        let reach = self.state.reach + tolerance_px;
+        let Some(clusters) = data.clusters.as_ref().filter(|c| zoom <= c.max_zoom()) else {
+            let id = data.index.nearest(lat, lng, zoom, reach)?;
+            return Some(PointsHit::Point(data.properties(id)?));
+        };
+        let node = clusters.at(lat, lng, zoom, self.state.reach, tolerance_px)?;
+        if node.count == 1 {
+            return Some(PointsHit::Point(data.properties(node.point)?));
+        }
+        let (lng, lat) = clusters.position(node)?;
+        Some(PointsHit::Cluster(ClusterHit {
+            count: node.count,
+            centre: (lat, lng),
+            action: data.cluster_action(clusters, node),
+        }))
+    }
+}
+
+impl Data {
+    /// A point's properties: its feature's (GeoJSON), or its number and position (binary).
+    fn properties(&self, id: u32) -> Option<Json> {
+        let id = id as usize;
+        Some(match &*self.info {
             PointInfo::Features {
                 features,
                 feature_of,
@@ -167,6 +237,34 @@ impl PointsLayer {
             ]),
         })
     }
+
+    /// Zoom in where that splits the cluster; otherwise fan its points out.
+    fn cluster_action(&self, clusters: &ClusterIndex, node: Node) -> ClusterAction {
+        let split = clusters.expansion_zoom(node);
+        if split <= clusters.max_zoom() {
+            return ClusterAction::ZoomTo(split);
+        }
+        let points: Vec<(f64, f64, Json)> = clusters
+            .leaves(node, SPIDER_LIMIT)
+            .into_iter()
+            .filter_map(|(id, lng, lat)| Some((lat, lng, self.properties(id)?)))
+            .collect();
+        // Beyond the deepest clustered zoom every point is drawn on its own: zooming there
+        // separates points that are not all at one place.
+        let one_place = points
+            .windows(2)
+            .all(|w| (w[0].0 - w[1].0).abs() < 1e-9 && (w[0].1 - w[1].1).abs() < 1e-9);
+        if one_place {
+            ClusterAction::Spiderfy(points)
+        } else {
+            ClusterAction::ZoomTo(split)
+        }
+    }
+
+    /// Whether this layer clusters at `zoom`.
+    fn clustered_at(&self, zoom: u32) -> Option<&ClusterIndex> {
+        self.clusters.as_ref().filter(|c| zoom <= c.max_zoom())
+    }
 }
 
 impl State {
@@ -177,8 +275,33 @@ impl State {
         canvas.set_height(size);
         let data = self.data.borrow();
         let Some(data) = data.as_ref() else { return };
-        let points = data.index.in_tile(z, x, y, self.reach);
-        if points.is_empty() {
+        let (points, bubbles) = match data.clustered_at(z) {
+            Some(clusters) => {
+                let placed = clusters.in_tile(z, x, y, bubble_radius(u32::MAX) + 2.0);
+                let (singles, mut bubbles): (Vec<_>, Vec<_>) =
+                    placed.into_iter().partition(|p| p.node.count == 1);
+                // Only bubbles that reach into this tile.
+                bubbles.retain(|b| {
+                    let reach = bubble_radius(b.node.count) as f32;
+                    (-reach..TILE_SIZE as f32 + reach).contains(&b.x)
+                        && (-reach..TILE_SIZE as f32 + reach).contains(&b.y)
+                });
+                let singles = singles
+                    .iter()
+                    .map(|p| (p.x, p.y, p.node.point))
+                    .filter(|&(px, py, _)| {
+                        let reach = self.reach as f32;
+                        (-reach..TILE_SIZE as f32 + reach).contains(&px)
+                            && (-reach..TILE_SIZE as f32 + reach).contains(&py)
+                    })
+                    .collect();
+                (singles, bubbles)
+            }
+            None => (data.index.in_tile(z, x, y, self.reach), Vec::new()),
+        };
+        // How many cluster bubbles the tile shows (tests and tools read it).
+        let _ = canvas.set_attribute("data-clusters", &bubbles.len().to_string());
+        if points.is_empty() && bubbles.is_empty() {
             return;
         }
         let side = size as usize;
@@ -195,8 +318,54 @@ impl State {
             ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), size, size),
         ) {
             let _ = context.put_image_data(&image, 0.0, 0.0);
+            self.draw_bubbles(&context, &bubbles, ratio);
         }
     }
+
+    /// Cluster bubbles: a translucent halo, a disc and the count, over the single points.
+    fn draw_bubbles(
+        &self,
+        context: &CanvasRenderingContext2d,
+        bubbles: &[crate::cluster::Placed],
+        ratio: f64,
+    ) {
+        if bubbles.is_empty() {
+            return;
+        }
+        let [halo, disc, text] = &self.bubble;
+        context.set_text_align("center");
+        context.set_text_baseline("middle");
+        context.set_font(&format!("bold {}px sans-serif", (12.0 * ratio).round()));
+        for bubble in bubbles {
+            let (x, y) = (f64::from(bubble.x) * ratio, f64::from(bubble.y) * ratio);
+            let radius = bubble_radius(bubble.node.count) * ratio;
+            for (fill, r) in [(halo, radius), (disc, radius - 5.0 * ratio)] {
+                context.begin_path();
+                let _ = context.arc(x, y, r, 0.0, std::f64::consts::TAU);
+                context.set_fill_style_str(fill);
+                context.fill();
+            }
+            context.set_fill_style_str(text);
+            let _ = context.fill_text(&count_label(bubble.node.count), x, y);
+        }
+    }
+}
+
+/// A bubble's colours from the layer's fill colour: a halo at 40%, the disc opaque, the count in
+/// white or near-black, whichever reads better on the disc.
+fn bubble_colours(fill: Rgba) -> [String; 3] {
+    let [r, g, b, _] = fill.0;
+    let luminance = 0.2126 * f64::from(r) + 0.7152 * f64::from(g) + 0.0722 * f64::from(b);
+    let text = if luminance > 150.0 {
+        "#1a1a1a"
+    } else {
+        "#ffffff"
+    };
+    [
+        format!("rgba({r},{g},{b},0.4)"),
+        format!("rgb({r},{g},{b})"),
+        text.to_owned(),
+    ]
 }
 
 fn pixel_ratio() -> f64 {
