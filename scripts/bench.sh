@@ -95,6 +95,8 @@ echo
 cargo run --release --quiet --example mvt_decode
 echo
 cargo run --release --quiet --example geojson_check
+echo
+cargo run --release --quiet --example cluster_build
 
 # ---- The browser: reference libraries from npm (bench/web/package-lock.json), driven by
 # playwright-core on Debian's Chromium. Installed here only: `make test` does not need them.

@@ -98,32 +98,12 @@ pub struct ClusterIndex {
 }
 
 impl ClusterIndex {
-    /// Clusters the points of `points` at every zoom from `options.max_zoom` up to 0.
+    /// Clusters the points of `points` at every zoom from `options.max_zoom` up to 0, at once
+    /// ([`ClusterBuilder`] does it a zoom at a time).
     pub fn new(points: &PointIndex, options: ClusterOptions) -> ClusterIndex {
-        let max_zoom = options.max_zoom.min(MAX_CLUSTER_ZOOM);
-        let radius = if options.radius.is_finite() {
-            options.radius.max(1.0)
-        } else {
-            ClusterOptions::default().radius
-        };
-        let points: Vec<(u32, u32, u32)> = points.positions().collect();
-        let position: Vec<(u32, u32)> = points.iter().map(|&(x, y, _)| (x, y)).collect();
-        let point_ids: Vec<u32> = points.iter().map(|&(_, _, id)| id).collect();
-        let count = vec![1; position.len()];
-        let mut levels: Vec<Level> = Vec::with_capacity(max_zoom as usize + 1);
-        for zoom in (0..=max_zoom).rev() {
-            let level = match levels.last() {
-                Some(below) => merge(&below.position, &below.count, &below.point, zoom, radius),
-                None => merge(&position, &count, &point_ids, zoom, radius),
-            };
-            levels.push(level);
-        }
-        levels.reverse();
-        ClusterIndex {
-            levels,
-            points,
-            radius,
-        }
+        let mut builder = ClusterBuilder::new(points, options);
+        while builder.step() {}
+        builder.finish()
     }
 
     /// The deepest zoom with clusters.
@@ -261,6 +241,71 @@ impl ClusterIndex {
     }
 }
 
+/// Clustering a zoom level at a time, the deepest first, so a browser can draw frames between
+/// the levels (a level of 100k points is a few milliseconds; all of them at once would hold the
+/// page for a visible moment).
+pub struct ClusterBuilder {
+    /// Built so far, the deepest first.
+    levels: Vec<Level>,
+    points: Vec<(u32, u32, u32)>,
+    radius: f64,
+    /// The zoom the next step clusters, `None` when all are done.
+    next: Option<u32>,
+}
+
+impl ClusterBuilder {
+    pub fn new(points: &PointIndex, options: ClusterOptions) -> ClusterBuilder {
+        let radius = if options.radius.is_finite() {
+            options.radius.max(1.0)
+        } else {
+            ClusterOptions::default().radius
+        };
+        ClusterBuilder {
+            levels: Vec::new(),
+            points: points.positions().collect(),
+            radius,
+            next: Some(options.max_zoom.min(MAX_CLUSTER_ZOOM)),
+        }
+    }
+
+    /// Clusters the next zoom level; false once every level is built.
+    pub fn step(&mut self) -> bool {
+        let Some(zoom) = self.next else {
+            return false;
+        };
+        let level = match self.levels.last() {
+            Some(below) => merge(
+                &below.position,
+                &below.count,
+                &below.point,
+                zoom,
+                self.radius,
+            ),
+            None => {
+                let position: Vec<(u32, u32)> =
+                    self.points.iter().map(|&(x, y, _)| (x, y)).collect();
+                let ids: Vec<u32> = self.points.iter().map(|&(_, _, id)| id).collect();
+                merge(&position, &vec![1; position.len()], &ids, zoom, self.radius)
+            }
+        };
+        self.levels.push(level);
+        self.next = zoom.checked_sub(1);
+        self.next.is_some()
+    }
+
+    /// The index, once [`ClusterBuilder::step`] has returned false (levels still missing are
+    /// built now).
+    pub fn finish(mut self) -> ClusterIndex {
+        while self.step() {}
+        self.levels.reverse();
+        ClusterIndex {
+            levels: self.levels,
+            points: self.points,
+            radius: self.radius,
+        }
+    }
+}
+
 /// A position in Web Mercator fixed point as (longitude, latitude).
 fn degrees(x: u32, y: u32) -> (f64, f64) {
     let unit = 4_294_967_296.0;
@@ -277,12 +322,28 @@ fn merge(position: &[(u32, u32)], count: &[u32], point: &[u32], zoom: u32, radiu
     let reach = radius / (TILE_SIZE * (1u64 << zoom) as f64) * 4_294_967_296.0;
     let cell = reach.max(1.0);
     let cell_of = |(x, y): (u32, u32)| ((f64::from(x) / cell) as u64, (f64::from(y) / cell) as u64);
-    let key = |(cx, cy): (u64, u64)| (cy << 32) | cx;
-    // The nodes by grid cell (row by row), to find neighbours with binary searches.
+    // Row-major cell numbers; a row has room for one cell more than the world holds, so the
+    // cell right of the last is never the next row's first.
+    let columns = (f64::from(u32::MAX) / cell) as u64 + 2;
+    let key = |(cx, cy): (u64, u64)| cy * columns + cx;
+    // The nodes by grid cell, row by row. They are visited in that order, so for each of the
+    // three rows around a node the first candidate cell only moves forward: one cursor a row
+    // replaces a binary search per row and node.
     let mut by_cell: Vec<(u64, u32)> = (0..n as u32)
         .map(|i| (key(cell_of(position[i as usize])), i))
         .collect();
-    by_cell.sort_unstable();
+    crate::points::radix_sort(&mut by_cell, key((columns - 1, columns - 1)));
+    // Positions and counts in that order too: the scans below read memory in sequence.
+    let sorted: Vec<(u32, u32, u32)> = by_cell
+        .iter()
+        .map(|&(_, i)| {
+            (
+                position[i as usize].0,
+                position[i as usize].1,
+                count[i as usize],
+            )
+        })
+        .collect();
     let mut visited = vec![false; n];
     let mut level = Level {
         index: PointIndex::default(),
@@ -292,38 +353,41 @@ fn merge(position: &[(u32, u32)], count: &[u32], point: &[u32], zoom: u32, radiu
         child_start: vec![0],
         children: Vec::new(),
     };
-    for i in 0..n {
-        if visited[i] {
+    let mut cursors = [0usize; 3];
+    for (at, &(cell_key, i)) in by_cell.iter().enumerate() {
+        if visited[at] {
             continue;
         }
-        visited[i] = true;
-        let (x, y) = position[i];
-        let (cx, cy) = cell_of((x, y));
-        let mut total = u64::from(count[i]);
-        let (mut wx, mut wy) = (
-            f64::from(x) * count[i] as f64,
-            f64::from(y) * count[i] as f64,
-        );
-        level.children.push(i as u32);
-        for row in cy.saturating_sub(1)..=cy + 1 {
-            let from = by_cell.partition_point(|&(k, _)| k < key((cx.saturating_sub(1), row)));
-            let to = by_cell.partition_point(|&(k, _)| k <= key((cx + 1, row)));
-            for &(_, j) in &by_cell[from..to] {
-                let j = j as usize;
-                if visited[j] {
-                    continue;
+        visited[at] = true;
+        let (x, y, own) = sorted[at];
+        let (cx, cy) = (cell_key % columns, cell_key / columns);
+        let mut total = u64::from(own);
+        let (mut wx, mut wy) = (f64::from(x) * f64::from(own), f64::from(y) * f64::from(own));
+        level.children.push(i);
+        for (cursor, row) in cursors
+            .iter_mut()
+            .zip([cy.checked_sub(1), Some(cy), Some(cy + 1)])
+        {
+            let Some(row) = row else { continue };
+            let (first, last) = (key((cx.saturating_sub(1), row)), key((cx + 1, row)));
+            while by_cell.get(*cursor).is_some_and(|&(k, _)| k < first) {
+                *cursor += 1;
+            }
+            let mut j = *cursor;
+            while let Some(&(k, node)) = by_cell.get(j) {
+                if k > last {
+                    break;
                 }
-                let (dx, dy) = (
-                    f64::from(position[j].0) - f64::from(x),
-                    f64::from(position[j].1) - f64::from(y),
-                );
-                if dx * dx + dy * dy <= reach * reach {
+                let (jx, jy, weight) = sorted[j];
+                let (dx, dy) = (f64::from(jx) - f64::from(x), f64::from(jy) - f64::from(y));
+                if !visited[j] && dx * dx + dy * dy <= reach * reach {
                     visited[j] = true;
-                    total += u64::from(count[j]);
-                    wx += f64::from(position[j].0) * count[j] as f64;
-                    wy += f64::from(position[j].1) * count[j] as f64;
-                    level.children.push(j as u32);
+                    total += u64::from(weight);
+                    wx += f64::from(jx) * f64::from(weight);
+                    wy += f64::from(jy) * f64::from(weight);
+                    level.children.push(node);
                 }
+                j += 1;
             }
         }
         let total_f = total as f64;
@@ -331,7 +395,7 @@ fn merge(position: &[(u32, u32)], count: &[u32], point: &[u32], zoom: u32, radiu
             .position
             .push(((wx / total_f) as u32, (wy / total_f) as u32));
         level.count.push(total.min(u64::from(u32::MAX)) as u32);
-        level.point.push(point[i]);
+        level.point.push(point[i as usize]);
         level.child_start.push(level.children.len() as u32);
     }
     level.index = PointIndex::from_fixed(&level.position);
@@ -572,6 +636,30 @@ mod tests {
         // Beyond the deepest clustered zoom there are no clusters to find.
         assert_eq!(index.at(10.0, 10.0, 17, 5.0, 0.0), None);
         assert_eq!(index.at(f64::NAN, 10.0, 5, 5.0, 0.0), None);
+    }
+
+    #[test]
+    fn a_zoom_at_a_time_builds_the_same_index() {
+        let points = index_of(&scattered(2_000));
+        let options = ClusterOptions {
+            radius: 50.0,
+            max_zoom: 6,
+        };
+        let mut builder = ClusterBuilder::new(&points, options);
+        let mut steps = 1;
+        while builder.step() {
+            steps += 1;
+        }
+        assert_eq!(steps, 7, "one step a zoom, 6 to 0");
+        let stepped = builder.finish();
+        let at_once = ClusterIndex::new(&points, options);
+        for zoom in 0..=6 {
+            assert_eq!(
+                all_nodes(&stepped, zoom),
+                all_nodes(&at_once, zoom),
+                "zoom {zoom}"
+            );
+        }
     }
 
     #[test]

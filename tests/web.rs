@@ -75,11 +75,22 @@ async fn load_leaflet() {
         .await;
         return;
     }
+    // The styles first, and loaded: Leaflet finds its marker images' folder in leaflet.css
+    // (a test run on its own would otherwise make pins before the CSS is there).
     for href in ["/assets/leaflet/leaflet.css", "/assets/meshmap.css"] {
         let link = doc.create_element("link").unwrap();
         link.set_attribute("rel", "stylesheet").unwrap();
         link.set_attribute("href", href).unwrap();
+        let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+            link.add_event_listener_with_callback("load", &resolve)
+                .unwrap();
+            link.add_event_listener_with_callback("error", &reject)
+                .unwrap();
+        });
         doc.head().unwrap().append_child(&link).unwrap();
+        JsFuture::from(loaded)
+            .await
+            .expect("the vendored CSS must load");
     }
     let script = doc.create_element("script").unwrap();
     script.set_id("test-leaflet");

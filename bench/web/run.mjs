@@ -240,13 +240,18 @@ async function pointsScenario(browser) {
     { count: 10000, refs: ["leaflet-canvas", "glify"] },
     { count: 100000, refs: ["leaflet-canvas", "glify"] },
     { count: 1000000, refs: ["glify"] },
+    // Clustered: meshmap's clustering in Rust against supercluster's in JavaScript with Leaflet
+    // markers, the same radius and zooms.
+    { count: 100000, refs: ["supercluster"], cluster: true },
+    { count: 1000000, refs: ["supercluster"], cluster: true },
   ];
   results.scenarios.points = {};
   const pointRuns = Math.max(3, Math.ceil(runs / 5));
-  for (const { count, refs } of cases) {
+  // `--points clustered` (or `plain`): only those cases.
+  for (const { count, refs, cluster } of cases.filter((c) => !args.points || (args.points === "clustered") === !!c.cluster)) {
     const variants = ["meshmap", ...refs];
     const series = await interleaved(pointRuns, variants, (variant) => withPage(browser, DESKTOP, async (page, errors) => {
-      await page.goto(`${server.origin}/ref/points-${variant}.html?n=${count}`);
+      await page.goto(`${server.origin}/ref/points-${variant}.html?n=${count}${cluster ? "&cluster" : ""}`);
       const firstDraw = await markTime(page, "bench:points-drawn", 180000);
       const frames = await dragFrames(page);
       // Back to the first view, then a click on the probe point (the last one).
@@ -266,15 +271,16 @@ async function pointsScenario(browser) {
       frameMax: median(series[v].map((r) => r.frameMax)),
       clicks: series[v].filter((r) => r.click === true).length + "/" + series[v].length,
     }]));
-    results.scenarios.points[count] = summary;
+    results.scenarios.points[`${count}${cluster ? "-clustered" : ""}`] = summary;
     const m = summary.meshmap;
     for (const reference of refs) {
       const r = summary[reference];
-      const label = reference === "glify" ? "Leaflet.glify (WebGL in software)" : "Leaflet canvas renderer";
-      row(`points ${count / 1000}k`, `first draw (vs ${label})`, ms(r.firstDraw), ms(m.firstDraw), m.firstDraw / r.firstDraw);
+      const label = { glify: "Leaflet.glify (WebGL in software)", supercluster: "Leaflet + supercluster" }[reference] ?? "Leaflet canvas renderer";
+      const scenario = `points ${count / 1000}k${cluster ? " clustered" : ""}`;
+      row(scenario, `first draw (vs ${label})`, ms(r.firstDraw), ms(m.firstDraw), m.firstDraw / r.firstDraw);
       const frameText = (x) => `${x.frame.toFixed(1)} / ${x.frameP95.toFixed(1)} / ${x.frameMax.toFixed(0)} ms (${(1000 / x.frameP95).toFixed(0)} fps at p95)`;
-      row(`points ${count / 1000}k`, `frame time during a 1 s drag and after it, median / p95 / longest (vs ${label})`, frameText(r), frameText(m), m.frameP95 / r.frameP95, "ratio of p95");
-      row(`points ${count / 1000}k`, `click finds the clicked point (vs ${label})`, r.clicks, m.clicks, NaN);
+      row(scenario, `frame time during a 1 s drag and after it, median / p95 / longest (vs ${label})`, frameText(r), frameText(m), m.frameP95 / r.frameP95, "ratio of p95");
+      row(scenario, `click finds the clicked point (vs ${label})`, r.clicks, m.clicks, NaN);
     }
   }
 }

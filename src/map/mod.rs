@@ -12,6 +12,7 @@ mod popup;
 mod spider;
 mod tile_layer;
 mod tile_prefetch;
+mod timer;
 mod view_sync;
 
 use std::rc::Rc;

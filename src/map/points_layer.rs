@@ -11,7 +11,9 @@ use wasm_bindgen::{Clamped, JsCast};
 use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::ffi;
-use crate::cluster::{bubble_radius, count_label, ClusterIndex, ClusterOptions, Node};
+use crate::cluster::{
+    bubble_radius, count_label, ClusterBuilder, ClusterIndex, ClusterOptions, Node,
+};
 use crate::config::{Attribution, Style};
 use crate::json::Json;
 use crate::points::{parse_colour, Painter, PointIndex, Rgba};
@@ -74,6 +76,8 @@ pub struct PointsLayer {
 
 struct State {
     data: RefCell<Option<Data>>,
+    /// Counts `set_points` calls: a clustering still running for older points stops.
+    generation: std::cell::Cell<u32>,
     cluster: Option<ClusterOptions>,
     /// Bubble colours (CSS): halo, disc, count.
     bubble: [String; 3],
@@ -104,6 +108,7 @@ impl PointsLayer {
         let painter = Painter::circle(style.radius * ratio, style.weight * ratio, fill, stroke);
         let state = Rc::new(State {
             data: RefCell::new(None),
+            generation: std::cell::Cell::new(0),
             cluster,
             bubble: bubble_colours(fill),
             painter,
@@ -153,17 +158,47 @@ impl PointsLayer {
     }
 
     /// Replaces the layer's points and redraws it.
+    /// For a clustered layer the clusters are computed a zoom level at a time with a pause
+    /// between levels (the page keeps drawing frames), and the layer is drawn once they are all
+    /// there.
     pub fn set_points(&self, index: Rc<PointIndex>, info: Rc<PointInfo>) {
-        let clusters = self
+        let generation = self.state.generation.get().wrapping_add(1);
+        self.state.generation.set(generation);
+        let builder = self
             .state
             .cluster
-            .map(|options| ClusterIndex::new(&index, options));
+            .map(|options| ClusterBuilder::new(&index, options));
         *self.state.data.borrow_mut() = Some(Data {
             index,
             info,
-            clusters,
+            clusters: None,
         });
-        self.layer.redraw();
+        let Some(mut builder) = builder else {
+            self.layer.redraw();
+            return;
+        };
+        let (state, layer) = (Rc::downgrade(&self.state), self.layer.clone());
+        wasm_bindgen_futures::spawn_local(async move {
+            while builder.step() {
+                if let Some((_, pause)) = super::timer::sleep(0) {
+                    let _ = pause.await;
+                }
+                // Newer points (or the layer gone) make this work moot.
+                if state
+                    .upgrade()
+                    .is_none_or(|s| s.generation.get() != generation)
+                {
+                    return;
+                }
+            }
+            let Some(state) = state.upgrade().filter(|s| s.generation.get() == generation) else {
+                return;
+            };
+            if let Some(data) = state.data.borrow_mut().as_mut() {
+                data.clusters = Some(builder.finish());
+            }
+            layer.redraw();
+        });
     }
 
     pub fn layer(&self) -> &leaflet::Layer {
@@ -195,6 +230,9 @@ impl PointsLayer {
         let data = data.as_ref()?;
         let zoom = zoom.round().max(0.0) as u32;
         let reach = self.state.reach + tolerance_px;
+        if self.state.cluster.is_some() && data.clusters.is_none() {
+            return None;
+        }
         let Some(clusters) = data.clusters.as_ref().filter(|c| zoom <= c.max_zoom()) else {
             let id = data.index.nearest(lat, lng, zoom, reach)?;
             return Some(PointsHit::Point(data.properties(id)?));
@@ -275,6 +313,10 @@ impl State {
         canvas.set_height(size);
         let data = self.data.borrow();
         let Some(data) = data.as_ref() else { return };
+        if self.cluster.is_some() && data.clusters.is_none() {
+            // Still clustering: drawn when the clusters are there.
+            return;
+        }
         let (points, bubbles) = match data.clustered_at(z) {
             Some(clusters) => {
                 let placed = clusters.in_tile(z, x, y, bubble_radius(u32::MAX) + 2.0);

@@ -14,13 +14,14 @@ use std::rc::Rc;
 use leaflet::GridLayer;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
+use wasm_bindgen_futures::spawn_local;
 use web_sys::{AbortController, HtmlCanvasElement, HtmlElement, ImageBitmapRenderingContext};
 
 use super::canvas::draw_tile;
 use super::ffi;
 use super::listener::LeafletListener;
 use super::tile_prefetch::{fetch_body, Body, FetchAs, Raster, TilePrefetch};
+use super::timer::{sleep, Wait};
 use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
@@ -172,36 +173,6 @@ impl Drop for Slot {
             None => self.0.free.set(self.0.free.get() + 1),
         }
     }
-}
-
-/// A pending `setTimeout` and the resolver of the promise it would resolve, so cancelling ends
-/// the waiting future at once instead of leaving it parked.
-struct Wait {
-    timer: i32,
-    resolve: js_sys::Function,
-}
-
-impl Wait {
-    fn cancel(self) {
-        if let Some(window) = web_sys::window() {
-            window.clear_timeout_with_handle(self.timer);
-        }
-        let _ = self.resolve.call0(&JsValue::NULL);
-    }
-}
-
-/// A future that resolves after `ms`, and the handle that cancels it.
-fn sleep(ms: u32) -> Option<(Wait, JsFuture)> {
-    let mut resolver = None;
-    let promise = js_sys::Promise::new(&mut |resolve, _reject| resolver = Some(resolve));
-    let resolve = resolver?;
-    let timer = web_sys::window()?
-        .set_timeout_with_callback_and_timeout_and_arguments_0(
-            &resolve,
-            ms.min(i32::MAX as u32) as i32,
-        )
-        .ok()?;
-    Some((Wait { timer, resolve }, JsFuture::from(promise)))
 }
 
 impl FetchTileLayer {
