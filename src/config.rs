@@ -182,13 +182,40 @@ pub struct Style {
 }
 
 /// How a GeoJSON point is drawn.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub enum Marker {
     /// A circle in the layer's style (`radius`, colours).
     #[default]
     Circle,
     /// Leaflet's blue pin (its vendored marker images), reachable with Tab like a button.
     Pin,
+    /// An image of the layer's own, reachable with Tab like the pin.
+    Icon(Icon),
+}
+
+/// An icon marker's image: the layer's (`icon`), or each feature's (the property `iconProperty`
+/// names, an http(s) or relative URL), the layer's where a feature has none.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Icon {
+    pub url: Option<String>,
+    pub property: Option<String>,
+    /// Width and height in CSS pixels; the image's bottom centre is on the point.
+    pub size: (f64, f64),
+}
+
+impl Icon {
+    /// The image for a feature with these properties: its own (when `property` names an http(s)
+    /// or relative URL in them), else the layer's; `None` when neither is there (the pin then).
+    pub fn url_for(&self, properties: &Json) -> Option<String> {
+        self.property
+            .as_deref()
+            .and_then(|key| properties.get(key))
+            .and_then(Json::as_str)
+            .map(str::trim)
+            .filter(|url| !url.is_empty() && http_or_relative(url))
+            .map(str::to_owned)
+            .or_else(|| self.url.clone())
+    }
 }
 
 impl Default for Style {
@@ -358,6 +385,11 @@ impl Config {
             }
         }
         for overlay in &mut self.overlays {
+            // An overlay's own icon is relative to the config like its data (features' icons
+            // come from the data, relative to the page).
+            if let Marker::Icon(Icon { url: Some(url), .. }) = &mut overlay.style.marker {
+                resolve(url);
+            }
             match &mut overlay.data {
                 OverlayData::Vector { url }
                 | OverlayData::GeoJson(DataSource::Url(url))
@@ -1174,19 +1206,63 @@ fn read_style_fields(s: &mut Reader) -> Style {
             s.zoom("labelMinZoom", v)
         }),
         tooltip: s.optional("tooltip", None, |s, v| s.name("tooltip", v).map(Some)),
-        marker: s.optional("marker", Marker::Circle, |s, v| {
-            match s.string("marker", v)?.as_str() {
-                "circle" => Some(Marker::Circle),
-                "pin" => Some(Marker::Pin),
-                other => {
-                    s.error(
-                        "marker",
-                        format!("unknown marker \"{other}\"; expected \"circle\" or \"pin\""),
-                    );
-                    None
+        marker: read_marker(s),
+    }
+}
+
+/// `marker`: "circle", "pin", or "icon" with `icon` (a URL) and/or `iconProperty`, and
+/// `iconSize` ([width, height], 32 × 32 by default).
+fn read_marker(s: &mut Reader) -> Marker {
+    let kind = s.optional("marker", None, |s, v| s.string("marker", v).map(Some));
+    match kind.as_deref() {
+        None | Some("circle") => Marker::Circle,
+        Some("pin") => Marker::Pin,
+        Some("icon") => {
+            let url = s.optional("icon", None, |s, v| {
+                let url = s.name("icon", v)?;
+                if !http_or_relative(&url) {
+                    s.error("icon", "must be an http(s) or relative URL");
+                    return None;
                 }
+                Some(Some(url))
+            });
+            let property = s.optional("iconProperty", None, |s, v| {
+                s.name("iconProperty", v).map(Some)
+            });
+            let size = s.optional("iconSize", (32.0, 32.0), |s, v| {
+                let sides: Vec<f64> = v
+                    .as_array()
+                    .map(|a| a.iter().filter_map(Json::as_f64).collect())
+                    .unwrap_or_default();
+                match sides.as_slice() {
+                    &[w, h] if (1.0..=256.0).contains(&w) && (1.0..=256.0).contains(&h) => {
+                        Some((w, h))
+                    }
+                    _ => {
+                        s.error(
+                            "iconSize",
+                            "expected [width, height] in pixels, each 1 to 256",
+                        );
+                        None
+                    }
+                }
+            });
+            if url.is_none() && property.is_none() {
+                s.error("marker", "an \"icon\" marker needs \"icon\" (an image URL) or \"iconProperty\" (the property holding each feature's)");
             }
-        }),
+            Marker::Icon(Icon {
+                url,
+                property,
+                size,
+            })
+        }
+        Some(other) => {
+            s.error(
+                "marker",
+                format!("unknown marker \"{other}\"; expected \"circle\", \"pin\" or \"icon\""),
+            );
+            Marker::Circle
+        }
     }
 }
 

@@ -2795,6 +2795,63 @@ async fn the_widget_switches_controls_on_over_the_config() {
     element.remove();
 }
 
+/// Issue 13: points as icons of the layer's own, or each feature's (a web URL in a property;
+/// anything else falls back to the layer's icon), named, sized and in the Tab order like pins.
+#[wasm_bindgen_test]
+async fn points_can_be_icons_of_the_layer_or_of_each_feature() {
+    let element = test_element();
+    let stops = collection(vec![
+        feature(
+            json!({"name": "Depot"}),
+            json!({"type": "Point", "coordinates": [-9.14, 38.72]}),
+        ),
+        feature(
+            json!({"name": "Tram stop", "icon": "/assets/leaflet/images/layers.png"}),
+            json!({"type": "Point", "coordinates": [-8.61, 41.15]}),
+        ),
+        feature(
+            json!({"name": "Hostile", "icon": "javascript:alert(1)"}),
+            json!({"type": "Point", "coordinates": [-8.0, 40.0]}),
+        ),
+    ]);
+    let overlay = json!({"name": "Stops", "type": "geojson", "data": stops,
+        "style": {"marker": "icon", "icon": "/assets/favicon.svg", "iconProperty": "icon", "iconSize": [20, 24]}});
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    let icon = |name: &str| -> HtmlElement {
+        query(&element, &format!("img.leaflet-marker-icon[alt='{name}']"))
+            .unwrap_or_else(|| panic!("an icon named {name}"))
+            .unchecked_into()
+    };
+    let src = |name: &str| icon(name).get_attribute("src").unwrap_or_default();
+    assert_eq!(src("Depot"), "/assets/favicon.svg");
+    assert_eq!(src("Tram stop"), "/assets/leaflet/images/layers.png");
+    assert_eq!(
+        src("Hostile"),
+        "/assets/favicon.svg",
+        "a javascript: URL is never an image source"
+    );
+    let depot = icon("Depot");
+    assert_eq!(depot.style().get_property_value("width").unwrap(), "20px");
+    assert_eq!(depot.style().get_property_value("height").unwrap(), "24px");
+    // The bottom centre of the image is on the point.
+    assert_eq!(
+        depot.style().get_property_value("margin-left").unwrap(),
+        "-10px"
+    );
+    assert_eq!(
+        depot.style().get_property_value("margin-top").unwrap(),
+        "-24px"
+    );
+    assert_eq!(depot.get_attribute("tabindex").as_deref(), Some("0"));
+    click(&depot);
+    until("the depot's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Depot")
+    })
+    .await;
+    drop(map);
+    element.remove();
+}
+
 /// Issue 13: GeoJSON points as Leaflet's pins: named for screen readers, in the Tab order, their
 /// popup opened by a click or by Enter.
 #[wasm_bindgen_test]

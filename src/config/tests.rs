@@ -345,22 +345,99 @@ fn the_embedding_api_switches_controls_on_and_off() {
 }
 
 #[test]
-fn markers_are_circles_or_pins() {
-    let marker = |v: Value| {
+fn markers_are_circles_pins_or_icons() {
+    let marker = |style: Value| {
         from_value(&with_overlay(
-            json!({"name": "a", "type": "geojson", "url": "x", "style": {"marker": v}}),
+            json!({"name": "a", "type": "geojson", "url": "x", "style": style}),
         ))
-        .map(|c| c.overlays[0].style.marker)
+        .map(|c| c.overlays[0].style.marker.clone())
     };
-    assert_eq!(marker(json!("pin")), Ok(Marker::Pin));
-    assert_eq!(marker(json!("circle")), Ok(Marker::Circle));
-    assert_error(
-        with_overlay(
-            json!({"name": "a", "type": "geojson", "url": "x", "style": {"marker": "star"}}),
-        ),
-        "overlays[0].style.marker",
-        "unknown marker \"star\"; expected \"circle\" or \"pin\"",
+    assert_eq!(marker(json!({"marker": "pin"})), Ok(Marker::Pin));
+    assert_eq!(marker(json!({"marker": "circle"})), Ok(Marker::Circle));
+    assert_eq!(marker(json!({})), Ok(Marker::Circle));
+    assert_eq!(
+        marker(json!({"marker": "icon", "icon": "images/bus.svg", "iconSize": [24, 30]})),
+        Ok(Marker::Icon(Icon {
+            url: Some("images/bus.svg".into()),
+            property: None,
+            size: (24.0, 30.0)
+        }))
     );
+    assert_eq!(
+        marker(json!({"marker": "icon", "iconProperty": "symbol"})),
+        Ok(Marker::Icon(Icon {
+            url: None,
+            property: Some("symbol".into()),
+            size: (32.0, 32.0)
+        }))
+    );
+    for (style, path, message) in [
+        (
+            json!({"marker": "star"}),
+            "overlays[0].style.marker",
+            "unknown marker \"star\"; expected \"circle\", \"pin\" or \"icon\"",
+        ),
+        (
+            json!({"marker": "icon"}),
+            "overlays[0].style.marker",
+            "an \"icon\" marker needs",
+        ),
+        (
+            json!({"marker": "icon", "icon": "javascript:alert(1)"}),
+            "overlays[0].style.icon",
+            "must be an http(s) or relative URL",
+        ),
+        (
+            json!({"marker": "icon", "icon": "a.png", "iconSize": [0, 10]}),
+            "overlays[0].style.iconSize",
+            "expected [width, height]",
+        ),
+        (
+            json!({"marker": "icon", "icon": "a.png", "iconSize": 10}),
+            "overlays[0].style.iconSize",
+            "expected [width, height]",
+        ),
+    ] {
+        assert_error(
+            with_overlay(json!({"name": "a", "type": "geojson", "url": "x", "style": style})),
+            path,
+            message,
+        );
+    }
+}
+
+#[test]
+fn a_features_own_icon_wins_when_it_is_a_web_url() {
+    let icon = Icon {
+        url: Some("layer.png".into()),
+        property: Some("icon".into()),
+        size: (32.0, 32.0),
+    };
+    let props = |v: Value| Json::parse(&json!({"icon": v}).to_string()).unwrap();
+    assert_eq!(
+        icon.url_for(&props(json!("https://x.example/bus.png")))
+            .as_deref(),
+        Some("https://x.example/bus.png")
+    );
+    assert_eq!(
+        icon.url_for(&props(json!("img/tram.svg"))).as_deref(),
+        Some("img/tram.svg")
+    );
+    for not_a_web_url in [
+        json!("javascript:alert(1)"),
+        json!("data:image/png;base64,AAAA"),
+        json!(""),
+        json!(7),
+        Value::Null,
+    ] {
+        assert_eq!(
+            icon.url_for(&props(not_a_web_url.clone())).as_deref(),
+            Some("layer.png"),
+            "{not_a_web_url}"
+        );
+    }
+    let no_layer_icon = Icon { url: None, ..icon };
+    assert_eq!(no_layer_icon.url_for(&props(json!("javascript:x"))), None);
 }
 
 #[test]

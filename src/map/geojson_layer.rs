@@ -50,21 +50,34 @@ impl GeoJsonLayer {
         if let Some(r) = &renderer_object {
             ffi::set(&point_options, "renderer", r);
         }
-        let marker = style.marker;
+        let marker = style.marker.clone();
         let point_to_layer =
             Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |feature, latlng: LatLng| {
-                match marker {
+                // Pins and icons are <img>s, in the Tab order, opened with Enter; their `alt`
+                // names the feature for screen readers.
+                let image_marker = |icon: Option<JsValue>| {
+                    let options = ffi::object(&[
+                        ("alt", super::access::feature_label(&feature).into()),
+                        ("keyboard", JsValue::TRUE),
+                        ("riseOnHover", JsValue::TRUE),
+                    ]);
+                    if let Some(icon) = icon {
+                        ffi::set(&options, "icon", &icon);
+                    }
+                    ffi::marker(&latlng, &options)
+                };
+                match &marker {
                     Marker::Circle => ffi::circle_marker(&latlng, &point_options),
-                    // Leaflet's pin is an <img>, in the Tab order, opened with Enter; its `alt`
-                    // names the feature for screen readers.
-                    Marker::Pin => ffi::marker(
-                        &latlng,
-                        &ffi::object(&[
-                            ("alt", super::access::feature_label(&feature).into()),
-                            ("keyboard", JsValue::TRUE),
-                            ("riseOnHover", JsValue::TRUE),
-                        ]),
-                    ),
+                    Marker::Pin => image_marker(None),
+                    Marker::Icon(icon) => {
+                        let properties = ffi::from_js(&ffi::get(&feature, "properties"))
+                            .unwrap_or(crate::json::Json::Null);
+                        // A feature without an image of its own, in a layer without one: the pin.
+                        image_marker(
+                            icon.url_for(&properties)
+                                .map(|url| icon_of(&url, icon.size)),
+                        )
+                    }
                 }
             });
 
@@ -217,4 +230,19 @@ pub fn js_error_text(error: &JsValue) -> String {
         .map(|e| String::from(e.message()))
         .or_else(|| error.as_string())
         .unwrap_or_else(|| "an error that is not an Error".to_owned())
+}
+
+/// `L.icon` for an image `size` pixels big whose bottom centre is on the point, its popup opening
+/// above it.
+fn icon_of(url: &str, (width, height): (f64, f64)) -> JsValue {
+    let pair = |a: f64, b: f64| JsValue::from(js_sys::Array::of2(&a.into(), &b.into()));
+    let options = ffi::object(&[
+        ("iconUrl", url.into()),
+        ("iconSize", pair(width, height)),
+        ("iconAnchor", pair(width / 2.0, height)),
+        ("popupAnchor", pair(0.0, -height)),
+        ("tooltipAnchor", pair(0.0, -height)),
+        ("className", "meshmap-icon".into()),
+    ]);
+    ffi::call(&ffi::get(&js_sys::global(), "L"), "icon", &[options])
 }
