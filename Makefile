@@ -27,7 +27,7 @@ test: setup test-native test-browser test-fuzz
 
 # Pure logic, nginx, gateway and end-to-end tests; the ignored ones need the release build.
 test-native: build
-	cargo test -- --include-ignored
+	cargo test --workspace -- --include-ignored
 
 # wasm-bindgen-test in headless Chromium.
 test-browser:

@@ -31,3 +31,27 @@ COMMENT ON TABLE countries IS '{"name": "Countries", "description": "Natural Ear
 COMMENT ON TABLE places IS '{"name": "Populated places", "description": "Natural Earth populated places", "attribution": "Natural Earth"}';
 COMMENT ON FUNCTION public.countries_by_population(integer, integer, integer, json) IS
   '{"name": "Countries by population", "description": "Countries with pop_est >= ?min_pop", "attribution": "Natural Earth"}';
+
+-- Place search for the API (api/, GET /api/search): typo-tolerant (trigrams) and accent-insensitive.
+-- unaccent() is only STABLE (its dictionary could change), and an index needs IMMUTABLE: this
+-- wrapper names the dictionary, the usual way to index unaccented text.
+CREATE EXTENSION IF NOT EXISTS pg_trgm;
+CREATE EXTENSION IF NOT EXISTS unaccent;
+CREATE OR REPLACE FUNCTION public.search_key(text) RETURNS text AS $$
+  SELECT lower(public.unaccent('public.unaccent'::regdictionary, $1))
+$$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT;
+CREATE INDEX IF NOT EXISTS places_search_key ON places USING gin (public.search_key(name) gin_trgm_ops);
+CREATE INDEX IF NOT EXISTS countries_search_key ON countries USING gin (public.search_key(name) gin_trgm_ops);
+
+-- The API's own login can read the data and nothing else (every transaction read-only).
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'meshmap_api') THEN
+    CREATE ROLE meshmap_api LOGIN;
+  END IF;
+END $$;
+ALTER ROLE meshmap_api SET default_transaction_read_only = on;
+GRANT CONNECT ON DATABASE meshmap TO meshmap_api;
+GRANT USAGE ON SCHEMA public TO meshmap_api;
+GRANT SELECT ON places, countries TO meshmap_api;
+GRANT EXECUTE ON FUNCTION public.search_key(text) TO meshmap_api;

@@ -3,8 +3,9 @@
 # the repo's config files are linked in unchanged; only the per-run site/*.conf files are written.
 #
 #   scripts/nginx-prefix.sh app     <prefix> <dist> <port> <metrics-port>
-#   scripts/nginx-prefix.sh gateway <prefix> <port> <app-stable> <app-canary> <backend-stable> <backend-canary> [canary-percent]
-#     (upstreams as host:port; canary-percent defaults to 10)
+#   scripts/nginx-prefix.sh gateway <prefix> <port> <app-stable> <app-canary> <backend-stable> <backend-canary> [canary-percent] [api-stable api-canary]
+#     (upstreams as host:port; canary-percent defaults to 10; /api/ goes to the API's upstreams,
+#     the backends' when none are given)
 # Then: scripts/nginx-run.sh <prefix> <nginx.conf|gateway.conf>
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -34,6 +35,8 @@ upstream app_stable { server $4; keepalive 32; }
 upstream app_canary { server $5; keepalive 32; }
 upstream backend_stable { server $6; keepalive 32; }
 upstream backend_canary { server $7; keepalive 32; }
+upstream api_stable { server ${9:-$6}; keepalive 32; }
+upstream api_canary { server ${10:-$7}; keepalive 32; }
 CONF
     "$repo/scripts/gateway-split.sh" "$percent" > "$prefix/conf/site/gateway-split.conf"
     ;;

@@ -12,6 +12,8 @@ run=$PWD/target/run
 echo "[run] building stable ($version) and canary ($version-canary)" >&2
 MESHMAP_VERSION="$version" scripts/build.sh dist >&2
 MESHMAP_VERSION="$version-canary" scripts/build.sh dist-canary >&2
+echo "[run] building the API (api/)" >&2
+cargo build --release --quiet -p meshmap-api >&2
 
 rm -rf "$run" && mkdir -p "$run"
 pids=()
@@ -46,14 +48,26 @@ DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
   martin --config martin/config.yaml --listen-addresses "127.0.0.1:$martin_port" > "$run/martin.log" 2>&1 &
 pids+=($!)
 
+# The API, one process per version (as one Deployment per version in k8s/), reading as its own
+# read-only login; JSON logs in target/run/api-*.log.
+api_stable_port=$(free_port); api_canary_port=$(free_port)
+for v in stable canary; do
+  port_var=api_${v}_port
+  name=$version; [ "$v" = canary ] && name=$version-canary
+  DATABASE_URL="postgresql://meshmap_api@127.0.0.1:$db_port/meshmap" LISTEN="127.0.0.1:${!port_var}" \
+    MESHMAP_VERSION="$name" target/release/meshmap-api > "$run/api-$v.log" 2>&1 &
+  pids+=($!)
+done
+
 gateway_port=${PORT:-$(free_port)}
 scripts/nginx-prefix.sh gateway "$run/gateway" "$gateway_port" \
   "127.0.0.1:$stable_port" "127.0.0.1:$canary_port" "127.0.0.1:$martin_port" "127.0.0.1:$martin_port" \
-  "${CANARY_PERCENT:-10}"
+  "${CANARY_PERCENT:-10}" "127.0.0.1:$api_stable_port" "127.0.0.1:$api_canary_port"
 start_nginx "$run/gateway" gateway.conf
-for port in "$stable_port" "$canary_port" "$martin_port" "$gateway_port"; do wait_port "$port"; done
+for port in "$stable_port" "$canary_port" "$martin_port" "$api_stable_port" "$api_canary_port" "$gateway_port"; do wait_port "$port"; done
 
-echo "[run] stable app :$stable_port, canary app :$canary_port, martin :$martin_port, postgis :$db_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+echo "[run] stable app :$stable_port, canary app :$canary_port, martin :$martin_port, api :$api_stable_port/:$api_canary_port, postgis :$db_port, gateway :$gateway_port (${CANARY_PERCENT:-10}% canary)" >&2
+echo "[run] place search: http://127.0.0.1:$gateway_port/api/search?q=lisbn" >&2
 # The embedding example, served from another origin than meshmap, as a host site would be.
 example_port=$(free_port)
 python3 -m http.server --bind 127.0.0.1 --directory examples "$example_port" >/dev/null 2>&1 &

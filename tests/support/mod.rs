@@ -216,6 +216,16 @@ impl Nginx {
     /// The gateway (nginx/gateway.conf) in front of two app servers and two backends, each given
     /// as `host:port` ([stable, canary]).
     pub fn gateway(apps: [&str; 2], backends: [&str; 2], canary_percent: u32) -> Nginx {
+        Nginx::gateway_with_api(apps, backends, backends, canary_percent)
+    }
+
+    /// As [`Nginx::gateway`], with `/api/` going to its own upstreams ([stable, canary]).
+    pub fn gateway_with_api(
+        apps: [&str; 2],
+        backends: [&str; 2],
+        apis: [&str; 2],
+        canary_percent: u32,
+    ) -> Nginx {
         let prefix = tempdir("nginx-gateway");
         let port = free_port();
         run_script(
@@ -229,6 +239,8 @@ impl Nginx {
                 backends[0],
                 backends[1],
                 &canary_percent.to_string(),
+                apis[0],
+                apis[1],
             ],
         );
         Nginx::start(prefix, "gateway.conf", port, 0)

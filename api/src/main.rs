@@ -1,0 +1,79 @@
+//! `meshmap-api`: reads its settings from the environment and serves until SIGTERM or Ctrl-C.
+//!
+//!   DATABASE_URL      postgresql://meshmap_api@host:port/meshmap (a login that can only read)
+//!   LISTEN            address to listen on, default 127.0.0.1:8080
+//!   MESHMAP_VERSION   the version this process serves, shown on every response
+
+use std::process::ExitCode;
+
+use meshmap_api::server::log_event;
+use meshmap_api::{serve, ApiConfig};
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let setting =
+        |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.to_owned());
+    let url = setting(
+        "DATABASE_URL",
+        "postgresql://meshmap_api@127.0.0.1:5432/meshmap",
+    );
+    let database = match url.parse::<tokio_postgres::Config>() {
+        Ok(config) => config,
+        Err(error) => {
+            log_event("error", &format!("DATABASE_URL is not a PostgreSQL URL ({error}): set it like postgresql://meshmap_api@host:5432/meshmap"));
+            return ExitCode::from(2);
+        }
+    };
+    let address = setting("LISTEN", "127.0.0.1:8080");
+    let listener = match tokio::net::TcpListener::bind(&address).await {
+        Ok(listener) => listener,
+        Err(error) => {
+            log_event(
+                "error",
+                &format!("cannot listen on {address}: {error} (set LISTEN to a free host:port)"),
+            );
+            return ExitCode::from(2);
+        }
+    };
+    let version = setting("MESHMAP_VERSION", "dev");
+    log_event(
+        "info",
+        &format!("meshmap-api {version} listening on {address}"),
+    );
+    let config = ApiConfig { database, version };
+    match serve(listener, config, shutdown_signal()).await {
+        Ok(()) => {
+            log_event("info", "stopped");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            log_event("error", &format!("server failed: {error}"));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or Ctrl-C.
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+    log_event("info", "shutting down: finishing requests in flight");
+}

@@ -1,0 +1,226 @@
+//! The HTTP server: routes, the database connection, logs, metrics and graceful shutdown.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::extract::{MatchedPath, Query, Request, State};
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use tokio::sync::Mutex;
+use tokio_postgres::{Client, NoTls};
+
+use crate::error::{json_string, ApiError};
+use crate::metrics::Metrics;
+use crate::search::{SearchParams, SEARCH_SQL};
+
+/// How long a request waits for the database before answering 503.
+const DATABASE_WAIT: Duration = Duration::from_secs(3);
+
+pub struct ApiConfig {
+    /// The database, as a login that can only read (db/prepare.sql's `meshmap_api`).
+    pub database: tokio_postgres::Config,
+    /// The version this process serves ("stable", "canary", or a build's version).
+    pub version: String,
+}
+
+struct AppState {
+    database: Database,
+    metrics: Metrics,
+    version: String,
+    version_header: HeaderValue,
+}
+
+/// One connection, made on first use and again after it breaks (tokio-postgres pipelines
+/// concurrent queries on it).
+struct Database {
+    config: tokio_postgres::Config,
+    client: Mutex<Option<Arc<Client>>>,
+}
+
+impl Database {
+    async fn client(&self) -> Result<Arc<Client>, ApiError> {
+        let mut slot = self.client.lock().await;
+        if let Some(client) = slot.as_ref().filter(|c| !c.is_closed()) {
+            return Ok(Arc::clone(client));
+        }
+        let connecting = tokio::time::timeout(DATABASE_WAIT, self.config.connect(NoTls));
+        let (client, connection) = match connecting.await {
+            Ok(Ok(pair)) => pair,
+            Ok(Err(error)) => {
+                return Err(ApiError::unavailable(format!(
+                    "the database refused the connection: {error}"
+                )))
+            }
+            Err(_) => return Err(ApiError::unavailable("the database did not answer in time")),
+        };
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                log_event("warn", &format!("database connection ended: {error}"));
+            }
+        });
+        let client = Arc::new(client);
+        *slot = Some(Arc::clone(&client));
+        Ok(client)
+    }
+
+    /// Runs a statement returning one text value.
+    async fn text(
+        &self,
+        sql: &str,
+        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
+    ) -> Result<String, ApiError> {
+        let client = self.client().await?;
+        let query = tokio::time::timeout(DATABASE_WAIT, client.query_one(sql, params));
+        match query.await {
+            Ok(Ok(row)) => row
+                .try_get::<_, String>(0)
+                .map_err(|e| ApiError::unavailable(format!("unexpected answer: {e}"))),
+            Ok(Err(error)) => {
+                if client.is_closed() {
+                    self.client.lock().await.take();
+                }
+                Err(ApiError::unavailable(format!(
+                    "the query failed: {}",
+                    error
+                        .as_db_error()
+                        .map_or_else(|| error.to_string(), |e| e.message().to_owned())
+                )))
+            }
+            Err(_) => Err(ApiError::unavailable("the database did not answer in time")),
+        }
+    }
+}
+
+/// Serves the API on `listener` until `shutdown` resolves; requests in flight are finished first.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    config: ApiConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let version_header =
+        HeaderValue::from_str(&config.version).unwrap_or(HeaderValue::from_static("unknown"));
+    let state = Arc::new(AppState {
+        database: Database {
+            config: config.database,
+            client: Mutex::new(None),
+        },
+        metrics: Metrics::default(),
+        version: config.version,
+        version_header,
+    });
+    let app = Router::new()
+        .route("/api/search", get(search))
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(ready))
+        .route("/metrics", get(metrics))
+        .fallback(|request: Request| async move { ApiError::not_found(request.uri().path()) })
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            observe,
+        ))
+        .with_state(state);
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+async fn search(
+    State(state): State<Arc<AppState>>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> Response {
+    let params = match SearchParams::from_pairs(&pairs) {
+        Ok(params) => params,
+        Err(error) => return error.into_response(),
+    };
+    let [west, south, east, north] = match params.bbox {
+        Some(bbox) => bbox.map(Some),
+        None => [None; 4],
+    };
+    let answer = state
+        .database
+        .text(
+            SEARCH_SQL,
+            &[&params.q, &params.limit, &west, &south, &east, &north],
+        )
+        .await;
+    match answer {
+        Ok(geojson) => ([(header::CONTENT_TYPE, "application/geo+json")], geojson).into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    match state.database.text("SELECT 'ready'", &[]).await {
+        Ok(_) => "ready\n".into_response(),
+        Err(error) => error.into_response(),
+    }
+}
+
+async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        state.metrics.render(&state.version),
+    )
+        .into_response()
+}
+
+/// Around every request: the version header, CORS for maps embedded in other sites, the metrics
+/// and one JSON log line.
+async fn observe(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or("unmatched", MatchedPath::as_str)
+        .to_owned();
+    let method = request.method().to_string();
+    let path = request.uri().path().to_owned();
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    headers.insert("x-meshmap-version", state.version_header.clone());
+    headers.insert(
+        header::ACCESS_CONTROL_ALLOW_ORIGIN,
+        HeaderValue::from_static("*"),
+    );
+    let status = response.status();
+    let seconds = started.elapsed().as_secs_f64();
+    state.metrics.observe(&route, status.as_u16(), seconds);
+    let level = if status.is_server_error() {
+        "error"
+    } else if status == StatusCode::OK {
+        "info"
+    } else {
+        "warn"
+    };
+    println!(
+        "{{\"ts\":{},\"level\":\"{level}\",\"method\":{},\"path\":{},\"status\":{},\"ms\":{:.3},\"version\":{}}}",
+        unix_seconds(),
+        json_string(&method),
+        json_string(&path),
+        status.as_u16(),
+        seconds * 1e3,
+        json_string(&state.version)
+    );
+    response
+}
+
+/// A JSON log line that is not about a request.
+pub fn log_event(level: &str, message: &str) {
+    println!(
+        "{{\"ts\":{},\"level\":{},\"message\":{}}}",
+        unix_seconds(),
+        json_string(level),
+        json_string(message)
+    );
+}
+
+fn unix_seconds() -> String {
+    let now = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    format!("{}.{:03}", now.as_secs(), now.subsec_millis())
+}

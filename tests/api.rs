@@ -1,0 +1,309 @@
+//! The API service (api/, issue 14) against the real PostgreSQL + PostGIS with the sample data:
+//! search quality, bad input, the read-only login, readiness through a database outage, metrics.
+#![cfg(not(target_arch = "wasm32"))]
+
+mod support;
+
+use std::thread::JoinHandle;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use support::{free_port, http_client, run_script, Database, Nginx};
+
+/// The API served in-process on a free port, as the API's own login; stopped (gracefully) when
+/// dropped.
+struct Api {
+    port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Api {
+    fn start(database: &Database, version: &str) -> Api {
+        let port = free_port();
+        let url = format!(
+            "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+            database.port
+        );
+        let config = meshmap_api::ApiConfig {
+            database: url.parse().expect("a PostgreSQL URL"),
+            version: version.to_owned(),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, listening) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .expect("bind");
+                let _ = ready.send(());
+                meshmap_api::serve(listener, config, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        listening.recv().expect("the API listens");
+        Api {
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    fn get(&self, path_and_query: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let response = http_client()
+            .get(format!("http://127.0.0.1:{}{path_and_query}", self.port))
+            .send()
+            .expect("the API answers");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.text().unwrap_or_default())
+    }
+
+    fn json(&self, path_and_query: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.get(path_and_query);
+        (
+            status,
+            serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{path_and_query}: not JSON ({e}): {body}")),
+        )
+    }
+
+    /// The names found for a query, best first.
+    fn names(&self, query: &str) -> Vec<String> {
+        let (status, body) = self.json(&format!("/api/search?q={}", encode(query)));
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        body["features"]
+            .as_array()
+            .expect("a FeatureCollection")
+            .iter()
+            .map(|f| {
+                f["properties"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+fn loaded_database() -> Database {
+    let database = Database::start();
+    run_script("db-load.sh", &[&database.port.to_string()]);
+    database
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn search_finds_places_and_countries_despite_typos_and_accents() {
+    let database = loaded_database();
+    let api = Api::start(&database, "1.2.0-canary");
+    // Typos, missing accents, other case: the intended place first.
+    for (query, first) in [
+        ("lisbn", "Lisbon"),
+        ("LISBON", "Lisbon"),
+        ("sao tome", "São Tomé"),
+        ("asuncion", "Asunción"),
+        ("reykjavik", "Reykjavík"),
+        ("osaka", "Ōsaka"),
+        ("chisinau", "Chişinău"),
+        ("germny", "Germany"),
+        ("braz", "Brazil"),
+    ] {
+        let names = api.names(query);
+        assert_eq!(
+            names.first().map(String::as_str),
+            Some(first),
+            "{query}: {names:?}"
+        );
+    }
+    // Nothing like it: an empty collection, not an error.
+    assert!(api.names("qqqqzzzz").is_empty());
+    // A query is data, never SQL.
+    assert!(api.names("x' OR 1=1; DROP TABLE places; --").len() <= 10);
+    assert_eq!(database.query("SELECT count(*) > 100 FROM places"), "t");
+
+    let (status, headers, body) = api.get("/api/search?q=paris&limit=1");
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(headers["content-type"], "application/geo+json");
+    assert_eq!(
+        headers["x-meshmap-version"], "1.2.0-canary",
+        "every response names its version"
+    );
+    let body: Value = serde_json::from_str(&body).unwrap();
+    let features = body["features"].as_array().unwrap();
+    assert_eq!(features.len(), 1);
+    assert_eq!(features[0]["properties"]["kind"], "place");
+    let coordinates = features[0]["geometry"]["coordinates"].as_array().unwrap();
+    assert!(
+        (coordinates[0].as_f64().unwrap() - 2.35).abs() < 0.2,
+        "Paris where Paris is: {body}"
+    );
+    // The box keeps what is inside it: Lisbon is not in a box around Germany.
+    let (_, boxed) = api.json("/api/search?q=lisbon&bbox=5,47,15,55");
+    assert!(
+        boxed["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["properties"]["name"] != "Lisbon"),
+        "{boxed}"
+    );
+    let (_, boxed) = api.json("/api/search?q=berlin&bbox=5,47,15,55");
+    assert_eq!(boxed["features"][0]["properties"]["name"], "Berlin");
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn bad_input_gets_a_json_400_and_the_login_cannot_write() {
+    let database = loaded_database();
+    let api = Api::start(&database, "stable");
+    let long = "x".repeat(101);
+    for (query, code) in [
+        ("", "missing_q"),
+        ("?q=", "missing_q"),
+        (&format!("?q={long}") as &str, "q_too_long"),
+        ("?q=a&limit=0", "bad_limit"),
+        ("?q=a&limit=500", "bad_limit"),
+        ("?q=a&bbox=1,2,3", "bad_bbox"),
+        ("?q=a&bbox=10,0,-10,5", "bad_bbox"),
+        ("?q=a&q=b", "repeated_parameter"),
+        ("?q=a&order=name", "unknown_parameter"),
+    ] {
+        let (status, body) = api.json(&format!("/api/search{query}"));
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{query}: {body}");
+        assert_eq!(body["error"]["code"], code, "{query}: {body}");
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| !m.is_empty()));
+    }
+    let (status, body) = api.json("/api/nothing-here");
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(body["error"]["code"], "not_found");
+    // The API's login reads and nothing else.
+    let attempt = std::process::Command::new("psql")
+        .arg(format!(
+            "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+            database.port
+        ))
+        .args(["-qtAc", "DELETE FROM places"])
+        .output()
+        .expect("psql runs");
+    assert!(!attempt.status.success(), "the API's login could delete");
+    assert!(
+        String::from_utf8_lossy(&attempt.stderr).contains("read-only"),
+        "{}",
+        String::from_utf8_lossy(&attempt.stderr)
+    );
+    // What was asked is counted.
+    let (_, _, metrics) = api.get("/metrics");
+    assert!(
+        metrics.contains("meshmap_api_requests_total{route=\"/api/search\",status=\"400\"} 9"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("meshmap_api_info{version=\"stable\"} 1"),
+        "{metrics}"
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn readiness_follows_the_database_and_the_api_reconnects() {
+    let database = loaded_database();
+    let api = Api::start(&database, "stable");
+    assert_eq!(api.get("/healthz").0, StatusCode::OK);
+    assert_eq!(api.get("/readyz").0, StatusCode::OK);
+    assert_eq!(
+        api.names("lisbon").first().map(String::as_str),
+        Some("Lisbon")
+    );
+    database.pause();
+    let (status, body) = api.json("/readyz");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "database_unavailable");
+    let (status, _) = api.json("/api/search?q=lisbon");
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    // The process itself is fine: liveness stays up, so it is not restarted for the database.
+    assert_eq!(api.get("/healthz").0, StatusCode::OK);
+    database.resume();
+    assert_eq!(api.get("/readyz").0, StatusCode::OK, "reconnected");
+    assert_eq!(
+        api.names("lisbon").first().map(String::as_str),
+        Some("Lisbon")
+    );
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS, the sample data and nginx: run by `make test`"]
+fn the_gateway_sends_api_requests_to_the_version_the_header_names() {
+    let database = loaded_database();
+    let (stable, canary) = (
+        Api::start(&database, "1.1.0"),
+        Api::start(&database, "1.2.0-canary"),
+    );
+    let (stable_at, canary_at) = (
+        format!("127.0.0.1:{}", stable.port),
+        format!("127.0.0.1:{}", canary.port),
+    );
+    // No app or tile server in this test: those upstreams are closed ports.
+    let nowhere = format!("127.0.0.1:{}", free_port());
+    let gateway = Nginx::gateway_with_api(
+        [&nowhere, &nowhere],
+        [&nowhere, &nowhere],
+        [&stable_at, &canary_at],
+        50,
+    );
+    let ask = |header: Option<&str>| {
+        let mut request = http_client().get(format!(
+            "http://127.0.0.1:{}/api/search?q=lisbn",
+            gateway.port
+        ));
+        if let Some(version) = header {
+            request = request.header("X-App-Version", version);
+        }
+        let response = request.send().expect("the gateway answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        let served_by = response.headers()["x-meshmap-version"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        let body: Value = response.json().unwrap();
+        assert_eq!(body["features"][0]["properties"]["name"], "Lisbon");
+        served_by
+    };
+    // The header picks the version, every time (the cookie split is for pages, not for /api/).
+    for _ in 0..5 {
+        assert_eq!(ask(Some("canary")), "1.2.0-canary");
+        assert_eq!(ask(Some("stable")), "1.1.0");
+        assert_eq!(ask(None), "1.1.0", "no header: stable");
+        assert_eq!(ask(Some("nightly")), "1.1.0", "an unknown version: stable");
+    }
+}
