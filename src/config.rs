@@ -31,6 +31,15 @@ pub struct Config {
     pub tiles: Option<TileServer>,
     /// Optional controls: fullscreen, locate me, legend.
     pub controls: Controls,
+    /// The place search box, answered by the project's API (`search`), if configured.
+    pub search: Option<SearchConfig>,
+}
+
+/// `search`: where the search box asks (the API's `/api/search`) and what it says when empty.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchConfig {
+    pub url: String,
+    pub placeholder: String,
 }
 
 /// `controls`: the map's optional controls (Leaflet's zoom, layers and scale are always there).
@@ -404,6 +413,9 @@ impl Config {
                 } => {}
             }
         }
+        if let Some(search) = &mut self.search {
+            resolve(&mut search.url);
+        }
         if let Some(tiles) = &mut self.tiles {
             resolve(&mut tiles.url);
         }
@@ -719,6 +731,33 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
         None => Controls::default(),
     };
     let title = r.optional("title", DEFAULT_TITLE.to_owned(), |r, v| r.name("title", v));
+    let search = r.get("search").and_then(|value| {
+        let mut s = Reader::object(
+            Node {
+                value: Some(value),
+                path: "search",
+            },
+            r.errors,
+        )?;
+        let url = s.required("url", |s, v| {
+            let url = s.name("url", v)?;
+            if url.contains('#') || !http_or_relative(&url) {
+                s.error(
+                    "url",
+                    "must be an http(s) or relative URL such as \"/api/search\" (no fragment)",
+                );
+                return None;
+            }
+            Some(url)
+        });
+        let placeholder = s.optional("placeholder", "Search places".to_owned(), |s, v| {
+            s.name("placeholder", v)
+        });
+        Some(SearchConfig {
+            url: url?,
+            placeholder,
+        })
+    });
     let view = view?;
     Some(Config {
         title,
@@ -729,6 +768,7 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
         first_party_origins: origins,
         tiles,
         controls,
+        search,
     })
 }
 

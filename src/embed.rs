@@ -298,6 +298,32 @@ impl MapWidget {
             .map_err(|e| JsError::new(&e))
     }
 
+    /// Searches places through the config's `search` API, as typing `q` in the search box would,
+    /// and goes to the best result (as Enter does). Resolves to the results, best first
+    /// (`[{name, kind, lat, lng}]`); rejects when the config has no search or the API fails.
+    pub fn search(&self, q: String) -> Result<js_sys::Promise, JsError> {
+        let search_box = self.map(|map| map.search_box())?.ok_or_else(|| {
+            JsError::new("search: the config has no \"search\" (the place search API's URL)")
+        })?;
+        Ok(wasm_bindgen_futures::future_to_promise(async move {
+            let results = search_box.search(&q).await.map_err(|message| {
+                JsValue::from(js_sys::Error::new(&format!("search: {message}")))
+            })?;
+            Ok(results
+                .iter()
+                .map(|r| {
+                    object(&[
+                        ("name", r.name.as_str().into()),
+                        ("kind", r.kind.as_str().into()),
+                        ("lat", r.lat.into()),
+                        ("lng", r.lng.into()),
+                    ])
+                })
+                .collect::<js_sys::Array>()
+                .into())
+        }))
+    }
+
     /// Removes an overlay by name; false if there is none.
     #[wasm_bindgen(js_name = removeOverlay)]
     pub fn remove_overlay(&self, name: &str) -> Result<bool, JsError> {

@@ -16,6 +16,7 @@ pub mod mvt;
 pub mod origin;
 pub mod points;
 pub mod retry;
+pub mod search;
 pub mod tile_math;
 pub mod tile_plan;
 pub mod view_hash;

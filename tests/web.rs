@@ -2320,6 +2320,7 @@ async fn the_app_has_no_accessibility_violations() {
     let mut config = config_with(json!([xss_overlay()]));
     config["title"] = json!("Test countries and places");
     config["controls"] = json!({"fullscreen": true, "locate": true, "legend": true});
+    config["search"] = json!({"url": "/api/search"});
     let mounted = mount_app(&element, inline(config.clone()));
     until("the overlay drawn", || {
         count(&element, ".leaflet-overlay-pane svg path") >= 1
@@ -3028,4 +3029,149 @@ async fn the_widget_adds_pins_with_tooltips() {
     assert!(String::from(error.message()).contains("unknown marker \"star\""));
     widget.destroy();
     element.remove();
+}
+
+/// Issue 14: the search box asks the configured API (with the version header), lists the places
+/// as options, arrows and Enter go to one (the map flies there and opens its popup), Escape
+/// closes then clears, an API failure says so; the widget's search(q) does the same.
+#[wasm_bindgen_test]
+async fn the_search_box_finds_a_place_and_the_map_goes_there() {
+    install_fetch_stub();
+    stub_serve(
+        "/stub-search",
+        &JsValue::from_str(
+            r#"{"type":"FeatureCollection","features":[
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[-9.14,38.72]},"properties":{"name":"Lisbon","kind":"place"}},
+            {"type":"Feature","geometry":{"type":"Point","coordinates":[-8.0,39.6]},"properties":{"name":"Portugal","kind":"country"}}]}"#,
+        ),
+    );
+    set_cookie("app-version=canary");
+    let element = test_element();
+    let mut config = config_with(json!([]));
+    config["search"] = json!({"url": "/stub-search", "placeholder": "Find a place"});
+    let map = map_from(&config, &element, false).await;
+    let input: HtmlElement = query(&element, "input.meshmap-search-input")
+        .expect("a search box")
+        .unchecked_into();
+    assert_eq!(
+        input.get_attribute("aria-label").as_deref(),
+        Some("Find a place")
+    );
+    let corner_first = query(&element, ".leaflet-top.leaflet-left > :first-child").unwrap();
+    assert!(
+        corner_first.class_list().contains("meshmap-search"),
+        "first in its corner"
+    );
+    let type_text = |text: &str| {
+        js_sys::Reflect::set(&input, &"value".into(), &text.into()).unwrap();
+        input
+            .dispatch_event(&web_sys::Event::new("input").unwrap())
+            .unwrap();
+    };
+    type_text("lisbn");
+    until("two results listed", || {
+        count(&element, "li.meshmap-search-result") == 2
+    })
+    .await;
+    let urls = stub_urls();
+    assert!(
+        urls.iter()
+            .any(|u| u.ends_with("/stub-search?q=lisbn&limit=8")),
+        "{urls:?}"
+    );
+    assert!(
+        stub_versions().iter().all(|v| v == "canary"),
+        "the API is first-party: the header goes"
+    );
+    assert_eq!(
+        input.get_attribute("aria-expanded").as_deref(),
+        Some("true")
+    );
+    assert!(text(&element, ".meshmap-search-status").contains("2 places found"));
+    key(&input, "keydown", "ArrowDown", 40);
+    let first = query(&element, "li.meshmap-search-result").unwrap();
+    assert_eq!(
+        input.get_attribute("aria-activedescendant"),
+        first.get_attribute("id")
+    );
+    assert_eq!(
+        first.get_attribute("aria-selected").as_deref(),
+        Some("true")
+    );
+    key(&input, "keydown", "Enter", 13);
+    until("Lisbon's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Lisbon")
+    })
+    .await;
+    until("the map at Lisbon", || {
+        let view = map.view();
+        (view.lat - 38.72).abs() < 0.05 && (view.lng + 9.14).abs() < 0.05 && view.zoom == 10.0
+    })
+    .await;
+    assert_eq!(
+        count(&element, "li.meshmap-search-result"),
+        0,
+        "the list closes"
+    );
+    assert_eq!(
+        js_sys::Reflect::get(&input, &"value".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("Lisbon")
+    );
+    // Escape with the list closed clears the box.
+    key(&input, "keydown", "Escape", 27);
+    assert_eq!(
+        js_sys::Reflect::get(&input, &"value".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("")
+    );
+    // The API down: the box says so, the map is unharmed.
+    stub_mode("down");
+    type_text("porto");
+    until("the failure is shown", || {
+        text(&element, ".meshmap-search-status").contains("Search is unavailable")
+    })
+    .await;
+    assert_eq!(count(&element, "li.meshmap-search-result"), 0);
+    stub_mode("ok");
+    drop(map);
+    element.remove();
+
+    // The widget: search(q) resolves to the results and goes to the best one.
+    let element = test_element();
+    let (mut widget, _host) = mount_host_widget(&config, &element).await;
+    let found = wasm_bindgen_futures::JsFuture::from(
+        widget
+            .search("lisbn".into())
+            .unwrap_or_else(|_| panic!("search")),
+    )
+    .await
+    .expect("results");
+    let found = js_sys::Array::from(&found);
+    assert_eq!(found.length(), 2);
+    assert_eq!(
+        js_sys::Reflect::get(&found.get(0), &"name".into())
+            .unwrap()
+            .as_string()
+            .as_deref(),
+        Some("Lisbon")
+    );
+    until("the widget's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Lisbon")
+    })
+    .await;
+    widget.destroy();
+    element.remove();
+    let (mut widget, _host) = mount_host_widget(&config_with(json!([])), &test_element()).await;
+    assert!(
+        widget.search("x".into()).is_err(),
+        "no search in the config: refused"
+    );
+    widget.destroy();
+    clear_cookies();
+    remove_fetch_stub();
 }

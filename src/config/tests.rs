@@ -1149,3 +1149,27 @@ fn tile_templates_keep_their_placeholders_when_resolved() {
         }
     }
 }
+
+#[test]
+fn the_search_box_asks_its_url() {
+    let mut config = minimal();
+    config["search"] = json!({"url": "/api/search"});
+    let config = from_value(&config).unwrap();
+    assert_eq!(
+        config.search,
+        Some(SearchConfig {
+            url: "/api/search".into(),
+            placeholder: "Search places".into()
+        })
+    );
+    assert_eq!(from_value(&minimal()).unwrap().search, None);
+    let mut bad = minimal();
+    bad["search"] = json!({"url": "javascript:alert(1)"});
+    assert_error(bad, "search.url", "must be an http(s) or relative URL");
+    let mut bad = minimal();
+    bad["search"] = json!({});
+    assert_error(bad, "search.url", "is required");
+    let mut bad = minimal();
+    bad["search"] = json!("/api/search");
+    assert_error(bad, "search", "expected an object");
+}

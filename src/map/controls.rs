@@ -57,7 +57,12 @@ pub struct CustomControl {
 }
 
 impl CustomControl {
-    fn add(map: &Map, position: &str, element: &Element, listeners: Vec<DomListener>) -> Self {
+    pub(super) fn add(
+        map: &Map,
+        position: &str,
+        element: &Element,
+        listeners: Vec<DomListener>,
+    ) -> Self {
         let options = ControlOptions::new();
         options.set_position(position.to_owned());
         let control = Control::new(&options);
@@ -86,11 +91,11 @@ impl Drop for CustomControl {
     }
 }
 
-fn document() -> Option<Document> {
+pub(super) fn document() -> Option<Document> {
     web_sys::window()?.document()
 }
 
-fn element(document: &Document, tag: &str, class: &str) -> Option<Element> {
+pub(super) fn element(document: &Document, tag: &str, class: &str) -> Option<Element> {
     let element = document.create_element(tag).ok()?;
     element.set_class_name(class);
     Some(element)

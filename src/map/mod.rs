@@ -9,6 +9,7 @@ mod geojson_layer;
 mod listener;
 mod points_layer;
 mod popup;
+mod search_box;
 mod spider;
 mod tile_layer;
 mod tile_prefetch;
@@ -23,6 +24,7 @@ use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
 pub use points_layer::{ClusterAction, ClusterHit, PointInfo, PointsHit, PointsLayer};
+pub use search_box::SearchBox;
 
 /// A layer whose document the app loads ([`crate::data`]): shapes Leaflet draws, or points.
 #[derive(Clone)]
@@ -181,7 +183,7 @@ fn hit_reach(original_event: &JsValue) -> f64 {
 }
 
 /// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
-fn prefers_reduced_motion() -> bool {
+pub(super) fn prefers_reduced_motion() -> bool {
     web_sys::window()
         .and_then(|w| {
             w.match_media("(prefers-reduced-motion: reduce)")
@@ -236,6 +238,8 @@ pub struct MapHandle {
     points_layers: PointsLayers,
     /// A cluster fanned out at the deepest zoom, if any.
     spider: spider::Spider,
+    /// The place search box (`config.search`), if any.
+    search_box: Option<Rc<search_box::SearchBox>>,
     tile_layers: Vec<(String, String, TileLayer)>,
     /// First-party tile layers, in the order they were added (later ones draw on top).
     fetch_layers: FetchLayers,
@@ -332,6 +336,7 @@ impl MapHandle {
             geojson_layers: Vec::new(),
             points_layers: Rc::default(),
             spider: spider::Spider::default(),
+            search_box: None,
             tile_layers: Vec::new(),
             fetch_layers: Rc::default(),
             tile_health: HealthSink::default(),
@@ -372,6 +377,11 @@ impl MapHandle {
         handle.layers_control.add_to(&handle.map);
         handle._badge = Some(controls::add_version_badge(&handle.map));
         handle.set_controls(config.controls);
+        handle.search_box = config
+            .search
+            .as_ref()
+            .and_then(|search| search_box::SearchBox::add(&handle.map, handle.http.clone(), search))
+            .map(Rc::new);
         if behaviour.sync_url_hash {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
@@ -948,6 +958,11 @@ impl MapHandle {
                 LeafletListener::new(layer.layer(), "load", move |_| f()),
             ));
         }
+    }
+
+    /// The place search box, if the config has one (`search`).
+    pub fn search_box(&self) -> Option<Rc<search_box::SearchBox>> {
+        self.search_box.clone()
     }
 
     /// How many points a spiderfied cluster shows now (0: none is open).
