@@ -8,6 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
+use support::api::Api;
 use support::browser::Browser;
 use support::{copy_dir, rendered_dom, root, serve_static, tempdir, Listening, Nginx, TileServer};
 
@@ -47,9 +48,18 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     let dist = root().join("dist");
     let (stable, canary) = (Nginx::app(&dist), Nginx::app(&dist));
     let martin = tiles.address();
-    let gateway = Nginx::gateway(
+    // The API, one per version, as `make run` and k8s/ run it.
+    let (api_stable, api_canary) = (
+        Api::start(&tiles.database, "stable-api"),
+        Api::start(&tiles.database, "canary-api"),
+    );
+    let gateway = Nginx::gateway_with_api(
         [&stable.address(), &canary.address()],
         [&martin, &martin],
+        [
+            &format!("127.0.0.1:{}", api_stable.port),
+            &format!("127.0.0.1:{}", api_canary.port),
+        ],
         10,
     );
     let browser = Browser::start();
@@ -172,6 +182,32 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         popup.contains("Brazil") && popup.contains("BRA") && popup.contains("South America"),
         "{popup}"
     );
+
+    // The search box (issue 14): "lisbn" through the gateway to the canary API, Enter, and the
+    // map is at Lisbon with its popup open.
+    let api_from = log_length(&gateway);
+    browser.eval("const box = document.querySelector('input.meshmap-search-input'); box.focus(); box.value = 'lisbn'; box.dispatchEvent(new Event('input')); return 0;");
+    browser.wait_for(
+        "search results",
+        "[...document.querySelectorAll('li.meshmap-search-result')].some((li) => li.textContent.startsWith('Lisbon'))",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.querySelector('input.meshmap-search-input').dispatchEvent(new KeyboardEvent('keydown', {key: 'Enter', bubbles: true, cancelable: true})); return 0;");
+    browser.wait_for(
+        "the map at Lisbon",
+        "(document.querySelector('.leaflet-popup-content') || {textContent: ''}).textContent.includes('Lisbon') && location.hash.startsWith('#10/38.7') && document.querySelector('.leaflet-zoom-anim') === null",
+        Duration::from_secs(20),
+    );
+    browser.screenshot(&root().join("target/e2e/search-lisbon.png"));
+    let api_requests = log_lines(&gateway, api_from, "/api/");
+    assert!(
+        !api_requests.is_empty(),
+        "the search went through the gateway"
+    );
+    for entry in &api_requests {
+        assert_eq!(entry["app_version"], "canary", "{entry}");
+        assert_eq!(entry["status"], 200, "{entry}");
+    }
 
     // Martin stops: tiles for a new view fail, the banner says so, and the rest of the page works.
     browser.eval("window.meshmapE2eMarker = 42; return 0;");

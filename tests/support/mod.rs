@@ -2,6 +2,7 @@
 //! stopped when the test ends, and headless Chromium.
 #![allow(dead_code)]
 
+pub mod api;
 pub mod app_checks;
 pub mod browser;
 pub mod fault_proxy;

@@ -1,0 +1,113 @@
+//! The API service (api/) served in-process for the tests that need it, as its read-only login.
+
+use std::thread::JoinHandle;
+
+use reqwest::StatusCode;
+use serde_json::Value;
+
+use super::{free_port, http_client, Database};
+
+/// The API served in-process on a free port, as the API's own login; stopped (gracefully) when
+/// dropped.
+pub struct Api {
+    pub port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Api {
+    pub fn start(database: &Database, version: &str) -> Api {
+        let port = free_port();
+        let url = format!(
+            "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+            database.port
+        );
+        let config = meshmap_api::ApiConfig {
+            database: url.parse().expect("a PostgreSQL URL"),
+            version: version.to_owned(),
+        };
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let (ready, listening) = std::sync::mpsc::channel();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+                    .await
+                    .expect("bind");
+                let _ = ready.send(());
+                meshmap_api::serve(listener, config, async move {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("serve");
+            });
+        });
+        listening.recv().expect("the API listens");
+        Api {
+            port,
+            stop: Some(stop),
+            thread: Some(thread),
+        }
+    }
+
+    pub fn get(&self, path_and_query: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
+        let response = http_client()
+            .get(format!("http://127.0.0.1:{}{path_and_query}", self.port))
+            .send()
+            .expect("the API answers");
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.text().unwrap_or_default())
+    }
+
+    pub fn json(&self, path_and_query: &str) -> (StatusCode, Value) {
+        let (status, _, body) = self.get(path_and_query);
+        (
+            status,
+            serde_json::from_str(&body)
+                .unwrap_or_else(|e| panic!("{path_and_query}: not JSON ({e}): {body}")),
+        )
+    }
+
+    /// The names found for a query, best first.
+    pub fn names(&self, query: &str) -> Vec<String> {
+        let (status, body) = self.json(&format!("/api/search?q={}", encode(query)));
+        assert_eq!(status, StatusCode::OK, "{query}: {body}");
+        body["features"]
+            .as_array()
+            .expect("a FeatureCollection")
+            .iter()
+            .map(|f| {
+                f["properties"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned()
+            })
+            .collect()
+    }
+}
+
+impl Drop for Api {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// `text` percent-encoded for a query string.
+pub fn encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
