@@ -4,6 +4,8 @@
 #
 #   docker build -t meshmap .                                  # full build, public base images
 #   docker build --target runtime-prebuilt -t meshmap .        # runtime only, from ./dist
+#   docker build --target api -t meshmap-api .                 # the API (api/), built here
+#   docker build --target api-prebuilt -t meshmap-api .        # the API from target/release
 ARG BUILDER_IMAGE=docker.io/library/rust:1.95-bookworm
 ARG RUNTIME_IMAGE=docker.io/library/debian:bookworm-slim
 
@@ -62,3 +64,25 @@ RUN --mount=type=secret,id=ca,required=false \
     if [ -f /run/secrets/ca ]; then export PIP_CERT=/run/secrets/ca; fi; scripts/db-load.sh --fetch-only
 USER 10001:10001
 CMD ["scripts/db-load.sh"]
+
+# ---- the API (api/): one static-enough binary on the Debian base, non-root, read-only root -----
+FROM ${BUILDER_IMAGE} AS api-builder
+WORKDIR /src
+COPY . .
+RUN cargo build --release --locked -p meshmap-api && cp target/release/meshmap-api /meshmap-api
+
+FROM ${RUNTIME_IMAGE} AS api-base
+ENV LISTEN=0.0.0.0:8080
+EXPOSE 8080
+# It writes nothing: run with --read-only. SIGTERM finishes requests in flight, then exits.
+USER 10001:10001
+STOPSIGNAL SIGTERM
+HEALTHCHECK --interval=10s --timeout=3s --retries=3 \
+  CMD ["bash", "-c", "exec 3<>/dev/tcp/127.0.0.1/8080 && printf 'GET /healthz HTTP/1.0\\r\\n\\r\\n' >&3 && head -n1 <&3 | grep -q ' 200 '"]
+CMD ["/usr/local/bin/meshmap-api"]
+
+FROM api-base AS api-prebuilt
+COPY target/release/meshmap-api /usr/local/bin/meshmap-api
+
+FROM api-base AS api
+COPY --from=api-builder /meshmap-api /usr/local/bin/meshmap-api

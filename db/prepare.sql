@@ -43,14 +43,19 @@ $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT;
 CREATE INDEX IF NOT EXISTS places_search_key ON places USING gin (public.search_key(name) gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS countries_search_key ON countries USING gin (public.search_key(name) gin_trgm_ops);
 
--- The API's own login can read the data and nothing else (every transaction read-only).
+-- The API's own login can read the data and nothing else (every transaction read-only). In
+-- Kubernetes the operator creates the role (k8s/base/database/cluster.yaml, managed roles) and the
+-- loader, not a superuser there, may not alter it: the API also asks for read-only transactions
+-- on every connection it makes.
 DO $$
 BEGIN
   IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'meshmap_api') THEN
     CREATE ROLE meshmap_api LOGIN;
   END IF;
+  ALTER ROLE meshmap_api SET default_transaction_read_only = on;
+EXCEPTION WHEN insufficient_privilege THEN
+  RAISE NOTICE 'meshmap_api: left as the operator made it (%)', SQLERRM;
 END $$;
-ALTER ROLE meshmap_api SET default_transaction_read_only = on;
 GRANT CONNECT ON DATABASE meshmap TO meshmap_api;
 GRANT USAGE ON SCHEMA public TO meshmap_api;
 GRANT SELECT ON places, countries TO meshmap_api;

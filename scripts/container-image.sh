@@ -7,6 +7,8 @@
 #   scripts/container-image.sh [tag]           the app, default tag localhost/meshmap:local
 #   scripts/container-image.sh --loader [tag]  the database loader (Dockerfile target `loader`),
 #                                              default tag localhost/meshmap-loader:local
+#   scripts/container-image.sh --api [tag]     the API (target `api-prebuilt`, from a release
+#                                              build made here), default localhost/meshmap-api:local
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export CONTAINERS_CONF=$PWD/container/containers.conf
@@ -14,12 +16,16 @@ target=runtime-prebuilt default_tag=localhost/meshmap:local
 if [ "${1:-}" = "--loader" ]; then
   target=loader default_tag=localhost/meshmap-loader:local
   shift
+elif [ "${1:-}" = "--api" ]; then
+  target=api-prebuilt default_tag=localhost/meshmap-api:local
+  shift
+  cargo build --release --quiet -p meshmap-api >&2
 fi
 tag=${1:-$default_tag}
 base_tar=.cache/base-nginx.tar
 base_image=localhost/meshmap-base:bookworm
 
-[ "$target" = loader ] || [ -f dist/index.html ] || { echo "no dist/: run 'make build' first" >&2; exit 1; }
+[ "$target" != runtime-prebuilt ] || [ -f dist/index.html ] || { echo "no dist/: run 'make build' first" >&2; exit 1; }
 # Tests build the image in parallel: one builder at a time.
 mkdir -p .cache
 exec 9>.cache/image.lock

@@ -235,3 +235,68 @@ fn the_loader_image_fills_a_database_from_a_read_only_root() {
         "Populated places"
     );
 }
+
+/// Issue 14: the API's image (Dockerfile target `api-prebuilt`) runs as non-root on a read-only
+/// root, searches the database as the read-only login, and stops cleanly on SIGTERM.
+#[test]
+#[ignore = "needs podman, PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn the_api_image_searches_from_a_read_only_root_and_stops_cleanly() {
+    let output = Command::new(root().join("scripts/container-image.sh"))
+        .arg("--api")
+        .output()
+        .expect("build the API image");
+    assert!(
+        output.status.success(),
+        "scripts/container-image.sh --api: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let image = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+    let database = support::Database::start();
+    support::run_script("db-load.sh", &[&database.port.to_string()]);
+    let port = free_port();
+    let url = format!(
+        "DATABASE_URL=postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+        database.port
+    );
+    let listen = format!("LISTEN=127.0.0.1:{port}");
+    let id = podman(&[
+        "run",
+        "-d",
+        "--read-only",
+        "--network",
+        "host",
+        "-e",
+        &url,
+        "-e",
+        &listen,
+        "-e",
+        "MESHMAP_VERSION=image-test",
+        &image,
+    ]);
+    let container = Container {
+        id,
+        base: format!("http://127.0.0.1:{port}"),
+    };
+    wait_for_port(port, Duration::from_secs(20));
+    let search = get(&container.base, "/api/search?q=lisbn", &[]);
+    assert_eq!(search.status(), StatusCode::OK);
+    assert_eq!(search.headers()["x-meshmap-version"], "image-test");
+    let body = search.text().unwrap_or_default();
+    assert!(body.contains("\"Lisbon\""), "{body}");
+    assert_eq!(
+        get(&container.base, "/readyz", &[]).status(),
+        StatusCode::OK
+    );
+    let (_, user) = container.exec(&["id", "-u"]);
+    assert_eq!(user.trim(), "10001");
+    let (wrote, _) = container.exec(&["touch", "/usr/local/bin/x"]);
+    assert!(!wrote, "the root file system is read-only");
+    podman(&["stop", "-t", "10", &container.id]);
+    let logs = podman(&["logs", &container.id]);
+    assert!(
+        logs.contains("shutting down") && logs.contains("\"stopped\""),
+        "{logs}"
+    );
+    let status = podman(&["inspect", "-f", "{{.State.ExitCode}}", &container.id]);
+    assert_eq!(status, "0", "a clean exit on SIGTERM: {logs}");
+}

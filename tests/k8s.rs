@@ -617,8 +617,9 @@ fn the_tile_route_rewrites_and_retries_only_requests_that_never_reached_martin()
 #[test]
 #[ignore = "needs kubectl: run by `make test`"]
 fn the_database_uses_cloudnativepg_fields_as_documented() {
-    const CLUSTER_SPEC: [&str; 11] = [
+    const CLUSTER_SPEC: [&str; 12] = [
         "instances",
+        "managed",
         "imageName",
         "primaryUpdateStrategy",
         "bootstrap",
@@ -690,6 +691,20 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
         6,
         "CloudNativePG cron has a seconds field"
     );
+    // The API's login is the operator's to make, its password the Secret the API reads.
+    let role = &cluster["spec"]["managed"]["roles"][0];
+    assert_eq!(role["name"].as_str(), Some("meshmap_api"));
+    let api_secret = role["passwordSecret"]["name"].as_str().unwrap();
+    for workload in ["meshmap-api-stable", "meshmap-api-canary"] {
+        let env = seq(
+            &find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"],
+        );
+        assert!(
+            env.iter()
+                .any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(api_secret)),
+            "{workload}"
+        );
+    }
     let job = find(docs, "Job", "meshmap-db-load");
     assert!(
         seq(&job["spec"]["template"]["spec"]["containers"][0]["env"])
@@ -808,4 +823,102 @@ fn the_rollouts_overlay_hands_the_frontend_to_argo() {
     assert!(of_kind(docs, "Deployment")
         .iter()
         .all(|d| name(d) != "meshmap-frontend-canary"));
+}
+
+/// Issue 14: /api/ goes to the API's own Deployments by X-App-Version (stable without it), which
+/// read the database as their read-only login, are ready only while it answers, and reach nothing
+/// but PostgreSQL; the database lets them in; Prometheus scrapes their /metrics.
+#[test]
+#[ignore = "needs kubectl: run by `make test`"]
+fn the_api_has_its_own_versions_routes_and_a_network_that_reaches_only_the_database() {
+    let docs = render("production");
+    let backends = find(docs, "VirtualService", "meshmap-tiles");
+    let api_routes: Vec<&Value> = seq(&backends["spec"]["http"])
+        .into_iter()
+        .filter(|r| r["match"][0]["uri"]["prefix"] == "/api/")
+        .collect();
+    let target = |route: &Value| {
+        let destination = &route["route"][0]["destination"];
+        (
+            destination["host"].as_str().unwrap_or_default().to_owned(),
+            destination["subset"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    assert_eq!(api_routes.len(), 2, "a canary route and the stable default");
+    assert_eq!(
+        api_routes[0]["match"][0]["headers"]["x-app-version"]["exact"],
+        "canary"
+    );
+    assert_eq!(
+        target(api_routes[0]),
+        ("meshmap-api".into(), "canary".into())
+    );
+    assert!(
+        api_routes[1]["match"][0]["headers"].is_null(),
+        "stable takes the rest"
+    );
+    assert_eq!(
+        target(api_routes[1]),
+        ("meshmap-api".into(), "stable".into())
+    );
+    for version in ["stable", "canary"] {
+        let deployment = find(docs, "Deployment", &format!("meshmap-api-{version}"));
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+        assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+        let url = seq(&container["env"])
+            .into_iter()
+            .find(|e| e["name"] == "DATABASE_URL")
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_default();
+        assert!(
+            url.starts_with("postgresql://meshmap_api:"),
+            "the read-only login: {url}"
+        );
+        assert_eq!(
+            deployment["spec"]["template"]["metadata"]["labels"]["version"],
+            version
+        );
+    }
+    // Egress: PostgreSQL, DNS and istiod only.
+    let policy = find(docs, "NetworkPolicy", "meshmap-api");
+    let types: Vec<&str> = seq(&policy["spec"]["policyTypes"])
+        .iter()
+        .filter_map(|t| t.as_str())
+        .collect();
+    assert!(types.contains(&"Egress"), "{types:?}");
+    let egress = seq(&policy["spec"]["egress"]);
+    assert_eq!(egress.len(), 3, "{egress:?}");
+    assert_eq!(
+        egress[0]["to"][0]["podSelector"]["matchLabels"]["cnpg.io/cluster"],
+        "meshmap-db"
+    );
+    assert_eq!(egress[0]["ports"][0]["port"], 5432);
+    let ports: Vec<u64> = egress[1..]
+        .iter()
+        .flat_map(|rule| seq(&rule["ports"]))
+        .filter_map(|p| p["port"].as_u64())
+        .collect();
+    assert!(ports.iter().all(|p| [53, 15012].contains(p)), "{ports:?}");
+    // The database lets the API in, by network and by identity.
+    let database_policy = find(docs, "NetworkPolicy", "meshmap-db");
+    assert!(seq(&database_policy["spec"]["ingress"][0]["from"])
+        .iter()
+        .any(|f| f["podSelector"]["matchLabels"]["app"] == "meshmap-api"));
+    let database_authz = find(docs, "AuthorizationPolicy", "meshmap-db");
+    let principals = serde_json::to_string(&database_authz["spec"]["rules"][0]).unwrap();
+    assert!(principals.contains("sa/meshmap-api"), "{principals}");
+    let api_authz = find(docs, "AuthorizationPolicy", "meshmap-api");
+    assert_eq!(
+        api_authz["spec"]["rules"][0]["to"][0]["operation"]["paths"][0],
+        "/api/*"
+    );
+    let monitor = find(docs, "PodMonitor", "meshmap-api");
+    assert_eq!(
+        monitor["spec"]["podMetricsEndpoints"][0]["path"],
+        "/metrics"
+    );
 }

@@ -103,9 +103,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let version_header =
         HeaderValue::from_str(&config.version).unwrap_or(HeaderValue::from_static("unknown"));
+    let mut database = config.database;
+    // Read-only transactions whatever the login's own settings (and a bound on every statement).
+    database.options("-c default_transaction_read_only=on -c statement_timeout=5000");
     let state = Arc::new(AppState {
         database: Database {
-            config: config.database,
+            config: database,
             client: Mutex::new(None),
         },
         metrics: Metrics::default(),
