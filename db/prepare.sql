@@ -60,3 +60,18 @@ GRANT CONNECT ON DATABASE meshmap TO meshmap_api;
 GRANT USAGE ON SCHEMA public TO meshmap_api;
 GRANT SELECT ON places, countries TO meshmap_api;
 GRANT EXECUTE ON FUNCTION public.search_key(text) TO meshmap_api;
+
+-- Live moving objects (GET /api/live), written by `meshmap-api simulate` (or a real feed): their
+-- latest position. Each batch of changes ends with NOTIFY live_objects; every API replica
+-- LISTENs, reads what changed, and streams it to its clients.
+CREATE TABLE IF NOT EXISTS live_objects (
+  id text PRIMARY KEY,
+  name text NOT NULL,
+  lng double precision NOT NULL,
+  lat double precision NOT NULL,
+  heading double precision NOT NULL DEFAULT 0,
+  speed double precision NOT NULL DEFAULT 0,
+  updated_at timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX IF NOT EXISTS live_objects_updated_at ON live_objects (updated_at);
+GRANT SELECT ON live_objects TO meshmap_api;

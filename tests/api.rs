@@ -202,3 +202,136 @@ fn the_gateway_sends_api_requests_to_the_version_the_header_names() {
         assert_eq!(ask(Some("nightly")), "1.1.0", "an unknown version: stable");
     }
 }
+
+/// Lines of a live stream, read as they come.
+struct LiveStream(std::io::BufReader<reqwest::blocking::Response>);
+
+impl LiveStream {
+    fn open(api: &Api) -> LiveStream {
+        let response = reqwest::blocking::Client::builder()
+            .timeout(None)
+            .build()
+            .unwrap()
+            .get(format!("http://127.0.0.1:{}/api/live", api.port))
+            .send()
+            .expect("the live stream opens");
+        assert_eq!(response.status(), StatusCode::OK);
+        assert_eq!(response.headers()["content-type"], "application/x-ndjson");
+        LiveStream(std::io::BufReader::new(response))
+    }
+
+    /// The next line as JSON; None at the end of the stream.
+    fn next(&mut self) -> Option<Value> {
+        use std::io::BufRead;
+        let mut line = String::new();
+        match self.0.read_line(&mut line) {
+            Ok(0) | Err(_) => None,
+            Ok(_) => Some(
+                serde_json::from_str(&line).unwrap_or_else(|e| panic!("not JSON ({e}): {line}")),
+            ),
+        }
+    }
+}
+
+/// Runs `meshmap-api simulate` in-process for `seconds`, as the database's owner (a writer).
+fn simulate(database: &Database, objects: usize, seconds: f64) -> std::thread::JoinHandle<()> {
+    let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let simulation = meshmap_api::simulate::Simulation {
+            objects,
+            rate: 5.0,
+            duration: Some(std::time::Duration::from_secs_f64(seconds)),
+        };
+        runtime
+            .block_on(meshmap_api::simulate::run(url.parse().unwrap(), simulation))
+            .expect("the simulation runs");
+    })
+}
+
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn live_objects_stream_from_the_database_to_every_replica_and_survive_a_restart() {
+    let database = loaded_database();
+    let simulation = simulate(&database, 40, 8.0);
+    // The first tick is in when the table has the flights.
+    for _ in 0..100 {
+        if database.query("SELECT count(*) FROM live_objects") == "40" {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let (first, second) = (
+        Api::start(&database, "replica-1"),
+        Api::start(&database, "replica-2"),
+    );
+    let snapshot_ids = |api: &Api| {
+        let mut stream = LiveStream::open(api);
+        let snapshot = stream.next().expect("a snapshot");
+        assert_eq!(snapshot["type"], "snapshot");
+        let mut ids: Vec<String> = snapshot["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_str().unwrap().to_owned())
+            .collect();
+        ids.sort();
+        (ids, stream, snapshot)
+    };
+    let (ids_first, mut stream, snapshot) = snapshot_ids(&first);
+    let (ids_second, _, _) = snapshot_ids(&second);
+    assert_eq!(ids_first.len(), 40, "{snapshot}");
+    assert_eq!(
+        ids_first, ids_second,
+        "both replicas serve the same objects (LISTEN/NOTIFY)"
+    );
+    // Updates follow, each object at most once a line, and the flights move.
+    let position = |line: &Value, id: &str| {
+        line["objects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|o| o["id"] == id)
+            .map(|o| (o["lng"].as_f64().unwrap(), o["lat"].as_f64().unwrap()))
+    };
+    let id = ids_first[0].clone();
+    let start = position(&snapshot, &id).unwrap();
+    let mut moved = false;
+    for _ in 0..20 {
+        let line = stream.next().expect("an update");
+        if line["type"] == "ping" {
+            continue;
+        }
+        assert_eq!(line["type"], "update", "{line}");
+        let objects = line["objects"].as_array().unwrap();
+        let mut seen: Vec<&str> = objects.iter().map(|o| o["id"].as_str().unwrap()).collect();
+        seen.sort();
+        seen.dedup();
+        assert_eq!(seen.len(), objects.len(), "an object twice in one update");
+        if position(&line, &id).is_some_and(|p| p != start) {
+            moved = true;
+            break;
+        }
+    }
+    assert!(moved, "{id} never moved");
+    // The replica restarts: its stream ends with a line saying so, and a new one starts over.
+    drop(first);
+    let mut ended = false;
+    while let Some(line) = stream.next() {
+        if line["type"] == "end" {
+            ended = true;
+        }
+    }
+    assert!(ended, "the stream ended cleanly, with an end line");
+    let restarted = Api::start(&database, "replica-1");
+    let (ids_again, _, _) = snapshot_ids(&restarted);
+    assert_eq!(ids_again, ids_first);
+    let (_, _, metrics) = second.get("/metrics");
+    assert!(metrics.contains("meshmap_api_live_clients"), "{metrics}");
+    drop(second);
+    drop(restarted);
+    simulation.join().unwrap();
+}

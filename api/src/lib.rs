@@ -11,8 +11,11 @@
 //! parameters only, as a login that can only read.
 
 pub mod error;
+pub mod feed;
+pub mod live;
 pub mod metrics;
 pub mod search;
 pub mod server;
+pub mod simulate;
 
 pub use server::{serve, ApiConfig};

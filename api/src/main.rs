@@ -3,6 +3,10 @@
 //!   DATABASE_URL      postgresql://meshmap_api@host:port/meshmap (a login that can only read)
 //!   LISTEN            address to listen on, default 127.0.0.1:8080
 //!   MESHMAP_VERSION   the version this process serves, shown on every response
+//!
+//! `meshmap-api simulate [--objects N] [--rate HZ] [--seconds S]` moves N flights (default
+//! 1000) at HZ ticks a second (default 1) for the live layer; DATABASE_URL must be a login that
+//! may write `live_objects`.
 
 use std::process::ExitCode;
 
@@ -24,6 +28,10 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("simulate") {
+        return simulate(database, &args[1..]).await;
+    }
     let address = setting("LISTEN", "127.0.0.1:8080");
     let listener = match tokio::net::TcpListener::bind(&address).await {
         Ok(listener) => listener,
@@ -50,6 +58,40 @@ async fn main() -> ExitCode {
             log_event("error", &format!("server failed: {error}"));
             ExitCode::FAILURE
         }
+    }
+}
+
+async fn simulate(database: tokio_postgres::Config, args: &[String]) -> ExitCode {
+    let mut simulation = meshmap_api::simulate::Simulation {
+        objects: 1000,
+        rate: 1.0,
+        duration: None,
+    };
+    for pair in args.chunks(2) {
+        let value = pair.get(1).map(|v| v.parse::<f64>());
+        match (pair[0].as_str(), value) {
+            ("--objects", Some(Ok(n))) if (1.0..=200_000.0).contains(&n) => {
+                simulation.objects = n as usize
+            }
+            ("--rate", Some(Ok(hz))) if (0.05..=50.0).contains(&hz) => simulation.rate = hz,
+            ("--seconds", Some(Ok(s))) if s > 0.0 => {
+                simulation.duration = Some(std::time::Duration::from_secs_f64(s))
+            }
+            (flag, _) => {
+                log_event("error", &format!("simulate: bad argument {flag:?}: use --objects 1..200000, --rate 0.05..50 (Hz), --seconds S"));
+                return ExitCode::from(2);
+            }
+        }
+    }
+    tokio::select! {
+        result = meshmap_api::simulate::run(database, simulation) => match result {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(message) => {
+                log_event("error", &format!("simulate: {message}"));
+                ExitCode::FAILURE
+            }
+        },
+        _ = shutdown_signal() => ExitCode::SUCCESS,
     }
 }
 

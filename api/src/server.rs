@@ -10,8 +10,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use tokio::sync::Mutex;
+use tokio::sync::{watch, Mutex};
 use tokio_postgres::{Client, NoTls};
+
+use crate::live::Board;
 
 use crate::error::{json_string, ApiError};
 use crate::metrics::Metrics;
@@ -32,6 +34,11 @@ struct AppState {
     metrics: Metrics,
     version: String,
     version_header: HeaderValue,
+    /// The live objects' latest positions ([`crate::feed`] keeps it up to date).
+    board: watch::Receiver<Arc<Board>>,
+    /// Becomes true when the server is asked to stop: live streams end then.
+    stopping: watch::Receiver<bool>,
+    live_clients: std::sync::atomic::AtomicI64,
 }
 
 /// One connection, made on first use and again after it breaks (tokio-postgres pipelines
@@ -95,7 +102,8 @@ impl Database {
     }
 }
 
-/// Serves the API on `listener` until `shutdown` resolves; requests in flight are finished first.
+/// Serves the API on `listener` until `shutdown` resolves: live streams end (clients reconnect to
+/// another replica), requests in flight are finished.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     config: ApiConfig,
@@ -106,6 +114,9 @@ pub async fn serve(
     let mut database = config.database;
     // Read-only transactions whatever the login's own settings (and a bound on every statement).
     database.options("-c default_transaction_read_only=on -c statement_timeout=5000");
+    let (board_sender, board) = watch::channel(Arc::new(Board::default()));
+    let feed = tokio::spawn(crate::feed::run(database.clone(), board_sender));
+    let (stop, stopping) = watch::channel(false);
     let state = Arc::new(AppState {
         database: Database {
             config: database,
@@ -114,9 +125,13 @@ pub async fn serve(
         metrics: Metrics::default(),
         version: config.version,
         version_header,
+        board,
+        stopping,
+        live_clients: std::sync::atomic::AtomicI64::new(0),
     });
     let app = Router::new()
         .route("/api/search", get(search))
+        .route("/api/live", get(live))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(ready))
         .route("/metrics", get(metrics))
@@ -126,9 +141,97 @@ pub async fn serve(
             observe,
         ))
         .with_state(state);
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = stop.send(true);
+        })
+        .await;
+    feed.abort();
+    result
+}
+
+/// `GET /api/live`: newline-delimited JSON: a snapshot of every object, then an update line with
+/// what changed each time something does (a slow client skips to the latest positions), a ping
+/// every 15 s of quiet (so proxies keep the connection), and an end line when the server stops.
+async fn live(State(state): State<Arc<AppState>>) -> Response {
+    use std::sync::atomic::Ordering;
+    let mut board = state.board.clone();
+    // A process that has just started has not read the table yet: wait for that (a little), so
+    // the snapshot is a snapshot.
+    if board.borrow().version() == 0 {
+        let _ = tokio::time::timeout(Duration::from_secs(3), board.changed()).await;
+    }
+    let first = board.borrow_and_update().clone();
+    let stopping = state.stopping.clone();
+    state.live_clients.fetch_add(1, Ordering::Relaxed);
+    let guard = LiveClient(Arc::clone(&state));
+    let lines = futures_util::stream::unfold(
+        (
+            board,
+            stopping,
+            first.version(),
+            Some(first.snapshot_line()),
+            false,
+            guard,
+        ),
+        |(mut board, mut stopping, mut sent, mut pending, ended, guard)| async move {
+            if let Some(line) = pending.take() {
+                return Some((
+                    Ok::<_, std::convert::Infallible>(line),
+                    (board, stopping, sent, None, ended, guard),
+                ));
+            }
+            if ended {
+                return None;
+            }
+            loop {
+                if *stopping.borrow() {
+                    let end =
+                        "{\"type\":\"end\",\"reason\":\"the server is stopping: reconnect\"}\n"
+                            .to_owned();
+                    return Some((Ok(end), (board, stopping, sent, None, true, guard)));
+                }
+                tokio::select! {
+                    changed = board.changed() => {
+                        if changed.is_err() {
+                            return None;
+                        }
+                        let latest = board.borrow_and_update().clone();
+                        if let Some(line) = latest.update_line(sent) {
+                            sent = latest.version();
+                            return Some((Ok(line), (board, stopping, sent, None, false, guard)));
+                        }
+                    }
+                    _ = stopping.changed() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(15)) => {
+                        return Some((Ok("{\"type\":\"ping\"}\n".to_owned()), (board, stopping, sent, None, false, guard)));
+                    }
+                }
+            }
+        },
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "application/x-ndjson"),
+            (header::CACHE_CONTROL, "no-store"),
+            // nginx (the local gateway) passes each line on at once.
+            (header::HeaderName::from_static("x-accel-buffering"), "no"),
+        ],
+        axum::body::Body::from_stream(lines),
+    )
+        .into_response()
+}
+
+/// Counts a live stream's client while it is connected.
+struct LiveClient(Arc<AppState>);
+
+impl Drop for LiveClient {
+    fn drop(&mut self) {
+        self.0
+            .live_clients
+            .fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+    }
 }
 
 async fn search(
@@ -164,11 +267,13 @@ async fn ready(State(state): State<Arc<AppState>>) -> Response {
 }
 
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        state.metrics.render(&state.version),
-    )
-        .into_response()
+    let clients = state
+        .live_clients
+        .load(std::sync::atomic::Ordering::Relaxed);
+    let mut text = state.metrics.render(&state.version);
+    text.push_str("# HELP meshmap_api_live_clients Live streams open now.\n# TYPE meshmap_api_live_clients gauge\n");
+    text.push_str(&format!("meshmap_api_live_clients {clients}\n"));
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }
 
 /// Around every request: the version header, CORS for maps embedded in other sites, the metrics
