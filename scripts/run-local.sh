@@ -58,6 +58,10 @@ for v in stable canary; do
     MESHMAP_VERSION="$name" target/release/meshmap-api > "$run/api-$v.log" 2>&1 &
   pids+=($!)
 done
+# Live flights for the "Flights (live)" overlay: 1000 along great circles, a position a second.
+DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+  target/release/meshmap-api simulate --objects "${LIVE_OBJECTS:-1000}" --rate 1 > "$run/simulate.log" 2>&1 &
+pids+=($!)
 
 gateway_port=${PORT:-$(free_port)}
 scripts/nginx-prefix.sh gateway "$run/gateway" "$gateway_port" \

@@ -135,6 +135,10 @@ pub enum OverlayData {
         /// Drawn as clusters (bubbles with counts) down to a zoom, when set.
         cluster: Option<ClusterOptions>,
     },
+    /// Moving objects streamed by the API (`/api/live`, newline-delimited JSON).
+    Live {
+        url: String,
+    },
 }
 
 /// How a points overlay's `url` is encoded.
@@ -355,7 +359,7 @@ impl Config {
             let (source, points) = match &overlay.data {
                 OverlayData::GeoJson(data) => (data, None),
                 OverlayData::Points { data, format, .. } => (data, Some(*format)),
-                OverlayData::Vector { .. } => return None,
+                OverlayData::Vector { .. } | OverlayData::Live { .. } => return None,
             };
             Some(DataLayer {
                 name: &overlay.name,
@@ -401,6 +405,7 @@ impl Config {
             }
             match &mut overlay.data {
                 OverlayData::Vector { url }
+                | OverlayData::Live { url }
                 | OverlayData::GeoJson(DataSource::Url(url))
                 | OverlayData::Points {
                     data: DataSource::Url(url),
@@ -1093,6 +1098,19 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
     let data = match kind.as_deref() {
         Some("geojson") => read_data_source(&mut r).map(OverlayData::GeoJson),
         Some("vector") => read_vector_url(&mut r, tiles).map(|url| OverlayData::Vector { url }),
+        Some("live") => r
+            .required("url", |r, v| {
+                let url = r.name("url", v)?;
+                if url.contains('#') || !http_or_relative(&url) {
+                    r.error(
+                        "url",
+                        "must be an http(s) or relative URL such as \"/api/live\" (no fragment)",
+                    );
+                    return None;
+                }
+                Some(url)
+            })
+            .map(|url| OverlayData::Live { url }),
         Some("points") => {
             let format = r.optional("format", PointsFormat::GeoJson, |r, v| match r.string("format", v)?.as_str() {
                 "geojson" => Some(PointsFormat::GeoJson),
@@ -1121,7 +1139,7 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
             }
         }
         Some(other) => {
-            r.error("type", format!("unknown overlay type \"{other}\"; expected \"geojson\", \"vector\" or \"points\""));
+            r.error("type", format!("unknown overlay type \"{other}\"; expected \"geojson\", \"vector\", \"points\" or \"live\""));
             None
         }
         None => None,

@@ -257,6 +257,21 @@ impl Http {
             .map_err(|_| body_error(url, signal, "not a blob".into()))
     }
 
+    /// The body of a GET as it arrives, chunk by chunk (a live stream): its reader.
+    pub async fn get_stream(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<web_sys::ReadableStreamDefaultReader, HttpError> {
+        let response = self.send(url, signal).await?;
+        let no_body = || HttpError::Network {
+            url: url.to_owned(),
+            detail: "the answer has no body to read".into(),
+        };
+        let body = response.body().ok_or_else(no_body)?;
+        body.get_reader().dyn_into().map_err(|_| no_body())
+    }
+
     async fn send(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Response, HttpError> {
         let request = self.request(url, signal)?;
         let window = web_sys::window().ok_or_else(|| HttpError::Network {

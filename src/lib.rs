@@ -11,6 +11,7 @@ pub mod config;
 pub mod cookie;
 pub mod geojson;
 pub mod json;
+pub mod live;
 pub mod math;
 pub mod mvt;
 pub mod origin;

@@ -45,8 +45,11 @@ fn the_wasm_and_its_glue_stay_within_their_byte_budget() {
     // 13's keyboard access, hover and tooltips, fullscreen/locate/legend controls and pixel
     // density watch cost 8.6 KB (156,200 -> 164,810). Raised again to 175,000: issue 13's
     // clustering (the cluster index, bubbles, click to zoom, spiderfy, the widget's option) cost
-    // 7.5 KB (165,655 -> 173,130).
-    assert!(wasm <= 175_000, "the wasm is {wasm} bytes brotli, over its 175,000-byte budget (scripts/wasm-profile.sh shows where they go)");
+    // 7.5 KB (165,655 -> 173,130). And to 192,000: issue 14's search box and live layer (streamed
+    // NDJSON, tracks, a frame loop, reconnects) cost 16.8 KB (173,130 -> 189,897); they are in
+    // every page whether the config uses them or not (a lazily loaded second module would fix
+    // that: not done yet).
+    assert!(wasm <= 192_000, "the wasm is {wasm} bytes brotli, over its 192,000-byte budget (scripts/wasm-profile.sh shows where they go)");
     assert!(
         glue <= 12_000,
         "the JS glue is {glue} bytes brotli, over its 12,000-byte budget"

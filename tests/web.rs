@@ -3175,3 +3175,90 @@ async fn the_search_box_finds_a_place_and_the_map_goes_there() {
     clear_cookies();
     remove_fetch_stub();
 }
+
+/// Issue 14: a live overlay reads the API's stream (with the version header), draws the objects
+/// on its canvas, a click finds one, and when the stream fails the layer's banner says so and the
+/// layer reconnects by itself.
+#[wasm_bindgen_test]
+async fn a_live_layer_draws_streamed_objects_and_reconnects() {
+    load_leaflet().await;
+    install_fetch_stub();
+    stub_serve(
+        "/stub-live",
+        &JsValue::from_str(concat!(
+            r#"{"type":"snapshot","version":1,"objects":[{"id":"f1","name":"Flight 101","lng":10,"lat":10,"heading":90,"speed":250},{"id":"f2","name":"Flight 102","lng":-20,"lat":-5,"heading":0,"speed":230}]}"#,
+            "\n",
+            r#"{"type":"update","version":2,"objects":[{"id":"f1","name":"Flight 101","lng":10.5,"lat":10,"heading":90,"speed":250}]}"#,
+            "\n"
+        )),
+    );
+    set_cookie("app-version=canary");
+    let element = test_element();
+    let config = config_with(
+        json!([{"name": "Flights", "type": "live", "url": "/stub-live",
+        "style": {"radius": 5, "color": "#fff", "fillColor": "#1a56db", "fillOpacity": 1, "tooltip": "name"}}]),
+    );
+    let mounted = mount_app(&element, inline(config));
+    until("the flights drawn", || {
+        query(&element, "canvas.meshmap-live")
+            .and_then(|c| c.get_attribute("data-objects"))
+            .as_deref()
+            == Some("2")
+    })
+    .await;
+    let canvas = query(&element, "canvas.meshmap-live").unwrap();
+    assert!(painted_share(&canvas) > 0.0, "the dots are painted");
+    assert!(stub_urls().iter().any(|u| u.ends_with("/stub-live")));
+    assert!(
+        stub_versions().iter().all(|v| v == "canary"),
+        "the stream carries the version header"
+    );
+    // The stub's stream ends after two lines: the layer says so, and asks again by itself.
+    until("the banner", || {
+        text(&element, ".meshmap-status").contains("live feed is unavailable")
+    })
+    .await;
+    let asked = stub_requests();
+    until("a reconnection", || stub_requests() > asked).await;
+    // The server refuses for a while: still down; then it answers again and the banner goes.
+    stub_mode("down");
+    sleep(Duration::from_millis(600)).await;
+    assert!(text(&element, ".meshmap-status").contains("live feed is unavailable"));
+    stub_mode("open");
+    until("the banner gone", || {
+        !text(&element, ".meshmap-status").contains("live feed is unavailable")
+    })
+    .await;
+    stub_mode("ok");
+    drop(mounted);
+    assert!(
+        query(&element, "canvas.meshmap-live").is_none(),
+        "unmounting removes the canvas"
+    );
+    clear_cookies();
+    remove_fetch_stub();
+    element.remove();
+
+    // A click on an object opens its popup (the map API directly, so the view is known).
+    install_fetch_stub();
+    stub_serve(
+        "/stub-live",
+        &JsValue::from_str(concat!(
+            r#"{"type":"snapshot","version":1,"objects":[{"id":"f1","name":"Flight 101","lng":10,"lat":10,"heading":90,"speed":250}]}"#,
+            "\n"
+        )),
+    );
+    let element = test_element();
+    let map = map_from(&config_with(json!([{"name": "Flights", "type": "live", "url": "/stub-live", "style": {"radius": 6}}])), &element, false).await;
+    let live = map.live_layer("Flights").expect("the live layer");
+    until("the flight known", || live.object_count() == 1).await;
+    click_map_at(&map, 10.0, 10.0);
+    until("its popup", || {
+        text(&element, ".leaflet-popup-content").contains("Flight 101")
+    })
+    .await;
+    assert!(text(&element, ".leaflet-popup-content").contains("900 km/h"));
+    drop(map);
+    remove_fetch_stub();
+    element.remove();
+}

@@ -26,6 +26,12 @@ export function install_fetch_stub() {
     }
     const body = stub.bodies.get(key);
     if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
+    // 'open': the body, then the connection stays open (a live stream) until aborted.
+    if (stub.mode === 'open') {
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      const stream = new ReadableStream({ start(controller) { controller.enqueue(bytes); } });
+      return Promise.resolve(new Response(stream, { status: 200 }));
+    }
     return Promise.resolve(new Response(body, { status: 200 }));
   };
 }

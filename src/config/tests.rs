@@ -842,7 +842,7 @@ fn bad_vector_and_tile_server_settings_name_their_key() {
     assert_error(
         vector(json!({"name": "a", "type": "raster", "url": "x"})),
         "overlays[0].type",
-        "\"vector\" or \"points\"",
+        "\"vector\", \"points\" or \"live\"",
     );
     let mut config = minimal();
     config["tiles"] = json!({"url": "tiles/?x=1"});
@@ -1172,4 +1172,17 @@ fn the_search_box_asks_its_url() {
     let mut bad = minimal();
     bad["search"] = json!("/api/search");
     assert_error(bad, "search", "expected an object");
+}
+
+#[test]
+fn live_overlays_take_a_web_url() {
+    let config = from_value(&with_overlay(json!({"name": "Flights", "type": "live", "url": "/api/live"}))).unwrap();
+    assert_eq!(config.overlays[0].data, OverlayData::Live { url: "/api/live".into() });
+    assert!(config.data_layers().is_empty(), "nothing to download at start: it streams");
+    assert_error(
+        with_overlay(json!({"name": "F", "type": "live", "url": "javascript:x"})),
+        "overlays[0].url",
+        "must be an http(s) or relative URL",
+    );
+    assert_error(with_overlay(json!({"name": "F", "type": "live"})), "overlays[0].url", "is required");
 }

@@ -7,6 +7,7 @@ mod controls;
 mod ffi;
 mod geojson_layer;
 mod listener;
+mod live_layer;
 mod points_layer;
 mod popup;
 mod search_box;
@@ -23,6 +24,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
+pub use live_layer::LiveLayer;
 pub use points_layer::{ClusterAction, ClusterHit, PointInfo, PointsHit, PointsLayer};
 pub use search_box::SearchBox;
 
@@ -236,6 +238,8 @@ pub struct MapHandle {
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
     /// Points overlays, shared with the click listener.
     points_layers: PointsLayers,
+    /// Live overlays (moving objects), shared with the click listener.
+    live_layers: LiveLayers,
     /// A cluster fanned out at the deepest zoom, if any.
     spider: spider::Spider,
     /// The place search box (`config.search`), if any.
@@ -335,6 +339,7 @@ impl MapHandle {
             layers_control,
             geojson_layers: Vec::new(),
             points_layers: Rc::default(),
+            live_layers: Rc::default(),
             spider: spider::Spider::default(),
             search_box: None,
             tile_layers: Vec::new(),
@@ -485,6 +490,26 @@ impl MapHandle {
                 self.watch_geojson_clicks(&overlay.name, &layer);
                 self.geojson_layers.push((overlay.name.clone(), layer));
             }
+            OverlayData::Live { url } => {
+                let layer = Rc::new(LiveLayer::new(
+                    &self.map,
+                    self.http.clone(),
+                    url,
+                    &overlay.name,
+                    &overlay.style,
+                    self.tile_health.clone(),
+                ));
+                self.offer(
+                    layer.layer(),
+                    &overlay.name,
+                    LayerRole::Overlay {
+                        visible: overlay.visible,
+                    },
+                );
+                self.live_layers
+                    .borrow_mut()
+                    .push((overlay.name.clone(), layer));
+            }
             OverlayData::Points { cluster, .. } => {
                 let layer = Rc::new(PointsLayer::new(
                     &overlay.style,
@@ -631,6 +656,7 @@ impl MapHandle {
             map: self.map.clone(),
             tiles: Rc::clone(&self.fetch_layers),
             points: Rc::clone(&self.points_layers),
+            live: Rc::clone(&self.live_layers),
         }
     }
 
@@ -832,7 +858,8 @@ impl MapHandle {
         }
         let taken = self.geojson_layers.iter().any(|(n, _)| n == name)
             || self.fetch_layers.borrow().iter().any(|(n, _)| n == name)
-            || self.points_layers.borrow().iter().any(|(n, _)| n == name);
+            || self.points_layers.borrow().iter().any(|(n, _)| n == name)
+            || self.live_layers.borrow().iter().any(|(n, _)| n == name);
         if taken {
             return Err(format!("there is already a layer named \"{name}\""));
         }
@@ -894,6 +921,8 @@ impl MapHandle {
         } else if let Some(layer) = take(&mut self.fetch_layers.borrow_mut(), name) {
             layer.layer().clone()
         } else if let Some(layer) = take(&mut self.points_layers.borrow_mut(), name) {
+            layer.layer().clone()
+        } else if let Some(layer) = take(&mut self.live_layers.borrow_mut(), name) {
             layer.layer().clone()
         } else {
             return false;
@@ -963,6 +992,15 @@ impl MapHandle {
     /// The place search box, if the config has one (`search`).
     pub fn search_box(&self) -> Option<Rc<search_box::SearchBox>> {
         self.search_box.clone()
+    }
+
+    /// The live overlay with this name.
+    pub fn live_layer(&self, name: &str) -> Option<Rc<LiveLayer>> {
+        self.live_layers
+            .borrow()
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, l)| Rc::clone(l))
     }
 
     /// How many points a spiderfied cluster shows now (0: none is open).
@@ -1223,6 +1261,7 @@ struct CanvasFeatures {
     map: Map,
     tiles: FetchLayers,
     points: PointsLayers,
+    live: LiveLayers,
 }
 
 impl CanvasFeatures {
@@ -1282,7 +1321,17 @@ impl CanvasFeatures {
                 },
             )
         };
-        on_points().or_else(on_tiles)
+        let on_live = || {
+            self.topmost(
+                &self.live,
+                |layer| layer.layer(),
+                |layer| {
+                    let properties = layer.object_at(latlng, reach)?;
+                    Some(hit(properties, layer.tooltip_property(), None))
+                },
+            )
+        };
+        on_live().or_else(on_points).or_else(on_tiles)
     }
 
     /// The first of `layers`, topmost first, that is on the map and where `find` finds something.
@@ -1305,6 +1354,9 @@ type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
 
 /// Points overlays by name, shared with the click listener.
 type PointsLayers = Rc<std::cell::RefCell<Vec<(String, Rc<PointsLayer>)>>>;
+
+/// Live overlays by name, shared with the click listener.
+type LiveLayers = Rc<std::cell::RefCell<Vec<(String, Rc<LiveLayer>)>>>;
 
 type FeatureClickSink = SharedCallback<dyn Fn(&Json)>;
 
@@ -1333,6 +1385,7 @@ impl Drop for MapHandle {
         // Cancels fetches, retry timers and probes.
         self.fetch_layers.borrow_mut().clear();
         self.points_layers.borrow_mut().clear();
+        self.live_layers.borrow_mut().clear();
         // And the first view's tiles still on their way: a tile waiting for one holds its layer
         // (and so the map) until it arrives, which for a hanging server is never.
         self.first_view_drawn();
