@@ -51,7 +51,8 @@ fn the_wasm_and_its_glue_stay_within_their_byte_budget() {
     // that: not done yet).
     assert!(wasm <= 192_000, "the wasm is {wasm} bytes brotli, over its 192,000-byte budget (scripts/wasm-profile.sh shows where they go)");
     assert!(
-        glue <= 12_000,
-        "the JS glue is {glue} bytes brotli, over its 12,000-byte budget"
+        // 12,000 until issue 14's stream reader and frame loop (12,076).
+        glue <= 12_500,
+        "the JS glue is {glue} bytes brotli, over its 12,500-byte budget"
     );
 }
