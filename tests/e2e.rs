@@ -199,6 +199,35 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         Duration::from_secs(20),
     );
     browser.screenshot(&root().join("target/e2e/search-lisbon.png"));
+
+    // Issue 13's controls and hover on the real page: the legend names the overlays; the pointer
+    // over Lisbon's dot (a vector tile feature) gets the hand and its name as a tooltip; locate
+    // asks the browser, which refuses here (no permission), and the map says what to do;
+    // fullscreen fills the screen with the map and its button says how to leave.
+    let legend = browser.eval("return document.querySelector('.meshmap-legend').textContent;");
+    assert!(legend.as_str().unwrap_or_default().contains("Populated places"), "{legend}");
+    browser.eval("document.querySelector('.leaflet-popup-close-button').click(); return 0;");
+    browser.wait_for(
+        "Lisbon's dot under the pointer",
+        "(() => { const map = document.querySelector('.leaflet-container'); const r = map.getBoundingClientRect(); \
+          map.dispatchEvent(new MouseEvent('mousemove', {bubbles: true, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2})); \
+          return map.classList.contains('meshmap-hover') && (document.querySelector('.leaflet-tooltip') || {textContent: ''}).textContent === 'Lisbon'; })()",
+        Duration::from_secs(10),
+    );
+    browser.click("button.meshmap-locate");
+    browser.wait_for(
+        "the locate message",
+        "(document.querySelector('.meshmap-locate-message') || {textContent: ''}).textContent.length > 0",
+        Duration::from_secs(20),
+    );
+    browser.click("button.meshmap-fullscreen");
+    browser.wait_for(
+        "fullscreen",
+        "document.fullscreenElement !== null && document.querySelector('button.meshmap-fullscreen').getAttribute('aria-label') === 'Exit fullscreen'",
+        Duration::from_secs(10),
+    );
+    browser.eval("document.exitFullscreen(); return 0;");
+    browser.wait_for("fullscreen left", "document.fullscreenElement === null", Duration::from_secs(10));
     let api_requests = log_lines(&gateway, api_from, "/api/");
     assert!(
         !api_requests.is_empty(),
