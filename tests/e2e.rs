@@ -205,7 +205,13 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     // asks the browser, which refuses here (no permission), and the map says what to do;
     // fullscreen fills the screen with the map and its button says how to leave.
     let legend = browser.eval("return document.querySelector('.meshmap-legend').textContent;");
-    assert!(legend.as_str().unwrap_or_default().contains("Populated places"), "{legend}");
+    assert!(
+        legend
+            .as_str()
+            .unwrap_or_default()
+            .contains("Populated places"),
+        "{legend}"
+    );
     browser.eval("document.querySelector('.leaflet-popup-close-button').click(); return 0;");
     browser.wait_for(
         "Lisbon's dot under the pointer",
@@ -227,7 +233,11 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         Duration::from_secs(10),
     );
     browser.eval("document.exitFullscreen(); return 0;");
-    browser.wait_for("fullscreen left", "document.fullscreenElement === null", Duration::from_secs(10));
+    browser.wait_for(
+        "fullscreen left",
+        "document.fullscreenElement === null",
+        Duration::from_secs(10),
+    );
     let api_requests = log_lines(&gateway, api_from, "/api/");
     assert!(
         !api_requests.is_empty(),

@@ -434,8 +434,8 @@ fn cookie_and_header_names_are_the_apps_and_the_local_gateways() {
         .collect();
     assert_eq!(
         header_routes.len(),
-        2,
-        "tiles and api route the canary by {header}"
+        3,
+        "tiles, the live stream and the api route the canary by {header}"
     );
     for route in header_routes {
         assert_eq!(
@@ -864,6 +864,23 @@ fn the_api_has_its_own_versions_routes_and_a_network_that_reaches_only_the_datab
         target(api_routes[1]),
         ("meshmap-api".into(), "stable".into())
     );
+    // The live stream stays open: its routes (before the /api/ ones) have no timeout.
+    let live_routes: Vec<&Value> = seq(&backends["spec"]["http"])
+        .into_iter()
+        .filter(|r| r["match"][0]["uri"]["exact"] == "/api/live")
+        .collect();
+    assert_eq!(live_routes.len(), 2);
+    assert_eq!(
+        target(live_routes[0]),
+        ("meshmap-api".into(), "canary".into())
+    );
+    assert_eq!(
+        target(live_routes[1]),
+        ("meshmap-api".into(), "stable".into())
+    );
+    assert!(live_routes
+        .iter()
+        .all(|r| r["timeout"] == "0s" && r["retries"].is_null()));
     for version in ["stable", "canary"] {
         let deployment = find(docs, "Deployment", &format!("meshmap-api-{version}"));
         let container = &deployment["spec"]["template"]["spec"]["containers"][0];

@@ -1176,13 +1176,28 @@ fn the_search_box_asks_its_url() {
 
 #[test]
 fn live_overlays_take_a_web_url() {
-    let config = from_value(&with_overlay(json!({"name": "Flights", "type": "live", "url": "/api/live"}))).unwrap();
-    assert_eq!(config.overlays[0].data, OverlayData::Live { url: "/api/live".into() });
-    assert!(config.data_layers().is_empty(), "nothing to download at start: it streams");
+    let config = from_value(&with_overlay(
+        json!({"name": "Flights", "type": "live", "url": "/api/live"}),
+    ))
+    .unwrap();
+    assert_eq!(
+        config.overlays[0].data,
+        OverlayData::Live {
+            url: "/api/live".into()
+        }
+    );
+    assert!(
+        config.data_layers().is_empty(),
+        "nothing to download at start: it streams"
+    );
     assert_error(
         with_overlay(json!({"name": "F", "type": "live", "url": "javascript:x"})),
         "overlays[0].url",
         "must be an http(s) or relative URL",
     );
-    assert_error(with_overlay(json!({"name": "F", "type": "live"})), "overlays[0].url", "is required");
+    assert_error(
+        with_overlay(json!({"name": "F", "type": "live"})),
+        "overlays[0].url",
+        "is required",
+    );
 }
