@@ -91,6 +91,25 @@ load "martin: tile, gzip" "http://127.0.0.1:$martin_port/$tile" -H 'Accept-Encod
 load "gateway: tile, cached gzip" "http://127.0.0.1:$gateway_port/tiles/$tile" -H 'X-App-Version: stable' -H 'Accept-Encoding: gzip'
 load "gateway: tile, cached, gunzipped" "http://127.0.0.1:$gateway_port/tiles/$tile" -H 'X-App-Version: stable'
 
+# The API (api/): place search through wrk, and 10,000 live objects simulated at 1 Hz (the
+# browser part below draws them: the "live" scenario).
+cargo build --release --quiet -p meshmap-api
+api_port=$(free_port)
+DATABASE_URL="postgresql://meshmap_api@127.0.0.1:$db_port/meshmap" LISTEN="127.0.0.1:$api_port" MESHMAP_VERSION=bench \
+  target/release/meshmap-api > "$run/api.log" 2>&1 &
+pids+=($!)
+DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+  target/release/meshmap-api simulate --objects 10000 --rate 1 > "$run/simulate.log" 2>&1 &
+pids+=($!)
+wait_port "$api_port"
+load "api: search ?q=lisbn (c50)" "http://127.0.0.1:$api_port/api/search?q=lisbn"
+wrk_c4=$(wrk -t1 -c4 -d5s --latency "http://127.0.0.1:$api_port/api/search?q=sao%20tome")
+printf '%-34s %12s %10s %10s %8s\n' "api: search ?q=sao tome (c4)" \
+  "$(awk '/^Requests\/sec/ { print $2 }' <<<"$wrk_c4")" "$(awk '$1 == "50%" { print $2 }' <<<"$wrk_c4")" "$(awk '$1 == "99%" { print $2 }' <<<"$wrk_c4")" "-"
+sleep 12
+echo "simulate, 10,000 objects at 1 Hz: $(grep -o 'tick [0-9]*: [0-9]* positions written in [0-9]* ms' "$run/simulate.log" | tail -n1)"
+export MESHMAP_BENCH_API="http://127.0.0.1:$api_port"
+
 echo
 cargo run --release --quiet --example mvt_decode
 echo

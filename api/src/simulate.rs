@@ -86,6 +86,7 @@ pub async fn run(config: tokio_postgres::Config, simulation: Simulation) -> Resu
     let started = Instant::now();
     let mut ticks = tokio::time::interval(tick);
     let mut last = Instant::now();
+    let mut written = 0u64;
     log_event(
         "info",
         &format!(
@@ -117,6 +118,7 @@ pub async fn run(config: tokio_postgres::Config, simulation: Simulation) -> Resu
             headings.push(heading);
             speeds.push(flight.speed / 60.0);
         }
+        let writing = Instant::now();
         let write = async {
             client.batch_execute("BEGIN").await?;
             client
@@ -130,6 +132,17 @@ pub async fn run(config: tokio_postgres::Config, simulation: Simulation) -> Resu
         if let Err(error) = write.await {
             let _ = client.batch_execute("ROLLBACK").await;
             return Err(format!("writing positions failed: {error}"));
+        }
+        written += 1;
+        if written.is_multiple_of(10) {
+            log_event(
+                "info",
+                &format!(
+                    "tick {written}: {} positions written in {} ms",
+                    flights.len(),
+                    writing.elapsed().as_millis()
+                ),
+            );
         }
         if simulation.duration.is_some_and(|d| started.elapsed() >= d) {
             return Ok(());

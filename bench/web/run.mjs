@@ -197,6 +197,32 @@ async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceNa
   }
 }
 
+/// Live objects (issue 14): the API's stream of 10,000 simulated flights (MESHMAP_BENCH_API, set
+/// by scripts/bench.sh), drawn by the live layer: frame times over 5 s while they move.
+async function live(browser) {
+  const api = process.env.MESHMAP_BENCH_API;
+  if (!api) return;
+  const samples = [];
+  for (let i = 0; i < Math.max(3, Math.ceil(runs / 5)); i++) {
+    samples.push(await withPage(browser, DESKTOP, async (page, errors) => {
+      await page.goto(`${server.origin}/ref/live-meshmap.html?api=${encodeURIComponent(api)}`);
+      await page.waitForFunction(() => Number(document.querySelector("canvas.meshmap-live")?.dataset.objects ?? 0) > 1000, null, { timeout: 60000 });
+      const frames = await page.evaluate(() => new Promise((resolve) => {
+        const f = []; let last = performance.now(); const t0 = last;
+        const tick = (now) => { f.push(now - last); last = now; if (now - t0 < 5000) requestAnimationFrame(tick); else resolve(f); };
+        requestAnimationFrame(tick);
+      }));
+      const drawn = await page.evaluate(() => Number(document.querySelector("canvas.meshmap-live").dataset.objects));
+      if (errors.length) console.error(`  live: ${errors.slice(0, 3).join("; ")}`);
+      return { frame: median(frames), p95: percentile(frames, 95), longest: Math.max(...frames), drawn };
+    }));
+  }
+  const m = (f) => median(samples.map(f));
+  results.scenarios.live = { frame: m((s) => s.frame), p95: m((s) => s.p95), longest: m((s) => s.longest), drawn: m((s) => s.drawn) };
+  const r = results.scenarios.live;
+  row("live 10k", `frame time while 10,000 objects stream at 1 Hz (${r.drawn.toFixed(0)} in view), median / p95 / longest`, "", `${r.frame.toFixed(1)} / ${r.p95.toFixed(1)} / ${r.longest.toFixed(0)} ms (${(1000 / r.p95).toFixed(0)} fps at p95)`, NaN, "no reference: the issue asks for >= 50 fps");
+}
+
 async function tiles(browser) {
   // Each library's page zooms through five levels over Europe on tiles held in memory (fetch is
   // answered at once), so the per-tile time is decoding and drawing only.
@@ -352,6 +378,7 @@ const want = (name) => !only || only.has(name);
 try {
   if (want("first-map-geojson")) await firstMap(browser, "first-map-geojson", `${server.origin}/ref/leaflet-geojson.html`, `${server.origin}/m/geojson/`, "Leaflet");
   if (want("first-map-vector")) await firstMap(browser, "first-map-vector", `${server.origin}/ref/protomaps-first.html`, `${server.origin}/m/vector/`, "protomaps-leaflet");
+  if (want("live")) await live(browser);
   if (want("tiles")) await tiles(browser);
   if (want("points")) await pointsScenario(browser);
   if (want("weight")) weight();

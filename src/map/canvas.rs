@@ -71,33 +71,6 @@ thread_local! {
 /// Label widths kept at most: plenty for any map's names, bounded for any data.
 const MAX_CACHED_WIDTHS: usize = 8192;
 
-/// Draws a dot for each position (canvas pixels) in `style`'s colours, with one call into the
-/// browser for all of them.
-pub fn draw_dots(
-    context: &CanvasRenderingContext2d,
-    positions: &[(f32, f32)],
-    radius: f32,
-    style: &Style,
-    ratio: f64,
-) {
-    let mut commands = Vec::with_capacity(positions.len() * 4 + 3);
-    commands.push(0.0);
-    for &(x, y) in positions {
-        commands.extend_from_slice(&[6.0, x, y, radius]);
-    }
-    commands.extend_from_slice(&[4.0, 5.0]);
-    let paint = super::ffi::object(&[
-        ("fill", style.fill_color.as_str().into()),
-        ("color", style.color.as_str().into()),
-        ("width", (style.weight * ratio).into()),
-        ("fillOpacity", style.fill_opacity.into()),
-        ("opacity", style.opacity.into()),
-        ("font", "".into()),
-        ("haloWidth", 0.into()),
-    ]);
-    draw_commands(context, &commands, &paint, &[], &js_sys::Array::new());
-}
-
 /// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
 /// features were drawn.
 pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u32) -> usize {

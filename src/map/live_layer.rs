@@ -10,8 +10,9 @@ use std::rc::Rc;
 
 use leaflet::{LatLng, Map};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::Clamped;
 use wasm_bindgen::JsCast;
-use web_sys::{AbortController, CanvasRenderingContext2d, HtmlCanvasElement};
+use web_sys::{AbortController, CanvasRenderingContext2d, HtmlCanvasElement, ImageData};
 
 use super::ffi;
 use super::listener::LeafletListener;
@@ -47,6 +48,10 @@ struct State {
     generation: Cell<u32>,
     /// Objects drawn in the last frame (tests and tools read it).
     drawn: Cell<usize>,
+    /// The frame's pixels (kept: a frame is the size of the map) and the sprite, for the pixel
+    /// ratio it was made for.
+    pixels: RefCell<Vec<u8>>,
+    painter: RefCell<Option<(f64, crate::points::Painter)>>,
 }
 
 impl LiveLayer {
@@ -72,6 +77,8 @@ impl LiveLayer {
             frame: RefCell::default(),
             generation: Cell::new(0),
             drawn: Cell::new(0),
+            pixels: RefCell::default(),
+            painter: RefCell::default(),
         });
         let shown = {
             let state = Rc::downgrade(&state);
@@ -317,33 +324,33 @@ impl State {
         })
     }
 
-    /// One frame: every object in view, where it is now.
+    /// One frame: every object in view, where it is now, stamped as a sprite into the canvas's
+    /// pixels (as points layers are: 10,000 objects cost about a tile's worth of work) and put on
+    /// the canvas in one call.
     fn draw(&self) {
         let canvas = self.canvas.borrow();
         let Some(canvas) = canvas.as_ref() else {
             return;
         };
         let size = self.map.get_size();
-        let ratio = web_sys::window()
-            .map_or(1.0, |w| w.device_pixel_ratio())
-            .clamp(1.0, 4.0);
+        let ratio = super::points_layer::pixel_ratio();
         let (width, height) = (
             (size.x() * ratio).round() as u32,
             (size.y() * ratio).round() as u32,
         );
+        if width == 0 || height == 0 {
+            return;
+        }
         if canvas.width() != width || canvas.height() != height {
             canvas.set_width(width);
             canvas.set_height(height);
-        } else if let Some(context) = context_of(canvas) {
-            context.clear_rect(0.0, 0.0, f64::from(width), f64::from(height));
         }
         let Some(project) = self.projection() else {
             return;
         };
-        let radius = self.style.radius.max(1.0);
-        let margin = radius + self.style.weight;
+        let margin = self.style.radius + self.style.weight;
         let now = now_ms();
-        let positions: Vec<(f32, f32)> = self
+        let positions: Vec<(f32, f32, u32)> = self
             .tracks
             .borrow()
             .positions(now)
@@ -351,18 +358,29 @@ impl State {
             .filter(|&(x, y)| {
                 x >= -margin && y >= -margin && x <= size.x() + margin && y <= size.y() + margin
             })
-            .map(|(x, y)| ((x * ratio) as f32, (y * ratio) as f32))
+            .map(|(x, y)| (x as f32, y as f32, 0))
             .collect();
         self.drawn.set(positions.len());
         let _ = canvas.set_attribute("data-objects", &positions.len().to_string());
-        if let (false, Some(context)) = (positions.is_empty(), context_of(canvas)) {
-            super::canvas::draw_dots(
-                &context,
-                &positions,
-                (radius * ratio) as f32,
-                &self.style,
+        let (w, h) = (width as usize, height as usize);
+        let mut pixels = self.pixels.borrow_mut();
+        pixels.clear();
+        pixels.resize(w * h * 4, 0);
+        let mut painter = self.painter.borrow_mut();
+        if painter.as_ref().is_none_or(|(r, _)| *r != ratio) {
+            *painter = Some((
                 ratio,
-            );
+                super::points_layer::painter_for(&self.style, ratio).0,
+            ));
+        }
+        if let Some((_, painter)) = painter.as_ref() {
+            painter.paint(&positions, ratio as f32, w, h, &mut pixels);
+        }
+        if let (Some(context), Ok(image)) = (
+            context_of(canvas),
+            ImageData::new_with_u8_clamped_array_and_sh(Clamped(&pixels), width, height),
+        ) {
+            let _ = context.put_image_data(&image, 0.0, 0.0);
         }
     }
 }

@@ -96,16 +96,7 @@ impl PointsLayer {
         attribution: &Attribution,
         cluster: Option<ClusterOptions>,
     ) -> PointsLayer {
-        let fill = parse_colour(&style.fill_color, style.fill_opacity).unwrap_or_else(|| {
-            warn_colour(&style.fill_color);
-            DEFAULT_FILL
-        });
-        let stroke = parse_colour(&style.color, style.opacity).unwrap_or_else(|| {
-            warn_colour(&style.color);
-            DEFAULT_STROKE
-        });
-        let ratio = pixel_ratio();
-        let painter = Painter::circle(style.radius * ratio, style.weight * ratio, fill, stroke);
+        let (painter, fill) = painter_for(style, pixel_ratio());
         let state = Rc::new(State {
             data: RefCell::new(None),
             generation: std::cell::Cell::new(0),
@@ -410,7 +401,22 @@ fn bubble_colours(fill: Rgba) -> [String; 3] {
     ]
 }
 
-fn pixel_ratio() -> f64 {
+/// The sprite a layer stamps for each point, in its style's colours, for a screen of `ratio`
+/// device pixels a CSS pixel; and the fill colour.
+pub(super) fn painter_for(style: &Style, ratio: f64) -> (Painter, Rgba) {
+    let fill = parse_colour(&style.fill_color, style.fill_opacity).unwrap_or_else(|| {
+        warn_colour(&style.fill_color);
+        DEFAULT_FILL
+    });
+    let stroke = parse_colour(&style.color, style.opacity).unwrap_or_else(|| {
+        warn_colour(&style.color);
+        DEFAULT_STROKE
+    });
+    let painter = Painter::circle(style.radius * ratio, style.weight * ratio, fill, stroke);
+    (painter, fill)
+}
+
+pub(super) fn pixel_ratio() -> f64 {
     web_sys::window()
         .map_or(1.0, |w| w.device_pixel_ratio())
         .clamp(1.0, 4.0)
