@@ -13,6 +13,15 @@ use support::browser::Browser;
 use support::{copy_dir, rendered_dom, root, serve_static, tempdir, Listening, Nginx, TileServer};
 
 /// Every gateway access-log line (JSON) from line `from` on whose URI starts with `prefix`.
+/// One end-to-end test at a time: each drives a browser against a whole stack, and on 2 cores two
+/// of them at once starve each other (the chaos test's timing bounds then fail for want of CPU).
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static STACK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    STACK
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn log_lines(gateway: &Nginx, from: usize, prefix: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(gateway.prefix.join("access.log")).unwrap_or_default();
     text.lines()
@@ -44,6 +53,7 @@ const PAINTED_SHARE: &str = "(() => { const c = [...document.querySelectorAll('c
 #[test]
 #[ignore = "needs the release build in dist/, PostGIS, Martin, nginx and Chromium: run by `make test`"]
 fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_returns() {
+    let _one = one_at_a_time();
     let mut tiles = TileServer::start();
     let dist = root().join("dist");
     let (stable, canary) = (Nginx::app(&dist), Nginx::app(&dist));
@@ -300,6 +310,7 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
 #[test]
 #[ignore = "needs the release build in dist/ and Chromium: run by `make test`"]
 fn a_broken_config_json_shows_what_is_wrong() {
+    let _one = one_at_a_time();
     let dist = tempdir("dist-bad-config");
     copy_dir(&root().join("dist"), &dist);
     std::fs::write(
@@ -332,6 +343,7 @@ fn a_broken_config_json_shows_what_is_wrong() {
 #[test]
 #[ignore = "needs the release build in dist/, PostGIS, Martin, nginx and Chromium: run by `make test`"]
 fn a_host_page_on_another_origin_embeds_two_maps() {
+    let _one = one_at_a_time();
     let tiles = TileServer::start();
     let dist = root().join("dist");
     let app = Nginx::app(&dist);
@@ -428,6 +440,7 @@ const PAINTED_TILES: &str = "[...document.querySelectorAll('canvas[data-features
 #[test]
 #[ignore = "needs the release build in dist/, PostGIS, Martin, nginx and Chromium: run by `make test`"]
 fn chaos_in_the_tile_path_costs_bounded_requests_and_heals_without_a_reload() {
+    let _one = one_at_a_time();
     use std::time::Instant;
     use support::fault_proxy::{Fault, FaultProxy};
 
