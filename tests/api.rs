@@ -6,7 +6,7 @@ mod support;
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use support::api::Api;
+use support::api::{simulate, Api};
 use support::{free_port, http_client, run_script, Database, Nginx};
 
 fn loaded_database() -> Database {
@@ -231,25 +231,6 @@ impl LiveStream {
             ),
         }
     }
-}
-
-/// Runs `meshmap-api simulate` in-process for `seconds`, as the database's owner (a writer).
-fn simulate(database: &Database, objects: usize, seconds: f64) -> std::thread::JoinHandle<()> {
-    let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let simulation = meshmap_api::simulate::Simulation {
-            objects,
-            rate: 5.0,
-            duration: Some(std::time::Duration::from_secs_f64(seconds)),
-        };
-        runtime
-            .block_on(meshmap_api::simulate::run(url.parse().unwrap(), simulation))
-            .expect("the simulation runs");
-    })
 }
 
 #[test]

@@ -8,7 +8,7 @@ mod support;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use support::api::Api;
+use support::api::{simulate, Api};
 use support::browser::Browser;
 use support::{copy_dir, rendered_dom, root, serve_static, tempdir, Listening, Nginx, TileServer};
 
@@ -248,6 +248,44 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         "document.fullscreenElement === null",
         Duration::from_secs(10),
     );
+
+    // Live flights (issue 14): simulated into the database, streamed by the canary API through
+    // the gateway, drawn and moving on the map once the overlay is turned on.
+    let flights = simulate(&tiles.database, 300, 8.0);
+    let live_from = log_length(&gateway);
+    browser.eval("location.hash = '#2/30/0'; return 0;");
+    browser.eval("[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Flights (live)')).querySelector('input').click(); return 0;");
+    browser.wait_for(
+        "flights drawn",
+        "Number((document.querySelector('canvas.meshmap-live') || {dataset: {}}).dataset.objects || 0) > 50",
+        Duration::from_secs(15),
+    );
+    let signature = "(() => { const c = document.querySelector('canvas.meshmap-live'); const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; let h = 0; for (let i = 3; i < d.length; i += 4) if (d[i]) h = (h * 31 + i) % 1000000007; return h; })()";
+    let before = browser.eval(&format!("return {signature};"));
+    browser.wait_for(
+        "flights moving",
+        &format!("{signature} !== {before}"),
+        Duration::from_secs(10),
+    );
+    browser.screenshot(&root().join("target/e2e/live-flights.png"));
+    // Turned off, the layer closes its stream, and the gateway logs it.
+    browser.eval("[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Flights (live)')).querySelector('input').click(); return 0;");
+    browser.wait_for(
+        "the live canvas gone",
+        "document.querySelector('canvas.meshmap-live') === null",
+        Duration::from_secs(5),
+    );
+    std::thread::sleep(Duration::from_millis(500));
+    let live_requests = log_lines(&gateway, live_from, "/api/live");
+    assert!(
+        !live_requests.is_empty(),
+        "the stream went through the gateway"
+    );
+    assert!(
+        live_requests.iter().all(|e| e["app_version"] == "canary"),
+        "{live_requests:?}"
+    );
+    flights.join().expect("the simulation ran");
     let api_requests = log_lines(&gateway, api_from, "/api/");
     assert!(
         !api_requests.is_empty(),
