@@ -10,7 +10,9 @@ set -euo pipefail
 cmd=$1 dir=$2
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
 [ -n "$bin" ] || { echo "PostgreSQL is not installed (scripts/setup.sh installs it)" >&2; exit 1; }
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+# runuser lives in /usr/sbin, which a non-login root shell (CI) may not have on PATH.
+runuser=$(command -v runuser || echo /usr/sbin/runuser)
+as_pg() { if [ "$(id -u)" -eq 0 ]; then "$runuser" -u postgres -- "$@"; else "$@"; fi; }
 
 case "$cmd" in
   start)
