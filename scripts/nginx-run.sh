@@ -14,4 +14,5 @@ if [ "$conf" = nginx.conf ]; then
   [ -f "$config" ] || config="$prefix/html/config.json"
   "$(dirname "$0")/csp-origins.sh" "$config" > "$prefix/tmp/config-origins.conf"
 fi
-exec nginx -e stderr -p "$prefix" -c "$prefix/conf/$conf" -g "$globals"
+# nginx lives in /usr/sbin, which a non-login root shell (CI) may not have on PATH.
+exec "$(command -v nginx || echo /usr/sbin/nginx)" -e stderr -p "$prefix" -c "$prefix/conf/$conf" -g "$globals"
