@@ -82,14 +82,17 @@ pub fn wrap_lng(lng: f64) -> f64 {
 /// Formats a view as `#zoom/lat/lng`, with as many decimals as the zoom makes visible
 /// (the same rule openstreetmap.org uses), so links stay short and stable.
 pub fn format(view: &View) -> String {
-    // ceil(log2(zoom)) decimals, with integer arithmetic (no log2 in the wasm).
-    let precision = if view.zoom >= 1.0 {
-        32 - (view.zoom.ceil() as u32 - 1).leading_zeros()
+    let zoom = fixed(view.zoom, 2);
+    let zoom = zoom.trim_end_matches('0').trim_end_matches('.');
+    // ceil(log2(zoom)) decimals, with integer arithmetic (no log2 in the wasm), of the zoom as
+    // written: 1.001 is written "1", and must get 1's precision, or the link changes when read
+    // back (found by fuzzing).
+    let shown = zoom.parse::<f64>().unwrap_or(view.zoom);
+    let precision = if shown >= 1.0 {
+        32 - (shown.ceil() as u32 - 1).leading_zeros()
     } else {
         0
     };
-    let zoom = fixed(view.zoom, 2);
-    let zoom = zoom.trim_end_matches('0').trim_end_matches('.');
     format!(
         "#{zoom}/{}/{}",
         fixed(view.lat, precision),
@@ -253,6 +256,15 @@ mod tests {
             }),
             "#3.5/1.00/2.00"
         );
+    }
+
+    #[test]
+    fn a_zoom_written_rounded_gets_the_precision_of_what_is_written() {
+        // Found by fuzzing: "#1.001/-5/0" was written "#1/-5.0/0.0", read back and written "#1/-5/0".
+        let view = parse("#1.001/-5/0", ZOOMS).unwrap();
+        let text = format(&view);
+        assert_eq!(text, "#1/-5/0");
+        assert_eq!(format(&parse(&text, ZOOMS).unwrap()), text);
     }
 
     #[test]
