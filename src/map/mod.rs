@@ -364,7 +364,10 @@ impl MapHandle {
                 .map(|overlay| controls::LegendEntry {
                     name: overlay.name.clone(),
                     style: overlay.style.clone(),
-                    points: matches!(overlay.data, OverlayData::Points { .. }),
+                    points: matches!(
+                        overlay.data,
+                        OverlayData::Points { .. } | OverlayData::Live { .. }
+                    ),
                 })
                 .collect(),
         };
