@@ -744,17 +744,7 @@ fn read_config(root: &Node, errors: &mut Errors) -> Option<Config> {
             },
             r.errors,
         )?;
-        let url = s.required("url", |s, v| {
-            let url = s.name("url", v)?;
-            if url.contains('#') || !http_or_relative(&url) {
-                s.error(
-                    "url",
-                    "must be an http(s) or relative URL such as \"/api/search\" (no fragment)",
-                );
-                return None;
-            }
-            Some(url)
-        });
+        let url = s.required("url", |s, v| endpoint_url(s, "url", v, "/api/search"));
         let placeholder = s.optional("placeholder", "Search places".to_owned(), |s, v| {
             s.name("placeholder", v)
         });
@@ -838,6 +828,20 @@ fn read_cluster(r: &mut Reader) -> Option<ClusterOptions> {
                 .map(|z| z.floor() as u32)
         }),
     })
+}
+
+/// The URL of one of the API's endpoints (`search.url`, a live overlay's `url`): http(s) or
+/// relative, without a fragment.
+fn endpoint_url(r: &mut Reader, key: &str, value: &Json, example: &str) -> Option<String> {
+    let url = r.name(key, value)?;
+    if url.contains('#') || !http_or_relative(&url) {
+        r.error(
+            key,
+            format!("must be an http(s) or relative URL such as \"{example}\" (no fragment)"),
+        );
+        return None;
+    }
+    Some(url)
 }
 
 fn read_controls(node: Node, errors: &mut Errors) -> Controls {
@@ -1099,17 +1103,7 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
         Some("geojson") => read_data_source(&mut r).map(OverlayData::GeoJson),
         Some("vector") => read_vector_url(&mut r, tiles).map(|url| OverlayData::Vector { url }),
         Some("live") => r
-            .required("url", |r, v| {
-                let url = r.name("url", v)?;
-                if url.contains('#') || !http_or_relative(&url) {
-                    r.error(
-                        "url",
-                        "must be an http(s) or relative URL such as \"/api/live\" (no fragment)",
-                    );
-                    return None;
-                }
-                Some(url)
-            })
+            .required("url", |r, v| endpoint_url(r, "url", v, "/api/live"))
             .map(|url| OverlayData::Live { url }),
         Some("points") => {
             let format = r.optional("format", PointsFormat::GeoJson, |r, v| match r.string("format", v)?.as_str() {

@@ -22,6 +22,13 @@ fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// Ticks (or unticks) an overlay in the layers control, as a person would.
+fn toggle_overlay(browser: &Browser, name: &str) {
+    browser.eval(&format!(
+        "[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes({name:?})).querySelector('input').click(); return 0;"
+    ));
+}
+
 fn log_lines(gateway: &Nginx, from: usize, prefix: &str) -> Vec<Value> {
     let text = std::fs::read_to_string(gateway.prefix.join("access.log")).unwrap_or_default();
     text.lines()
@@ -120,14 +127,13 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     }
     // The clustered places (a points overlay, off at start): turned on in the layers control,
     // they are drawn as cluster bubbles; turned off again for what follows.
-    let toggle_clusters = "[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Places (clustered)')).querySelector('input').click(); return 0;";
-    browser.eval(toggle_clusters);
+    toggle_overlay(&browser, "Places (clustered)");
     browser.wait_for(
         "cluster bubbles",
         "[...document.querySelectorAll('.meshmap-points canvas')].some((c) => Number(c.dataset.clusters) > 0)",
         Duration::from_secs(10),
     );
-    browser.eval(toggle_clusters);
+    toggle_overlay(&browser, "Places (clustered)");
     browser.wait_for(
         "clusters off",
         "document.querySelector('.meshmap-points') === null",
@@ -254,7 +260,7 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     let flights = simulate(&tiles.database, 300, 8.0);
     let live_from = log_length(&gateway);
     browser.eval("location.hash = '#2/30/0'; return 0;");
-    browser.eval("[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Flights (live)')).querySelector('input').click(); return 0;");
+    toggle_overlay(&browser, "Flights (live)");
     browser.wait_for(
         "flights drawn",
         "Number((document.querySelector('canvas.meshmap-live') || {dataset: {}}).dataset.objects || 0) > 50",
@@ -269,7 +275,7 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
     );
     browser.screenshot(&root().join("target/e2e/live-flights.png"));
     // Turned off, the layer closes its stream, and the gateway logs it.
-    browser.eval("[...document.querySelectorAll('.leaflet-control-layers label')].find((l) => l.textContent.includes('Flights (live)')).querySelector('input').click(); return 0;");
+    toggle_overlay(&browser, "Flights (live)");
     browser.wait_for(
         "the live canvas gone",
         "document.querySelector('canvas.meshmap-live') === null",

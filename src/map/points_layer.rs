@@ -221,7 +221,7 @@ impl PointsLayer {
         let data = data.as_ref()?;
         let zoom = zoom.round().max(0.0) as u32;
         let reach = self.state.reach + tolerance_px;
-        if self.state.cluster.is_some() && data.clusters.is_none() {
+        if self.state.clustering(data) {
             return None;
         }
         let Some(clusters) = data.clusters.as_ref().filter(|c| zoom <= c.max_zoom()) else {
@@ -297,6 +297,11 @@ impl Data {
 }
 
 impl State {
+    /// A clustered layer whose clusters are still being computed (nothing to draw or find yet).
+    fn clustering(&self, data: &Data) -> bool {
+        self.cluster.is_some() && data.clusters.is_none()
+    }
+
     fn draw(&self, canvas: &HtmlCanvasElement, z: u32, x: i64, y: i64) {
         let ratio = pixel_ratio();
         let size = (TILE_SIZE * ratio).round() as u32;
@@ -304,8 +309,8 @@ impl State {
         canvas.set_height(size);
         let data = self.data.borrow();
         let Some(data) = data.as_ref() else { return };
-        if self.cluster.is_some() && data.clusters.is_none() {
-            // Still clustering: drawn when the clusters are there.
+        if self.clustering(data) {
+            // Drawn when the clusters are there.
             return;
         }
         let (points, bubbles) = match data.clustered_at(z) {
@@ -314,19 +319,11 @@ impl State {
                 let (singles, mut bubbles): (Vec<_>, Vec<_>) =
                     placed.into_iter().partition(|p| p.node.count == 1);
                 // Only bubbles that reach into this tile.
-                bubbles.retain(|b| {
-                    let reach = bubble_radius(b.node.count) as f32;
-                    (-reach..TILE_SIZE as f32 + reach).contains(&b.x)
-                        && (-reach..TILE_SIZE as f32 + reach).contains(&b.y)
-                });
+                bubbles.retain(|b| reaches_tile(b.x, b.y, bubble_radius(b.node.count) as f32));
                 let singles = singles
                     .iter()
                     .map(|p| (p.x, p.y, p.node.point))
-                    .filter(|&(px, py, _)| {
-                        let reach = self.reach as f32;
-                        (-reach..TILE_SIZE as f32 + reach).contains(&px)
-                            && (-reach..TILE_SIZE as f32 + reach).contains(&py)
-                    })
+                    .filter(|&(px, py, _)| reaches_tile(px, py, self.reach as f32))
                     .collect();
                 (singles, bubbles)
             }
@@ -382,6 +379,12 @@ impl State {
             let _ = context.fill_text(&count_label(bubble.node.count), x, y);
         }
     }
+}
+
+/// Whether a symbol reaching `reach` pixels from (x, y) (tile pixels) shows on the tile.
+fn reaches_tile(x: f32, y: f32, reach: f32) -> bool {
+    let span = -reach..TILE_SIZE as f32 + reach;
+    span.contains(&x) && span.contains(&y)
 }
 
 /// A bubble's colours from the layer's fill colour: a halo at 40%, the disc opaque, the count in

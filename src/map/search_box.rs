@@ -232,7 +232,7 @@ impl Shared {
 
     /// Lists `results` as options (text only: names come from data).
     fn show(&self, results: &[SearchResult]) {
-        self.list.set_inner_html("");
+        self.list.set_text_content(None);
         if let Some(document) = document() {
             for (i, result) in results.iter().enumerate() {
                 let Some(option) = element(&document, "li", "meshmap-search-result") else {
