@@ -27,7 +27,20 @@ export async function launch() {
 export async function withPage(browser, viewport, work, origin) {
   const context = await browser.newContext({ viewport, deviceScaleFactor: 1 });
   if (origin) await context.addCookies([{ name: "app-version", value: "stable", url: origin }]);
+  // Marks reach the benchmark as console messages from a small observer, not by polling the page
+  // with evaluated scripts: Playwright's first evaluation injects its own ~20 ms script on the
+  // page's main thread, which would land inside whichever page's load is still running.
+  await context.addInitScript(MARK_REPORTER);
   const page = await context.newPage();
+  const marks = new Map();
+  const waiting = new Map();
+  page.on("console", (message) => {
+    const match = /^bench:mark (\S+) ([0-9.]+)$/.exec(message.text());
+    if (!match) return;
+    marks.set(match[1], Number(match[2]));
+    waiting.get(match[1])?.forEach((resolve) => resolve(Number(match[2])));
+  });
+  page.__markSeen = (name) => marks.has(name) ? Promise.resolve(marks.get(name)) : new Promise((resolve) => waiting.set(name, [...(waiting.get(name) ?? []), resolve]));
   const errors = [];
   page.on("pageerror", (error) => errors.push(String(error)));
   page.on("console", (message) => {
@@ -40,10 +53,19 @@ export async function withPage(browser, viewport, work, origin) {
   }
 }
 
+const MARK_REPORTER = `new PerformanceObserver((list) => {
+  for (const mark of list.getEntries()) console.debug("bench:mark " + mark.name + " " + mark.startTime);
+}).observe({ type: "mark", buffered: true });`;
+
 /// Waits for a performance mark, returns its startTime (ms since navigation start).
 export async function markTime(page, name, timeout = 60000) {
-  await page.waitForFunction((n) => performance.getEntriesByName(n).length > 0, name, { timeout, polling: 10 });
-  return page.evaluate((n) => performance.getEntriesByName(n)[0].startTime, name);
+  let timer;
+  const late = new Promise((_, reject) => (timer = setTimeout(() => reject(new Error(`no performance mark "${name}" within ${timeout} ms`)), timeout)));
+  try {
+    return await Promise.race([page.__markSeen(name), late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /// JS heap in use after a full garbage collection, with ArrayBuffer backing stores (wasm memory,

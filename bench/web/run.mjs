@@ -184,6 +184,21 @@ async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceNa
       for (const [type, name, start, end] of middle.timeline) console.log(`  ${String(start).padStart(5)} ${String(end).padStart(5)}  ${type.padEnd(10)} ${name}`);
     }
   }
+  // `--trace DIR`: one more load of each page with a Chromium performance trace (open it in
+  // DevTools' Performance panel, or summarise it with bench/web/trace-summary.py); `--trace-cpu` adds a CPU profile.
+  if (args.trace) {
+    fs.mkdirSync(args.trace, { recursive: true });
+    for (const [name, url] of [[referenceName, referenceUrl], ["meshmap", meshmapUrl]]) {
+      const file = path.join(args.trace, `${scenario}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
+      await withPage(browser, DESKTOP, async (page) => {
+        await browser.startTracing(page, { path: file, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...("trace-cpu" in args ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing", "loading", "netlog"] });
+        await page.goto(url);
+        await markTime(page, completeMark);
+        await browser.stopTracing();
+      }, server.origin);
+      console.log(`trace of one ${name} load: ${file}`);
+    }
+  }
   results.scenarios[scenario] = { time, heap, bytes, samples: { reference: pick("A", (r) => r.complete), referenceAgain: pick("A2", (r) => r.complete), meshmap: pick("B", (r) => r.complete) } };
   row(scenario, "first complete map (median)", ms(time.reference), ms(time.meshmap), time.ratio, `${time.verdict}; noise floor ±${(time.noise * 100).toFixed(0)}% (${referenceName} vs itself: ${ms(time.referenceAgain)})`);
   row(scenario, "JS heap + buffers after load (GC'd)", mb(heap.reference), mb(heap.meshmap), heap.ratio, heap.verdict);
