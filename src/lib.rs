@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod cluster;
 pub mod config;
 pub mod cookie;
+pub mod focus_order;
 pub mod geojson;
 pub mod json;
 pub mod live;

@@ -2417,6 +2417,212 @@ async fn features_open_their_popup_from_the_keyboard() {
     element.remove();
 }
 
+/// The stand-ins for features drawn on canvases, in DOM (Tab) order.
+fn focus_stops(root: &Element) -> Vec<HtmlElement> {
+    let list = root.query_selector_all(".meshmap-focus-stop").unwrap();
+    (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<HtmlElement>().ok())
+        .collect()
+}
+
+fn focus_stop(root: &Element, label: &str) -> Option<HtmlElement> {
+    focus_stops(root)
+        .into_iter()
+        .find(|s| s.get_attribute("aria-label").as_deref() == Some(label))
+}
+
+/// Issue 13: what Rust draws on canvases (vector tile features, points) has no element per
+/// feature; once the keyboard is in the map, Tab reaches the features nearest its middle in
+/// reading order, each named after itself and its layer; Enter opens its popup as a click does,
+/// Escape gives the focus back; the stops follow the view and let the mouse through.
+#[wasm_bindgen_test]
+async fn features_drawn_on_canvases_are_tab_stops_that_open_their_popup() {
+    install_fetch_stub();
+    serve("/stub-tiles/countries/", WORLD_TILE);
+    let element = test_element();
+    let cities = collection(vec![
+        feature(
+            json!({"name": "Libreville"}),
+            json!({"type": "Point", "coordinates": [9.45, 0.39]}),
+        ),
+        feature(
+            json!({"name": "São Tomé"}),
+            json!({"type": "Point", "coordinates": [6.73, 0.34]}),
+        ),
+    ]);
+    let config = tiles_config(
+        json!([{"name": "Cities", "type": "points", "data": cities, "visible": true}]),
+    );
+    let map = map_from(&config, &element, false).await;
+    until("a tile drawn", || !drawn_canvases(&element).is_empty()).await;
+    // Nothing until the focus comes to the map: a mouse user pays nothing for them.
+    assert_eq!(focus_stops(&element).len(), 0);
+    map.container().focus().unwrap();
+    until("the stand-ins", || focus_stops(&element).len() > 5).await;
+    let stops = focus_stops(&element);
+    let labels: Vec<String> = stops
+        .iter()
+        .filter_map(|s| s.get_attribute("aria-label"))
+        .collect();
+    assert!(
+        stops.len() <= 40,
+        "a few near the middle, not every feature: {}",
+        stops.len()
+    );
+    for wanted in [
+        "Libreville, Cities",
+        "São Tomé, Cities",
+        "Gabon, Vector countries",
+    ] {
+        assert!(labels.iter().any(|l| l == wanted), "{wanted} in {labels:?}");
+    }
+    let mut unique = labels.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        labels.len(),
+        "each feature once, however many world copies show it: {labels:?}"
+    );
+    // Reading order: row by row from the top.
+    let top = map.container().get_bounding_client_rect().top();
+    let rows: Vec<i64> = stops
+        .iter()
+        .map(|s| ((s.get_bounding_client_rect().top() + 12.0 - top) / 32.0).floor() as i64)
+        .collect();
+    assert!(rows.windows(2).all(|w| w[0] <= w[1]), "rows {rows:?}");
+    let style = web_sys::window()
+        .unwrap()
+        .get_computed_style(&stops[0])
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        style.get_property_value("pointer-events").unwrap(),
+        "none",
+        "the mouse goes through"
+    );
+
+    // Enter (a button's click) opens the popup, which takes the focus; Escape gives it back.
+    // It is not also a click of the map's (at the corner where a key's click says it is):
+    // hosts listening for map clicks hear none.
+    let map_clicks = std::rc::Rc::new(std::cell::Cell::new(0));
+    let seen = map_clicks.clone();
+    let on_click = Closure::<dyn FnMut(JsValue)>::new(move |_| seen.set(seen.get() + 1));
+    let evented: &leaflet::Evented = map.leaflet().unchecked_ref();
+    evented.on("click", on_click.as_ref());
+    let city = focus_stop(&element, "Libreville, Cities").unwrap();
+    city.focus().unwrap();
+    city.click();
+    until("the popup", || {
+        text(&element, ".leaflet-popup-content").contains("Libreville")
+    })
+    .await;
+    evented.off("click", on_click.as_ref());
+    assert_eq!(map_clicks.get(), 0, "no click of the map's");
+    let close = query(&element, ".leaflet-popup-close-button").unwrap();
+    assert_eq!(focused(), Some(close.clone()), "the popup takes the focus");
+    key(&close, "keydown", "Escape", 27);
+    until("the popup closed", || {
+        query(&element, ".leaflet-popup").is_none()
+    })
+    .await;
+    assert_eq!(
+        focused().as_ref(),
+        Some(city.as_ref() as &Element),
+        "the focus goes back"
+    );
+    // A country opens its popup too.
+    let country = focus_stop(&element, "Gabon, Vector countries").unwrap();
+    country.focus().unwrap();
+    country.click();
+    until("the country's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Gabon")
+    })
+    .await;
+    key(
+        &query(&element, ".leaflet-popup-close-button").unwrap(),
+        "keydown",
+        "Escape",
+        27,
+    );
+    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+
+    // The view moves: the stand-ins follow it, and the focused one keeps the focus.
+    city.focus().unwrap();
+    let over_libreville = || {
+        let (x, y) = map.container_point(0.39, 9.45);
+        let rect = map.container().get_bounding_client_rect();
+        let (cx, cy) = centre_of(&city);
+        (cx - rect.left() - x).abs() < 1.5 && (cy - rect.top() - y).abs() < 1.5
+    };
+    assert!(over_libreville(), "the stand-in is over its feature");
+    map.set_view(View {
+        lat: 10.0,
+        lng: -20.0,
+        zoom: 0.0,
+    });
+    until("moved", || map.container_point(0.39, 9.45).0 > 335.0).await;
+    until("the stand-in followed", || {
+        city.is_connected() && over_libreville()
+    })
+    .await;
+    assert_eq!(
+        focused().as_ref(),
+        Some(city.as_ref() as &Element),
+        "and kept the focus"
+    );
+    drop(map);
+    assert!(
+        query(&element, ".meshmap-focus-stop-pane").is_none(),
+        "removed with the map"
+    );
+    remove_fetch_stub();
+    element.remove();
+}
+
+/// Issue 13: a cluster bubble is a Tab stop too; Enter zooms in to where it splits.
+#[wasm_bindgen_test]
+async fn a_cluster_is_a_tab_stop_that_zooms_in() {
+    let element = test_element();
+    let stops: Vec<Value> = (0..30)
+        .map(|i| {
+            feature(
+                json!({"name": format!("Stop {i}")}),
+                json!({"type": "Point", "coordinates": [-9.2 + f64::from(i % 6) * 0.5, 38.7 + f64::from(i / 6) * 0.5]}),
+            )
+        })
+        .collect();
+    let mut config = config_with(json!([{
+        "name": "Stops", "type": "points", "data": collection(stops), "cluster": {"maxZoom": 8}
+    }]));
+    config["view"] = json!({"center": [39.7, -7.95], "zoom": 4, "maxZoom": 10});
+    let map = map_from(&config, &element, false).await;
+    map.container().focus().unwrap();
+    until("the cluster's stand-in", || {
+        focus_stop(&element, "Cluster of 30 points, Stops").is_some()
+    })
+    .await;
+    let cluster = focus_stop(&element, "Cluster of 30 points, Stops").unwrap();
+    cluster.focus().unwrap();
+    cluster.click();
+    until("zoomed in", || {
+        map.zoom() > 4.0 && query(&element, ".leaflet-zoom-anim").is_none()
+    })
+    .await;
+    // Deeper in, the stand-ins are the smaller clusters and single stops.
+    until("new stand-ins", || {
+        focus_stops(&element).iter().any(|s| {
+            s.get_attribute("aria-label").is_some_and(|l| {
+                l.starts_with("Stop ")
+                    || (l.starts_with("Cluster of") && !l.starts_with("Cluster of 30"))
+            })
+        })
+    })
+    .await;
+    drop(map);
+    element.remove();
+}
+
 // ---------------------------------------------------------------------------------------------
 // Hover (issue 13): cursor, highlight and tooltips, for shapes and for what Rust draws.
 
@@ -3258,6 +3464,24 @@ async fn a_live_layer_draws_streamed_objects_and_reconnects() {
     })
     .await;
     assert!(text(&element, ".leaflet-popup-content").contains("900 km/h"));
+    // From the keyboard too: the flight is a Tab stop that opens the same popup.
+    key(
+        &query(&element, ".leaflet-popup-close-button").unwrap(),
+        "keydown",
+        "Escape",
+        27,
+    );
+    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+    map.container().focus().unwrap();
+    until("the flight's stand-in", || {
+        focus_stop(&element, "Flight 101, Flights").is_some()
+    })
+    .await;
+    focus_stop(&element, "Flight 101, Flights").unwrap().click();
+    until("its popup again", || {
+        text(&element, ".leaflet-popup-content").contains("Flight 101")
+    })
+    .await;
     drop(map);
     remove_fetch_stub();
     element.remove();

@@ -26,6 +26,20 @@ try {
         .catch(() => errors.push("the first view did not complete within 30 s"));
       await page.waitForTimeout(500); // fade-in of the last tiles
       await page.screenshot({ path: `${out}/${name}.png` });
+      if (name === "desktop") {
+        // The keyboard: Tab into the map and on to the first feature drawn on a canvas (real key
+        // presses), then Enter on it.
+        await page.focus(".leaflet-container");
+        for (let i = 0; i < 30 && !(await page.evaluate(() => document.activeElement?.classList.contains("meshmap-focus-stop"))); i++) {
+          await page.keyboard.press("Tab");
+        }
+        const label = await page.evaluate(() => document.activeElement?.getAttribute("aria-label"));
+        await page.screenshot({ path: `${out}/keyboard.png` });
+        await page.keyboard.press("Enter");
+        await page.waitForTimeout(400);
+        await page.screenshot({ path: `${out}/keyboard-enter.png` });
+        console.log(`${out}/keyboard.png, keyboard-enter.png  (focused: ${label})`);
+      }
       console.log(`${out}/${name}.png${errors.length ? `  (errors: ${errors.join("; ")})` : ""}`);
     }, new URL(app).origin);
   }

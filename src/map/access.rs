@@ -13,9 +13,6 @@ use super::listener::{DomListener, LeafletListener};
 /// The mark a GeoJSON layer puts on the shapes that are reached with Tab (its overlays').
 pub(super) const TAB_STOP: &str = "_meshmapTabStop";
 
-/// Properties that name a feature, in the order they are tried.
-const NAME_PROPERTIES: [&str; 5] = ["name", "NAME", "Name", "title", "label"];
-
 /// Gives the map's container its role and accessible name: the label of the host element (a
 /// `<meshmap-view aria-label="…">` or any labelled ancestor) or else the config's title.
 pub fn name_container(container: &HtmlElement, title: &str) {
@@ -116,7 +113,7 @@ impl KeyboardAccess {
 /// What a screen reader says for a feature: its name property, or "Feature".
 pub(super) fn feature_label(feature: &wasm_bindgen::JsValue) -> String {
     let properties = ffi::get(feature, "properties");
-    NAME_PROPERTIES
+    crate::focus_order::NAME_PROPERTIES
         .iter()
         .find_map(|key| {
             ffi::get(&properties, key)
@@ -136,7 +133,7 @@ fn is_body(element: &Element) -> bool {
 
 /// `element.focus({preventScroll: true})`, for HTML and SVG elements alike: a popup near the
 /// page's edge must not scroll the host page.
-fn focus_without_scrolling(element: &Element) {
+pub(super) fn focus_without_scrolling(element: &Element) {
     if let Ok(focus) = ffi::get(element, "focus").dyn_into::<js_sys::Function>() {
         let options = ffi::object(&[("preventScroll", wasm_bindgen::JsValue::TRUE)]);
         let _ = focus.call1(element, &options);

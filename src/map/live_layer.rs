@@ -18,10 +18,10 @@ use super::ffi;
 use super::listener::LeafletListener;
 use super::tile_layer::{HealthSink, TileHealth};
 use crate::config::Style;
+use crate::focus_order::{nearest_places, Target, ViewBox, TAB_STOPS};
 use crate::http::Http;
 use crate::json::Json;
 use crate::live::{parse_line, reconnect_delay_ms, LineBuffer, Message, Tracks};
-use crate::tile_math::TILE_SIZE;
 
 /// The closure `requestAnimationFrame` calls each frame.
 type FrameLoop = Closure<dyn FnMut(f64)>;
@@ -154,6 +154,38 @@ impl LiveLayer {
                 Json::String(format!("{}°", crate::math::fixed(report.heading, 0))),
             ),
         ]))
+    }
+}
+
+impl LiveLayer {
+    /// The objects in view nearest its middle, for the keyboard ([`crate::focus_order`]), where
+    /// they are now, named after themselves and `name` (the layer's).
+    pub fn keyboard_targets(&self, view: &ViewBox, name: &str) -> Vec<Target> {
+        let tracks = self.state.tracks.borrow();
+        let projector = view.projector();
+        let places: Vec<(f64, f64, &str)> = tracks
+            .positions(now_ms())
+            .map(|(id, lng, lat)| {
+                let (x, y) = projector.project(lat, lng);
+                (x, y, id)
+            })
+            .collect();
+        nearest_places(view, places, TAB_STOPS)
+            .into_iter()
+            .filter_map(|(x, y, id)| {
+                let report = tracks.report(id)?;
+                let (lat, lng) = view.unproject(x, y);
+                Some(Target {
+                    x,
+                    y,
+                    lat,
+                    lng,
+                    layer: name.to_owned(),
+                    key: format!("{name}\u{1f}{id}"),
+                    label: format!("{}, {name}", report.name),
+                })
+            })
+            .collect()
     }
 }
 
@@ -302,26 +334,8 @@ impl State {
     /// Longitude, latitude → container pixels on the map as it is now (the world copy nearest
     /// the view's centre).
     fn projection(&self) -> Option<impl Fn(f64, f64) -> (f64, f64)> {
-        let zoom = self.map.get_zoom();
-        let center = self.map.get_center();
-        let at_center = self.map.lat_lng_to_container_point(&center);
-        let world = TILE_SIZE * 2f64.powf(zoom);
-        if !world.is_finite() {
-            return None;
-        }
-        let project = move |lng: f64, lat: f64| {
-            (
-                (lng + 180.0) / 360.0 * world,
-                crate::math::mercator_y(lat) * world,
-            )
-        };
-        let (cx, cy) = project(center.lng(), center.lat());
-        let (ox, oy) = (at_center.x() - cx, at_center.y() - cy);
-        Some(move |lng: f64, lat: f64| {
-            let (x, y) = project(lng, lat);
-            let x = x - ((x - cx) / world).round() * world;
-            (x + ox, y + oy)
-        })
+        let view = super::view_box(&self.map)?.projector();
+        Some(move |lng: f64, lat: f64| view.project(lat, lng))
     }
 
     /// One frame: every object in view, where it is now, stamped as a sprite into the canvas's

@@ -5,6 +5,7 @@ mod access;
 mod canvas;
 mod controls;
 mod ffi;
+mod focus_stops;
 mod geojson_layer;
 mod listener;
 mod live_layer;
@@ -49,6 +50,7 @@ use crate::config::{
     escape_html, Attribution, BaseLayer, BaseSource, Config, Controls, Overlay, OverlayData,
     Renderer, TileServer,
 };
+use crate::focus_order::{Target, ViewBox};
 use crate::http::Http;
 use crate::json::Json;
 use crate::retry::RetryPolicy;
@@ -184,6 +186,25 @@ fn hit_reach(original_event: &JsValue) -> f64 {
     }
 }
 
+/// The map's view now (centre, zoom, size), for pure code that places things on it; `None`
+/// before the map has a size.
+pub(super) fn view_box(map: &Map) -> Option<ViewBox> {
+    let (center, size) = (map.get_center(), map.get_size());
+    let view = ViewBox {
+        lat: center.lat(),
+        lng: center.lng(),
+        zoom: map.get_zoom(),
+        width: size.x(),
+        height: size.y(),
+    };
+    ([view.lat, view.lng, view.zoom]
+        .iter()
+        .all(|v| v.is_finite())
+        && view.width > 0.0
+        && view.height > 0.0)
+        .then_some(view)
+}
+
 /// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
 pub(super) fn prefers_reduced_motion() -> bool {
     web_sys::window()
@@ -265,6 +286,8 @@ pub struct MapHandle {
     legend_entries: Vec<controls::LegendEntry>,
     /// Popups and shapes from the keyboard ([`access`]).
     _keyboard: Option<access::KeyboardAccess>,
+    /// Tab stops for the features drawn on canvases.
+    _focus_stops: Option<focus_stops::FocusStops>,
     /// Listeners on one layer, by layer name: they go when the layer does.
     layer_listeners: Vec<(String, LeafletListener)>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
@@ -357,6 +380,7 @@ impl MapHandle {
             layer_listeners: Vec::new(),
             _badge: None,
             _keyboard: None,
+            _focus_stops: None,
             optional_controls: OptionalControls::default(),
             legend_entries: config
                 .overlays
@@ -379,7 +403,12 @@ impl MapHandle {
         }
         access::name_container(container, &config.title);
         handle._keyboard = Some(access::KeyboardAccess::start(&handle.map, container));
-        handle.listen_for_feature_clicks();
+        let clicks = handle.feature_clicks();
+        handle._focus_stops = Some(focus_stops::FocusStops::start(
+            &handle.map,
+            Rc::clone(&clicks),
+        ));
+        handle.listen_for_feature_clicks(clicks);
         handle.listen_for_hover();
         controls::add_scale(&handle.map);
         handle.layers_control.add_to(&handle.map);
@@ -663,43 +692,30 @@ impl MapHandle {
         }
     }
 
+    /// What a click (or Enter on a feature's stand-in) at a place does on the layers Rust draws.
+    fn feature_clicks(&self) -> Rc<FeatureClicks> {
+        Rc::new(FeatureClicks {
+            features: self.canvas_features(),
+            map: self.map.clone(),
+            spider: self.spider.clone(),
+            sink: self.feature_click.clone(),
+        })
+    }
+
     /// A click on the map opens a popup for the vector tile feature under it (topmost layer
     /// first); clicks on GeoJSON shapes open their own popups. Either way the feature's
     /// properties go to the [`MapHandle::on_feature_click`] handler.
-    fn listen_for_feature_clicks(&mut self) {
-        let features = self.canvas_features();
-        let sink = self.feature_click.clone();
-        let map = self.map.clone();
-        let spider = self.spider.clone();
+    fn listen_for_feature_clicks(&mut self, clicks: Rc<FeatureClicks>) {
         let listener = LeafletListener::new(&self.map, "click", move |event| {
             // GeoJSON shapes (SVG paths) handle their own clicks: see `watch_geojson_clicks`.
             if on_svg_shape(&event) {
                 return;
             }
-            spider.fold();
             let Ok(latlng) = ffi::get(&event, "latlng").dyn_into::<js_sys::Object>() else {
                 return;
             };
-            let latlng: LatLng = latlng.unchecked_into();
             let reach = hit_reach(&ffi::get(&event, "originalEvent"));
-            let hit = features.at(&latlng, reach);
-            if let Some((cluster, style)) = hit.as_ref().and_then(|h| h.cluster.as_ref()) {
-                let (lat, lng) = cluster.centre;
-                match &cluster.action {
-                    ClusterAction::ZoomTo(zoom) => {
-                        let zoom = f64::from(*zoom).min(map.get_max_zoom());
-                        map.set_view(&LatLng::new(lat, lng), zoom);
-                    }
-                    ClusterAction::Spiderfy(points) => spider.open(&map, (lat, lng), points, style),
-                }
-                return;
-            }
-            if let Some(hit) = hit {
-                popup::open_properties_popup(&map, &latlng, &hit.properties);
-                if let Some(handler) = sink.get() {
-                    handler(&hit.properties);
-                }
-            }
+            clicks.click(latlng.unchecked_ref(), reach, None);
         });
         self._listeners.push(listener);
     }
@@ -741,7 +757,7 @@ impl MapHandle {
                 return;
             };
             let latlng: LatLng = latlng.unchecked_into();
-            let Some(hit) = features.at(&latlng, hit_reach(&original)) else {
+            let Some(hit) = features.at(&latlng, hit_reach(&original), None) else {
                 hide_on_move();
                 return;
             };
@@ -1259,6 +1275,48 @@ impl HoverHighlight {
     }
 }
 
+/// What a click at a place does on the layers Rust draws: a cluster zooms in or fans out, a
+/// feature opens its popup and goes to the [`MapHandle::on_feature_click`] handler.
+struct FeatureClicks {
+    features: CanvasFeatures,
+    map: Map,
+    spider: spider::Spider,
+    sink: FeatureClickSink,
+}
+
+impl FeatureClicks {
+    /// `reach`: how many pixels around the place count (a finger reaches farther than a mouse);
+    /// `only`: the layer whose feature it is (a stand-in's), else whatever is on top there.
+    fn click(&self, latlng: &LatLng, reach: f64, only: Option<&str>) {
+        self.spider.fold();
+        let hit = self.features.at(latlng, reach, only);
+        if let Some((cluster, style)) = hit.as_ref().and_then(|h| h.cluster.as_ref()) {
+            let (lat, lng) = cluster.centre;
+            match &cluster.action {
+                ClusterAction::ZoomTo(zoom) => {
+                    let zoom = f64::from(*zoom).min(self.map.get_max_zoom());
+                    self.map.set_view(&LatLng::new(lat, lng), zoom);
+                }
+                ClusterAction::Spiderfy(points) => {
+                    self.spider.open(&self.map, (lat, lng), points, style)
+                }
+            }
+            return;
+        }
+        if let Some(hit) = hit {
+            popup::open_properties_popup(&self.map, latlng, &hit.properties);
+            if let Some(handler) = self.sink.get() {
+                handler(&hit.properties);
+            }
+        }
+    }
+
+    /// The features drawn on canvases that the keyboard reaches now, in Tab order.
+    fn keyboard_targets(&self, view: &ViewBox) -> Vec<Target> {
+        self.features.keyboard_targets(view)
+    }
+}
+
 /// The layers Rust draws, searched topmost first: points over tiles, later layers over earlier.
 struct CanvasFeatures {
     map: Map,
@@ -1278,7 +1336,7 @@ impl CanvasFeatures {
         }
     }
 
-    fn at(&self, latlng: &LatLng, reach: f64) -> Option<CanvasHit> {
+    fn at(&self, latlng: &LatLng, reach: f64, only: Option<&str>) -> Option<CanvasHit> {
         let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
         let hit = |properties: Json, key: Option<&str>, tile| CanvasHit {
             tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
@@ -1288,6 +1346,7 @@ impl CanvasFeatures {
         };
         let on_points = || {
             self.topmost(
+                only,
                 &self.points,
                 |layer| layer.layer(),
                 |layer| match layer.hit_at(lat, lng, zoom, reach)? {
@@ -1312,6 +1371,7 @@ impl CanvasFeatures {
         };
         let on_tiles = || {
             self.topmost(
+                only,
                 &self.tiles,
                 |layer| layer.layer(),
                 |layer| {
@@ -1326,6 +1386,7 @@ impl CanvasFeatures {
         };
         let on_live = || {
             self.topmost(
+                only,
                 &self.live,
                 |layer| layer.layer(),
                 |layer| {
@@ -1337,9 +1398,32 @@ impl CanvasFeatures {
         on_live().or_else(on_points).or_else(on_tiles)
     }
 
+    /// What the keyboard reaches on every layer shown ([`crate::focus_order`]).
+    fn keyboard_targets(&self, view: &ViewBox) -> Vec<Target> {
+        let mut all = Vec::new();
+        let shown = |layer: &leaflet::Layer| self.map.has_layer(layer);
+        for (name, layer) in self.tiles.borrow().iter() {
+            if shown(layer.layer()) {
+                all.extend(layer.keyboard_targets(view, name));
+            }
+        }
+        for (name, layer) in self.points.borrow().iter() {
+            if shown(layer.layer()) {
+                all.extend(layer.keyboard_targets(view, name));
+            }
+        }
+        for (name, layer) in self.live.borrow().iter() {
+            if shown(layer.layer()) {
+                all.extend(layer.keyboard_targets(view, name));
+            }
+        }
+        crate::focus_order::tab_order(view, all, crate::focus_order::TAB_STOPS)
+    }
+
     /// The first of `layers`, topmost first, that is on the map and where `find` finds something.
     fn topmost<L, T>(
         &self,
+        only: Option<&str>,
         layers: &std::cell::RefCell<Vec<(String, Rc<L>)>>,
         on_map: impl Fn(&L) -> &leaflet::Layer,
         mut find: impl FnMut(&L) -> Option<T>,
@@ -1348,7 +1432,9 @@ impl CanvasFeatures {
             .borrow()
             .iter()
             .rev()
-            .filter(|(_, layer)| self.map.has_layer(on_map(layer)))
+            .filter(|(name, layer)| {
+                only.is_none_or(|only| only == name) && self.map.has_layer(on_map(layer))
+            })
             .find_map(|(_, layer)| find(layer))
     }
 }
@@ -1377,6 +1463,7 @@ impl Drop for MapHandle {
         self._listeners.clear();
         self._window_listeners.clear();
         self._keyboard = None;
+        self._focus_stops = None;
         self.optional_controls = OptionalControls::default();
         self.layer_listeners.clear();
         self.tile_health.clear();

@@ -15,9 +15,12 @@ use crate::cluster::{
     bubble_radius, count_label, ClusterBuilder, ClusterIndex, ClusterOptions, Node,
 };
 use crate::config::{Attribution, Style};
+use crate::focus_order::{
+    cluster_label, feature_label, nearest_places, Target, ViewBox, TAB_STOPS,
+};
 use crate::json::Json;
 use crate::points::{parse_colour, Painter, PointIndex, Rgba};
-use crate::tile_math::TILE_SIZE;
+use crate::tile_math::{covering, TILE_SIZE};
 
 /// What is known about each point besides where it is.
 pub enum PointInfo {
@@ -238,6 +241,87 @@ impl PointsLayer {
             centre: (lat, lng),
             action: data.cluster_action(clusters, node),
         }))
+    }
+}
+
+impl PointsLayer {
+    /// The points (or clusters) drawn in view nearest its middle, for the keyboard
+    /// ([`crate::focus_order`]), named after their feature (or count) and `name` (the layer's).
+    pub fn keyboard_targets(&self, view: &ViewBox, name: &str) -> Vec<Target> {
+        let data = self.state.data.borrow();
+        let Some(data) = data.as_ref().filter(|d| !self.state.clustering(d)) else {
+            return Vec::new();
+        };
+        // The tiles drawn now: of the rounded zoom, scaled to the map's zoom.
+        let z = view.zoom.round().clamp(0.0, 30.0) as u32;
+        let scale = 2f64.powf(view.zoom - f64::from(z));
+        let tiles = covering(
+            view.lat,
+            view.lng,
+            f64::from(z),
+            view.width / scale,
+            view.height / scale,
+        );
+        let clusters = data.clusters.as_ref().filter(|c| z <= c.max_zoom());
+        // (x, y, node: count and number or point id)
+        let mut places: Vec<(f64, f64, (u32, u32))> = Vec::new();
+        let projector = view.projector();
+        for (_, tx, ty) in tiles {
+            let origin = (tx as f64 * TILE_SIZE, ty as f64 * TILE_SIZE);
+            let mut place = |px: f32, py: f32, node| {
+                let (x, y) =
+                    projector.project_world(z, origin.0 + f64::from(px), origin.1 + f64::from(py));
+                places.push((x, y, node));
+            };
+            match clusters {
+                Some(clusters) => clusters.in_tile(z, tx, ty, 0.0).into_iter().for_each(|p| {
+                    place(
+                        p.x,
+                        p.y,
+                        (
+                            p.node.count,
+                            if p.node.count > 1 {
+                                p.node.number
+                            } else {
+                                p.node.point
+                            },
+                        ),
+                    )
+                }),
+                None => data
+                    .index
+                    .in_tile(z, tx, ty, 0.0)
+                    .into_iter()
+                    .for_each(|(px, py, id)| place(px, py, (1, id))),
+            }
+        }
+        nearest_places(view, places, TAB_STOPS * 2)
+            .into_iter()
+            .map(|(x, y, (count, number))| {
+                let (lat, lng) = view.unproject(x, y);
+                let (key, label) = if count > 1 {
+                    (
+                        format!("{name}\u{1f}c{z}/{number}"),
+                        cluster_label(count, name),
+                    )
+                } else {
+                    let properties = data.properties(number).unwrap_or(Json::Null);
+                    (
+                        format!("{name}\u{1f}p{number}"),
+                        feature_label(&properties, self.tooltip.as_deref(), name),
+                    )
+                };
+                Target {
+                    x,
+                    y,
+                    lat,
+                    lng,
+                    layer: name.to_owned(),
+                    key,
+                    label,
+                }
+            })
+            .collect()
     }
 }
 

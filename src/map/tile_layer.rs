@@ -25,11 +25,12 @@ use super::timer::{sleep, Wait};
 use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Attribution, Style};
+use crate::focus_order::{feature_label, interior_point, Target, ViewBox, FOCUS_INSET};
 use crate::http::{Http, HttpError};
 use crate::mvt::Geometry;
 use crate::mvt::Tile;
 use crate::retry::{LayerHealth, Next, RetryPolicy};
-use crate::tile_math::{hit, locate, tile_point, TileCoord, TileUrlOptions, TILE_SIZE};
+use crate::tile_math::{hit, locate, tile_point, within, TileCoord, TileUrlOptions, TILE_SIZE};
 
 /// What a layer's tiles are.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +314,71 @@ impl FetchTileLayer {
             }
         }
         None
+    }
+}
+
+impl FetchTileLayer {
+    /// The features drawn on this layer's tiles of the map's zoom that are in view, for the
+    /// keyboard ([`crate::focus_order`]): a point of each (inside it, for areas), on the tile
+    /// that holds that point, named after the feature and `name` (the layer's).
+    pub fn keyboard_targets(&self, view: &ViewBox, name: &str) -> Vec<Target> {
+        let TileFormat::Vector(style) = &self.state.format else {
+            return Vec::new();
+        };
+        let (min, max) = self.state.zoom_range;
+        let z = view.zoom.round().clamp(min, max) as u32;
+        let mut out = Vec::new();
+        for task in self.state.tasks.borrow().values() {
+            let (Some(coord), Some(tile)) = (task.coord, task.tile.as_ref()) else {
+                continue;
+            };
+            if coord.z != z {
+                continue;
+            }
+            for layer in &tile.layers {
+                for (number, feature) in layer.features.iter().enumerate() {
+                    let anchor = match &feature.geometry {
+                        Geometry::Points(points) => points.first().copied(),
+                        Geometry::Lines(lines) => lines
+                            .first()
+                            .and_then(|line| line.get(line.len() / 2))
+                            .copied(),
+                        Geometry::Polygons(polygons) => {
+                            polygons.first().and_then(|rings| interior_point(rings))
+                        }
+                    };
+                    // Each piece of a feature split across tiles is placed on its own tile only.
+                    let Some(anchor) = anchor.filter(|p| within(*p, layer.extent, 0.0)) else {
+                        continue;
+                    };
+                    let (lat, lng) = tile_point(coord, layer.extent, anchor);
+                    let (x, y) = view.project(lat, lng);
+                    if !view.shows(x, y, FOCUS_INSET) {
+                        continue;
+                    }
+                    let properties = feature.properties_json();
+                    let key = match feature.id {
+                        Some(id) => format!("{name}\u{1f}{}\u{1f}{id}", layer.name),
+                        // Without an id, a feature is known by its properties (or, with none,
+                        // only within its tile).
+                        None if !feature.properties.is_empty() => {
+                            format!("{name}\u{1f}{}\u{1f}{properties}", layer.name)
+                        }
+                        None => format!("{name}\u{1f}{}\u{1f}{coord:?}/{number}", layer.name),
+                    };
+                    out.push(Target {
+                        x,
+                        y,
+                        lat,
+                        lng,
+                        layer: name.to_owned(),
+                        label: feature_label(&properties, style.tooltip.as_deref(), name),
+                        key,
+                    });
+                }
+            }
+        }
+        out
     }
 }
 
