@@ -27,6 +27,9 @@ pub struct Target {
     pub layer: String,
     pub key: String,
     pub label: String,
+    /// A shape Leaflet draws on its canvas renderer (its `L.stamp` id): Enter fires that
+    /// shape's click, rather than a click at its place.
+    pub shape: Option<u32>,
 }
 
 /// The map's view: its centre, zoom and size in CSS pixels. Projects places to container pixels
@@ -127,14 +130,38 @@ impl Projector {
 /// Keeps the `limit` targets nearest the centre, each key once (its copy nearest the centre).
 pub fn nearest(view: &ViewBox, mut targets: Vec<Target>, limit: usize) -> Vec<Target> {
     targets.retain(|t| t.x.is_finite() && t.y.is_finite());
-    targets.sort_by(|a, b| {
-        view.distance_from_centre(a)
-            .total_cmp(&view.distance_from_centre(b))
-    });
-    let mut seen = std::collections::HashSet::new();
-    targets.retain(|t| seen.insert(t.key.clone()));
-    targets.truncate(limit);
-    targets
+    let order = ascending(targets.iter().map(|t| view.distance_from_centre(t)));
+    let mut slots: Vec<Option<Target>> = targets.into_iter().map(Some).collect();
+    // A few dozen kept: a look through them is cheaper (in time and code) than a hash set.
+    let mut kept: Vec<Target> = Vec::with_capacity(limit);
+    for at in order {
+        if kept.len() == limit {
+            break;
+        }
+        let Some(target) = slots.get_mut(at as usize).and_then(Option::take) else {
+            continue;
+        };
+        if !kept.iter().any(|k| k.key == target.key) {
+            kept.push(target);
+        }
+    }
+    kept
+}
+
+/// The positions of `keys` (finite, 1/16 apart or more to count as different) from the smallest
+/// to the largest, equal ones in their order. Every order this module needs goes through the
+/// points' radix sort: a comparison sort per element type would cost the bundle kilobytes each.
+fn ascending(keys: impl Iterator<Item = f64>) -> Vec<u32> {
+    let keys: Vec<f64> = keys.collect();
+    let least = keys.iter().copied().fold(f64::INFINITY, f64::min);
+    let mut items: Vec<(u64, u32)> = keys
+        .iter()
+        .enumerate()
+        .map(|(i, &key)| (((key - least) * 16.0) as u64, i as u32))
+        .collect();
+    let most = items.iter().map(|&(key, _)| key).max().unwrap_or(0);
+    crate::points::radix_sort(&mut items, most);
+    items.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Properties that name a feature, in the order they are tried.
@@ -159,22 +186,21 @@ pub fn cluster_label(count: u32, layer: &str) -> String {
     )
 }
 
-/// Of many places (container pixels, and what each is), the `limit` nearest the centre that are
-/// in view, without sorting them all: a layer of a million points gives its nearest few cheaply,
-/// and names only those.
-pub fn nearest_places<T>(
+/// Of many places (container pixels, and a number that says what each is), the `limit` nearest
+/// the centre that are in view, without sorting them all: a layer of a million points gives its
+/// nearest few cheaply, and names only those.
+pub fn nearest_places(
     view: &ViewBox,
-    mut places: Vec<(f64, f64, T)>,
+    mut places: Vec<(f64, f64, u64)>,
     limit: usize,
-) -> Vec<(f64, f64, T)> {
+) -> Vec<(f64, f64, u64)> {
     places.retain(|&(x, y, _)| view.shows(x, y, FOCUS_INSET));
     let (cx, cy) = (view.width / 2.0, view.height / 2.0);
-    let distance = |p: &(f64, f64, T)| (p.0 - cx).hypot(p.1 - cy);
-    if places.len() > limit && limit > 0 {
-        places.select_nth_unstable_by(limit - 1, |a, b| distance(a).total_cmp(&distance(b)));
-    }
-    places.truncate(limit);
-    places
+    ascending(places.iter().map(|p| (p.0 - cx).hypot(p.1 - cy)))
+        .into_iter()
+        .take(limit)
+        .filter_map(|at| places.get(at as usize).copied())
+        .collect()
 }
 
 /// The height of a row of reading order: targets whose tops are this close read left to right.
@@ -182,14 +208,18 @@ const ROW: f64 = 32.0;
 
 /// The targets a map's keyboard stops at: the nearest `limit` to the centre, in reading order.
 pub fn tab_order(view: &ViewBox, targets: Vec<Target>, limit: usize) -> Vec<Target> {
-    let mut chosen = nearest(view, targets, limit);
-    chosen.sort_by(|a, b| {
-        (a.y / ROW)
-            .floor()
-            .total_cmp(&(b.y / ROW).floor())
-            .then(a.x.total_cmp(&b.x))
-    });
-    chosen
+    let chosen = nearest(view, targets, limit);
+    // Row, then across: rows are whole numbers of ROW px, x within a row is below 2^20 px.
+    let order = ascending(
+        chosen
+            .iter()
+            .map(|t| (t.y / ROW).floor() * 1_048_576.0 + t.x.clamp(0.0, 1_048_575.0)),
+    );
+    let mut slots: Vec<Option<Target>> = chosen.into_iter().map(Some).collect();
+    order
+        .into_iter()
+        .filter_map(|at| slots.get_mut(at as usize).and_then(Option::take))
+        .collect()
 }
 
 /// A point inside a polygon (its exterior ring first, then holes), in the ring's units: the
@@ -221,7 +251,10 @@ pub fn interior_point(rings: &[Vec<[f32; 2]>]) -> Option<[f32; 2]> {
             }
         }
     }
-    crossings.sort_by(f32::total_cmp);
+    let crossings: Vec<f32> = ascending(crossings.iter().map(|&x| f64::from(x)))
+        .into_iter()
+        .filter_map(|at| crossings.get(at as usize).copied())
+        .collect();
     crossings
         .chunks_exact(2)
         .max_by(|a, b| (a[1] - a[0]).total_cmp(&(b[1] - b[0])))
@@ -254,6 +287,7 @@ mod tests {
             layer: "Layer".into(),
             key: key.into(),
             label: key.into(),
+            shape: None,
         }
     }
 
@@ -351,14 +385,14 @@ mod tests {
     #[test]
     fn nearest_places_keeps_the_nearest_in_view() {
         let v = view();
-        let places: Vec<(f64, f64, u32)> = vec![
+        let places: Vec<(f64, f64, u64)> = vec![
             (400.0, 300.0, 0),
             (900.0, 300.0, 1),
             (420.0, 310.0, 2),
             (100.0, 100.0, 3),
             (401.0, 299.0, 4),
         ];
-        let mut kept: Vec<u32> = nearest_places(&v, places.clone(), 3)
+        let mut kept: Vec<u64> = nearest_places(&v, places.clone(), 3)
             .into_iter()
             .map(|p| p.2)
             .collect();

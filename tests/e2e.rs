@@ -236,6 +236,37 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
           return map.classList.contains('meshmap-hover') && (document.querySelector('.leaflet-tooltip') || {textContent: ''}).textContent === 'Lisbon'; })()",
         Duration::from_secs(10),
     );
+    // The keyboard (real key presses): Tab from the map reaches the vector tile features near
+    // its middle, each named; Enter opens that feature's popup; axe-core still finds nothing.
+    browser.eval("document.querySelector('.leaflet-container').focus(); return 0;");
+    let on_a_stop = "document.activeElement.classList.contains('meshmap-focus-stop')";
+    for _ in 0..40 {
+        if browser.eval(&format!("return {on_a_stop};")) == Value::Bool(true) {
+            break;
+        }
+        browser.press("\u{E004}");
+    }
+    let label = browser.eval("return document.activeElement.getAttribute('aria-label');");
+    let label = label.as_str().unwrap_or_default().to_owned();
+    assert!(
+        label.ends_with(", Populated places") || label.ends_with(", Countries (vector tiles)"),
+        "Tab reaches a feature drawn on a canvas, named: {label:?}"
+    );
+    let violations = browser.accessibility_violations();
+    assert!(violations.is_empty(), "with the Tab stops: {violations:#?}");
+    browser.press("\u{E007}");
+    let name = label
+        .split(", ")
+        .next()
+        .unwrap_or_default()
+        .replace('\'', "\\'");
+    browser.wait_for(
+        "the focused feature's popup",
+        &format!("(document.querySelector('.leaflet-popup-content') || {{textContent: ''}}).textContent.includes('{name}')"),
+        Duration::from_secs(10),
+    );
+    browser.eval("document.querySelector('.leaflet-popup-close-button').click(); return 0;");
+
     browser.click("button.meshmap-locate");
     browser.wait_for(
         "the locate message",

@@ -2580,6 +2580,64 @@ async fn features_drawn_on_canvases_are_tab_stops_that_open_their_popup() {
     element.remove();
 }
 
+/// Issue 13: GeoJSON overlays drawn by Leaflet's canvas renderer have no element per shape
+/// either: areas, lines and points become Tab stops, and Enter is that shape's click.
+#[wasm_bindgen_test]
+async fn canvas_rendered_shapes_are_tab_stops_too() {
+    let element = test_element();
+    // A C-shaped area whose bounding box's middle is outside it, a line and a point.
+    let c_shape = json!({"type": "Polygon", "coordinates": [[[0, 0], [20, 0], [20, 4], [4, 4], [4, 16], [20, 16], [20, 20], [0, 20], [0, 0]]]});
+    let overlay = json!({
+        "name": "Drawn on canvas", "type": "geojson", "renderer": "canvas",
+        "data": collection(vec![
+            feature(json!({"name": "Hook"}), c_shape),
+            feature(json!({"name": "Road"}), json!({"type": "LineString", "coordinates": [[-30, 0], [-20, 5], [-10, 25]]})),
+            feature(json!({"name": "Well"}), json!({"type": "Point", "coordinates": [25, 25]})),
+        ]),
+    });
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    assert_eq!(
+        count(&element, ".leaflet-overlay-pane svg path[tabindex]"),
+        0,
+        "no SVG shapes"
+    );
+    let clicked = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let seen = clicked.clone();
+    map.on_feature_click(move |properties| seen.borrow_mut().push(properties.to_string()));
+    map.container().focus().unwrap();
+    for name in ["Hook", "Road", "Well"] {
+        let label = format!("{name}, Drawn on canvas");
+        until("the shape's stand-in", || {
+            focus_stop(&element, &label).is_some()
+        })
+        .await;
+    }
+    // The base layer's countries (SVG, not Tab stops by design) are not added either.
+    assert!(focus_stop(&element, "Westland, Test countries").is_none());
+    let hook = focus_stop(&element, "Hook, Drawn on canvas").unwrap();
+    // Its stand-in is inside the C, not in the gap in its middle.
+    let rect = map.container().get_bounding_client_rect();
+    let (x, y) = centre_of(&hook);
+    let (gap_x, gap_y) = map.container_point(10.0, 10.0);
+    assert!(
+        (x - rect.left() - gap_x).hypot(y - rect.top() - gap_y) > 10.0,
+        "in the gap"
+    );
+    hook.focus().unwrap();
+    hook.click();
+    until("the hook's popup", || {
+        text(&element, ".leaflet-popup-content").contains("Hook")
+    })
+    .await;
+    assert!(
+        clicked.borrow().iter().any(|p| p.contains("Hook")),
+        "the click handler heard it: {:?}",
+        clicked.borrow()
+    );
+    drop(map);
+    element.remove();
+}
+
 /// Issue 13: a cluster bubble is a Tab stop too; Enter zooms in to where it splits.
 #[wasm_bindgen_test]
 async fn a_cluster_is_a_tab_stop_that_zooms_in() {

@@ -1,5 +1,5 @@
-//! Tab stops for what Rust draws on canvases (vector tile features, points and clusters, live
-//! objects): a canvas has no element per feature, so while the keyboard is in the map a
+//! Tab stops for what is drawn on canvases (vector tile features, points and clusters, live
+//! objects, GeoJSON overlays on Leaflet's canvas renderer): a canvas has no element per feature, so while the keyboard is in the map a
 //! transparent button stands over each of the features nearest the map's middle
 //! ([`crate::focus_order`]), named after it. Tab reaches them in reading order; Enter or Space
 //! does what a click there does (a popup, a cluster zooming in or fanning out); the focused one
@@ -10,7 +10,6 @@
 //! list is rebuilt, so the focused one keeps the focus.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::rc::{Rc, Weak};
 
 use leaflet::{LatLng, Map};
@@ -87,10 +86,13 @@ impl FocusStops {
                         .and_then(|v| v.parse::<f64>().ok())
                 };
                 let layer = stop.as_ref().and_then(|s| s.get_attribute("data-layer"));
-                if let (Some(lat), Some(lng)) = (number("data-lat"), number("data-lng")) {
-                    shared
-                        .clicks
-                        .click(&LatLng::new(lat, lng), 0.0, layer.as_deref());
+                let (Some(lat), Some(lng)) = (number("data-lat"), number("data-lng")) else {
+                    return;
+                };
+                let at = LatLng::new(lat, lng);
+                match number("data-shape") {
+                    Some(shape) => shared.clicks.click_shape(shape as u32, &at),
+                    None => shared.clicks.click(&at, 0.0, layer.as_deref()),
                 }
             })
         };
@@ -168,11 +170,12 @@ impl Shared {
         let offset = (middle.x() - size.x() / 2.0, middle.y() - size.y() / 2.0);
 
         let focused = focused();
-        let mut existing: HashMap<String, HtmlElement> = HashMap::new();
+        // A few dozen at most: looked through rather than hashed.
+        let mut existing: Vec<(String, HtmlElement)> = Vec::new();
         for stop in self.stops() {
             match stop.get_attribute("data-key") {
                 Some(key) if targets.iter().any(|t| t.key == key) => {
-                    existing.insert(key, stop);
+                    existing.push((key, stop));
                 }
                 _ => {
                     if focused.as_ref().is_some_and(|f| stop.contains(Some(f))) {
@@ -185,7 +188,8 @@ impl Shared {
         }
         let mut previous: Option<HtmlElement> = None;
         for target in &targets {
-            let stop = match existing.remove(&target.key) {
+            let kept = existing.iter().position(|(key, _)| *key == target.key);
+            let stop = match kept.map(|at| existing.swap_remove(at).1) {
                 Some(stop) => stop,
                 None => {
                     let Some(stop) = document
@@ -199,6 +203,9 @@ impl Shared {
                     let _ = stop.set_attribute("type", "button");
                     let _ = stop.set_attribute("data-key", &target.key);
                     let _ = stop.set_attribute("data-layer", &target.layer);
+                    if let Some(shape) = target.shape {
+                        let _ = stop.set_attribute("data-shape", &shape.to_string());
+                    }
                     stop
                 }
             };

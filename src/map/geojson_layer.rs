@@ -23,13 +23,14 @@ pub struct GeoJsonLayer {
 }
 
 impl GeoJsonLayer {
-    /// `tab_stops`: its shapes are reached with Tab (overlays); a base layer's are not, or a
-    /// keyboard user would have to pass every country before reaching the controls.
+    /// `tab_stops`: its shapes are reached with Tab (overlays, named: the name is what a screen
+    /// reader says after the feature's); a base layer's are not, or a keyboard user would have to
+    /// pass every country before reaching the controls.
     pub fn new(
         style: &Style,
         renderer: Renderer,
         attribution: &Attribution,
-        tab_stops: bool,
+        tab_stops: Option<&str>,
     ) -> Self {
         let style_entries = [
             ("color", JsValue::from_str(&style.color)),
@@ -107,11 +108,12 @@ impl GeoJsonLayer {
         let tooltip_fn: JsValue = tooltip_content.as_ref().clone();
         let tooltip_options =
             ffi::object(&[("sticky", JsValue::TRUE), ("direction", "top".into())]);
+        let tab_stops = tab_stops.map(str::to_owned);
         let on_each_feature =
             Closure::<dyn Fn(JsValue, Layer)>::new(move |feature, layer: Layer| {
                 layer.bind_popup_with_options(&popup_fn, &popup_options);
-                if tab_stops {
-                    ffi::set(&layer, super::access::TAB_STOP, &JsValue::TRUE);
+                if let Some(name) = &tab_stops {
+                    ffi::set(&layer, super::access::TAB_STOP, &name.as_str().into());
                 }
                 // Only features that have the property get a tooltip (no empty boxes).
                 let has_tooltip = tooltip_key.as_deref().is_some_and(|key| {

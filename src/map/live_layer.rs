@@ -163,16 +163,19 @@ impl LiveLayer {
     pub fn keyboard_targets(&self, view: &ViewBox, name: &str) -> Vec<Target> {
         let tracks = self.state.tracks.borrow();
         let projector = view.projector();
-        let places: Vec<(f64, f64, &str)> = tracks
+        let mut ids = Vec::new();
+        let places: Vec<(f64, f64, u64)> = tracks
             .positions(now_ms())
             .map(|(id, lng, lat)| {
                 let (x, y) = projector.project(lat, lng);
-                (x, y, id)
+                ids.push(id);
+                (x, y, ids.len() as u64 - 1)
             })
             .collect();
         nearest_places(view, places, TAB_STOPS)
             .into_iter()
-            .filter_map(|(x, y, id)| {
+            .filter_map(|(x, y, number)| {
+                let id = *ids.get(number as usize)?;
                 let report = tracks.report(id)?;
                 let (lat, lng) = view.unproject(x, y);
                 Some(Target {
@@ -183,6 +186,7 @@ impl LiveLayer {
                     layer: name.to_owned(),
                     key: format!("{name}\u{1f}{id}"),
                     label: format!("{}, {name}", report.name),
+                    shape: None,
                 })
             })
             .collect()

@@ -205,6 +205,34 @@ pub(super) fn view_box(map: &Map) -> Option<ViewBox> {
         .then_some(view)
 }
 
+/// The first polygon's rings (or the first line) of Leaflet's `getLatLngs()`, which nests one
+/// level deeper for each of multi-part and polygon: (latitude, longitude) each.
+fn first_rings(latlngs: &JsValue) -> Vec<Vec<(f64, f64)>> {
+    let is_array = |v: &JsValue| js_sys::Array::is_array(v);
+    let mut level = latlngs.clone();
+    // Down to an array of paths (arrays of LatLngs), or a path itself.
+    while is_array(&level) {
+        let first = js_sys::Array::from(&level).get(0);
+        if is_array(&first) && is_array(&js_sys::Array::from(&first).get(0)) {
+            level = first;
+        } else {
+            break;
+        }
+    }
+    let path = |v: JsValue| -> Vec<(f64, f64)> {
+        js_sys::Array::from(&v)
+            .iter()
+            .filter_map(|p| Some((ffi::get(&p, "lat").as_f64()?, ffi::get(&p, "lng").as_f64()?)))
+            .collect()
+    };
+    let paths = js_sys::Array::from(&level);
+    if is_array(&paths.get(0)) {
+        paths.iter().map(path).collect()
+    } else {
+        vec![path(level)]
+    }
+}
+
 /// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
 pub(super) fn prefers_reduced_motion() -> bool {
     web_sys::window()
@@ -478,7 +506,7 @@ impl MapHandle {
                     style,
                     Renderer::Svg,
                     &base.attribution,
-                    false,
+                    None,
                 ));
                 self.offer(layer.layer(), &base.name, LayerRole::Base { active });
                 self.watch_geojson_clicks(&base.name, &layer);
@@ -510,7 +538,7 @@ impl MapHandle {
                     &overlay.style,
                     overlay.renderer,
                     &overlay.attribution,
-                    true,
+                    Some(&overlay.name),
                 ));
                 self.offer(
                     layer.layer(),
@@ -833,7 +861,7 @@ impl MapHandle {
             style,
             Renderer::Svg,
             &crate::config::Attribution::default(),
-            true,
+            Some(name),
         ));
         layer.set_data(data, &checked)?;
         self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
@@ -1315,6 +1343,18 @@ impl FeatureClicks {
     fn keyboard_targets(&self, view: &ViewBox) -> Vec<Target> {
         self.features.keyboard_targets(view)
     }
+
+    /// A click on a shape Leaflet draws on a canvas (a stand-in's, [`Target::shape`]): its popup
+    /// and the feature click handler, as a click on it with the mouse.
+    fn click_shape(&self, shape: u32, latlng: &LatLng) {
+        self.spider.fold();
+        let Some(layer) = self.features.shape(shape) else {
+            return;
+        };
+        let event = ffi::object(&[("latlng", latlng.into())]);
+        // Propagated: the GeoJSON layer hears its shapes' clicks (`watch_geojson_clicks`).
+        ffi::call(&layer, "fire", &["click".into(), event, JsValue::TRUE]);
+    }
 }
 
 /// The layers Rust draws, searched topmost first: points over tiles, later layers over earlier.
@@ -1417,7 +1457,99 @@ impl CanvasFeatures {
                 all.extend(layer.keyboard_targets(view, name));
             }
         }
+        all.extend(self.canvas_shapes(view));
         crate::focus_order::tab_order(view, all, crate::focus_order::TAB_STOPS)
+    }
+
+    /// Every layer on the map (Leaflet's `eachLayer`).
+    fn leaflet_layers(&self) -> Vec<JsValue> {
+        let found = Rc::new(std::cell::RefCell::new(Vec::new()));
+        let collect = {
+            let found = Rc::clone(&found);
+            wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |layer| {
+                found.borrow_mut().push(layer)
+            })
+        };
+        ffi::call(&self.map, "eachLayer", &[collect.as_ref().clone()]);
+        found.take()
+    }
+
+    /// The Leaflet layer with this `L.stamp` id, if it is on the map.
+    fn shape(&self, id: u32) -> Option<JsValue> {
+        self.leaflet_layers()
+            .into_iter()
+            .find(|layer| ffi::get(layer, "_leaflet_id").as_f64() == Some(f64::from(id)))
+    }
+
+    /// The shapes of GeoJSON overlays drawn by Leaflet's canvas renderer (`"renderer":
+    /// "canvas"`): like what Rust draws, they have no element of their own. SVG shapes are
+    /// Tab stops themselves (see `access`).
+    fn canvas_shapes(&self, view: &ViewBox) -> Vec<Target> {
+        let projector = view.projector();
+        let polygon = js_sys::Reflect::get(&js_sys::global(), &"L".into())
+            .map(|l| ffi::get(&ffi::get(&l, "Polygon"), "prototype"))
+            .ok()
+            .and_then(|p| p.dyn_into::<js_sys::Object>().ok());
+        let mut out = Vec::new();
+        for layer in self.leaflet_layers() {
+            let Some(name) = ffi::get(&layer, access::TAB_STOP).as_string() else {
+                continue;
+            };
+            let feature = ffi::get(&layer, "feature");
+            let id = ffi::get(&layer, "_leaflet_id").as_f64();
+            let (Some(id), true, true) = (
+                id,
+                feature.is_object(),
+                ffi::get(&layer, "_path").is_undefined(),
+            ) else {
+                continue;
+            };
+            let place =
+                if let Ok(at) = ffi::call(&layer, "getLatLng", &[]).dyn_into::<js_sys::Object>() {
+                    let at: &LatLng = at.unchecked_ref();
+                    Some(projector.project(at.lat(), at.lng()))
+                } else {
+                    let rings = first_rings(&ffi::call(&layer, "getLatLngs", &[]));
+                    let is_polygon = polygon.as_ref().is_some_and(|p| p.is_prototype_of(&layer));
+                    if is_polygon {
+                        let rings: Vec<Vec<[f32; 2]>> = rings
+                            .iter()
+                            .map(|ring| {
+                                ring.iter()
+                                    .map(|&(lat, lng)| {
+                                        let (x, y) = projector.project(lat, lng);
+                                        [x as f32, y as f32]
+                                    })
+                                    .collect()
+                            })
+                            .collect();
+                        crate::focus_order::interior_point(&rings)
+                            .map(|[x, y]| (f64::from(x), f64::from(y)))
+                    } else {
+                        rings
+                            .first()
+                            .and_then(|line| line.get(line.len() / 2))
+                            .map(|&(lat, lng)| projector.project(lat, lng))
+                    }
+                };
+            let Some((x, y)) =
+                place.filter(|&(x, y)| view.shows(x, y, crate::focus_order::FOCUS_INSET))
+            else {
+                continue;
+            };
+            let (lat, lng) = view.unproject(x, y);
+            out.push(Target {
+                x,
+                y,
+                lat,
+                lng,
+                label: format!("{}, {name}", access::feature_label(&feature)),
+                key: format!("{name}\u{1f}shape{id}"),
+                layer: name,
+                shape: Some(id as u32),
+            });
+        }
+        out
     }
 
     /// The first of `layers`, topmost first, that is on the map and where `find` finds something.

@@ -263,8 +263,7 @@ impl PointsLayer {
             view.height / scale,
         );
         let clusters = data.clusters.as_ref().filter(|c| z <= c.max_zoom());
-        // (x, y, node: count and number or point id)
-        let mut places: Vec<(f64, f64, (u32, u32))> = Vec::new();
+        let mut places: Vec<(f64, f64, u64)> = Vec::new();
         let projector = view.projector();
         for (_, tx, ty) in tiles {
             let origin = (tx as f64 * TILE_SIZE, ty as f64 * TILE_SIZE);
@@ -273,31 +272,27 @@ impl PointsLayer {
                     projector.project_world(z, origin.0 + f64::from(px), origin.1 + f64::from(py));
                 places.push((x, y, node));
             };
+            // What each is: a point count over a node number (clusters) or a point id.
             match clusters {
                 Some(clusters) => clusters.in_tile(z, tx, ty, 0.0).into_iter().for_each(|p| {
-                    place(
-                        p.x,
-                        p.y,
-                        (
-                            p.node.count,
-                            if p.node.count > 1 {
-                                p.node.number
-                            } else {
-                                p.node.point
-                            },
-                        ),
-                    )
+                    let number = if p.node.count > 1 {
+                        p.node.number
+                    } else {
+                        p.node.point
+                    };
+                    place(p.x, p.y, u64::from(p.node.count) << 32 | u64::from(number))
                 }),
                 None => data
                     .index
                     .in_tile(z, tx, ty, 0.0)
                     .into_iter()
-                    .for_each(|(px, py, id)| place(px, py, (1, id))),
+                    .for_each(|(px, py, id)| place(px, py, 1 << 32 | u64::from(id))),
             }
         }
         nearest_places(view, places, TAB_STOPS * 2)
             .into_iter()
-            .map(|(x, y, (count, number))| {
+            .map(|(x, y, what)| {
+                let (count, number) = ((what >> 32) as u32, what as u32);
                 let (lat, lng) = view.unproject(x, y);
                 let (key, label) = if count > 1 {
                     (
@@ -319,6 +314,7 @@ impl PointsLayer {
                     layer: name.to_owned(),
                     key,
                     label,
+                    shape: None,
                 }
             })
             .collect()

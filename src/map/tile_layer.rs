@@ -364,7 +364,10 @@ impl FetchTileLayer {
                         None if !feature.properties.is_empty() => {
                             format!("{name}\u{1f}{}\u{1f}{properties}", layer.name)
                         }
-                        None => format!("{name}\u{1f}{}\u{1f}{coord:?}/{number}", layer.name),
+                        None => format!(
+                            "{name}\u{1f}{}\u{1f}{}/{}/{}/{number}",
+                            layer.name, coord.z, coord.x, coord.y
+                        ),
                     };
                     out.push(Target {
                         x,
@@ -374,6 +377,7 @@ impl FetchTileLayer {
                         layer: name.to_owned(),
                         label: feature_label(&properties, style.tooltip.as_deref(), name),
                         key,
+                        shape: None,
                     });
                 }
             }

@@ -106,6 +106,14 @@ impl Browser {
             .unwrap_or_else(|e| panic!("click {css}: {e}"));
     }
 
+    /// Real key presses (WebDriver's) to whatever has the focus: text, or WebDriver's key codes
+    /// such as `"\u{E004}"` (Tab) and `"\u{E007}"` (Enter).
+    pub fn press(&self, keys: &str) {
+        self.runtime
+            .block_on(async { self.client().active_element().await?.send_keys(keys).await })
+            .unwrap_or_else(|e| panic!("press {keys:?}: {e}"));
+    }
+
     /// axe-core's WCAG 2.x A/AA and best-practice violations on the page, one line each (rule,
     /// help, elements). axe-core comes from the npm registry into tools/ (scripts/setup.sh).
     pub fn accessibility_violations(&self) -> Vec<String> {
