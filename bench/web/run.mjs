@@ -260,6 +260,20 @@ async function tiles(browser) {
     await visit(name, "zoom");
     await visit(name, "draw");
   });
+  // `--trace DIR`: one more draw-mode visit of each library with a performance trace.
+  if (args.trace) {
+    fs.mkdirSync(args.trace, { recursive: true });
+    for (const name of Object.keys(libraries)) {
+      const file = path.join(args.trace, `tiles-draw-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
+      await withPage(browser, DESKTOP, async (page) => {
+        await browser.startTracing(page, { path: file, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...("trace-cpu" in args ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing"] });
+        await page.goto(`${server.origin}${libraries[name]}?mode=draw`);
+        await page.waitForFunction(() => window.__benchDone === true, null, { timeout: 180000, polling: 50 });
+        await browser.stopTracing();
+      }, server.origin);
+      console.log(`trace of one ${name} draw-mode visit: ${file}`);
+    }
+  }
   const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, {
     tiles: s.draw.length, median: median(s.draw), p95: percentile(s.draw, 95),
     latencyMedian: median(s.latency), latencyP95: percentile(s.latency, 95), heap: median(s.heap),

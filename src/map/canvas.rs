@@ -1,5 +1,5 @@
-//! Draws a decoded vector tile onto its tile canvas with a layer's style: polygons (even-odd
-//! fill, so holes stay holes), lines, point symbols and point labels.
+//! Draws a decoded vector tile onto its tile canvas with a layer's style: areas (non-zero fill
+//! over rings wound by `tile_plan`, so holes stay holes), lines, point symbols and labels.
 //!
 //! Rust decides what to draw and where ([`crate::tile_plan`]: geometry in canvas pixels, which
 //! labels fit); the tile is then drawn by one call into a small JS loop over that command list
@@ -32,7 +32,7 @@ use crate::tile_plan::{plan_tile, LABEL_PX};
       case 1: ctx.moveTo(c[i + 1], c[i + 2]); i += 3; break;
       case 2: ctx.lineTo(c[i + 1], c[i + 2]); i += 3; break;
       case 3: ctx.closePath(); i += 1; break;
-      case 4: alpha(style.fillOpacity); ctx.fill('evenodd'); i += 1; break;
+      case 4: alpha(style.fillOpacity); ctx.fill(); i += 1; break;
       case 5: alpha(style.opacity); ctx.stroke(); i += 1; break;
       case 6: ctx.moveTo(c[i + 1] + c[i + 3], c[i + 2]); ctx.arc(c[i + 1], c[i + 2], c[i + 3], 0, 2 * Math.PI); i += 4; break;
       default: i = c.length;
