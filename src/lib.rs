@@ -7,6 +7,10 @@ pub mod arrival;
 pub mod callback;
 pub mod catalog;
 pub mod cluster;
+/// Leptos components (the map, layers, markers, controls) for apps of your own; with the `ssr`
+/// feature they also render on the server.
+#[cfg(any(target_arch = "wasm32", feature = "ssr"))]
+pub mod components;
 pub mod config;
 pub mod cookie;
 pub mod focus_order;

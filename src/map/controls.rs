@@ -11,12 +11,13 @@ use super::listener::DomListener;
 use crate::config::Style;
 use crate::BUILD_VERSION;
 
-pub fn add_scale(map: &Map) {
-    ffi::scale_control(&ffi::object(&[
+pub fn add_scale(map: &Map) -> leaflet::Control {
+    let scale = ffi::scale_control(&ffi::object(&[
         ("position", "bottomleft".into()),
         ("maxWidth", 150.into()),
-    ]))
-    .add_to(map);
+    ]));
+    scale.add_to(map);
+    scale
 }
 
 /// A small bottom-left label with the build version, so a person can tell stable from canary.

@@ -9,6 +9,7 @@ mod focus_stops;
 mod geojson_layer;
 mod listener;
 mod live_layer;
+mod marker;
 mod points_layer;
 mod popup;
 mod search_box;
@@ -26,6 +27,7 @@ use web_sys::HtmlElement;
 
 pub use geojson_layer::GeoJsonLayer;
 pub use live_layer::LiveLayer;
+pub use marker::MarkerHandle;
 pub use points_layer::{ClusterAction, ClusterHit, PointInfo, PointsHit, PointsLayer};
 pub use search_box::SearchBox;
 
@@ -319,6 +321,7 @@ pub struct MapHandle {
     /// Listeners on one layer, by layer name: they go when the layer does.
     layer_listeners: Vec<(String, LeafletListener)>,
     _badge: Option<wasm_bindgen::closure::Closure<dyn Fn(JsValue) -> JsValue>>,
+    scale: Option<leaflet::Control>,
 }
 
 impl MapHandle {
@@ -407,6 +410,7 @@ impl MapHandle {
             _window_listeners: Vec::new(),
             layer_listeners: Vec::new(),
             _badge: None,
+            scale: None,
             _keyboard: None,
             _focus_stops: None,
             optional_controls: OptionalControls::default(),
@@ -424,7 +428,7 @@ impl MapHandle {
                 .collect(),
         };
         for (i, base) in config.base_layers.iter().enumerate() {
-            handle.add_base_layer(base, i == 0);
+            handle.add_base(base, LayerRole::Base { active: i == 0 });
         }
         for overlay in &config.overlays {
             handle.add_overlay(overlay);
@@ -438,9 +442,14 @@ impl MapHandle {
         ));
         handle.listen_for_feature_clicks(clicks);
         handle.listen_for_hover();
-        controls::add_scale(&handle.map);
-        handle.layers_control.add_to(&handle.map);
-        handle._badge = Some(controls::add_version_badge(&handle.map));
+        // A bare map (no layers yet: one built from components) gets its controls as the
+        // components ask; the layers control comes with the first layer it lists.
+        let bare = config.base_layers.is_empty() && config.overlays.is_empty();
+        if !bare {
+            handle.set_scale(true);
+            handle.layers_control.add_to(&handle.map);
+            handle._badge = Some(controls::add_version_badge(&handle.map));
+        }
         handle.set_controls(config.controls);
         handle.search_box = config
             .search
@@ -455,7 +464,51 @@ impl MapHandle {
         Ok(handle)
     }
 
-    fn add_base_layer(&mut self, base: &BaseLayer, active: bool) {
+    /// A map with no layers and only Leaflet's zoom buttons, at `view` (its zoom range too):
+    /// what `meshmap::components::MeshMap` makes, for its child components to add layers and
+    /// controls to. `title` is its accessible name.
+    pub fn bare(
+        container: &HtmlElement,
+        view: crate::config::ViewConfig,
+        title: &str,
+        http: Http,
+    ) -> Result<MapHandle, MapError> {
+        let config = Config {
+            title: title.to_owned(),
+            view,
+            base_layers: Vec::new(),
+            overlays: Vec::new(),
+            versions: Vec::new(),
+            first_party_origins: Vec::new(),
+            tiles: None,
+            controls: Controls::default(),
+            search: None,
+        };
+        Self::new(
+            container,
+            &config,
+            MapBehaviour {
+                sync_url_hash: false,
+            },
+            http,
+        )
+    }
+
+    /// Shows or hides the scale bar (metric and imperial, bottom left).
+    pub fn set_scale(&mut self, shown: bool) {
+        match (shown, self.scale.take()) {
+            (true, None) => self.scale = Some(controls::add_scale(&self.map)),
+            (true, Some(scale)) => self.scale = Some(scale),
+            (false, Some(scale)) => {
+                scale.remove();
+            }
+            (false, None) => {}
+        }
+    }
+
+    /// Adds a base layer (raster or vector tiles, or GeoJSON drawn as the base map) offered as
+    /// `role` says.
+    pub fn add_base(&mut self, base: &BaseLayer, role: LayerRole) {
         match &base.source {
             BaseSource::Tiles { url, subdomains } if self.http.is_first_party(url) => {
                 // The app's own tile server: fetched by the app so the version header goes along.
@@ -467,7 +520,7 @@ impl MapHandle {
                     (base.min_zoom, base.max_zoom),
                 );
                 spec.url_options = tile_url_options(Some(subdomains));
-                self.add_fetch_layer(spec, LayerRole::Base { active });
+                self.add_fetch_layer(spec, role);
             }
             BaseSource::Vector { url, style } => {
                 let spec = self.spec(
@@ -477,7 +530,7 @@ impl MapHandle {
                     &base.attribution,
                     (base.min_zoom, base.max_zoom),
                 );
-                self.add_fetch_layer(spec, LayerRole::Base { active });
+                self.add_fetch_layer(spec, role);
             }
             BaseSource::Tiles { url, subdomains } => {
                 let options = TileLayerOptions::new();
@@ -493,11 +546,7 @@ impl MapHandle {
                 });
                 ffi::set(&options, "subdomains", &list);
                 let layer = TileLayer::new_options(url, &options);
-                self.offer(
-                    layer.unchecked_ref(),
-                    &base.name,
-                    LayerRole::Base { active },
-                );
+                self.offer(layer.unchecked_ref(), &base.name, role);
                 self.tile_layers
                     .push((base.name.clone(), url.clone(), layer));
             }
@@ -508,7 +557,7 @@ impl MapHandle {
                     &base.attribution,
                     None,
                 ));
-                self.offer(layer.layer(), &base.name, LayerRole::Base { active });
+                self.offer(layer.layer(), &base.name, role);
                 self.watch_geojson_clicks(&base.name, &layer);
                 self.geojson_layers.push((base.name.clone(), layer));
             }
@@ -624,6 +673,11 @@ impl MapHandle {
     /// Lists a layer in the layers control (its name as text) and shows it if it starts shown.
     fn offer(&self, layer: &leaflet::Layer, name: &str, role: LayerRole) {
         let name_html = escape_html(name);
+        let listed = !matches!(role, LayerRole::Unlisted);
+        if listed && !ffi::get(&self.layers_control, "_map").is_truthy() {
+            // A bare map shows the control once it has something to list.
+            self.layers_control.add_to(&self.map);
+        }
         let shown = match role {
             LayerRole::Base { active } => {
                 self.layers_control.add_base_layer(layer, &name_html);
@@ -633,6 +687,7 @@ impl MapHandle {
                 self.layers_control.add_overlay(layer, &name_html);
                 visible
             }
+            LayerRole::Unlisted => true,
         };
         if shown {
             layer.add_to(&self.map);
@@ -851,22 +906,50 @@ impl MapHandle {
         data: &js_sys::JsString,
         style: &crate::config::Style,
     ) -> Result<usize, String> {
+        self.add_geojson(name, data, style, LayerRole::Overlay { visible: true })
+    }
+
+    /// [`MapHandle::add_geojson_overlay`], offered as `role` says.
+    pub fn add_geojson(
+        &mut self,
+        name: &str,
+        data: &js_sys::JsString,
+        style: &crate::config::Style,
+        role: LayerRole,
+    ) -> Result<usize, String> {
         if name.trim().is_empty() {
             return Err("an overlay needs a name".into());
         }
         self.check_new_name(name)?;
         let (data, checked) =
             crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
+        // Base layers' shapes are no Tab stops (see `GeoJsonLayer::new`).
+        let tab_stops = (!matches!(role, LayerRole::Base { .. })).then_some(name);
         let layer = Rc::new(GeoJsonLayer::new(
             style,
             Renderer::Svg,
             &crate::config::Attribution::default(),
-            Some(name),
+            tab_stops,
         ));
         layer.set_data(data, &checked)?;
-        self.offer(layer.layer(), name, LayerRole::Overlay { visible: true });
+        self.offer(layer.layer(), name, role);
         self.watch_geojson_clicks(name, &layer);
         self.geojson_layers.push((name.to_owned(), layer));
+        Ok(checked.features)
+    }
+
+    /// Replaces the data of the GeoJSON layer `name` in place (same layer, same place in the
+    /// layers control). Returns how many features are drawn; invalid features are skipped.
+    pub fn set_geojson(&mut self, name: &str, data: &js_sys::JsString) -> Result<usize, String> {
+        let layer = self
+            .geojson_layers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, layer)| Rc::clone(layer))
+            .ok_or_else(|| format!("there is no GeoJSON layer named \"{name}\""))?;
+        let (data, checked) =
+            crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
+        layer.set_data(data, &checked)?;
         Ok(checked.features)
     }
 
@@ -899,14 +982,16 @@ impl MapHandle {
         Ok(features)
     }
 
-    fn check_new_name(&self, name: &str) -> Result<(), String> {
+    /// Whether a new layer may take `name`: not empty, and not taken by another layer.
+    pub fn check_new_name(&self, name: &str) -> Result<(), String> {
         if name.trim().is_empty() {
             return Err("an overlay needs a name".into());
         }
         let taken = self.geojson_layers.iter().any(|(n, _)| n == name)
             || self.fetch_layers.borrow().iter().any(|(n, _)| n == name)
             || self.points_layers.borrow().iter().any(|(n, _)| n == name)
-            || self.live_layers.borrow().iter().any(|(n, _)| n == name);
+            || self.live_layers.borrow().iter().any(|(n, _)| n == name)
+            || self.tile_layers.iter().any(|(n, ..)| n == name);
         if taken {
             return Err(format!("there is already a layer named \"{name}\""));
         }
@@ -953,8 +1038,8 @@ impl MapHandle {
         }
     }
 
-    /// Removes an overlay (any kind) from the map and the layers control. False if there is none
-    /// of that name.
+    /// Removes a layer (any kind, base layers too) from the map and the layers control. False if
+    /// there is none of that name.
     pub fn remove_overlay(&mut self, name: &str) -> bool {
         fn take<T>(layers: &mut Vec<(String, Rc<T>)>, name: &str) -> Option<Rc<T>> {
             layers
@@ -971,6 +1056,8 @@ impl MapHandle {
             layer.layer().clone()
         } else if let Some(layer) = take(&mut self.live_layers.borrow_mut(), name) {
             layer.layer().clone()
+        } else if let Some(at) = self.tile_layers.iter().position(|(n, ..)| n == name) {
+            self.tile_layers.remove(at).2.unchecked_into()
         } else {
             return false;
         };
@@ -1581,9 +1668,18 @@ type LiveLayers = Rc<std::cell::RefCell<Vec<(String, Rc<LiveLayer>)>>>;
 
 type FeatureClickSink = SharedCallback<dyn Fn(&Json)>;
 
-enum LayerRole {
-    Base { active: bool },
-    Overlay { visible: bool },
+/// How a layer is offered: in the layers control (as a base layer, one of which shows, or an
+/// overlay, shown or not), or simply on the map.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LayerRole {
+    Base {
+        active: bool,
+    },
+    Overlay {
+        visible: bool,
+    },
+    /// Shown, not listed: a layer of a map built from components outside a `<LayersControl>`.
+    Unlisted,
 }
 
 impl Drop for MapHandle {

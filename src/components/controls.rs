@@ -1,0 +1,64 @@
+//! Controls as components: each shows while it is in the view.
+
+use leptos::prelude::*;
+
+use super::{expect_map, MapRef};
+
+/// Shows a control while the component is in the view: `set(map, true)` once the map exists,
+/// `set(map, false)` when the component leaves.
+fn keep_control(map: MapRef, set: impl Fn(MapRef, bool) + Clone + Send + Sync + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let show = set.clone();
+        Effect::new(move |_| {
+            if map.ready.get() {
+                show(map, true);
+            }
+        });
+        on_cleanup(move || set(map, false));
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (map, set);
+}
+
+/// The scale bar (metric and imperial), bottom left.
+#[component]
+pub fn ScaleControl() -> impl IntoView {
+    keep_control(expect_map("ScaleControl"), |map, shown| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| handle.set_scale(shown));
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (map, shown);
+    });
+}
+
+/// A button that shows the map on the whole screen (and back).
+#[component]
+pub fn FullscreenControl() -> impl IntoView {
+    keep_control(expect_map("FullscreenControl"), |map, shown| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| {
+            let mut wanted = handle.controls();
+            wanted.fullscreen = shown;
+            handle.set_controls(wanted);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (map, shown);
+    });
+}
+
+/// A button that finds the user (the browser's Geolocation API) and shows where, and how
+/// precisely; a refusal is explained on the map.
+#[component]
+pub fn LocateControl() -> impl IntoView {
+    keep_control(expect_map("LocateControl"), |map, shown| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| {
+            let mut wanted = handle.controls();
+            wanted.locate = shown;
+            handle.set_controls(wanted);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (map, shown);
+    });
+}

@@ -1,0 +1,225 @@
+//! Layers as components: raster and vector tiles, GeoJSON whose data is a signal, and the
+//! layers control that lists the ones wrapped in `<BaseLayer>` or `<Overlay>`.
+
+use leptos::prelude::*;
+
+use super::{expect_map, unnamed_layer, MapRef};
+use crate::config::{Attribution, Style};
+
+/// Where a layer inside `<BaseLayer>` or `<Overlay>` is listed, and under which name.
+#[derive(Clone)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+struct Listing {
+    name: String,
+    base: bool,
+    checked: bool,
+}
+
+/// The layers control (top right; folded into an icon on small maps). It lists the layers
+/// wrapped in its `<BaseLayer>` (one of them shows) and `<Overlay>` (each on or off) children.
+#[component]
+pub fn LayersControl(children: Children) -> impl IntoView {
+    children()
+}
+
+/// A base layer of the layers control: its child layer, listed under `name`; `checked` makes it
+/// the one shown at first.
+#[component]
+pub fn BaseLayer(
+    #[prop(into)] name: String,
+    #[prop(optional)] checked: bool,
+    children: Children,
+) -> impl IntoView {
+    provide_context(Listing {
+        name,
+        base: true,
+        checked,
+    });
+    children()
+}
+
+/// An overlay of the layers control: its child layer, listed under `name`, shown at first when
+/// `checked`.
+#[component]
+pub fn Overlay(
+    #[prop(into)] name: String,
+    #[prop(optional)] checked: bool,
+    children: Children,
+) -> impl IntoView {
+    provide_context(Listing {
+        name,
+        base: false,
+        checked,
+    });
+    children()
+}
+
+/// The name a layer goes by, and how the map offers it.
+#[cfg(target_arch = "wasm32")]
+fn placement(own_name: Option<String>) -> (String, crate::map::LayerRole) {
+    use crate::map::LayerRole;
+    match use_context::<Listing>() {
+        Some(listing) if listing.base => (
+            listing.name,
+            LayerRole::Base {
+                active: listing.checked,
+            },
+        ),
+        Some(listing) => (
+            listing.name,
+            LayerRole::Overlay {
+                visible: listing.checked,
+            },
+        ),
+        None => (own_name.unwrap_or_else(unnamed_layer), LayerRole::Unlisted),
+    }
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn placement(own_name: Option<String>) -> (String, ()) {
+    let name = use_context::<Listing>()
+        .map(|listing| listing.name)
+        .or(own_name)
+        .unwrap_or_else(unnamed_layer);
+    (name, ())
+}
+
+/// Adds a layer once the map exists (`add` returns whether it was added), and removes it when
+/// the component leaves the view.
+fn keep_layer(map: MapRef, name: String, add: impl Fn(&str) + 'static) {
+    #[cfg(target_arch = "wasm32")]
+    {
+        let added = StoredValue::new(false);
+        let label = name.clone();
+        Effect::new(move |_| {
+            if map.ready.get() && !added.get_value() {
+                added.set_value(true);
+                add(&label);
+            }
+        });
+        on_cleanup(move || {
+            map.with(|handle| handle.remove_overlay(&name));
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (map, name, add);
+}
+
+/// Raster tiles from a URL template such as `https://tile.example/{z}/{x}/{y}.png` (`{s}` for
+/// `subdomains`). The app's own tile servers get them through meshmap's HTTP module (with the
+/// version header); others as Leaflet's image tiles.
+#[component]
+pub fn TileLayer(
+    #[prop(into)] url: String,
+    #[prop(optional, into)] attribution: Option<String>,
+    #[prop(optional)] subdomains: Option<Vec<String>>,
+    #[prop(optional)] min_zoom: Option<f64>,
+    #[prop(optional)] max_zoom: Option<f64>,
+    #[prop(optional, into)] name: Option<String>,
+) -> impl IntoView {
+    let map = expect_map("TileLayer");
+    let (name, role) = placement(name);
+    let base = crate::config::BaseLayer {
+        name: name.clone(),
+        source: crate::config::BaseSource::Tiles {
+            url,
+            subdomains: subdomains.unwrap_or_default(),
+        },
+        attribution: Attribution {
+            text: attribution.unwrap_or_default(),
+            url: None,
+        },
+        min_zoom: min_zoom.unwrap_or(0.0),
+        max_zoom: max_zoom.unwrap_or(19.0),
+    };
+    keep_layer(map, name, move |name| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| match handle.check_new_name(name) {
+            Ok(()) => handle.add_base(&base, role),
+            Err(message) => map.report("<TileLayer>", &message),
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (name, &base, role);
+    });
+}
+
+/// Vector tiles (Mapbox Vector Tiles, e.g. from Martin: `/tiles/countries/{z}/{x}/{y}`), decoded
+/// and drawn in Rust with `style` (labels, tooltips and clicks as in config.json).
+#[component]
+pub fn VectorTiles(
+    #[prop(into)] url: String,
+    #[prop(optional)] style: Option<Style>,
+    #[prop(optional, into)] attribution: Option<String>,
+    #[prop(optional)] min_zoom: Option<f64>,
+    #[prop(optional)] max_zoom: Option<f64>,
+    #[prop(optional, into)] name: Option<String>,
+) -> impl IntoView {
+    let map = expect_map("VectorTiles");
+    let (name, role) = placement(name);
+    let base = crate::config::BaseLayer {
+        name: name.clone(),
+        source: crate::config::BaseSource::Vector {
+            url,
+            style: style.unwrap_or_default(),
+        },
+        attribution: Attribution {
+            text: attribution.unwrap_or_default(),
+            url: None,
+        },
+        min_zoom: min_zoom.unwrap_or(0.0),
+        max_zoom: max_zoom.unwrap_or(19.0),
+    };
+    keep_layer(map, name, move |name| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| match handle.check_new_name(name) {
+            Ok(()) => handle.add_base(&base, role),
+            Err(message) => map.report("<VectorTiles>", &message),
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (name, &base, role);
+    });
+}
+
+/// GeoJSON drawn as shapes (SVG: each a Tab stop with its popup): `data` is the document's
+/// text, a signal; a new value redraws the same layer in place. Invalid features are skipped,
+/// invalid documents reported (`<MeshMap on_error>` and the console) and the map keeps what it
+/// showed.
+#[component]
+pub fn GeoJson(
+    #[prop(into)] data: Signal<String>,
+    #[prop(optional)] style: Option<Style>,
+    #[prop(optional, into)] name: Option<String>,
+) -> impl IntoView {
+    let map = expect_map("GeoJson");
+    let (name, role) = placement(name);
+    let style = style.unwrap_or_default();
+    #[cfg(target_arch = "wasm32")]
+    {
+        let added = StoredValue::new(false);
+        let label = name.clone();
+        Effect::new(move |_| {
+            let text = data.get();
+            if !map.ready.get() {
+                return;
+            }
+            let text = js_sys::JsString::from(text);
+            let result = map.with(|handle| {
+                if added.get_value() {
+                    handle.set_geojson(&label, &text)
+                } else {
+                    let result = handle.add_geojson(&label, &text, &style, role);
+                    added.set_value(result.is_ok());
+                    result
+                }
+            });
+            if let Some(Err(message)) = result {
+                map.report(&format!("<GeoJson> \"{label}\""), &message);
+            }
+        });
+        on_cleanup(move || {
+            map.with(|handle| handle.remove_overlay(&name));
+        });
+    }
+    #[cfg(not(target_arch = "wasm32"))]
+    let _ = (map, name, role, data, style);
+}

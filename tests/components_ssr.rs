@@ -1,0 +1,87 @@
+//! Issue 15: meshmap's Leptos components render on the server (the `ssr` feature) as the map's
+//! placeholder, touching no browser API (there is none here: this runs natively), in the same
+//! shape the browser renders and hydrates.
+#![cfg(feature = "ssr")]
+
+use leptos::prelude::*;
+use meshmap::components::*;
+use meshmap::view_hash::View;
+
+fn render(app: impl FnOnce() -> AnyView) -> String {
+    let owner = Owner::new();
+    owner.with(|| app().to_html())
+}
+
+#[test]
+fn a_map_with_layers_markers_and_controls_renders_its_placeholder() {
+    let html = render(|| {
+        let view = RwSignal::new(View {
+            lat: 38.7,
+            lng: -9.1,
+            zoom: 5.0,
+        });
+        let places = RwSignal::new(String::from(
+            r#"{"type": "FeatureCollection", "features": []}"#,
+        ));
+        view! {
+            <MeshMap view class="tall" style="height: 320px" title="Places">
+                <TileLayer url="/tiles/{z}/{x}/{y}.png" attribution="Test" />
+                <LayersControl>
+                    <BaseLayer name="Countries" checked=true>
+                        <VectorTiles url="/tiles/countries/{z}/{x}/{y}" />
+                    </BaseLayer>
+                    <Overlay name="Places" checked=true>
+                        <GeoJson data=places />
+                    </Overlay>
+                </LayersControl>
+                <Marker position=(38.72, -9.14) title="Lisbon">
+                    <Popup><b>"Lisbon"</b>" (capital)"</Popup>
+                    <Tooltip text="Lisbon" />
+                </Marker>
+                <ScaleControl />
+                <FullscreenControl />
+                <LocateControl />
+            </MeshMap>
+        }
+        .into_any()
+    });
+    assert!(
+        html.starts_with(r#"<div class="meshmap-map tall" style="height: 320px;">"#),
+        "{html}"
+    );
+    // The popup's content is rendered with the page, hidden until the marker's popup opens.
+    assert!(
+        html.contains(r#"<div class="meshmap-popup-holder" style="display: none;"><div class="meshmap-popup-content"><b>Lisbon</b> (capital)</div></div>"#),
+        "{html}"
+    );
+    // Layers and controls render no element (only Leptos's hydration markers): the browser
+    // adds them to the map.
+    let elements = html
+        .match_indices('<')
+        .filter(|(at, _)| html[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic()))
+        .count();
+    assert_eq!(
+        elements, 4,
+        "the map's element and the popup's only: {html}"
+    );
+    assert!(
+        !html.contains("tiles") && !html.contains("script"),
+        "{html}"
+    );
+}
+
+#[test]
+fn a_bare_map_is_one_element_with_its_class() {
+    let html = render(|| {
+        let view = RwSignal::new(View {
+            lat: 0.0,
+            lng: 0.0,
+            zoom: 2.0,
+        });
+        view! { <MeshMap view /> }.into_any()
+    });
+    assert!(
+        html.starts_with(r#"<div class="meshmap-map">"#) && html.ends_with("</div>"),
+        "{html}"
+    );
+}
