@@ -85,3 +85,16 @@ fn a_bare_map_is_one_element_with_its_class() {
         "{html}"
     );
 }
+
+#[test]
+fn a_layer_outside_a_map_says_where_it_belongs() {
+    let outcome = std::panic::catch_unwind(|| {
+        render(|| view! { <GeoJson data=String::new() /> }.into_any())
+    });
+    let message = outcome.expect_err("a GeoJson outside a map cannot work");
+    let message = message
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .unwrap_or_default();
+    assert!(message.contains("<GeoJson> must be inside a <MeshMap>"), "{message}");
+}

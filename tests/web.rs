@@ -3544,3 +3544,141 @@ async fn a_live_layer_draws_streamed_objects_and_reconnects() {
     remove_fetch_stub();
     element.remove();
 }
+
+// ---------------------------------------------------------------------------------------------
+// meshmap for Leptos apps (issue 15): the components driven as an app drives them.
+
+mod components {
+    use super::*;
+    use leptos::prelude::*;
+    use meshmap::components::*;
+
+    fn collection_text(names: &[&str]) -> String {
+        let features: Vec<Value> = names
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                feature(json!({"name": name}), square(-30.0 + 15.0 * i as f64, -10.0, 10.0))
+            })
+            .collect();
+        collection(features).to_string()
+    }
+
+    /// Captures the map of the `<MeshMap>` it is in, for the test to look at.
+    #[component]
+    fn Probe(found: StoredValue<Option<MapRef>>) -> impl IntoView {
+        found.set_value(use_map());
+    }
+
+    fn map_view(found: StoredValue<Option<MapRef>>) -> View {
+        found
+            .get_value()
+            .and_then(|map| map.view())
+            .expect("the map exists")
+    }
+
+    #[wasm_bindgen_test]
+    async fn components_make_a_map_that_follows_its_signals_and_cleans_up() {
+        load_leaflet().await;
+        install_fetch_stub();
+        serve("/stub-tiles/countries/", WORLD_TILE);
+        let element = test_element();
+        let baseline = live_listeners();
+        let view = RwSignal::new(View { lat: 0.0, lng: 0.0, zoom: 2.0 });
+        let places = RwSignal::new(collection_text(&["Alpha", "Beta"]));
+        let show_places = RwSignal::new(true);
+        let lisbon = RwSignal::new((38.72, -9.14));
+        let found = StoredValue::new(None::<MapRef>);
+        let moves = RwSignal::new(0u32);
+        let errors = RwSignal::new(Vec::<String>::new());
+        let mounted = leptos::mount::mount_to(element.clone(), move || {
+            view! {
+                <MeshMap view title="Test map" style="width: 640px; height: 400px"
+                    on_move=Callback::new(move |_| moves.update(|n| *n += 1))
+                    on_error=Callback::new(move |message| errors.update(|e| e.push(message)))>
+                    <Probe found />
+                    <LayersControl>
+                        <BaseLayer name="Countries" checked=true>
+                            <VectorTiles url="/stub-tiles/countries/{z}/{x}/{y}" />
+                        </BaseLayer>
+                        {move || show_places.get().then(|| view! {
+                            <Overlay name="Places" checked=true>
+                                <GeoJson data=places />
+                            </Overlay>
+                        })}
+                    </LayersControl>
+                    <Marker position=lisbon title="Lisbon">
+                        <Popup><b>"Lisbon"</b>" is here"</Popup>
+                        <Tooltip text="Lisboa" />
+                    </Marker>
+                    <ScaleControl />
+                </MeshMap>
+            }
+        });
+        until("the map", || query(&element, ".leaflet-container").is_some()).await;
+        until("the vector tiles drawn", || !drawn_canvases(&element).is_empty()).await;
+        let shapes = || count(&element, ".leaflet-overlay-pane svg path");
+        until("the GeoJSON drawn", || shapes() == 2).await;
+        let control = text(&element, ".leaflet-control-layers");
+        assert!(control.contains("Countries") && control.contains("Places"), "{control}");
+        assert!(query(&element, ".leaflet-control-scale").is_some());
+        assert_eq!(
+            query(&element, ".leaflet-container").unwrap().get_attribute("aria-label").as_deref(),
+            Some("Test map")
+        );
+
+        // A new value of the data signal redraws the same layer of the same map.
+        let container = query(&element, ".leaflet-container").unwrap();
+        places.set(collection_text(&["Alpha", "Beta", "Gamma"]));
+        until("three shapes", || shapes() == 3).await;
+        assert!(query(&element, "path[aria-label='Gamma']").is_some());
+        assert_eq!(query(&element, ".leaflet-container"), Some(container.clone()), "no new map");
+        // Bad data is reported and the layer keeps what it showed.
+        places.set("{not json".into());
+        until("the problem reported", || !errors.get_untracked().is_empty()).await;
+        let reported = errors.get_untracked().join("; ");
+        assert!(reported.contains("\"Places\"") && reported.contains("JSON"), "{reported}");
+        assert_eq!(shapes(), 3);
+
+        // The view signal moves the map; the map's own moves set the signal.
+        view.set(View { lat: 20.0, lng: 10.0, zoom: 3.0 });
+        until("the map moved", || {
+            let now = map_view(found);
+            (now.lat - 20.0).abs() < 1e-6 && now.zoom == 3.0
+        })
+        .await;
+        let before = moves.get_untracked();
+        found
+            .get_value()
+            .unwrap()
+            .with(|map| map.set_view(View { lat: -10.0, lng: 30.0, zoom: 4.0 }));
+        until("the signal followed", || view.get_untracked().zoom == 4.0).await;
+        assert!((view.get_untracked().lng - 30.0).abs() < 1e-6);
+        assert!(moves.get_untracked() > before, "on_move heard it");
+
+        // The marker: named, moved by its signal, its popup the rendered view.
+        let pin = || query(&element, "img.leaflet-marker-icon[alt='Lisbon']");
+        until("the marker", || pin().is_some()).await;
+        let at = |e: &Element| e.get_attribute("style").unwrap_or_default();
+        let first = at(&pin().unwrap());
+        lisbon.set((41.15, -8.61));
+        until("the marker moved", || at(&pin().unwrap()) != first).await;
+        click(&pin().unwrap());
+        until("its popup", || text(&element, ".leaflet-popup-content").contains("Lisbon is here")).await;
+        assert!(query(&element, ".leaflet-popup-content b").is_some(), "the view, not text");
+
+        // A layer leaving the view leaves the map, the layers control and its listeners.
+        let with_places = live_listeners();
+        show_places.set(false);
+        until("the shapes gone", || shapes() == 0).await;
+        assert!(!text(&element, ".leaflet-control-layers").contains("Places"));
+        assert!(live_listeners() < with_places, "its listeners went with it");
+
+        // Unmounting removes the map and every listener it had.
+        drop(mounted);
+        until("the map gone", || query(&element, ".leaflet-container").is_none()).await;
+        assert_eq!(live_listeners(), baseline);
+        remove_fetch_stub();
+        element.remove();
+    }
+}
