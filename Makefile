@@ -12,7 +12,7 @@ export WASM_BINDGEN_TEST_WEBDRIVER_JSON := $(CURDIR)/tests/webdriver.json
 # The runner's limit for the whole browser suite (its default, 20 s, is about what the suite takes).
 export WASM_BINDGEN_TEST_TIMEOUT ?= 180
 
-.PHONY: setup build run test test-native test-browser test-fuzz fuzz bench
+.PHONY: setup build run test test-native test-browser test-example test-fuzz fuzz bench example
 
 setup:
 	@scripts/setup.sh
@@ -23,15 +23,25 @@ build: setup
 run: setup
 	@scripts/run-local.sh
 
-test: setup test-native test-browser test-fuzz
+test: setup test-native test-browser test-example test-fuzz
 
 # Pure logic, nginx, gateway and end-to-end tests; the ignored ones need the release build.
+# With the `ssr` feature: the Leptos components render on the server (tests/components_ssr.rs)
+# and their doc examples compile.
 test-native: build
-	cargo test --workspace -- --include-ignored
+	cargo test --workspace --features meshmap/ssr -- --include-ignored
 
 # wasm-bindgen-test in headless Chromium.
 test-browser:
 	cargo test --target wasm32-unknown-unknown --test web
+
+# The example Leptos app (examples/leptos-app) builds with Trunk as a user's app would.
+test-example: setup
+	scripts/build-example.sh
+
+# The example Leptos app, built and served on 127.0.0.1 (README: "Using meshmap from Leptos").
+example: setup
+	scripts/build-example.sh --serve
 
 # A short pass over every fuzz target (seconds each; `make fuzz` runs longer).
 test-fuzz:

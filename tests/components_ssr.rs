@@ -46,7 +46,9 @@ fn a_map_with_layers_markers_and_controls_renders_its_placeholder() {
         .into_any()
     });
     assert!(
-        html.starts_with(r#"<div class="meshmap-map tall" style="height: 320px;">"#),
+        html.starts_with(
+            r#"<div class="meshmap tall" style="height: 320px;"><div class="meshmap-map"></div>"#
+        ),
         "{html}"
     );
     // The popup's content is rendered with the page, hidden until the marker's popup opens.
@@ -61,8 +63,8 @@ fn a_map_with_layers_markers_and_controls_renders_its_placeholder() {
         .filter(|(at, _)| html[at + 1..].starts_with(|c: char| c.is_ascii_alphabetic()))
         .count();
     assert_eq!(
-        elements, 4,
-        "the map's element and the popup's only: {html}"
+        elements, 5,
+        "the map's two elements and the popup's only: {html}"
     );
     assert!(
         !html.contains("tiles") && !html.contains("script"),
@@ -71,7 +73,7 @@ fn a_map_with_layers_markers_and_controls_renders_its_placeholder() {
 }
 
 #[test]
-fn a_bare_map_is_one_element_with_its_class() {
+fn a_bare_map_is_its_placeholder_with_its_class() {
     let html = render(|| {
         let view = RwSignal::new(View {
             lat: 0.0,
@@ -81,20 +83,23 @@ fn a_bare_map_is_one_element_with_its_class() {
         view! { <MeshMap view /> }.into_any()
     });
     assert!(
-        html.starts_with(r#"<div class="meshmap-map">"#) && html.ends_with("</div>"),
+        html.starts_with(r#"<div class="meshmap"><div class="meshmap-map"></div>"#)
+            && html.ends_with("</div>"),
         "{html}"
     );
 }
 
 #[test]
 fn a_layer_outside_a_map_says_where_it_belongs() {
-    let outcome = std::panic::catch_unwind(|| {
-        render(|| view! { <GeoJson data=String::new() /> }.into_any())
-    });
+    let outcome =
+        std::panic::catch_unwind(|| render(|| view! { <GeoJson data=String::new() /> }.into_any()));
     let message = outcome.expect_err("a GeoJson outside a map cannot work");
     let message = message
         .downcast_ref::<String>()
         .map(String::as_str)
         .unwrap_or_default();
-    assert!(message.contains("<GeoJson> must be inside a <MeshMap>"), "{message}");
+    assert!(
+        message.contains("<GeoJson> must be inside a <MeshMap>"),
+        "{message}"
+    );
 }

@@ -3558,7 +3558,10 @@ mod components {
             .iter()
             .enumerate()
             .map(|(i, name)| {
-                feature(json!({"name": name}), square(-30.0 + 15.0 * i as f64, -10.0, 10.0))
+                feature(
+                    json!({"name": name}),
+                    square(-30.0 + 15.0 * i as f64, -10.0, 10.0),
+                )
             })
             .collect();
         collection(features).to_string()
@@ -3584,7 +3587,11 @@ mod components {
         serve("/stub-tiles/countries/", WORLD_TILE);
         let element = test_element();
         let baseline = live_listeners();
-        let view = RwSignal::new(View { lat: 0.0, lng: 0.0, zoom: 2.0 });
+        let view = RwSignal::new(View {
+            lat: 0.0,
+            lng: 0.0,
+            zoom: 2.0,
+        });
         let places = RwSignal::new(collection_text(&["Alpha", "Beta"]));
         let show_places = RwSignal::new(true);
         let lisbon = RwSignal::new((38.72, -9.14));
@@ -3615,15 +3622,27 @@ mod components {
                 </MeshMap>
             }
         });
-        until("the map", || query(&element, ".leaflet-container").is_some()).await;
-        until("the vector tiles drawn", || !drawn_canvases(&element).is_empty()).await;
+        until("the map", || {
+            query(&element, ".leaflet-container").is_some()
+        })
+        .await;
+        until("the vector tiles drawn", || {
+            !drawn_canvases(&element).is_empty()
+        })
+        .await;
         let shapes = || count(&element, ".leaflet-overlay-pane svg path");
         until("the GeoJSON drawn", || shapes() == 2).await;
         let control = text(&element, ".leaflet-control-layers");
-        assert!(control.contains("Countries") && control.contains("Places"), "{control}");
+        assert!(
+            control.contains("Countries") && control.contains("Places"),
+            "{control}"
+        );
         assert!(query(&element, ".leaflet-control-scale").is_some());
         assert_eq!(
-            query(&element, ".leaflet-container").unwrap().get_attribute("aria-label").as_deref(),
+            query(&element, ".leaflet-container")
+                .unwrap()
+                .get_attribute("aria-label")
+                .as_deref(),
             Some("Test map")
         );
 
@@ -3632,26 +3651,43 @@ mod components {
         places.set(collection_text(&["Alpha", "Beta", "Gamma"]));
         until("three shapes", || shapes() == 3).await;
         assert!(query(&element, "path[aria-label='Gamma']").is_some());
-        assert_eq!(query(&element, ".leaflet-container"), Some(container.clone()), "no new map");
+        assert_eq!(
+            query(&element, ".leaflet-container"),
+            Some(container.clone()),
+            "no new map"
+        );
         // Bad data is reported and the layer keeps what it showed.
         places.set("{not json".into());
-        until("the problem reported", || !errors.get_untracked().is_empty()).await;
+        until("the problem reported", || {
+            !errors.get_untracked().is_empty()
+        })
+        .await;
         let reported = errors.get_untracked().join("; ");
-        assert!(reported.contains("\"Places\"") && reported.contains("JSON"), "{reported}");
+        assert!(
+            reported.contains("\"Places\"") && reported.contains("JSON"),
+            "{reported}"
+        );
         assert_eq!(shapes(), 3);
 
         // The view signal moves the map; the map's own moves set the signal.
-        view.set(View { lat: 20.0, lng: 10.0, zoom: 3.0 });
+        view.set(View {
+            lat: 20.0,
+            lng: 10.0,
+            zoom: 3.0,
+        });
         until("the map moved", || {
             let now = map_view(found);
             (now.lat - 20.0).abs() < 1e-6 && now.zoom == 3.0
         })
         .await;
         let before = moves.get_untracked();
-        found
-            .get_value()
-            .unwrap()
-            .with(|map| map.set_view(View { lat: -10.0, lng: 30.0, zoom: 4.0 }));
+        found.get_value().unwrap().with(|map| {
+            map.set_view(View {
+                lat: -10.0,
+                lng: 30.0,
+                zoom: 4.0,
+            })
+        });
         until("the signal followed", || view.get_untracked().zoom == 4.0).await;
         assert!((view.get_untracked().lng - 30.0).abs() < 1e-6);
         assert!(moves.get_untracked() > before, "on_move heard it");
@@ -3664,8 +3700,14 @@ mod components {
         lisbon.set((41.15, -8.61));
         until("the marker moved", || at(&pin().unwrap()) != first).await;
         click(&pin().unwrap());
-        until("its popup", || text(&element, ".leaflet-popup-content").contains("Lisbon is here")).await;
-        assert!(query(&element, ".leaflet-popup-content b").is_some(), "the view, not text");
+        until("its popup", || {
+            text(&element, ".leaflet-popup-content").contains("Lisbon is here")
+        })
+        .await;
+        assert!(
+            query(&element, ".leaflet-popup-content b").is_some(),
+            "the view, not text"
+        );
 
         // A layer leaving the view leaves the map, the layers control and its listeners.
         let with_places = live_listeners();
@@ -3676,7 +3718,10 @@ mod components {
 
         // Unmounting removes the map and every listener it had.
         drop(mounted);
-        until("the map gone", || query(&element, ".leaflet-container").is_none()).await;
+        until("the map gone", || {
+            query(&element, ".leaflet-container").is_none()
+        })
+        .await;
         assert_eq!(live_listeners(), baseline);
         remove_fetch_stub();
         element.remove();

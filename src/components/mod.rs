@@ -140,8 +140,9 @@ fn unnamed_layer() -> String {
 ///   the rest of the map keeps working.
 /// - `versions`, `first_party_origins`: as in config.json, for the `X-App-Version` header.
 ///
-/// On the server it renders `<div class="meshmap-map">` with the given `class` and `style`
-/// (give it a height); the map is made in the browser.
+/// It renders `<div class="meshmap">` (with `class` and `style`: give it a height; 100% of its
+/// parent's otherwise) around the map's element; on the server that is all, the map is made in
+/// the browser.
 #[component]
 pub fn MeshMap(
     #[prop(into)] view: RwSignal<View>,
@@ -228,12 +229,11 @@ pub fn MeshMap(
         versions,
         first_party_origins,
     );
+    // `.meshmap` sizes and scopes the map as in the app (give it a height); the map goes in
+    // the inner element, apart from the children's own (hidden) elements.
     view! {
-        <div
-            class=format!("meshmap-map {}", class.unwrap_or_default()).trim_end().to_owned()
-            style=style
-            node_ref=container
-        >
+        <div class=format!("meshmap {}", class.unwrap_or_default()).trim_end().to_owned() style=style>
+            <div class="meshmap-map" node_ref=container></div>
             {children.map(|children| children())}
         </div>
     }

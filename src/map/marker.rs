@@ -50,8 +50,12 @@ impl MarkerHandle {
         ffi::call(&self.marker, "unbindTooltip", &[]);
         if let Some(text) = text {
             let options = ffi::object(&[("direction", "top".into())]);
-            self.marker
-                .bind_tooltip_with_content(&super::popup::text_element(text), &options);
+            // (The leaflet crate's `bind_tooltip_with_content` names a method Leaflet lacks.)
+            ffi::call(
+                &self.marker,
+                "bindTooltip",
+                &[super::popup::text_element(text), options.into()],
+            );
         }
     }
 
