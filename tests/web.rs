@@ -3708,6 +3708,9 @@ mod components {
             query(&element, ".leaflet-popup-content b").is_some(),
             "the view, not text"
         );
+        let (x, y) = centre_of(&pin().unwrap());
+        hover("mouseover", &pin().unwrap(), x, y);
+        until("its tooltip", || text(&element, ".leaflet-tooltip") == "Lisboa").await;
 
         // A layer leaving the view leaves the map, the layers control and its listeners.
         let with_places = live_listeners();
