@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use meshmap::components::*;
 use meshmap::view_hash::View;
 
+#[path = "support/ssr_app.rs"]
+mod ssr_app;
+
 fn render(app: impl FnOnce() -> AnyView) -> String {
     let owner = Owner::new();
     owner.with(|| app().to_html())
@@ -101,5 +104,25 @@ fn a_layer_outside_a_map_says_where_it_belongs() {
     assert!(
         message.contains("<GeoJson> must be inside a <MeshMap>"),
         "{message}"
+    );
+}
+
+/// The server's HTML for the app the browser tests hydrate (tests/web.rs), kept in
+/// tests/fixtures/ssr/hydrated-map.html: this test fails when the components render
+/// differently, and `MESHMAP_UPDATE_FIXTURES=1` writes the new HTML.
+#[test]
+fn the_hydration_fixture_is_what_the_server_renders() {
+    let html = render(|| view! { <ssr_app::HydratedMap /> }.into_any());
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/ssr/hydrated-map.html"
+    );
+    if std::env::var_os("MESHMAP_UPDATE_FIXTURES").is_some() {
+        std::fs::write(path, &html).expect("write the fixture");
+    }
+    let fixture = std::fs::read_to_string(path).unwrap_or_default();
+    assert_eq!(
+        html, fixture,
+        "the server renders differently: MESHMAP_UPDATE_FIXTURES=1 cargo test --features ssr --test components_ssr"
     );
 }

@@ -3548,10 +3548,62 @@ async fn a_live_layer_draws_streamed_objects_and_reconnects() {
 // ---------------------------------------------------------------------------------------------
 // meshmap for Leptos apps (issue 15): the components driven as an app drives them.
 
+#[path = "support/ssr_app.rs"]
+mod ssr_app;
+
 mod components {
     use super::*;
     use leptos::prelude::*;
     use meshmap::components::*;
+    use meshmap::view_hash::View;
+
+    /// Issue 15: the HTML the server renders for an app (tests/components_ssr.rs keeps it in the
+    /// fixture) hydrates into the live map: the server's elements become the map and the
+    /// popup's content, nothing is rendered twice, and unmounting leaves no listener.
+    #[wasm_bindgen_test]
+    async fn the_servers_html_hydrates_into_the_live_map() {
+        load_leaflet().await;
+        let element = test_element();
+        element.set_inner_html(include_str!("fixtures/ssr/hydrated-map.html"));
+        let placeholder = query(&element, ".meshmap-map").expect("the server's map element");
+        let popup_content = query(&element, ".meshmap-popup-content").expect("the server's popup");
+        let baseline = live_listeners();
+        let mounted = leptos::mount::hydrate_from(element.clone(), super::ssr_app::HydratedMap);
+        until("the live map", || {
+            query(&element, ".leaflet-container").is_some()
+        })
+        .await;
+        assert_eq!(
+            query(&element, ".leaflet-container"),
+            Some(placeholder),
+            "the server's element became the map"
+        );
+        assert_eq!(count(&element, ".meshmap-map"), 1, "nothing rendered twice");
+        until("the lands drawn", || {
+            count(&element, ".leaflet-overlay-pane svg path") == 2
+        })
+        .await;
+        assert!(text(&element, ".leaflet-control-layers").contains("Lands"));
+        assert!(query(&element, ".leaflet-control-scale").is_some());
+        let pin = query(&element, "img.leaflet-marker-icon[alt='Between']").expect("the marker");
+        click(&pin);
+        until("the popup", || {
+            text(&element, ".leaflet-popup-content").contains("Between the lands")
+        })
+        .await;
+        assert!(
+            query(&element, ".leaflet-popup-content .meshmap-popup-content")
+                .is_some_and(|shown| shown == popup_content),
+            "the popup shows the server's element, hydrated"
+        );
+        drop(mounted);
+        until("the map gone", || {
+            query(&element, ".leaflet-container").is_none()
+        })
+        .await;
+        assert_eq!(live_listeners(), baseline);
+        element.remove();
+    }
 
     fn collection_text(names: &[&str]) -> String {
         let features: Vec<Value> = names
@@ -3710,7 +3762,10 @@ mod components {
         );
         let (x, y) = centre_of(&pin().unwrap());
         hover("mouseover", &pin().unwrap(), x, y);
-        until("its tooltip", || text(&element, ".leaflet-tooltip") == "Lisboa").await;
+        until("its tooltip", || {
+            text(&element, ".leaflet-tooltip") == "Lisboa"
+        })
+        .await;
 
         // A layer leaving the view leaves the map, the layers control and its listeners.
         let with_places = live_listeners();
