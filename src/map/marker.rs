@@ -54,7 +54,7 @@ impl MarkerHandle {
             ffi::call(
                 &self.marker,
                 "bindTooltip",
-                &[super::popup::text_element(text), options.into()],
+                &[super::popup::text_element(text), options],
             );
         }
     }
