@@ -28,6 +28,8 @@ printf '%-8s %-40s %10d %10d %10d\n' total "(code and styles a first visit loads
 for f in "$dist"/data/*.geojson; do row data "$f"; done
 echo
 scripts/wasm-profile.sh 20
+echo
+scripts/leptos-size.sh
 
 # ---- Load: requests/s and p99 latency with wrk, loopback only, 5 s per case, 2 threads, 50 connections.
 # The app server serves the bundle above; the gateway fronts two app servers (stable and canary,
