@@ -22,6 +22,15 @@ fn keep_control(map: MapRef, set: impl Fn(MapRef, bool) + Clone + Send + Sync + 
 }
 
 /// The scale bar (metric and imperial), bottom left.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view><ScaleControl /></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn ScaleControl() -> impl IntoView {
     keep_control(expect_map("ScaleControl"), |map, shown| {
@@ -33,6 +42,15 @@ pub fn ScaleControl() -> impl IntoView {
 }
 
 /// A button that shows the map on the whole screen (and back).
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view><FullscreenControl /></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn FullscreenControl() -> impl IntoView {
     keep_control(expect_map("FullscreenControl"), |map, shown| {
@@ -49,6 +67,15 @@ pub fn FullscreenControl() -> impl IntoView {
 
 /// A button that finds the user (the browser's Geolocation API) and shows where, and how
 /// precisely; a refusal is explained on the map.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view><LocateControl /></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn LocateControl() -> impl IntoView {
     keep_control(expect_map("LocateControl"), |map, shown| {

@@ -17,6 +17,23 @@ struct Listing {
 
 /// The layers control (top right; folded into an icon on small maps). It lists the layers
 /// wrapped in its `<BaseLayer>` (one of them shows) and `<Overlay>` (each on or off) children.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! {
+///     <MeshMap view>
+///         <LayersControl>
+///             <BaseLayer name="Streets" checked=true><TileLayer url="/streets/{z}/{x}/{y}.png" /></BaseLayer>
+///             <BaseLayer name="Terrain"><TileLayer url="/terrain/{z}/{x}/{y}.png" /></BaseLayer>
+///             <Overlay name="Borders"><VectorTiles url="/tiles/countries/{z}/{x}/{y}" /></Overlay>
+///         </LayersControl>
+///     </MeshMap>
+/// }
+/// # }
+/// ```
 #[component]
 pub fn LayersControl(children: Children) -> impl IntoView {
     children()
@@ -24,6 +41,17 @@ pub fn LayersControl(children: Children) -> impl IntoView {
 
 /// A base layer of the layers control: its child layer, listed under `name`; `checked` makes it
 /// the one shown at first.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view><LayersControl>
+///     <BaseLayer name="Streets" checked=true><TileLayer url="/streets/{z}/{x}/{y}.png" /></BaseLayer>
+/// </LayersControl></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn BaseLayer(
     #[prop(into)] name: String,
@@ -40,6 +68,17 @@ pub fn BaseLayer(
 
 /// An overlay of the layers control: its child layer, listed under `name`, shown at first when
 /// `checked`.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>, places: Signal<String>) -> impl IntoView {
+/// view! { <MeshMap view><LayersControl>
+///     <Overlay name="Places" checked=true><GeoJson data=places /></Overlay>
+/// </LayersControl></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn Overlay(
     #[prop(into)] name: String,
@@ -108,6 +147,18 @@ fn keep_layer(map: MapRef, name: String, add: impl Fn(&str) + 'static) {
 /// Raster tiles from a URL template such as `https://tile.example/{z}/{x}/{y}.png` (`{s}` for
 /// `subdomains`). The app's own tile servers get them through meshmap's HTTP module (with the
 /// version header); others as Leaflet's image tiles.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view>
+///     <TileLayer url="https://{s}.tile.example/{z}/{x}/{y}.png"
+///         subdomains=vec!["a".into(), "b".into()] attribution="© Example" max_zoom=18.0 />
+/// </MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn TileLayer(
     #[prop(into)] url: String,
@@ -145,6 +196,17 @@ pub fn TileLayer(
 
 /// Vector tiles (Mapbox Vector Tiles, e.g. from Martin: `/tiles/countries/{z}/{x}/{y}`), decoded
 /// and drawn in Rust with `style` (labels, tooltips and clicks as in config.json).
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # use meshmap::config::Style;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// let style = Style { label: Some("name".into()), tooltip: Some("name".into()), ..Style::default() };
+/// view! { <MeshMap view><VectorTiles url="/tiles/places/{z}/{x}/{y}" style /></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn VectorTiles(
     #[prop(into)] url: String,
@@ -184,6 +246,17 @@ pub fn VectorTiles(
 /// text, a signal; a new value redraws the same layer in place. Invalid features are skipped,
 /// invalid documents reported (`<MeshMap on_error>` and the console) and the map keeps what it
 /// showed.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// let data = RwSignal::new(String::from(r#"{"type": "FeatureCollection", "features": []}"#));
+/// // Later: data.set(new_text) redraws the layer in place.
+/// view! { <MeshMap view><GeoJson data name="Sightings" /></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn GeoJson(
     #[prop(into)] data: Signal<String>,

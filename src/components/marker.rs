@@ -23,6 +23,21 @@ impl MarkerRef {
 
 /// Leaflet's pin at `position` (latitude, longitude; a signal: it moves when that changes),
 /// named `title` for screen readers and a Tab stop; its `<Popup>` opens on click or Enter.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// let position = RwSignal::new((38.72, -9.14));
+/// view! { <MeshMap view>
+///     <Marker position title="Lisbon">
+///         <Popup><b>"Lisbon"</b>" (capital)"</Popup>
+///         <Tooltip text="Lisbon" />
+///     </Marker>
+/// </MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn Marker(
     #[prop(into)] position: Signal<(f64, f64)>,
@@ -72,6 +87,17 @@ pub fn Marker(
 
 /// What the marker's popup shows: any view. Rendered (hidden) with the page, shown in the popup
 /// when it opens, and kept up to date by its signals meanwhile.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>, visitors: RwSignal<u32>) -> impl IntoView {
+/// view! { <MeshMap view><Marker position=(0.0, 0.0) title="Null Island">
+///     <Popup>"Visitors today: "{visitors}</Popup>
+/// </Marker></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn Popup(children: Children) -> impl IntoView {
     let content = NodeRef::<Div>::new();
@@ -96,6 +122,17 @@ pub fn Popup(children: Children) -> impl IntoView {
 }
 
 /// Text shown next to the marker while the pointer is over it (a signal; text, never HTML).
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
+/// view! { <MeshMap view><Marker position=(0.0, 0.0) title="Null Island">
+///     <Tooltip text="0°, 0°" />
+/// </Marker></MeshMap> }
+/// # }
+/// ```
 #[component]
 pub fn Tooltip(#[prop(into)] text: Signal<String>) -> impl IntoView {
     #[cfg(target_arch = "wasm32")]

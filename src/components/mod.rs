@@ -110,6 +110,17 @@ impl MapRef {
 
 /// The map of the component this is called in (inside a `<MeshMap>`), for code of your own:
 /// `use_map().and_then(|map| map.with(|m| m.leaflet().clone()))` is the Leaflet map.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// #[component]
+/// fn ZoomLabel() -> impl IntoView {
+///     let map = use_map().expect("inside a <MeshMap>");
+///     move || map.is_ready().then(|| format!("zoom {:?}", map.view().map(|v| v.zoom)))
+/// }
+/// ```
 pub fn use_map() -> Option<MapRef> {
     use_context::<MapRef>()
 }
@@ -143,6 +154,21 @@ fn unnamed_layer() -> String {
 /// It renders `<div class="meshmap">` (with `class` and `style`: give it a height; 100% of its
 /// parent's otherwise) around the map's element; on the server that is all, the map is made in
 /// the browser.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App() -> impl IntoView {
+/// let view = RwSignal::new(View { lat: 48.85, lng: 2.35, zoom: 5.0 });
+/// view! {
+///     <MeshMap view title="Paris" style="height: 400px"
+///         on_move=Callback::new(|v: View| leptos::logging::log!("at zoom {}", v.zoom))>
+///         <TileLayer url="/tiles/{z}/{x}/{y}.png" />
+///     </MeshMap>
+/// }
+/// # }
+/// ```
 #[component]
 pub fn MeshMap(
     #[prop(into)] view: RwSignal<View>,
