@@ -30,7 +30,10 @@ pub mod web_url;
 
 #[cfg(target_arch = "wasm32")]
 pub mod data;
-#[cfg(target_arch = "wasm32")]
+/// The embedding API (`mount`, `<meshmap-view>`, `MapWidget`), exported to JavaScript: the
+/// `widget` feature (on by default; the app's wasm carries it). Exports are kept in every wasm
+/// the crate is linked into, so a Leptos app using only [`components`] turns it off.
+#[cfg(all(target_arch = "wasm32", feature = "widget"))]
 pub mod embed;
 #[cfg(target_arch = "wasm32")]
 pub mod http;

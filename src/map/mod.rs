@@ -345,6 +345,37 @@ impl MapHandle {
         http: Http,
         prefetch: Option<Rc<TilePrefetch>>,
     ) -> Result<MapHandle, MapError> {
+        let mut handle = Self::core(container, config, behaviour, http, prefetch)?;
+        for (i, base) in config.base_layers.iter().enumerate() {
+            handle.add_base(base, LayerRole::Base { active: i == 0 });
+        }
+        for overlay in &config.overlays {
+            handle.add_overlay(overlay);
+        }
+        handle.watch_canvas_features();
+        handle.set_scale(true);
+        handle.layers_control.add_to(&handle.map);
+        handle._badge = Some(controls::add_version_badge(&handle.map));
+        handle.set_controls(config.controls);
+        handle.search_box = config
+            .search
+            .as_ref()
+            .and_then(|search| search_box::SearchBox::add(&handle.map, handle.http.clone(), search))
+            .map(Rc::new);
+        Ok(handle)
+    }
+
+    /// The map itself with what every map has (keyboard access, its name, following its
+    /// element's size, the URL fragment when asked): no layers, no controls but Leaflet's zoom
+    /// buttons. What the rest is added to; a bare map (a components' map) stays at this and
+    /// links only what its components use.
+    fn core(
+        container: &HtmlElement,
+        config: &Config,
+        behaviour: MapBehaviour,
+        http: Http,
+        prefetch: Option<Rc<TilePrefetch>>,
+    ) -> Result<MapHandle, MapError> {
         if !ffi::leaflet_loaded() {
             return Err(MapError::LeafletMissing);
         }
@@ -427,41 +458,30 @@ impl MapHandle {
                 })
                 .collect(),
         };
-        for (i, base) in config.base_layers.iter().enumerate() {
-            handle.add_base(base, LayerRole::Base { active: i == 0 });
-        }
-        for overlay in &config.overlays {
-            handle.add_overlay(overlay);
-        }
         access::name_container(container, &config.title);
         handle._keyboard = Some(access::KeyboardAccess::start(&handle.map, container));
-        let clicks = handle.feature_clicks();
-        handle._focus_stops = Some(focus_stops::FocusStops::start(
-            &handle.map,
-            Rc::clone(&clicks),
-        ));
-        handle.listen_for_feature_clicks(clicks);
-        handle.listen_for_hover();
-        // A bare map (no layers yet: one built from components) gets its controls as the
-        // components ask; the layers control comes with the first layer it lists.
-        let bare = config.base_layers.is_empty() && config.overlays.is_empty();
-        if !bare {
-            handle.set_scale(true);
-            handle.layers_control.add_to(&handle.map);
-            handle._badge = Some(controls::add_version_badge(&handle.map));
-        }
-        handle.set_controls(config.controls);
-        handle.search_box = config
-            .search
-            .as_ref()
-            .and_then(|search| search_box::SearchBox::add(&handle.map, handle.http.clone(), search))
-            .map(Rc::new);
         if behaviour.sync_url_hash {
             handle._hash_sync = HashSync::start(&handle.map, zoom_range);
         }
         handle.stop_following_size = Some(ffi::follow_size(container, &handle.map));
-        handle._pixel_ratio = Some(PixelRatioWatch::start(handle.canvas_features()));
         Ok(handle)
+    }
+
+    /// What the layers Rust draws on canvases need: clicks and hover found by hit tests, Tab
+    /// stops, redraws for a new pixel density. Once, when the first such layer comes (a config
+    /// map: always).
+    fn watch_canvas_features(&mut self) {
+        if self._focus_stops.is_some() {
+            return;
+        }
+        let clicks = self.feature_clicks();
+        self._focus_stops = Some(focus_stops::FocusStops::start(
+            &self.map,
+            Rc::clone(&clicks),
+        ));
+        self.listen_for_feature_clicks(clicks);
+        self.listen_for_hover();
+        self._pixel_ratio = Some(PixelRatioWatch::start(self.canvas_features()));
     }
 
     /// A map with no layers and only Leaflet's zoom buttons, at `view` (its zoom range too):
@@ -484,13 +504,14 @@ impl MapHandle {
             controls: Controls::default(),
             search: None,
         };
-        Self::new(
+        Self::core(
             container,
             &config,
             MapBehaviour {
                 sync_url_hash: false,
             },
             http,
+            None,
         )
     }
 
@@ -660,6 +681,7 @@ impl MapHandle {
     }
 
     fn add_fetch_layer(&mut self, spec: TileLayerSpec, role: LayerRole) {
+        self.watch_canvas_features();
         let name = spec.name.to_owned();
         let layer = Rc::new(FetchTileLayer::new(
             spec,
@@ -963,6 +985,7 @@ impl MapHandle {
         cluster: Option<crate::cluster::ClusterOptions>,
     ) -> Result<usize, String> {
         self.check_new_name(name)?;
+        self.watch_canvas_features();
         let layer = Rc::new(PointsLayer::new(
             style,
             &crate::config::Attribution::default(),
