@@ -252,6 +252,13 @@ fn the_full_stack_draws_database_tiles_by_version_and_recovers_when_martin_retur
         label.ends_with(", Populated places") || label.ends_with(", Countries (vector tiles)"),
         "Tab reaches a feature drawn on a canvas, named: {label:?}"
     );
+    // The search's popup, closed above, fades out for 200 ms: axe would measure its text against
+    // a half-transparent box.
+    browser.wait_for(
+        "no popup",
+        "document.querySelector('.leaflet-popup') === null",
+        Duration::from_secs(5),
+    );
     let violations = browser.accessibility_violations();
     assert!(violations.is_empty(), "with the Tab stops: {violations:#?}");
     browser.press("\u{E007}");
