@@ -3671,6 +3671,7 @@ mod components {
                         <Tooltip text="Lisboa" />
                     </Marker>
                     <ScaleControl />
+                    <LegendControl />
                 </MeshMap>
             }
         });
@@ -3690,6 +3691,10 @@ mod components {
             "{control}"
         );
         assert!(query(&element, ".leaflet-control-scale").is_some());
+        until("the legend names the overlay", || {
+            text(&element, ".meshmap-legend").contains("Places")
+        })
+        .await;
         assert_eq!(
             query(&element, ".leaflet-container")
                 .unwrap()
@@ -3772,6 +3777,10 @@ mod components {
         show_places.set(false);
         until("the shapes gone", || shapes() == 0).await;
         assert!(!text(&element, ".leaflet-control-layers").contains("Places"));
+        assert!(
+            !text(&element, ".meshmap-legend").contains("Places"),
+            "nor in the legend"
+        );
         assert!(live_listeners() < with_places, "its listeners went with it");
 
         // Unmounting removes the map and every listener it had.

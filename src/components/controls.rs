@@ -89,3 +89,31 @@ pub fn LocateControl() -> impl IntoView {
         let _ = (map, shown);
     });
 }
+
+/// A key to the overlays' colours (those in the layers control, with their styles), bottom
+/// right; folded on small maps. It follows overlays coming and going.
+///
+/// ```no_run
+/// # use leptos::prelude::*;
+/// # use meshmap::components::*;
+/// # use meshmap::view_hash::View;
+/// # #[component] fn App(view: RwSignal<View>, places: Signal<String>) -> impl IntoView {
+/// view! { <MeshMap view>
+///     <LayersControl><Overlay name="Places" checked=true><GeoJson data=places /></Overlay></LayersControl>
+///     <LegendControl />
+/// </MeshMap> }
+/// # }
+/// ```
+#[component]
+pub fn LegendControl() -> impl IntoView {
+    keep_control(expect_map("LegendControl"), |map, shown| {
+        #[cfg(target_arch = "wasm32")]
+        map.with(|handle| {
+            let mut wanted = handle.controls();
+            wanted.legend = shown;
+            handle.set_controls(wanted);
+        });
+        #[cfg(not(target_arch = "wasm32"))]
+        let _ = (map, shown);
+    });
+}

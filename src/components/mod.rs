@@ -38,7 +38,7 @@ mod controls;
 mod layers;
 mod marker;
 
-pub use controls::{FullscreenControl, LocateControl, ScaleControl};
+pub use controls::{FullscreenControl, LegendControl, LocateControl, ScaleControl};
 pub use layers::{BaseLayer, GeoJson, LayersControl, Overlay, TileLayer, VectorTiles};
 pub use marker::{Marker, Popup, Tooltip};
 

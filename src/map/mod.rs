@@ -552,6 +552,7 @@ impl MapHandle {
                     (base.min_zoom, base.max_zoom),
                 );
                 self.add_fetch_layer(spec, role);
+                self.add_to_legend(&base.name, style, role);
             }
             BaseSource::Tiles { url, subdomains } => {
                 let options = TileLayerOptions::new();
@@ -955,6 +956,7 @@ impl MapHandle {
         ));
         layer.set_data(data, &checked)?;
         self.offer(layer.layer(), name, role);
+        self.add_to_legend(name, style, role);
         self.watch_geojson_clicks(name, &layer);
         self.geojson_layers.push((name.to_owned(), layer));
         Ok(checked.features)
@@ -1052,6 +1054,29 @@ impl MapHandle {
         }
     }
 
+    /// Puts an overlay the map gained after it was made (a component's) in the legend.
+    fn add_to_legend(&mut self, name: &str, style: &crate::config::Style, role: LayerRole) {
+        if matches!(role, LayerRole::Overlay { .. }) {
+            self.legend_entries.push(controls::LegendEntry {
+                name: name.to_owned(),
+                style: style.clone(),
+                points: false,
+            });
+            self.refresh_legend();
+        }
+    }
+
+    /// Draws the legend again (if shown) from the overlays there are now.
+    fn refresh_legend(&mut self) {
+        if self.optional_controls.legend.take().is_some() {
+            let wanted = Controls {
+                legend: true,
+                ..self.controls()
+            };
+            self.set_controls(wanted);
+        }
+    }
+
     /// The optional controls shown now.
     pub fn controls(&self) -> Controls {
         Controls {
@@ -1087,6 +1112,11 @@ impl MapHandle {
         self.layers_control.remove_layer(&layer);
         layer.remove();
         self.layer_listeners.retain(|(n, _)| n != name);
+        let before = self.legend_entries.len();
+        self.legend_entries.retain(|entry| entry.name != name);
+        if self.legend_entries.len() != before {
+            self.refresh_legend();
+        }
         true
     }
 
