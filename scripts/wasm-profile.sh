@@ -13,7 +13,7 @@ if [ "$(twiggy --version 2>/dev/null)" != "twiggy-opt $TWIGGY_VERSION" ]; then
 fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-twiggy.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-cargo build --release --quiet --target wasm32-unknown-unknown --bin meshmap
+cargo build --release --quiet --target wasm32-unknown-unknown -p meshmap-app --bin meshmap
 wasm-bindgen --target web --keep-debug --out-dir "$out" target/wasm32-unknown-unknown/release/meshmap.wasm
 # The same features index.html gives wasm-opt; -g keeps the names twiggy reports.
 wasm-opt -Oz -g --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \

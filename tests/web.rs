@@ -3748,6 +3748,19 @@ mod components {
         until("the signal followed", || view.get_untracked().zoom == 4.0).await;
         assert!((view.get_untracked().lng - 30.0).abs() < 1e-6);
         assert!(moves.get_untracked() > before, "on_move heard it");
+        // A drag (press, move 120 px right, release) moves the map west: the signal follows.
+        let container: web_sys::EventTarget = query(&element, ".leaflet-container").unwrap().into();
+        let rect = element.get_bounding_client_rect();
+        let (x, y) = (rect.left() + 300.0, rect.top() + 200.0);
+        let dragged_from = view.get_untracked();
+        mouse("mousedown", &container, x, y);
+        for step in 1..=6 {
+            mouse("mousemove", &container, x + 20.0 * f64::from(step), y);
+            sleep(Duration::from_millis(20)).await;
+        }
+        mouse("mouseup", &container, x + 120.0, y);
+        until("the signal followed the drag", || view.get_untracked().lng < dragged_from.lng - 1.0).await;
+        assert_eq!(view.get_untracked(), map_view(found), "the signal is where the map is");
 
         // The marker: named, moved by its signal, its popup the rendered view.
         let pin = || query(&element, "img.leaflet-marker-icon[alt='Lisbon']");
