@@ -3658,7 +3658,7 @@ mod components {
                     <Probe found />
                     <LayersControl>
                         <BaseLayer name="Countries" checked=true>
-                            <VectorTiles url="/stub-tiles/countries/{z}/{x}/{y}" />
+                            <VectorTiles source="countries" server="/stub-tiles" />
                         </BaseLayer>
                         {move || show_places.get().then(|| view! {
                             <Overlay name="Places" checked=true>
@@ -3759,8 +3759,15 @@ mod components {
             sleep(Duration::from_millis(20)).await;
         }
         mouse("mouseup", &container, x + 120.0, y);
-        until("the signal followed the drag", || view.get_untracked().lng < dragged_from.lng - 1.0).await;
-        assert_eq!(view.get_untracked(), map_view(found), "the signal is where the map is");
+        until("the signal followed the drag", || {
+            view.get_untracked().lng < dragged_from.lng - 1.0
+        })
+        .await;
+        assert_eq!(
+            view.get_untracked(),
+            map_view(found),
+            "the signal is where the map is"
+        );
 
         // The marker: named, moved by its signal, its popup the rendered view.
         let pin = || query(&element, "img.leaflet-marker-icon[alt='Lisbon']");

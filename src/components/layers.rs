@@ -194,8 +194,10 @@ pub fn TileLayer(
     });
 }
 
-/// Vector tiles (Mapbox Vector Tiles, e.g. from Martin: `/tiles/countries/{z}/{x}/{y}`), decoded
-/// and drawn in Rust with `style` (labels, tooltips and clicks as in config.json).
+/// Vector tiles (Mapbox Vector Tiles), decoded and drawn in Rust with `style` (labels, tooltips
+/// and clicks as in config.json): from a URL template (`url`, e.g.
+/// `https://tiles.example/countries/{z}/{x}/{y}`), or a Martin `source` on the tile server at
+/// `server` (default `/tiles`, as the app's gateway serves Martin). One of the two is needed.
 ///
 /// ```no_run
 /// # use leptos::prelude::*;
@@ -204,12 +206,17 @@ pub fn TileLayer(
 /// # use meshmap::config::Style;
 /// # #[component] fn App(view: RwSignal<View>) -> impl IntoView {
 /// let style = Style { label: Some("name".into()), tooltip: Some("name".into()), ..Style::default() };
-/// view! { <MeshMap view><VectorTiles url="/tiles/places/{z}/{x}/{y}" style /></MeshMap> }
+/// view! { <MeshMap view>
+///     <VectorTiles source="countries" />
+///     <VectorTiles url="https://tiles.example/places/{z}/{x}/{y}" style />
+/// </MeshMap> }
 /// # }
 /// ```
 #[component]
 pub fn VectorTiles(
-    #[prop(into)] url: String,
+    #[prop(optional, into)] url: Option<String>,
+    #[prop(optional, into)] source: Option<String>,
+    #[prop(optional, into)] server: Option<String>,
     #[prop(optional)] style: Option<Style>,
     #[prop(optional, into)] attribution: Option<String>,
     #[prop(optional)] min_zoom: Option<f64>,
@@ -217,7 +224,17 @@ pub fn VectorTiles(
     #[prop(optional, into)] name: Option<String>,
 ) -> impl IntoView {
     let map = expect_map("VectorTiles");
+    let url = url.or_else(|| {
+        source.map(|source| {
+            let server = server.as_deref().unwrap_or("/tiles");
+            crate::tile_math::source_template(server, &source, "")
+        })
+    });
     let (name, role) = placement(name);
+    let Some(url) = url else {
+        map.report("<VectorTiles>", "needs a `url` or a Martin `source`");
+        return;
+    };
     let base = crate::config::BaseLayer {
         name: name.clone(),
         source: crate::config::BaseSource::Vector {
