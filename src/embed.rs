@@ -1,5 +1,5 @@
 //! The JavaScript API for embedding maps in any page: `mount(element, options)` returns a
-//! [`MapWidget`] handle. `embed.js` (written by scripts/postbuild.py) loads the module and exposes
+//! `MapWidget` handle. `embed.js` (written by scripts/postbuild.py) loads the module and exposes
 //! this API and the `<meshmap-view>` element to host pages.
 //!
 //! Host callbacks can never break a map: a callback that throws is reported in the console and
