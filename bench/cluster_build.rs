@@ -40,13 +40,8 @@ fn main() {
 /// Points around a few hundred centres, as real data clusters (the same shape as `make bench`'s
 /// browser points).
 fn clustered_points(count: usize) -> Vec<f64> {
-    let mut seed = 12345u64;
-    let mut random = move || {
-        seed = seed
-            .wrapping_mul(6364136223846793005)
-            .wrapping_add(1442695040888963407);
-        (seed >> 11) as f64 / (1u64 << 53) as f64
-    };
+    let mut seeded = meshmap::math::SeededRandom::new(12345);
+    let mut random = move || seeded.next_f64();
     let centres: Vec<(f64, f64)> = (0..240)
         .map(|_| (random() * 340.0 - 170.0, random() * 140.0 - 65.0))
         .collect();

@@ -497,13 +497,8 @@ mod tests {
     }
 
     fn scattered(count: usize) -> Vec<(f64, f64)> {
-        let mut seed = 7u64;
-        let mut random = move || {
-            seed = seed
-                .wrapping_mul(6364136223846793005)
-                .wrapping_add(1442695040888963407);
-            (seed >> 11) as f64 / (1u64 << 53) as f64
-        };
+        let mut seeded = crate::math::SeededRandom::new(7);
+        let mut random = move || seeded.next_f64();
         (0..count)
             .map(|_| (random() * 60.0 - 10.0, random() * 40.0 + 20.0))
             .collect()

@@ -104,6 +104,31 @@ pub fn mercator_y(lat: f64) -> f64 {
     (0.5 - imp::log((1.0 + sin) / (1.0 - sin)) / (4.0 * std::f64::consts::PI)).clamp(0.0, 1.0)
 }
 
+/// A reproducible stream of numbers from a seed (a 64-bit linear congruential generator, Knuth's
+/// MMIX constants): synthetic test and benchmark data that must be the same every run. Never for
+/// anything that must be unpredictable.
+pub struct SeededRandom(u64);
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> SeededRandom {
+        SeededRandom(seed)
+    }
+
+    /// The generator's next state, all 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0
+    }
+
+    /// A number in 0..1 from the state's top 53 bits.
+    pub fn next_f64(&mut self) -> f64 {
+        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

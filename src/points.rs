@@ -465,7 +465,7 @@ mod tests {
 
     #[test]
     fn the_radix_sort_sorts_as_a_stable_sort_does() {
-        let mut seed = 99u64;
+        let mut random = crate::math::SeededRandom::new(99);
         for (len, max_key) in [
             (0, 5),
             (1, 0),
@@ -476,10 +476,10 @@ mod tests {
         ] {
             let mut items: Vec<(u64, u32)> = (0..len as u32)
                 .map(|i| {
-                    seed = seed
-                        .wrapping_mul(6364136223846793005)
-                        .wrapping_add(1442695040888963407);
-                    ((seed >> 7) % max_key.saturating_add(1).max(1), i)
+                    (
+                        (random.next_u64() >> 7) % max_key.saturating_add(1).max(1),
+                        i,
+                    )
                 })
                 .collect();
             if max_key == u64::MAX {

@@ -2,23 +2,42 @@
 
 use leptos::prelude::*;
 
-use super::{expect_map, MapRef};
+use super::expect_map;
+use crate::config::Controls;
 
-/// Shows a control while the component is in the view: `set(map, true)` once the map exists,
-/// `set(map, false)` when the component leaves.
-fn keep_control(map: MapRef, set: impl Fn(MapRef, bool) + Clone + Send + Sync + 'static) {
+/// A control a component shows: the scale bar, or one of the optional controls (config.json's
+/// `controls`), named by the function that switches it in [`Controls`].
+#[derive(Clone, Copy)]
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+enum Control {
+    Scale,
+    Optional(fn(&mut Controls, bool)),
+}
+
+/// Shows `control` once the map exists, and hides it when the component leaves the view.
+fn keep_control(component: &str, control: Control) {
+    let map = expect_map(component);
     #[cfg(target_arch = "wasm32")]
     {
-        let show = set.clone();
+        let show = move |shown: bool| {
+            map.with(|handle| match control {
+                Control::Scale => handle.set_scale(shown),
+                Control::Optional(switch) => {
+                    let mut wanted = handle.controls();
+                    switch(&mut wanted, shown);
+                    handle.set_controls(wanted);
+                }
+            });
+        };
         Effect::new(move |_| {
             if map.ready.get() {
-                show(map, true);
+                show(true);
             }
         });
-        on_cleanup(move || set(map, false));
+        on_cleanup(move || show(false));
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (map, set);
+    let _ = (map, control);
 }
 
 /// The scale bar (metric and imperial), bottom left.
@@ -33,12 +52,7 @@ fn keep_control(map: MapRef, set: impl Fn(MapRef, bool) + Clone + Send + Sync + 
 /// ```
 #[component]
 pub fn ScaleControl() -> impl IntoView {
-    keep_control(expect_map("ScaleControl"), |map, shown| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| handle.set_scale(shown));
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (map, shown);
-    });
+    keep_control("ScaleControl", Control::Scale);
 }
 
 /// A button that shows the map on the whole screen (and back).
@@ -53,16 +67,10 @@ pub fn ScaleControl() -> impl IntoView {
 /// ```
 #[component]
 pub fn FullscreenControl() -> impl IntoView {
-    keep_control(expect_map("FullscreenControl"), |map, shown| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| {
-            let mut wanted = handle.controls();
-            wanted.fullscreen = shown;
-            handle.set_controls(wanted);
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (map, shown);
-    });
+    keep_control(
+        "FullscreenControl",
+        Control::Optional(|c, on| c.fullscreen = on),
+    );
 }
 
 /// A button that finds the user (the browser's Geolocation API) and shows where, and how
@@ -78,16 +86,7 @@ pub fn FullscreenControl() -> impl IntoView {
 /// ```
 #[component]
 pub fn LocateControl() -> impl IntoView {
-    keep_control(expect_map("LocateControl"), |map, shown| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| {
-            let mut wanted = handle.controls();
-            wanted.locate = shown;
-            handle.set_controls(wanted);
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (map, shown);
-    });
+    keep_control("LocateControl", Control::Optional(|c, on| c.locate = on));
 }
 
 /// A key to the overlays' colours (those in the layers control, with their styles), bottom
@@ -106,14 +105,5 @@ pub fn LocateControl() -> impl IntoView {
 /// ```
 #[component]
 pub fn LegendControl() -> impl IntoView {
-    keep_control(expect_map("LegendControl"), |map, shown| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| {
-            let mut wanted = handle.controls();
-            wanted.legend = shown;
-            handle.set_controls(wanted);
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (map, shown);
-    });
+    keep_control("LegendControl", Control::Optional(|c, on| c.legend = on));
 }

@@ -93,9 +93,15 @@ pub fn Overlay(
     children()
 }
 
+/// How the map offers a layer (nothing to say on the server).
+#[cfg(target_arch = "wasm32")]
+type Role = crate::map::LayerRole;
+#[cfg(not(target_arch = "wasm32"))]
+type Role = ();
+
 /// The name a layer goes by, and how the map offers it.
 #[cfg(target_arch = "wasm32")]
-fn placement(own_name: Option<String>) -> (String, crate::map::LayerRole) {
+fn placement(own_name: Option<String>) -> (String, Role) {
     use crate::map::LayerRole;
     match use_context::<Listing>() {
         Some(listing) if listing.base => (
@@ -115,7 +121,7 @@ fn placement(own_name: Option<String>) -> (String, crate::map::LayerRole) {
 }
 
 #[cfg(not(target_arch = "wasm32"))]
-fn placement(own_name: Option<String>) -> (String, ()) {
+fn placement(own_name: Option<String>) -> (String, Role) {
     let name = use_context::<Listing>()
         .map(|listing| listing.name)
         .or(own_name)
@@ -123,17 +129,39 @@ fn placement(own_name: Option<String>) -> (String, ()) {
     (name, ())
 }
 
-/// Adds a layer once the map exists (`add` returns whether it was added), and removes it when
-/// the component leaves the view.
-fn keep_layer(map: MapRef, name: String, add: impl Fn(&str) + 'static) {
+/// A base-layer-shaped layer (raster or vector tiles) on the map while the component is in the
+/// view: added once the map exists (a name another layer has is reported, not added), removed
+/// when the component leaves.
+fn keep_tiles(
+    map: MapRef,
+    component: &'static str,
+    name: String,
+    role: Role,
+    source: crate::config::BaseSource,
+    attribution: Option<String>,
+    zoom_range: (Option<f64>, Option<f64>),
+) {
+    let base = crate::config::BaseLayer {
+        name,
+        source,
+        attribution: Attribution {
+            text: attribution.unwrap_or_default(),
+            url: None,
+        },
+        min_zoom: zoom_range.0.unwrap_or(0.0),
+        max_zoom: zoom_range.1.unwrap_or(19.0),
+    };
     #[cfg(target_arch = "wasm32")]
     {
         let added = StoredValue::new(false);
-        let label = name.clone();
+        let name = base.name.clone();
         Effect::new(move |_| {
             if map.ready.get() && !added.get_value() {
                 added.set_value(true);
-                add(&label);
+                map.with(|handle| match handle.check_new_name(&base.name) {
+                    Ok(()) => handle.add_base(&base, role),
+                    Err(message) => map.report(&format!("<{component}>"), &message),
+                });
             }
         });
         on_cleanup(move || {
@@ -141,7 +169,7 @@ fn keep_layer(map: MapRef, name: String, add: impl Fn(&str) + 'static) {
         });
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (map, name, add);
+    let _ = (map, component, role, base);
 }
 
 /// Raster tiles from a URL template such as `https://tile.example/{z}/{x}/{y}.png` (`{s}` for
@@ -168,30 +196,21 @@ pub fn TileLayer(
     #[prop(optional)] max_zoom: Option<f64>,
     #[prop(optional, into)] name: Option<String>,
 ) -> impl IntoView {
-    let map = expect_map("TileLayer");
     let (name, role) = placement(name);
-    let base = crate::config::BaseLayer {
-        name: name.clone(),
-        source: crate::config::BaseSource::Tiles {
-            url,
-            subdomains: subdomains.unwrap_or_default(),
-        },
-        attribution: Attribution {
-            text: attribution.unwrap_or_default(),
-            url: None,
-        },
-        min_zoom: min_zoom.unwrap_or(0.0),
-        max_zoom: max_zoom.unwrap_or(19.0),
+    let source = crate::config::BaseSource::Tiles {
+        url,
+        subdomains: subdomains.unwrap_or_default(),
     };
-    keep_layer(map, name, move |name| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| match handle.check_new_name(name) {
-            Ok(()) => handle.add_base(&base, role),
-            Err(message) => map.report("<TileLayer>", &message),
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (name, &base, role);
-    });
+    let map = expect_map("TileLayer");
+    keep_tiles(
+        map,
+        "TileLayer",
+        name,
+        role,
+        source,
+        attribution,
+        (min_zoom, max_zoom),
+    );
 }
 
 /// Vector tiles (Mapbox Vector Tiles), decoded and drawn in Rust with `style` (labels, tooltips
@@ -235,28 +254,19 @@ pub fn VectorTiles(
         map.report("<VectorTiles>", "needs a `url` or a Martin `source`");
         return;
     };
-    let base = crate::config::BaseLayer {
-        name: name.clone(),
-        source: crate::config::BaseSource::Vector {
-            url,
-            style: style.unwrap_or_default(),
-        },
-        attribution: Attribution {
-            text: attribution.unwrap_or_default(),
-            url: None,
-        },
-        min_zoom: min_zoom.unwrap_or(0.0),
-        max_zoom: max_zoom.unwrap_or(19.0),
+    let source = crate::config::BaseSource::Vector {
+        url,
+        style: style.unwrap_or_default(),
     };
-    keep_layer(map, name, move |name| {
-        #[cfg(target_arch = "wasm32")]
-        map.with(|handle| match handle.check_new_name(name) {
-            Ok(()) => handle.add_base(&base, role),
-            Err(message) => map.report("<VectorTiles>", &message),
-        });
-        #[cfg(not(target_arch = "wasm32"))]
-        let _ = (name, &base, role);
-    });
+    keep_tiles(
+        map,
+        "VectorTiles",
+        name,
+        role,
+        source,
+        attribution,
+        (min_zoom, max_zoom),
+    );
 }
 
 /// GeoJSON drawn as shapes (SVG: each a Tab stop with its popup): `data` is the document's

@@ -235,6 +235,14 @@ fn first_rings(latlngs: &JsValue) -> Vec<Vec<(f64, f64)>> {
     }
 }
 
+/// The layer called `name` in a list of named layers.
+fn named<L>(layers: &[(String, Rc<L>)], name: &str) -> Option<Rc<L>> {
+    layers
+        .iter()
+        .find(|(n, _)| n == name)
+        .map(|(_, layer)| Rc::clone(layer))
+}
+
 /// The user's "reduce motion" setting (`prefers-reduced-motion: reduce`).
 pub(super) fn prefers_reduced_motion() -> bool {
     web_sys::window()
@@ -966,10 +974,7 @@ impl MapHandle {
     /// layers control). Returns how many features are drawn; invalid features are skipped.
     pub fn set_geojson(&mut self, name: &str, data: &js_sys::JsString) -> Result<usize, String> {
         let layer = self
-            .geojson_layers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, layer)| Rc::clone(layer))
+            .geojson_layer(name)
             .ok_or_else(|| format!("there is no GeoJSON layer named \"{name}\""))?;
         let (data, checked) =
             crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
@@ -1147,11 +1152,7 @@ impl MapHandle {
 
     /// The first-party tile layer with this name.
     pub fn tile_layer(&self, name: &str) -> Option<Rc<FetchTileLayer>> {
-        self.fetch_layers
-            .borrow()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, l)| Rc::clone(l))
+        named(&self.fetch_layers.borrow(), name)
     }
 
     /// The HTTP client this map's layers use.
@@ -1183,11 +1184,7 @@ impl MapHandle {
 
     /// The live overlay with this name.
     pub fn live_layer(&self, name: &str) -> Option<Rc<LiveLayer>> {
-        self.live_layers
-            .borrow()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, l)| Rc::clone(l))
+        named(&self.live_layers.borrow(), name)
     }
 
     /// How many points a spiderfied cluster shows now (0: none is open).
@@ -1197,19 +1194,12 @@ impl MapHandle {
 
     /// The points overlay with this name.
     pub fn points_layer(&self, name: &str) -> Option<Rc<PointsLayer>> {
-        self.points_layers
-            .borrow()
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, l)| Rc::clone(l))
+        named(&self.points_layers.borrow(), name)
     }
 
     /// The GeoJSON layer (base or overlay) with this name.
     pub fn geojson_layer(&self, name: &str) -> Option<Rc<GeoJsonLayer>> {
-        self.geojson_layers
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, l)| Rc::clone(l))
+        named(&self.geojson_layers, name)
     }
 
     pub fn view(&self) -> View {
