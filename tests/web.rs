@@ -3632,6 +3632,44 @@ mod components {
             .expect("the map exists")
     }
 
+    /// A layer that could not be added (its name is taken) is reported, and leaving the view
+    /// it takes nothing with it: the layer that has the name stays.
+    #[wasm_bindgen_test]
+    async fn a_layer_refused_for_its_name_leaves_the_other_alone() {
+        load_leaflet().await;
+        let element = test_element();
+        let view = RwSignal::new(View {
+            lat: 0.0,
+            lng: 0.0,
+            zoom: 2.0,
+        });
+        let second = RwSignal::new(true);
+        let errors = RwSignal::new(Vec::<String>::new());
+        let first_data = collection_text(&["Alpha", "Beta"]);
+        let second_data = collection_text(&["Gamma"]);
+        let mounted = leptos::mount::mount_to(element.clone(), move || {
+            view! {
+                <MeshMap view style="width: 640px; height: 400px"
+                    on_error=Callback::new(move |message| errors.update(|e| e.push(message)))>
+                    <GeoJson name="Same" data=first_data.clone() />
+                    {move || second.get().then(|| view! { <GeoJson name="Same" data=second_data.clone() /> })}
+                </MeshMap>
+            }
+        });
+        let shapes = || count(&element, ".leaflet-overlay-pane svg path");
+        until("the first layer drawn", || shapes() == 2).await;
+        until("the second refused", || !errors.get_untracked().is_empty()).await;
+        assert!(errors
+            .get_untracked()
+            .join("; ")
+            .contains("already a layer named \"Same\""));
+        second.set(false);
+        sleep(Duration::from_millis(100)).await;
+        assert_eq!(shapes(), 2, "the first layer is still there");
+        drop(mounted);
+        element.remove();
+    }
+
     #[wasm_bindgen_test]
     async fn components_make_a_map_that_follows_its_signals_and_cleans_up() {
         load_leaflet().await;

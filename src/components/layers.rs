@@ -129,6 +129,17 @@ fn placement(own_name: Option<String>) -> (String, Role) {
     (name, ())
 }
 
+/// Removes the layer `name` from the map when the component leaves the view, if it was this
+/// component that `added` it: a layer refused for a name already taken takes nothing with it.
+#[cfg(target_arch = "wasm32")]
+fn remove_when_gone(map: MapRef, name: String, added: StoredValue<bool>) {
+    on_cleanup(move || {
+        if added.try_get_value().unwrap_or(false) {
+            map.with(|handle| handle.remove_overlay(&name));
+        }
+    });
+}
+
 /// A base-layer-shaped layer (raster or vector tiles) on the map while the component is in the
 /// view: added once the map exists (a name another layer has is reported, not added), removed
 /// when the component leaves.
@@ -153,20 +164,21 @@ fn keep_tiles(
     };
     #[cfg(target_arch = "wasm32")]
     {
-        let added = StoredValue::new(false);
+        let (tried, added) = (StoredValue::new(false), StoredValue::new(false));
         let name = base.name.clone();
         Effect::new(move |_| {
-            if map.ready.get() && !added.get_value() {
-                added.set_value(true);
+            if map.ready.get() && !tried.get_value() {
+                tried.set_value(true);
                 map.with(|handle| match handle.check_new_name(&base.name) {
-                    Ok(()) => handle.add_base(&base, role),
+                    Ok(()) => {
+                        handle.add_base(&base, role);
+                        added.set_value(true);
+                    }
                     Err(message) => map.report(&format!("<{component}>"), &message),
                 });
             }
         });
-        on_cleanup(move || {
-            map.with(|handle| handle.remove_overlay(&name));
-        });
+        remove_when_gone(map, name, added);
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (map, component, role, base);
@@ -316,9 +328,7 @@ pub fn GeoJson(
                 map.report(&format!("<GeoJson> \"{label}\""), &message);
             }
         });
-        on_cleanup(move || {
-            map.with(|handle| handle.remove_overlay(&name));
-        });
+        remove_when_gone(map, name, added);
     }
     #[cfg(not(target_arch = "wasm32"))]
     let _ = (map, name, role, data, style);
