@@ -159,6 +159,24 @@ const observeScript = `(() => {
 })();`;
 const completeMark = "observe" in args ? "bench:observed-complete" : "meshmap:complete";
 
+/// `--trace DIR`: one visit of each `[name, url]` with a Chromium performance trace, until
+/// `done(page)`, written to DIR/<prefix>-<name>.json (`--trace-cpu` adds a CPU profile).
+async function traceVisits(prefix, visits, done) {
+  fs.mkdirSync(args.trace, { recursive: true });
+  const categories = ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", "blink.user_timing", "loading", "netlog"];
+  if ("trace-cpu" in args) categories.push("disabled-by-default-v8.cpu_profiler");
+  for (const [name, url] of visits) {
+    const file = path.join(args.trace, `${prefix}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
+    await withPage(browser, DESKTOP, async (page) => {
+      await browser.startTracing(page, { path: file, categories });
+      await page.goto(url);
+      await done(page);
+      await browser.stopTracing();
+    }, server.origin);
+    console.log(`trace of one ${name} visit: ${file}`);
+  }
+}
+
 async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceName) {
   const load = (url) => withPage(browser, DESKTOP, async (page, errors) => {
     if ("observe" in args) await page.addInitScript(observeScript);
@@ -187,17 +205,7 @@ async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceNa
   // `--trace DIR`: one more load of each page with a Chromium performance trace (open it in
   // DevTools' Performance panel, or summarise it with bench/web/trace-summary.py); `--trace-cpu` adds a CPU profile.
   if (args.trace) {
-    fs.mkdirSync(args.trace, { recursive: true });
-    for (const [name, url] of [[referenceName, referenceUrl], ["meshmap", meshmapUrl]]) {
-      const file = path.join(args.trace, `${scenario}-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
-      await withPage(browser, DESKTOP, async (page) => {
-        await browser.startTracing(page, { path: file, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...("trace-cpu" in args ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing", "loading", "netlog"] });
-        await page.goto(url);
-        await markTime(page, completeMark);
-        await browser.stopTracing();
-      }, server.origin);
-      console.log(`trace of one ${name} load: ${file}`);
-    }
+    await traceVisits(scenario, [[referenceName, referenceUrl], ["meshmap", meshmapUrl]], (page) => markTime(page, completeMark));
   }
   results.scenarios[scenario] = { time, heap, bytes, samples: { reference: pick("A", (r) => r.complete), referenceAgain: pick("A2", (r) => r.complete), meshmap: pick("B", (r) => r.complete) } };
   row(scenario, "first complete map (median)", ms(time.reference), ms(time.meshmap), time.ratio, `${time.verdict}; noise floor ±${(time.noise * 100).toFixed(0)}% (${referenceName} vs itself: ${ms(time.referenceAgain)})`);
@@ -262,17 +270,8 @@ async function tiles(browser) {
   });
   // `--trace DIR`: one more draw-mode visit of each library with a performance trace.
   if (args.trace) {
-    fs.mkdirSync(args.trace, { recursive: true });
-    for (const name of Object.keys(libraries)) {
-      const file = path.join(args.trace, `tiles-draw-${name.replace(/[^a-z0-9]+/gi, "-").toLowerCase()}.json`);
-      await withPage(browser, DESKTOP, async (page) => {
-        await browser.startTracing(page, { path: file, categories: ["devtools.timeline", "disabled-by-default-devtools.timeline", "v8.execute", ...("trace-cpu" in args ? ["disabled-by-default-v8.cpu_profiler"] : []), "blink.user_timing"] });
-        await page.goto(`${server.origin}${libraries[name]}?mode=draw`);
-        await page.waitForFunction(() => window.__benchDone === true, null, { timeout: 180000, polling: 50 });
-        await browser.stopTracing();
-      }, server.origin);
-      console.log(`trace of one ${name} draw-mode visit: ${file}`);
-    }
+    const visits = Object.entries(libraries).map(([name, url]) => [name, `${server.origin}${url}?mode=draw`]);
+    await traceVisits("tiles-draw", visits, (page) => page.waitForFunction(() => window.__benchDone === true, null, { timeout: 180000, polling: 50 }));
   }
   const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, {
     tiles: s.draw.length, median: median(s.draw), p95: percentile(s.draw, 95),
