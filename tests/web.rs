@@ -2371,6 +2371,17 @@ fn focused() -> Option<Element> {
     document().active_element()
 }
 
+/// Escape on the open popup's close button (where the focus is once a popup opens), then waits
+/// for the popup to be gone.
+async fn escape_popup(element: &Element) {
+    let close = query(element, ".leaflet-popup-close-button").expect("an open popup");
+    key(&close, "keydown", "Escape", 27);
+    until("the popup closed", || {
+        query(element, ".leaflet-popup").is_none()
+    })
+    .await;
+}
+
 /// Issue 13: shapes are in the Tab order, named after their feature; Enter opens the popup and
 /// moves the focus into it; Escape closes it and gives the focus back to the shape.
 #[wasm_bindgen_test]
@@ -2403,11 +2414,7 @@ async fn features_open_their_popup_from_the_keyboard() {
     let close = query(&element, ".leaflet-popup-close-button").unwrap();
     assert_eq!(focused(), Some(close.clone()), "the popup takes the focus");
 
-    key(&close, "keydown", "Escape", 27);
-    until("the popup closed", || {
-        query(&element, ".leaflet-popup").is_none()
-    })
-    .await;
+    escape_popup(&element).await;
     assert_eq!(
         focused().as_ref(),
         Some(line.as_ref() as &Element),
@@ -2521,11 +2528,7 @@ async fn features_drawn_on_canvases_are_tab_stops_that_open_their_popup() {
     assert_eq!(map_clicks.get(), 0, "no click of the map's");
     let close = query(&element, ".leaflet-popup-close-button").unwrap();
     assert_eq!(focused(), Some(close.clone()), "the popup takes the focus");
-    key(&close, "keydown", "Escape", 27);
-    until("the popup closed", || {
-        query(&element, ".leaflet-popup").is_none()
-    })
-    .await;
+    escape_popup(&element).await;
     assert_eq!(
         focused().as_ref(),
         Some(city.as_ref() as &Element),
@@ -2539,13 +2542,7 @@ async fn features_drawn_on_canvases_are_tab_stops_that_open_their_popup() {
         text(&element, ".leaflet-popup-content").contains("Gabon")
     })
     .await;
-    key(
-        &query(&element, ".leaflet-popup-close-button").unwrap(),
-        "keydown",
-        "Escape",
-        27,
-    );
-    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+    escape_popup(&element).await;
 
     // The view moves: the stand-ins follow it, and the focused one keeps the focus.
     city.focus().unwrap();
@@ -3148,13 +3145,7 @@ async fn points_can_be_pins_that_open_their_popup_by_click_or_keyboard() {
     key(&pin, "keypress", "Enter", 13);
     until("the popup", || query(&element, ".leaflet-popup").is_some()).await;
     assert!(text(&element, ".leaflet-popup-content").contains("Porto"));
-    key(
-        &query(&element, ".leaflet-popup-close-button").unwrap(),
-        "keydown",
-        "Escape",
-        27,
-    );
-    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+    escape_popup(&element).await;
     click(&query(&element, "img.leaflet-marker-icon[alt='Lisbon']").unwrap());
     until("the clicked pin's popup", || {
         text(&element, ".leaflet-popup-content").contains("Lisbon")
@@ -3523,13 +3514,7 @@ async fn a_live_layer_draws_streamed_objects_and_reconnects() {
     .await;
     assert!(text(&element, ".leaflet-popup-content").contains("900 km/h"));
     // From the keyboard too: the flight is a Tab stop that opens the same popup.
-    key(
-        &query(&element, ".leaflet-popup-close-button").unwrap(),
-        "keydown",
-        "Escape",
-        27,
-    );
-    until("closed", || query(&element, ".leaflet-popup").is_none()).await;
+    escape_popup(&element).await;
     map.container().focus().unwrap();
     until("the flight's stand-in", || {
         focus_stop(&element, "Flight 101, Flights").is_some()
