@@ -8,6 +8,8 @@
 //! own `JSON.parse` builds the objects Leaflet draws, so a document is parsed into Rust once and
 //! never copied or written back out.
 
+pub mod stream;
+
 use crate::json::{Json, JsonError, Scanner};
 use crate::math::Decimal;
 
@@ -305,7 +307,7 @@ fn collect_geometry(text: &str, at: usize, feature: u32, out: &mut PointPosition
 
 /// The offsets of the values of `keys` in the object at the scanner (the last of repeated keys,
 /// as `JSON.parse` keeps), consuming the object.
-fn fields<const N: usize>(
+pub(crate) fn fields<const N: usize>(
     scanner: &mut Scanner,
     keys: &[&str; N],
 ) -> Result<[Option<usize>; N], JsonError> {

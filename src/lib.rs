@@ -23,6 +23,7 @@ pub mod origin;
 pub mod points;
 pub mod retry;
 pub mod search;
+pub mod shapes;
 pub mod tile_math;
 pub mod tile_plan;
 pub mod view_hash;

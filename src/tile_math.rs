@@ -173,24 +173,26 @@ pub fn contains(rings: &[Vec<Point>], at: Point) -> bool {
     for ring in rings {
         let n = ring.len();
         for i in 0..n {
-            let (a, b) = (ring[i], ring[(i + 1) % n]);
-            if (a[1] > at[1]) != (b[1] > at[1]) {
-                let x = a[0] + (at[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0]);
-                if at[0] < x {
-                    inside = !inside;
-                }
-            }
+            inside ^= crosses(ring[i], ring[(i + 1) % n], at);
         }
     }
     inside
 }
 
-fn distance(a: Point, b: Point) -> f32 {
+/// Whether the edge a-b crosses the ray from `at` to the right (even-odd containment counts
+/// these).
+pub fn crosses(a: Point, b: Point, at: Point) -> bool {
+    (a[1] > at[1]) != (b[1] > at[1])
+        && at[0] < a[0] + (at[1] - a[1]) / (b[1] - a[1]) * (b[0] - a[0])
+}
+
+pub fn distance(a: Point, b: Point) -> f32 {
     let (dx, dy) = (a[0] - b[0], a[1] - b[1]);
     (dx * dx + dy * dy).sqrt()
 }
 
-fn segment_distance(p: Point, a: Point, b: Point) -> f32 {
+/// How far `p` is from the segment a-b.
+pub fn segment_distance(p: Point, a: Point, b: Point) -> f32 {
     let (dx, dy) = (b[0] - a[0], b[1] - a[1]);
     let length_squared = dx * dx + dy * dy;
     if length_squared == 0.0 {

@@ -54,16 +54,6 @@ pub fn plan_tile(
         label_texts: Vec::new(),
         features: 0,
     };
-    let fill = style.fill_opacity > 0.0;
-    let stroke = style.weight > 0.0 && style.opacity > 0.0;
-    let paint = |commands: &mut Vec<f32>, can_fill: bool| {
-        if fill && can_fill {
-            commands.push(FILL);
-        }
-        if stroke {
-            commands.push(STROKE);
-        }
-    };
     let labels = style
         .label
         .as_deref()
@@ -107,13 +97,7 @@ pub fn plan_tile(
             }
             plan.features += 1;
         }
-        for (path, can_fill) in [(areas, true), (lines, false), (symbols, true)] {
-            if !path.is_empty() {
-                plan.commands.push(BEGIN);
-                plan.commands.extend_from_slice(&path);
-                paint(&mut plan.commands, can_fill);
-            }
-        }
+        paint_paths(&mut plan.commands, [areas, lines, symbols], style);
         if let Some(key) = labels {
             // First come, first placed; a label that would overlap a placed one is left out.
             // Neighbouring tiles see the same places in the same order (from the buffer), so they
@@ -147,6 +131,26 @@ pub fn plan_tile(
         }
     }
     plan
+}
+
+/// Appends a layer's three paths, each begun and then painted as `style` says: its areas
+/// (filled, stroked), its lines (stroked) and its point symbols (filled, stroked).
+pub fn paint_paths(commands: &mut Vec<f32>, [areas, lines, symbols]: [Vec<f32>; 3], style: &Style) {
+    let fill = style.fill_opacity > 0.0;
+    let stroke = style.weight > 0.0 && style.opacity > 0.0;
+    for (path, can_fill) in [(areas, true), (lines, false), (symbols, true)] {
+        if path.is_empty() {
+            continue;
+        }
+        commands.push(BEGIN);
+        commands.extend_from_slice(&path);
+        if fill && can_fill {
+            commands.push(FILL);
+        }
+        if stroke {
+            commands.push(STROKE);
+        }
+    }
 }
 
 /// An open sub-path through `points` (tile units, scaled to canvas pixels).
