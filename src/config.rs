@@ -158,13 +158,35 @@ pub enum DataSource {
     Inline(Json),
 }
 
+/// What draws a GeoJSON layer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Renderer {
-    /// One SVG path per shape: crisp, inspectable, right for up to a few thousand shapes.
-    #[default]
+    /// Leaflet, one SVG path per shape: for pages that style shapes with CSS.
     Svg,
-    /// One canvas for the overlay: for many shapes.
+    /// Rust, on the layer's tile canvases (as vector tiles and points are drawn): from a few
+    /// shapes to hundreds of megabytes of them.
+    #[default]
     Canvas,
+}
+
+impl Renderer {
+    /// The renderer a config or an option names: `"canvas"` or `"svg"`.
+    pub fn named(name: &str) -> Result<Renderer, String> {
+        match name {
+            "svg" => Ok(Renderer::Svg),
+            "canvas" => Ok(Renderer::Canvas),
+            other => Err(format!(
+                "unknown renderer \"{other}\"; expected \"svg\" or \"canvas\""
+            )),
+        }
+    }
+}
+
+/// Whether a GeoJSON layer is drawn by Rust on tile canvases (the default) rather than by
+/// Leaflet as SVG: `"renderer": "svg"` asks for Leaflet, and so do pins and icons (they are
+/// elements whatever draws the rest).
+pub fn drawn_by_rust(renderer: Renderer, style: &Style) -> bool {
+    renderer == Renderer::Canvas && style.marker == Marker::Circle
 }
 
 /// Attribution shown in the map corner. Text only (it is escaped), optionally linked.
@@ -334,6 +356,9 @@ pub struct DataLayer<'a> {
     pub source: &'a DataSource,
     /// `None` for GeoJSON shapes; the encoding for a points layer.
     pub points: Option<PointsFormat>,
+    /// GeoJSON shapes Rust draws on tiles ([`drawn_by_rust`]), read as they stream in; else
+    /// the document goes to Leaflet.
+    pub drawn: bool,
     /// Drawn in the first view: the first base layer, or an overlay visible at start.
     pub shown_at_start: bool,
 }
@@ -347,10 +372,11 @@ impl Config {
                 .iter()
                 .enumerate()
                 .filter_map(|(i, base)| match &base.source {
-                    BaseSource::GeoJson { data, .. } => Some(DataLayer {
+                    BaseSource::GeoJson { data, style } => Some(DataLayer {
                         name: &base.name,
                         source: data,
                         points: None,
+                        drawn: drawn_by_rust(Renderer::Canvas, style),
                         shown_at_start: i == 0,
                     }),
                     _ => None,
@@ -365,6 +391,7 @@ impl Config {
                 name: &overlay.name,
                 source,
                 points,
+                drawn: points.is_none() && drawn_by_rust(overlay.renderer, &overlay.style),
                 shown_at_start: overlay.visible,
             })
         });
@@ -1140,18 +1167,11 @@ fn read_overlay(node: Node, tiles: Option<&TileServer>, errors: &mut Errors) -> 
     };
     let visible = r.optional("visible", true, |r, v| r.boolean("visible", v));
     let style = read_style(&mut r);
-    let renderer = r.optional("renderer", Renderer::Svg, |r, v| {
-        match r.string("renderer", v)?.as_str() {
-            "svg" => Some(Renderer::Svg),
-            "canvas" => Some(Renderer::Canvas),
-            other => {
-                r.error(
-                    "renderer",
-                    format!("unknown renderer \"{other}\"; expected \"svg\" or \"canvas\""),
-                );
-                None
-            }
-        }
+    let renderer = r.optional("renderer", Renderer::Canvas, |r, v| {
+        let name = r.string("renderer", v)?;
+        Renderer::named(&name)
+            .map_err(|message| r.error("renderer", message))
+            .ok()
     });
     let attribution = read_attribution(&mut r);
     Some(Overlay {

@@ -1,5 +1,6 @@
 //! Loading a layer's document (inline or by URL through the HTTP module) into its layer: GeoJSON
-//! shapes into Leaflet, points into Rust's index.
+//! shapes into Rust's [`ShapeSet`] as the body streams in (or into Leaflet, for SVG layers),
+//! points into Rust's index.
 
 use std::rc::Rc;
 
@@ -8,17 +9,22 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{AbortController, AbortSignal};
 
 use crate::arrival::Arrival;
+use crate::callback::SharedCallback;
 use crate::config::{Config, DataSource, PointsFormat};
+use crate::geojson::stream::GeoJsonStream;
 use crate::geojson::{self, Checked, GeoJsonError, Shape};
 use crate::http::Http;
 use crate::map::ffi_json::{self as ffi, decode_utf8, parse_js_text, to_js};
 use crate::map::{DataLayerHandle, PointInfo};
 use crate::points::PointIndex;
+use crate::shapes::ShapeSet;
 
 /// What happened to one layer's data; shown per layer in the UI.
 #[derive(Debug, Clone, PartialEq)]
 pub enum LayerState {
     Loading,
+    /// A large document on its way: how far it has got.
+    Arriving(Progress),
     Ready {
         features: usize,
         warning: Option<String>,
@@ -38,7 +44,40 @@ impl LayerState {
             | LayerState::Unavailable(message)
             | LayerState::Degraded(message) => Some(message),
             LayerState::Ready { warning, .. } => warning.as_deref(),
-            LayerState::Loading => None,
+            LayerState::Loading | LayerState::Arriving(_) => None,
+        }
+    }
+}
+
+/// How far a layer's document has got: bytes received (of `total`, when the server said how
+/// many) and features read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Progress {
+    pub received: u64,
+    pub total: Option<u64>,
+    pub features: usize,
+}
+
+/// Documents smaller than this arrive without progress reports (they would only flicker).
+pub const PROGRESS_FROM_BYTES: u64 = 1 << 20;
+
+/// What a layer does with its document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DataKind {
+    /// GeoJSON Rust draws: read into a [`ShapeSet`] as it streams in.
+    Drawn,
+    /// GeoJSON Leaflet draws (SVG): parsed by the browser, checked by Rust.
+    Leaflet,
+    /// Points, encoded so.
+    Points(PointsFormat),
+}
+
+impl DataKind {
+    pub fn of(layer: &crate::config::DataLayer) -> DataKind {
+        match (layer.points, layer.drawn) {
+            (Some(format), _) => DataKind::Points(format),
+            (None, true) => DataKind::Drawn,
+            (None, false) => DataKind::Leaflet,
         }
     }
 }
@@ -46,7 +85,13 @@ impl LayerState {
 /// A layer's data fetched (if needed) and checked, ready to draw.
 #[derive(Clone)]
 pub enum Loaded {
-    /// GeoJSON shapes: the document as the browser parsed it, and the check's verdict.
+    /// GeoJSON shapes Rust draws, and the check's verdict.
+    Drawn {
+        shapes: Rc<ShapeSet>,
+        checked: Checked,
+    },
+    /// GeoJSON shapes for Leaflet: the document as the browser parsed it, and the check's
+    /// verdict.
     Shapes { data: JsValue, checked: Checked },
     /// Points, indexed, with what to show when one is clicked.
     Points {
@@ -59,41 +104,147 @@ pub enum Loaded {
 /// A layer's data ready to draw, or why it cannot be drawn.
 pub type Prepared = Result<Loaded, String>;
 
-/// Fetches (if needed) and checks a layer's data; `points` says it is a points layer and how its
-/// URL is encoded. Needs no map, so the request can start before the map (and its tiles) does.
+/// Fetches (if needed) and checks a layer's data, for a layer of `kind`. Needs no map, so the
+/// request can start before the map (and its tiles) does. `progress` hears how a large document
+/// is getting on.
 pub async fn prepare(
     http: &Http,
     source: &DataSource,
-    points: Option<PointsFormat>,
+    kind: DataKind,
     signal: Option<&AbortSignal>,
+    progress: &dyn Fn(Progress),
 ) -> Prepared {
-    match (source, points) {
-        (DataSource::Inline(value), None) => geojson::check(value)
+    match (source, kind) {
+        (DataSource::Inline(value), DataKind::Drawn) => {
+            read_shapes(&value.to_string()).map_err(|e| format!("inline data is {e}"))
+        }
+        (DataSource::Inline(value), DataKind::Leaflet) => geojson::check(value)
             .map(|checked| Loaded::Shapes {
                 data: to_js(value),
                 checked,
             })
             .map_err(|e| format!("inline data is {e}")),
-        (DataSource::Inline(value), Some(_)) => {
+        (DataSource::Inline(value), DataKind::Points(_)) => {
             let text = value.to_string();
             let checked = geojson::parse(&text).map_err(|e| format!("inline data is {e}"))?;
             Ok(geojson_points(&text, to_js(value), &checked))
         }
-        (DataSource::Url(url), points) => {
+        (DataSource::Url(url), DataKind::Drawn) => stream_shapes(http, url, signal, progress).await,
+        (DataSource::Url(url), kind) => {
             let buffer = http
                 .get_array_buffer(url, signal)
                 .await
                 .map_err(|e| e.to_string())?;
-            match points {
-                None => checked_bytes(&buffer)
+            match kind {
+                DataKind::Leaflet | DataKind::Drawn => checked_bytes(&buffer)
                     .map(|(_, data, checked)| Loaded::Shapes { data, checked }),
-                Some(PointsFormat::GeoJson) => checked_bytes(&buffer)
+                DataKind::Points(PointsFormat::GeoJson) => checked_bytes(&buffer)
                     .map(|(text, data, checked)| geojson_points(&text, data, &checked)),
-                Some(PointsFormat::Binary) => binary_points(&buffer),
+                DataKind::Points(PointsFormat::Binary) => binary_points(&buffer),
             }
             .map_err(|e| format!("{url} is {e}"))
         }
     }
+}
+
+/// The bytes read into Rust at once at most: a piece takes a few milliseconds to read, and the
+/// page gets a turn between pieces.
+const PIECE_BYTES: u32 = 512 * 1024;
+
+/// A GeoJSON document Rust draws, read as its body streams in: a feature is checked and
+/// indexed as soon as it has arrived, and only the feature being read is held as text.
+async fn stream_shapes(
+    http: &Http,
+    url: &str,
+    signal: Option<&AbortSignal>,
+    progress: &dyn Fn(Progress),
+) -> Prepared {
+    let (reader, total) = http
+        .get_stream_sized(url, signal)
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut stream = GeoJsonStream::new();
+    let mut shapes = ShapeSet::default();
+    let mut piece = Vec::new();
+    let mut reported = 0;
+    let cut_short = |detail: String| {
+        crate::http::HttpError::Body {
+            url: url.to_owned(),
+            detail,
+        }
+        .to_string()
+    };
+    loop {
+        let chunk = wasm_bindgen_futures::JsFuture::from(reader.read())
+            .await
+            .map_err(|e| match signal {
+                Some(s) if s.aborted() => format!("the request for {url} was cancelled"),
+                _ => cut_short(crate::map::js_error_text(&e)),
+            })?;
+        if js_sys::Reflect::get(&chunk, &"done".into()).is_ok_and(|d| d.is_truthy()) {
+            break;
+        }
+        let Ok(bytes) = js_sys::Reflect::get(&chunk, &"value".into())
+            .map_err(drop)
+            .and_then(|v| v.dyn_into::<js_sys::Uint8Array>().map_err(drop))
+        else {
+            return Err(cut_short("the body is not bytes".into()));
+        };
+        let length = bytes.length();
+        let mut at = 0;
+        while at < length {
+            let end = (at + PIECE_BYTES).min(length);
+            piece.resize((end - at) as usize, 0);
+            bytes.subarray(at, end).copy_to(&mut piece);
+            stream
+                .push(&piece, &mut shapes)
+                .map_err(|e| format!("{url} is {e}"))?;
+            at = end;
+            if at < length {
+                crate::map::next_turn().await;
+            }
+        }
+        if stream.received() >= reported + PROGRESS_FROM_BYTES {
+            reported = stream.received();
+            progress(Progress {
+                received: reported,
+                total,
+                features: stream.features(),
+            });
+        }
+    }
+    let checked = stream
+        .finish(&mut shapes)
+        .map_err(|e| format!("{url} is {e}"))?;
+    shapes.shrink();
+    Ok(Loaded::Drawn {
+        shapes: Rc::new(shapes),
+        checked,
+    })
+}
+
+/// A whole GeoJSON text read for Rust to draw.
+fn read_shapes(text: &str) -> Result<Loaded, GeoJsonError> {
+    let mut stream = GeoJsonStream::new();
+    let mut shapes = ShapeSet::default();
+    stream.push(text.as_bytes(), &mut shapes)?;
+    let checked = stream.finish(&mut shapes)?;
+    shapes.shrink();
+    Ok(Loaded::Drawn {
+        shapes: Rc::new(shapes),
+        checked,
+    })
+}
+
+/// A document a host or component hands over as the browser's JSON text, read for the layer:
+/// by Rust if it draws it (`drawn`), else parsed by the browser for Leaflet.
+pub fn loaded_from_text(text: &JsString, drawn: bool) -> Result<Loaded, String> {
+    let loaded = if drawn {
+        read_shapes(&String::from(text))
+    } else {
+        checked_text(text).map(|(data, checked)| Loaded::Shapes { data, checked })
+    };
+    loaded.map_err(|e| format!("the data is {e}"))
 }
 
 /// The points of a GeoJSON document (Point and MultiPoint features), indexed.
@@ -189,6 +340,13 @@ fn binary_points(buffer: &js_sys::ArrayBuffer) -> Result<Loaded, GeoJsonError> {
 pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
     match (layer, prepared) {
         (_, Err(message)) => LayerState::Failed(message),
+        (DataLayerHandle::Drawn(layer), Ok(Loaded::Drawn { shapes, checked })) => {
+            layer.set_shapes(shapes);
+            LayerState::Ready {
+                features: checked.features,
+                warning: checked.warning(),
+            }
+        }
         (DataLayerHandle::Shapes(layer), Ok(Loaded::Shapes { data, checked })) => {
             match layer.set_data(data, &checked) {
                 Ok(()) => LayerState::Ready {
@@ -220,6 +378,8 @@ pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
 pub struct Downloads {
     layers: Rc<Vec<Download>>,
     abort: Option<AbortController>,
+    /// Hears how large documents are getting on: (layer name, progress).
+    progress: SharedCallback<dyn Fn(&str, Progress)>,
 }
 
 struct Download {
@@ -232,20 +392,28 @@ impl Downloads {
     /// Starts every GeoJSON layer's request (those drawn in the first view first).
     pub fn start(config: &Config, http: &Http) -> Downloads {
         let abort = AbortController::new().ok();
+        let progress = SharedCallback::<dyn Fn(&str, Progress)>::default();
         let layers: Vec<Download> = config
             .data_layers()
             .into_iter()
             .map(|layer| {
                 let arrival = Arrival::default();
-                let (http, source, points, delivery) = (
+                let (http, source, kind, delivery) = (
                     http.clone(),
                     layer.source.clone(),
-                    layer.points,
+                    DataKind::of(&layer),
                     arrival.clone(),
                 );
                 let signal = abort.as_ref().map(AbortController::signal);
+                let (name, listener) = (layer.name.to_owned(), progress.clone());
+                let report = move |p: Progress| {
+                    if let Some(listener) = listener.get() {
+                        listener(&name, p);
+                    }
+                };
                 wasm_bindgen_futures::spawn_local(async move {
-                    delivery.deliver(prepare(&http, &source, points, signal.as_ref()).await);
+                    let prepared = prepare(&http, &source, kind, signal.as_ref(), &report).await;
+                    delivery.deliver(prepared);
                 });
                 Download {
                     name: layer.name.to_owned(),
@@ -257,7 +425,13 @@ impl Downloads {
         Downloads {
             layers: Rc::new(layers),
             abort,
+            progress,
         }
+    }
+
+    /// Calls `listener(layer name, progress)` as large documents arrive.
+    pub fn on_progress(&self, listener: impl Fn(&str, Progress) + 'static) {
+        self.progress.set(Rc::new(listener));
     }
 
     /// (name, drawn in the first view) of every layer.

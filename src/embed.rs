@@ -12,7 +12,7 @@ use js_sys::Function;
 use wasm_bindgen::prelude::*;
 use web_sys::HtmlElement;
 
-use crate::config::{Controls, Style, MAX_ZOOM_LIMIT};
+use crate::config::{Controls, Renderer, Style, MAX_ZOOM_LIMIT};
 use crate::json::Json;
 use crate::map::ffi_json::{from_js, object, to_js};
 use crate::math::Decimal;
@@ -255,9 +255,26 @@ impl MapWidget {
             .unwrap_or(JsValue::NULL)
     }
 
-    /// Adds a GeoJSON overlay; returns how many features are drawn.
+    /// Adds a GeoJSON overlay; returns how many features are drawn. `options`:
+    /// `{renderer: "svg"}` has Leaflet draw it as SVG paths (styled by CSS) instead of Rust on
+    /// tile canvases (`"canvas"`, the default).
     #[wasm_bindgen(js_name = addGeoJson)]
-    pub fn add_geojson(&self, name: &str, data: JsValue, style: JsValue) -> Result<usize, JsError> {
+    pub fn add_geojson(
+        &self,
+        name: &str,
+        data: JsValue,
+        style: JsValue,
+        options: JsValue,
+    ) -> Result<usize, JsError> {
+        let renderer = match js_sys::Reflect::get(&options, &"renderer".into()).unwrap_or_default()
+        {
+            v if v.is_undefined() || v.is_null() => Renderer::Canvas,
+            v => v
+                .as_string()
+                .ok_or_else(|| "a renderer must be a string".to_owned())
+                .and_then(|name| Renderer::named(&name))
+                .map_err(|e| JsError::new(&format!("options.renderer: {e}")))?,
+        };
         let data = js_sys::JSON::stringify(&data)
             .ok()
             .filter(|text| text.is_string())
@@ -267,7 +284,7 @@ impl MapWidget {
                 )
             })?;
         let style = style_option(&style)?;
-        self.map(|map| map.add_geojson_overlay(name, &data, &style))?
+        self.map(|map| map.add_geojson_overlay(name, &data, &style, renderer))?
             .map_err(|e| JsError::new(&e))
     }
 

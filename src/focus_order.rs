@@ -27,9 +27,6 @@ pub struct Target {
     pub layer: String,
     pub key: String,
     pub label: String,
-    /// A shape Leaflet draws on its canvas renderer (its `L.stamp` id): Enter fires that
-    /// shape's click, rather than a click at its place.
-    pub shape: Option<u32>,
 }
 
 /// The map's view: its centre, zoom and size in CSS pixels. Projects places to container pixels
@@ -287,7 +284,6 @@ mod tests {
             layer: "Layer".into(),
             key: key.into(),
             label: key.into(),
-            shape: None,
         }
     }
 

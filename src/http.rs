@@ -263,13 +263,30 @@ impl Http {
         url: &str,
         signal: Option<&AbortSignal>,
     ) -> Result<web_sys::ReadableStreamDefaultReader, HttpError> {
+        self.get_stream_sized(url, signal)
+            .await
+            .map(|(reader, _)| reader)
+    }
+
+    /// [`Http::get_stream`], with how many bytes the body will have when the server says so
+    /// (`Content-Length` of a body sent as it is, not compressed on the way).
+    pub async fn get_stream_sized(
+        &self,
+        url: &str,
+        signal: Option<&AbortSignal>,
+    ) -> Result<(web_sys::ReadableStreamDefaultReader, Option<u64>), HttpError> {
         let response = self.send(url, signal).await?;
         let no_body = || HttpError::Network {
             url: url.to_owned(),
             detail: "the answer has no body to read".into(),
         };
+        let header = |name| response.headers().get(name).ok().flatten();
+        let total = header("Content-Length")
+            .filter(|_| header("Content-Encoding").is_none_or(|e| e == "identity"))
+            .and_then(|length| length.trim().parse().ok());
         let body = response.body().ok_or_else(no_body)?;
-        body.get_reader().dyn_into().map_err(|_| no_body())
+        let reader = body.get_reader().dyn_into().map_err(|_| no_body())?;
+        Ok((reader, total))
     }
 
     async fn send(&self, url: &str, signal: Option<&AbortSignal>) -> Result<Response, HttpError> {

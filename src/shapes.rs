@@ -19,6 +19,7 @@ mod simplify;
 use crate::geojson::stream::FeatureSink;
 use crate::json::{Json, Scanner};
 
+pub use draw::TileSpec;
 pub use hit::{Outline, OutlineKind};
 
 /// World units across the world (x) and down it (y): 2^30, so that a CSS pixel at zoom 22 is
@@ -378,6 +379,7 @@ fn each_item(scanner: &mut Scanner, mut f: impl FnMut(&mut Scanner)) {
         return;
     }
     loop {
+        scanner.skip_space();
         f(scanner);
         if !scanner.more(b']', "").unwrap_or(false) {
             return;

@@ -281,10 +281,11 @@ pub fn VectorTiles(
     );
 }
 
-/// GeoJSON drawn as shapes (SVG: each a Tab stop with its popup): `data` is the document's
-/// text, a signal; a new value redraws the same layer in place. Invalid features are skipped,
-/// invalid documents reported (`<MeshMap on_error>` and the console) and the map keeps what it
-/// showed.
+/// GeoJSON shapes: `data` is the document's text, a signal; a new value redraws the same layer
+/// in place. Rust draws them on the layer's tile canvases (clicks, hover, tooltips and Tab stops
+/// found on the data); `renderer = Renderer::Svg` has Leaflet draw SVG paths instead, for pages
+/// that style them with CSS. Invalid features are skipped, invalid documents reported
+/// (`<MeshMap on_error>` and the console) and the map keeps what it showed.
 ///
 /// ```no_run
 /// # use leptos::prelude::*;
@@ -301,6 +302,7 @@ pub fn GeoJson(
     #[prop(into)] data: Signal<String>,
     #[prop(optional)] style: Option<Style>,
     #[prop(optional, into)] name: Option<String>,
+    #[prop(optional)] renderer: crate::config::Renderer,
 ) -> impl IntoView {
     let map = expect_map("GeoJson");
     let (name, role) = placement(name);
@@ -319,7 +321,7 @@ pub fn GeoJson(
                 if added.get_value() {
                     handle.set_geojson(&label, &text)
                 } else {
-                    let result = handle.add_geojson(&label, &text, &style, role);
+                    let result = handle.add_geojson(&label, &text, &style, renderer, role);
                     added.set_value(result.is_ok());
                     result
                 }
@@ -331,5 +333,5 @@ pub fn GeoJson(
         remove_when_gone(map, name, added);
     }
     #[cfg(not(target_arch = "wasm32"))]
-    let _ = (map, name, role, data, style);
+    let _ = (map, name, role, data, style, renderer);
 }

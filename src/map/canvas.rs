@@ -16,7 +16,7 @@ use web_sys::{CanvasRenderingContext2d, HtmlCanvasElement};
 use crate::config::Style;
 use crate::mvt::Tile;
 use crate::tile_math::TILE_SIZE;
-use crate::tile_plan::{plan_tile, LABEL_PX};
+use crate::tile_plan::{plan_tile, Plan, LABEL_PX};
 
 #[wasm_bindgen(
     inline_js = "export function draw_commands(ctx, c, style, labels, texts) {
@@ -53,13 +53,15 @@ use crate::tile_plan::{plan_tile, LABEL_PX};
 extern "C" {
     /// Runs the command list `commands` on `context` with `style` (`{fill, color, width,
     /// fillOpacity, opacity, font, haloWidth}`), then draws `texts[i]` at `labels[2i], labels[2i+1]`.
+    /// Caught: nothing in it should throw, but a canvas call that did must not unwind the wasm.
+    #[wasm_bindgen(catch)]
     fn draw_commands(
         context: &CanvasRenderingContext2d,
         commands: &[f32],
         style: &JsValue,
         labels: &[f32],
         texts: &js_sys::Array,
-    );
+    ) -> Result<(), JsValue>;
 }
 
 thread_local! {
@@ -74,27 +76,39 @@ const MAX_CACHED_WIDTHS: usize = 8192;
 /// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
 /// features were drawn.
 pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u32) -> usize {
-    let ratio = web_sys::window()
-        .map_or(1.0, |w| w.device_pixel_ratio())
-        .clamp(1.0, 4.0);
+    let ratio = super::points_layer::pixel_ratio();
+    let Some(context) = sized_context(canvas, ratio) else {
+        return 0;
+    };
+    let font = label_font(ratio);
+    let plan = plan_tile(tile, style, zoom, ratio, |text| {
+        measure(&context, &font, ratio, text)
+    });
+    run_plan(&context, &plan, style, ratio);
+    plan.features
+}
+
+/// A tile canvas sized for `ratio` canvas pixels per CSS pixel, and its 2D context.
+pub fn sized_context(canvas: &HtmlCanvasElement, ratio: f64) -> Option<CanvasRenderingContext2d> {
     let size = (TILE_SIZE * ratio).round() as u32;
     canvas.set_width(size);
     canvas.set_height(size);
-    let Some(context) = canvas
+    canvas
         .get_context("2d")
         .ok()
         .flatten()
         .and_then(|c| c.dyn_into::<CanvasRenderingContext2d>().ok())
-    else {
-        return 0;
-    };
-    let font = format!(
+}
+
+fn label_font(ratio: f64) -> String {
+    format!(
         "{}px system-ui, sans-serif",
         (LABEL_PX * ratio).round() as u32
-    );
-    let plan = plan_tile(tile, style, zoom, ratio, |text| {
-        measure(&context, &font, ratio, text)
-    });
+    )
+}
+
+/// Runs a tile's drawing commands (and labels) on its canvas in `style`.
+pub fn run_plan(context: &CanvasRenderingContext2d, plan: &Plan, style: &Style, ratio: f64) {
     let texts: js_sys::Array = plan
         .label_texts
         .iter()
@@ -114,17 +128,18 @@ pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u
             })
             .into(),
         ),
-        ("font", JsValue::from_str(&font)),
+        ("font", JsValue::from_str(&label_font(ratio))),
         ("haloWidth", (3.0 * ratio).into()),
     ]);
-    draw_commands(
-        &context,
+    if let Err(error) = draw_commands(
+        context,
         &plan.commands,
         &style_object,
         &plan.label_positions,
         &texts,
-    );
-    plan.features
+    ) {
+        web_sys::console::error_2(&"meshmap: a tile could not be drawn:".into(), &error);
+    }
 }
 
 fn measure(context: &CanvasRenderingContext2d, font: &str, ratio: f64, text: &str) -> f64 {

@@ -86,10 +86,6 @@ extern "C" {
     #[wasm_bindgen(js_namespace = ["L", "DomEvent"], js_name = disableScrollPropagation)]
     pub fn disable_scroll_propagation(element: &web_sys::Element);
 
-    /// `L.canvas(options)`: a renderer drawing a whole overlay on one canvas.
-    #[wasm_bindgen(js_namespace = L, js_name = canvas)]
-    pub fn canvas_renderer(options: &JsValue) -> JsValue;
-
     #[wasm_bindgen(method, js_name = clearLayers)]
     pub fn clear_layers(this: &GeoJsonGroup) -> GeoJsonGroup;
 

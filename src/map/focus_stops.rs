@@ -1,5 +1,5 @@
 //! Tab stops for what is drawn on canvases (vector tile features, points and clusters, live
-//! objects, GeoJSON overlays on Leaflet's canvas renderer): a canvas has no element per feature, so while the keyboard is in the map a
+//! objects, GeoJSON layers): a canvas has no element per feature, so while the keyboard is in the map a
 //! transparent button stands over each of the features nearest the map's middle
 //! ([`crate::focus_order`]), named after it. Tab reaches them in reading order; Enter or Space
 //! does what a click there does (a popup, a cluster zooming in or fanning out); the focused one
@@ -90,10 +90,7 @@ impl FocusStops {
                     return;
                 };
                 let at = LatLng::new(lat, lng);
-                match number("data-shape") {
-                    Some(shape) => shared.clicks.click_shape(shape as u32, &at),
-                    None => shared.clicks.click(&at, 0.0, layer.as_deref()),
-                }
+                shared.clicks.click(&at, 0.0, layer.as_deref());
             })
         };
         let mut listeners = Vec::new();
@@ -203,9 +200,6 @@ impl Shared {
                     let _ = stop.set_attribute("type", "button");
                     let _ = stop.set_attribute("data-key", &target.key);
                     let _ = stop.set_attribute("data-layer", &target.layer);
-                    if let Some(shape) = target.shape {
-                        let _ = stop.set_attribute("data-shape", &shape.to_string());
-                    }
                     stop
                 }
             };

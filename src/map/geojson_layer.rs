@@ -1,6 +1,7 @@
-//! A GeoJSON layer: Leaflet's `L.geoJSON` with a per-layer style, points drawn as circle markers,
-//! and property popups. Created empty so it can be listed in the layers control at once; data is
-//! added when it arrives.
+//! A GeoJSON layer Leaflet draws (`"renderer": "svg"`, and layers with pins or icons): Leaflet's
+//! `L.geoJSON` with a per-layer style, points drawn as circle markers, and property popups.
+//! Created empty so it can be listed in the layers control at once; data is added when it
+//! arrives. Rust draws the others ([`super::ShapesLayer`]).
 
 use leaflet::{LatLng, Layer};
 use wasm_bindgen::prelude::*;
@@ -9,7 +10,7 @@ use wasm_bindgen::JsCast;
 use super::ffi;
 use super::listener::LeafletListener;
 use super::popup::properties_popup;
-use crate::config::{Attribution, Marker, Renderer, Style};
+use crate::config::{Attribution, Marker, Style};
 use crate::geojson::{property_text, Checked, Shape};
 
 /// Owns the Leaflet layer and the Rust closures Leaflet calls back into.
@@ -26,12 +27,7 @@ impl GeoJsonLayer {
     /// `tab_stops`: its shapes are reached with Tab (overlays, named: the name is what a screen
     /// reader says after the feature's); a base layer's are not, or a keyboard user would have to
     /// pass every country before reaching the controls.
-    pub fn new(
-        style: &Style,
-        renderer: Renderer,
-        attribution: &Attribution,
-        tab_stops: Option<&str>,
-    ) -> Self {
+    pub fn new(style: &Style, attribution: &Attribution, tab_stops: Option<&str>) -> Self {
         let style_entries = [
             ("color", JsValue::from_str(&style.color)),
             ("weight", style.weight.into()),
@@ -42,15 +38,7 @@ impl GeoJsonLayer {
         ];
         let style_object = ffi::object(&style_entries);
         let options = js_sys::Object::new();
-        let renderer_object = match renderer {
-            Renderer::Svg => None,
-            Renderer::Canvas => Some(ffi::canvas_renderer(&JsValue::UNDEFINED)),
-        };
-
         let point_options = ffi::object(&style_entries);
-        if let Some(r) = &renderer_object {
-            ffi::set(&point_options, "renderer", r);
-        }
         let marker = style.marker.clone();
         let point_to_layer =
             Closure::<dyn Fn(JsValue, LatLng) -> Layer>::new(move |feature, latlng: LatLng| {
@@ -132,9 +120,6 @@ impl GeoJsonLayer {
         ffi::set(&options, "style", &style_object);
         ffi::set(&options, "pointToLayer", point_to_layer.as_ref());
         ffi::set(&options, "onEachFeature", on_each_feature.as_ref());
-        if let Some(r) = &renderer_object {
-            ffi::set(&options, "renderer", r);
-        }
         let attribution_html = attribution.to_html();
         if !attribution_html.is_empty() {
             ffi::set(

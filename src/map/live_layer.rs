@@ -186,7 +186,6 @@ impl LiveLayer {
                     layer: name.to_owned(),
                     key: format!("{name}\u{1f}{id}"),
                     label: format!("{}, {name}", report.name),
-                    shape: None,
                 })
             })
             .collect()

@@ -13,6 +13,7 @@ mod marker;
 mod points_layer;
 mod popup;
 mod search_box;
+mod shapes_layer;
 mod spider;
 mod tile_layer;
 mod tile_prefetch;
@@ -30,10 +31,13 @@ pub use live_layer::LiveLayer;
 pub use marker::MarkerHandle;
 pub use points_layer::{ClusterAction, ClusterHit, PointInfo, PointsHit, PointsLayer};
 pub use search_box::SearchBox;
+pub use shapes_layer::ShapesLayer;
 
-/// A layer whose document the app loads ([`crate::data`]): shapes Leaflet draws, or points.
+/// A layer whose document the app loads ([`crate::data`]): GeoJSON Rust draws on tiles, GeoJSON
+/// Leaflet draws as SVG (`"renderer": "svg"`), or points.
 #[derive(Clone)]
 pub enum DataLayerHandle {
+    Drawn(Rc<ShapesLayer>),
     Shapes(Rc<GeoJsonLayer>),
     Points(Rc<PointsLayer>),
 }
@@ -49,8 +53,8 @@ pub use tile_prefetch::TilePrefetch;
 use crate::callback::SharedCallback;
 use crate::catalog::{Catalog, TileKind};
 use crate::config::{
-    escape_html, Attribution, BaseLayer, BaseSource, Config, Controls, Overlay, OverlayData,
-    Renderer, TileServer,
+    drawn_by_rust, escape_html, Attribution, BaseLayer, BaseSource, Config, Controls, Overlay,
+    OverlayData, Renderer, TileServer,
 };
 use crate::focus_order::{Target, ViewBox};
 use crate::http::Http;
@@ -207,32 +211,17 @@ pub(super) fn view_box(map: &Map) -> Option<ViewBox> {
         .then_some(view)
 }
 
-/// The first polygon's rings (or the first line) of Leaflet's `getLatLngs()`, which nests one
-/// level deeper for each of multi-part and polygon: (latitude, longitude) each.
-fn first_rings(latlngs: &JsValue) -> Vec<Vec<(f64, f64)>> {
-    let is_array = |v: &JsValue| js_sys::Array::is_array(v);
-    let mut level = latlngs.clone();
-    // Down to an array of paths (arrays of LatLngs), or a path itself.
-    while is_array(&level) {
-        let first = js_sys::Array::from(&level).get(0);
-        if is_array(&first) && is_array(&js_sys::Array::from(&first).get(0)) {
-            level = first;
-        } else {
-            break;
-        }
+/// Lets the page draw a frame and answer input before going on (a timer's turn): long work in
+/// the browser is done in pieces with these between.
+pub async fn next_turn() {
+    if let Some((_, pause)) = timer::sleep(0) {
+        let _ = pause.await;
     }
-    let path = |v: JsValue| -> Vec<(f64, f64)> {
-        js_sys::Array::from(&v)
-            .iter()
-            .filter_map(|p| Some((ffi::get(&p, "lat").as_f64()?, ffi::get(&p, "lng").as_f64()?)))
-            .collect()
-    };
-    let paths = js_sys::Array::from(&level);
-    if is_array(&paths.get(0)) {
-        paths.iter().map(path).collect()
-    } else {
-        vec![path(level)]
-    }
+}
+
+/// The message of a thrown JS value.
+pub fn js_error_text(error: &JsValue) -> String {
+    geojson_layer::js_error_text(error)
 }
 
 /// The layer called `name` in a list of named layers.
@@ -295,6 +284,8 @@ pub struct MapHandle {
     http: Http,
     layers_control: ffi::LayersControl,
     geojson_layers: Vec<(String, Rc<GeoJsonLayer>)>,
+    /// GeoJSON layers Rust draws, shared with the click listener.
+    shapes_layers: ShapesLayers,
     /// Points overlays, shared with the click listener.
     points_layers: PointsLayers,
     /// Live overlays (moving objects), shared with the click listener.
@@ -431,6 +422,7 @@ impl MapHandle {
             http,
             layers_control,
             geojson_layers: Vec::new(),
+            shapes_layers: Rc::default(),
             points_layers: Rc::default(),
             live_layers: Rc::default(),
             spider: spider::Spider::default(),
@@ -581,15 +573,13 @@ impl MapHandle {
                     .push((base.name.clone(), url.clone(), layer));
             }
             BaseSource::GeoJson { style, .. } => {
-                let layer = Rc::new(GeoJsonLayer::new(
+                self.add_geojson_layer(
+                    &base.name,
                     style,
-                    Renderer::Svg,
+                    Renderer::Canvas,
                     &base.attribution,
-                    None,
-                ));
-                self.offer(layer.layer(), &base.name, role);
-                self.watch_geojson_clicks(&base.name, &layer);
-                self.geojson_layers.push((base.name.clone(), layer));
+                    role,
+                );
             }
         }
     }
@@ -613,21 +603,15 @@ impl MapHandle {
                 );
             }
             OverlayData::GeoJson(_) => {
-                let layer = Rc::new(GeoJsonLayer::new(
+                self.add_geojson_layer(
+                    &overlay.name,
                     &overlay.style,
                     overlay.renderer,
                     &overlay.attribution,
-                    Some(&overlay.name),
-                ));
-                self.offer(
-                    layer.layer(),
-                    &overlay.name,
                     LayerRole::Overlay {
                         visible: overlay.visible,
                     },
                 );
-                self.watch_geojson_clicks(&overlay.name, &layer);
-                self.geojson_layers.push((overlay.name.clone(), layer));
             }
             OverlayData::Live { url } => {
                 let layer = Rc::new(LiveLayer::new(
@@ -666,6 +650,40 @@ impl MapHandle {
                     .borrow_mut()
                     .push((overlay.name.clone(), layer));
             }
+        }
+    }
+
+    /// An empty GeoJSON layer (its data comes later), drawn by Rust or by Leaflet as
+    /// [`drawn_by_rust`] says, offered as `role` says. A base map's features are no Tab stops:
+    /// a keyboard user would pass every country before reaching the controls.
+    fn add_geojson_layer(
+        &mut self,
+        name: &str,
+        style: &crate::config::Style,
+        renderer: Renderer,
+        attribution: &Attribution,
+        role: LayerRole,
+    ) -> DataLayerHandle {
+        let tab_stops = !matches!(role, LayerRole::Base { .. });
+        if drawn_by_rust(renderer, style) {
+            self.watch_canvas_features();
+            let layer = Rc::new(ShapesLayer::new(style, attribution, tab_stops));
+            self.offer(layer.layer(), name, role);
+            self.shapes_layers
+                .borrow_mut()
+                .push((name.to_owned(), Rc::clone(&layer)));
+            DataLayerHandle::Drawn(layer)
+        } else {
+            let layer = Rc::new(GeoJsonLayer::new(
+                style,
+                attribution,
+                tab_stops.then_some(name),
+            ));
+            self.offer(layer.layer(), name, role);
+            self.watch_geojson_clicks(name, &layer);
+            self.geojson_layers
+                .push((name.to_owned(), Rc::clone(&layer)));
+            DataLayerHandle::Shapes(layer)
         }
     }
 
@@ -801,6 +819,7 @@ impl MapHandle {
         CanvasFeatures {
             map: self.map.clone(),
             tiles: Rc::clone(&self.fetch_layers),
+            shapes: Rc::clone(&self.shapes_layers),
             points: Rc::clone(&self.points_layers),
             live: Rc::clone(&self.live_layers),
         }
@@ -876,7 +895,7 @@ impl MapHandle {
                 return;
             };
             let _ = container.class_list().add_1(HOVER_CLASS);
-            highlight.show(&map, hit.tile.as_ref(), latlng.lng());
+            highlight.show(&map, hit.shape.as_ref(), latlng.lng());
             match hit.tooltip {
                 Some(text) => {
                     tooltip.set_lat_lng(&latlng);
@@ -936,8 +955,15 @@ impl MapHandle {
         name: &str,
         data: &js_sys::JsString,
         style: &crate::config::Style,
+        renderer: Renderer,
     ) -> Result<usize, String> {
-        self.add_geojson(name, data, style, LayerRole::Overlay { visible: true })
+        self.add_geojson(
+            name,
+            data,
+            style,
+            renderer,
+            LayerRole::Overlay { visible: true },
+        )
     }
 
     /// [`MapHandle::add_geojson_overlay`], offered as `role` says.
@@ -946,40 +972,49 @@ impl MapHandle {
         name: &str,
         data: &js_sys::JsString,
         style: &crate::config::Style,
+        renderer: Renderer,
         role: LayerRole,
     ) -> Result<usize, String> {
-        if name.trim().is_empty() {
-            return Err("an overlay needs a name".into());
-        }
         self.check_new_name(name)?;
-        let (data, checked) =
-            crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
-        // Base layers' shapes are no Tab stops (see `GeoJsonLayer::new`).
-        let tab_stops = (!matches!(role, LayerRole::Base { .. })).then_some(name);
-        let layer = Rc::new(GeoJsonLayer::new(
+        let loaded = crate::data::loaded_from_text(data, drawn_by_rust(renderer, style))?;
+        let layer = self.add_geojson_layer(
+            name,
             style,
-            Renderer::Svg,
+            renderer,
             &crate::config::Attribution::default(),
-            tab_stops,
-        ));
-        layer.set_data(data, &checked)?;
-        self.offer(layer.layer(), name, role);
-        self.add_to_legend(name, style, role);
-        self.watch_geojson_clicks(name, &layer);
-        self.geojson_layers.push((name.to_owned(), layer));
-        Ok(checked.features)
+            role,
+        );
+        match crate::data::apply(&layer, Ok(loaded)) {
+            crate::data::LayerState::Ready { features, .. } => {
+                self.add_to_legend(name, style, role);
+                Ok(features)
+            }
+            state => {
+                self.remove_overlay(name);
+                Err(state
+                    .problem()
+                    .unwrap_or("the data could not be shown")
+                    .to_owned())
+            }
+        }
     }
 
     /// Replaces the data of the GeoJSON layer `name` in place (same layer, same place in the
     /// layers control). Returns how many features are drawn; invalid features are skipped.
     pub fn set_geojson(&mut self, name: &str, data: &js_sys::JsString) -> Result<usize, String> {
         let layer = self
-            .geojson_layer(name)
+            .data_layer(name)
+            .filter(|l| !matches!(l, DataLayerHandle::Points(_)))
             .ok_or_else(|| format!("there is no GeoJSON layer named \"{name}\""))?;
-        let (data, checked) =
-            crate::data::checked_text(data).map_err(|e| format!("the data is {e}"))?;
-        layer.set_data(data, &checked)?;
-        Ok(checked.features)
+        let loaded =
+            crate::data::loaded_from_text(data, matches!(layer, DataLayerHandle::Drawn(_)))?;
+        match crate::data::apply(&layer, Ok(loaded)) {
+            crate::data::LayerState::Ready { features, .. } => Ok(features),
+            state => Err(state
+                .problem()
+                .unwrap_or("the data could not be shown")
+                .to_owned()),
+        }
     }
 
     /// Adds a points overlay (shown, listed in the layers control) from points the host hands
@@ -1018,6 +1053,7 @@ impl MapHandle {
             return Err("an overlay needs a name".into());
         }
         let taken = self.geojson_layers.iter().any(|(n, _)| n == name)
+            || self.shapes_layers.borrow().iter().any(|(n, _)| n == name)
             || self.fetch_layers.borrow().iter().any(|(n, _)| n == name)
             || self.points_layers.borrow().iter().any(|(n, _)| n == name)
             || self.live_layers.borrow().iter().any(|(n, _)| n == name)
@@ -1103,6 +1139,8 @@ impl MapHandle {
         // The removed layer stays alive until Leaflet has unloaded its tiles.
         let layer: leaflet::Layer = if let Some(layer) = take(&mut self.geojson_layers, name) {
             layer.layer().clone()
+        } else if let Some(layer) = take(&mut self.shapes_layers.borrow_mut(), name) {
+            layer.layer().clone()
         } else if let Some(layer) = take(&mut self.fetch_layers.borrow_mut(), name) {
             layer.layer().clone()
         } else if let Some(layer) = take(&mut self.points_layers.borrow_mut(), name) {
@@ -1162,19 +1200,31 @@ impl MapHandle {
 
     /// The layer (GeoJSON or points) whose document is called `name`.
     pub fn data_layer(&self, name: &str) -> Option<DataLayerHandle> {
-        self.geojson_layer(name)
-            .map(DataLayerHandle::Shapes)
+        named(&self.shapes_layers.borrow(), name)
+            .map(DataLayerHandle::Drawn)
+            .or_else(|| self.geojson_layer(name).map(DataLayerHandle::Shapes))
             .or_else(|| self.points_layer(name).map(DataLayerHandle::Points))
     }
 
-    /// Calls `f` each time the points overlay `name` has drawn all its tiles (Leaflet's `load`).
-    pub fn on_points_drawn(&mut self, name: &str, f: impl Fn() + 'static) {
-        if let Some(layer) = self.points_layer(name) {
-            self.layer_listeners.push((
-                name.to_owned(),
-                LeafletListener::new(layer.layer(), "load", move |_| f()),
-            ));
-        }
+    /// The GeoJSON layer Rust draws with this name.
+    pub fn shapes_layer(&self, name: &str) -> Option<Rc<ShapesLayer>> {
+        named(&self.shapes_layers.borrow(), name)
+    }
+
+    /// Calls `f` each time the layer `name`, if Rust draws it on tiles (points, GeoJSON), has
+    /// drawn all its tiles (Leaflet's `load`). False for another kind of layer (it is drawn as
+    /// soon as its data is set).
+    pub fn on_tiles_drawn(&mut self, name: &str, f: impl Fn() + 'static) -> bool {
+        let layer = match self.data_layer(name) {
+            Some(DataLayerHandle::Points(layer)) => layer.layer().clone(),
+            Some(DataLayerHandle::Drawn(layer)) => layer.layer().clone(),
+            _ => return false,
+        };
+        self.layer_listeners.push((
+            name.to_owned(),
+            LeafletListener::new(&layer, "load", move |_| f()),
+        ));
+        true
     }
 
     /// The place search box, if the config has one (`search`).
@@ -1225,8 +1275,18 @@ impl MapHandle {
         self.map.get_zoom()
     }
 
-    pub fn is_visible(&self, layer: &GeoJsonLayer) -> bool {
-        self.map.has_layer(layer.layer())
+    /// Whether the layer called `name` is on the map now (shown).
+    pub fn is_shown(&self, name: &str) -> bool {
+        let layer = match self.data_layer(name) {
+            Some(DataLayerHandle::Drawn(layer)) => layer.layer().clone(),
+            Some(DataLayerHandle::Shapes(layer)) => layer.layer().clone(),
+            Some(DataLayerHandle::Points(layer)) => layer.layer().clone(),
+            None => match self.tile_layer(name) {
+                Some(layer) => layer.layer().clone(),
+                None => return false,
+            },
+        };
+        self.map.has_layer(&layer)
     }
 
     /// Calls `handler(layer name, URL template)` whenever a tile of a raster base layer fails to
@@ -1372,25 +1432,54 @@ fn on_svg_shape(event: &JsValue) -> bool {
 struct CanvasHit {
     properties: Json,
     tooltip: Option<String>,
-    /// The vector tile feature it is (`None`: a point of a points layer).
-    tile: Option<tile_layer::TileHit>,
+    /// What the hover highlight outlines (`None`: a point of a points layer, a live object).
+    shape: Option<HitShape>,
     /// The cluster it is, and its layer's style (for a spiderfied fan).
     cluster: Option<(ClusterHit, crate::config::Style)>,
 }
 
-/// The outline drawn over the vector tile feature under the pointer (GeoJSON shapes restyle
+/// A feature with a shape to outline: on a vector tile, or of a GeoJSON layer Rust draws.
+enum HitShape {
+    Tile(tile_layer::TileHit),
+    Shape(shapes_layer::ShapeHit),
+}
+
+/// Which feature a [`HitShape`] is: the same key is the same feature.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum HitKey {
+    Tile(tile_layer::FeatureKey),
+    Shape((usize, usize)),
+}
+
+impl HitShape {
+    fn key(&self) -> HitKey {
+        match self {
+            HitShape::Tile(hit) => HitKey::Tile(hit.key()),
+            HitShape::Shape(hit) => HitKey::Shape(hit.key()),
+        }
+    }
+
+    fn outline(&self, zoom: f64, lng: f64) -> Option<crate::shapes::Outline> {
+        match self {
+            HitShape::Tile(hit) => Some(hit.outline(lng)),
+            HitShape::Shape(hit) => hit.outline(zoom, lng),
+        }
+    }
+}
+
+/// The outline drawn over the feature Rust drew under the pointer (SVG shapes restyle
 /// themselves, see [`GeoJsonLayer`]).
 #[derive(Default)]
 struct HoverHighlight {
-    shown: std::cell::RefCell<Option<(tile_layer::FeatureKey, leaflet::Layer)>>,
+    shown: std::cell::RefCell<Option<(HitKey, leaflet::Layer)>>,
 }
 
 impl HoverHighlight {
     /// Outlines `hit` (or nothing) on the world copy holding longitude `lng`; the outline is
     /// made again only when the feature under the pointer changes.
-    fn show(&self, map: &Map, hit: Option<&tile_layer::TileHit>, lng: f64) {
+    fn show(&self, map: &Map, hit: Option<&HitShape>, lng: f64) {
         let mut shown = self.shown.borrow_mut();
-        if shown.as_ref().map(|(key, _)| *key) == hit.map(|h| h.key()) {
+        if shown.as_ref().map(|(key, _)| *key) == hit.map(HitShape::key) {
             return;
         }
         if let Some((_, layer)) = shown.take() {
@@ -1399,7 +1488,9 @@ impl HoverHighlight {
         let Some(hit) = hit else {
             return;
         };
-        let outline = hit.outline(lng);
+        let Some(outline) = hit.outline(map.get_zoom(), lng) else {
+            return;
+        };
         let to_js = |path: &Vec<(f64, f64)>| -> js_sys::Array {
             path.iter()
                 .map(|&(lat, lng)| JsValue::from(js_sys::Array::of2(&lat.into(), &lng.into())))
@@ -1412,18 +1503,18 @@ impl HoverHighlight {
             ("weight", 3.into()),
         ]);
         let layer = match outline.kind {
-            tile_layer::OutlineKind::Points => {
+            crate::shapes::OutlineKind::Points => {
                 let Some(&(lat, lng)) = outline.paths.first().and_then(|p| p.first()) else {
                     return;
                 };
                 ffi::set(&options, "radius", &9.into());
                 ffi::circle_marker(&LatLng::new(lat, lng), &options)
             }
-            tile_layer::OutlineKind::Lines => ffi::polyline(
+            crate::shapes::OutlineKind::Lines => ffi::polyline(
                 &outline.paths.iter().map(to_js).collect::<js_sys::Array>(),
                 &options,
             ),
-            tile_layer::OutlineKind::Areas => ffi::polygon(
+            crate::shapes::OutlineKind::Areas => ffi::polygon(
                 &outline.paths.iter().map(to_js).collect::<js_sys::Array>(),
                 &options,
             ),
@@ -1473,24 +1564,14 @@ impl FeatureClicks {
     fn keyboard_targets(&self, view: &ViewBox) -> Vec<Target> {
         self.features.keyboard_targets(view)
     }
-
-    /// A click on a shape Leaflet draws on a canvas (a stand-in's, [`Target::shape`]): its popup
-    /// and the feature click handler, as a click on it with the mouse.
-    fn click_shape(&self, shape: u32, latlng: &LatLng) {
-        self.spider.fold();
-        let Some(layer) = self.features.shape(shape) else {
-            return;
-        };
-        let event = ffi::object(&[("latlng", latlng.into())]);
-        // Propagated: the GeoJSON layer hears its shapes' clicks (`watch_geojson_clicks`).
-        ffi::call(&layer, "fire", &["click".into(), event, JsValue::TRUE]);
-    }
 }
 
-/// The layers Rust draws, searched topmost first: points over tiles, later layers over earlier.
+/// The layers Rust draws, searched topmost first: live objects over points over GeoJSON over
+/// tiles, later layers over earlier.
 struct CanvasFeatures {
     map: Map,
     tiles: FetchLayers,
+    shapes: ShapesLayers,
     points: PointsLayers,
     live: LiveLayers,
 }
@@ -1498,20 +1579,22 @@ struct CanvasFeatures {
 impl CanvasFeatures {
     /// Draws every tile again (at the screen's current pixel density).
     fn redraw(&self) {
-        for (_, layer) in self.tiles.borrow().iter() {
-            ffi::call(layer.layer(), "redraw", &[]);
-        }
-        for (_, layer) in self.points.borrow().iter() {
-            ffi::call(layer.layer(), "redraw", &[]);
+        let layers: Vec<leaflet::Layer> =
+            (self.tiles.borrow().iter().map(|(_, l)| l.layer().clone()))
+                .chain(self.shapes.borrow().iter().map(|(_, l)| l.layer().clone()))
+                .chain(self.points.borrow().iter().map(|(_, l)| l.layer().clone()))
+                .collect();
+        for layer in layers {
+            ffi::call(&layer, "redraw", &[]);
         }
     }
 
     fn at(&self, latlng: &LatLng, reach: f64, only: Option<&str>) -> Option<CanvasHit> {
         let (lat, lng, zoom) = (latlng.lat(), latlng.lng(), self.map.get_zoom());
-        let hit = |properties: Json, key: Option<&str>, tile| CanvasHit {
+        let hit = |properties: Json, key: Option<&str>, shape| CanvasHit {
             tooltip: key.and_then(|key| crate::geojson::property_text(&properties, key)),
             properties,
-            tile,
+            shape,
             cluster: None,
         };
         let on_points = || {
@@ -1533,9 +1616,24 @@ impl CanvasFeatures {
                                 format!("{} points at one place: click to show them", cluster.count)
                             }
                         }),
-                        tile: None,
+                        shape: None,
                         cluster: Some((cluster, layer.style().clone())),
                     }),
+                },
+            )
+        };
+        let on_shapes = || {
+            self.topmost(
+                only,
+                &self.shapes,
+                |layer| layer.layer(),
+                |layer| {
+                    let found = layer.hit_at(lat, lng, zoom, reach)?;
+                    Some(hit(
+                        found.properties(),
+                        layer.tooltip_property(),
+                        Some(HitShape::Shape(found)),
+                    ))
                 },
             )
         };
@@ -1549,7 +1647,7 @@ impl CanvasFeatures {
                     Some(hit(
                         found.properties(),
                         layer.tooltip_property(),
-                        Some(found),
+                        Some(HitShape::Tile(found)),
                     ))
                 },
             )
@@ -1565,7 +1663,10 @@ impl CanvasFeatures {
                 },
             )
         };
-        on_live().or_else(on_points).or_else(on_tiles)
+        on_live()
+            .or_else(on_points)
+            .or_else(on_shapes)
+            .or_else(on_tiles)
     }
 
     /// What the keyboard reaches on every layer shown ([`crate::focus_order`]).
@@ -1573,6 +1674,11 @@ impl CanvasFeatures {
         let mut all = Vec::new();
         let shown = |layer: &leaflet::Layer| self.map.has_layer(layer);
         for (name, layer) in self.tiles.borrow().iter() {
+            if shown(layer.layer()) {
+                all.extend(layer.keyboard_targets(view, name));
+            }
+        }
+        for (name, layer) in self.shapes.borrow().iter() {
             if shown(layer.layer()) {
                 all.extend(layer.keyboard_targets(view, name));
             }
@@ -1587,99 +1693,7 @@ impl CanvasFeatures {
                 all.extend(layer.keyboard_targets(view, name));
             }
         }
-        all.extend(self.canvas_shapes(view));
         crate::focus_order::tab_order(view, all, crate::focus_order::TAB_STOPS)
-    }
-
-    /// Every layer on the map (Leaflet's `eachLayer`).
-    fn leaflet_layers(&self) -> Vec<JsValue> {
-        let found = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let collect = {
-            let found = Rc::clone(&found);
-            wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |layer| {
-                found.borrow_mut().push(layer)
-            })
-        };
-        ffi::call(&self.map, "eachLayer", &[collect.as_ref().clone()]);
-        found.take()
-    }
-
-    /// The Leaflet layer with this `L.stamp` id, if it is on the map.
-    fn shape(&self, id: u32) -> Option<JsValue> {
-        self.leaflet_layers()
-            .into_iter()
-            .find(|layer| ffi::get(layer, "_leaflet_id").as_f64() == Some(f64::from(id)))
-    }
-
-    /// The shapes of GeoJSON overlays drawn by Leaflet's canvas renderer (`"renderer":
-    /// "canvas"`): like what Rust draws, they have no element of their own. SVG shapes are
-    /// Tab stops themselves (see `access`).
-    fn canvas_shapes(&self, view: &ViewBox) -> Vec<Target> {
-        let projector = view.projector();
-        let polygon = js_sys::Reflect::get(&js_sys::global(), &"L".into())
-            .map(|l| ffi::get(&ffi::get(&l, "Polygon"), "prototype"))
-            .ok()
-            .and_then(|p| p.dyn_into::<js_sys::Object>().ok());
-        let mut out = Vec::new();
-        for layer in self.leaflet_layers() {
-            let Some(name) = ffi::get(&layer, access::TAB_STOP).as_string() else {
-                continue;
-            };
-            let feature = ffi::get(&layer, "feature");
-            let id = ffi::get(&layer, "_leaflet_id").as_f64();
-            let (Some(id), true, true) = (
-                id,
-                feature.is_object(),
-                ffi::get(&layer, "_path").is_undefined(),
-            ) else {
-                continue;
-            };
-            let place =
-                if let Ok(at) = ffi::call(&layer, "getLatLng", &[]).dyn_into::<js_sys::Object>() {
-                    let at: &LatLng = at.unchecked_ref();
-                    Some(projector.project(at.lat(), at.lng()))
-                } else {
-                    let rings = first_rings(&ffi::call(&layer, "getLatLngs", &[]));
-                    let is_polygon = polygon.as_ref().is_some_and(|p| p.is_prototype_of(&layer));
-                    if is_polygon {
-                        let rings: Vec<Vec<[f32; 2]>> = rings
-                            .iter()
-                            .map(|ring| {
-                                ring.iter()
-                                    .map(|&(lat, lng)| {
-                                        let (x, y) = projector.project(lat, lng);
-                                        [x as f32, y as f32]
-                                    })
-                                    .collect()
-                            })
-                            .collect();
-                        crate::focus_order::interior_point(&rings)
-                            .map(|[x, y]| (f64::from(x), f64::from(y)))
-                    } else {
-                        rings
-                            .first()
-                            .and_then(|line| line.get(line.len() / 2))
-                            .map(|&(lat, lng)| projector.project(lat, lng))
-                    }
-                };
-            let Some((x, y)) =
-                place.filter(|&(x, y)| view.shows(x, y, crate::focus_order::FOCUS_INSET))
-            else {
-                continue;
-            };
-            let (lat, lng) = view.unproject(x, y);
-            out.push(Target {
-                x,
-                y,
-                lat,
-                lng,
-                label: format!("{}, {name}", access::feature_label(&feature)),
-                key: format!("{name}\u{1f}shape{id}"),
-                layer: name,
-                shape: Some(id as u32),
-            });
-        }
-        out
     }
 
     /// The first of `layers`, topmost first, that is on the map and where `find` finds something.
@@ -1702,6 +1716,9 @@ impl CanvasFeatures {
 }
 
 type FetchLayers = Rc<std::cell::RefCell<Vec<(String, Rc<FetchTileLayer>)>>>;
+
+/// GeoJSON layers Rust draws, by name, shared with the click listener.
+type ShapesLayers = Rc<std::cell::RefCell<Vec<(String, Rc<ShapesLayer>)>>>;
 
 /// Points overlays by name, shared with the click listener.
 type PointsLayers = Rc<std::cell::RefCell<Vec<(String, Rc<PointsLayer>)>>>;
@@ -1745,6 +1762,7 @@ impl Drop for MapHandle {
         ffi::restore_outline();
         // Cancels fetches, retry timers and probes.
         self.fetch_layers.borrow_mut().clear();
+        self.shapes_layers.borrow_mut().clear();
         self.points_layers.borrow_mut().clear();
         self.live_layers.borrow_mut().clear();
         // And the first view's tiles still on their way: a tile waiting for one holds its layer

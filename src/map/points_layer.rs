@@ -314,7 +314,6 @@ impl PointsLayer {
                     layer: name.to_owned(),
                     key,
                     label,
-                    shape: None,
                 }
             })
             .collect()

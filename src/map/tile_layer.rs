@@ -30,6 +30,7 @@ use crate::http::{Http, HttpError};
 use crate::mvt::Geometry;
 use crate::mvt::Tile;
 use crate::retry::{LayerHealth, Next, RetryPolicy};
+use crate::shapes::{Outline, OutlineKind};
 use crate::tile_math::{hit, locate, tile_point, within, TileCoord, TileUrlOptions, TILE_SIZE};
 
 /// What a layer's tiles are.
@@ -377,7 +378,6 @@ impl FetchTileLayer {
                         layer: name.to_owned(),
                         label: feature_label(&properties, style.tooltip.as_deref(), name),
                         key,
-                        shape: None,
                     });
                 }
             }
@@ -445,21 +445,6 @@ impl TileHit {
     fn feature(&self) -> &crate::mvt::Feature {
         &self.tile.layers[self.layer].features[self.feature]
     }
-}
-
-/// A vector tile feature's shape in degrees (latitude, longitude), to draw a highlight with.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Outline {
-    pub kind: OutlineKind,
-    /// Points (one path), lines, or every ring of every polygon.
-    pub paths: Vec<Vec<(f64, f64)>>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum OutlineKind {
-    Points,
-    Lines,
-    Areas,
 }
 
 impl Drop for FetchTileLayer {

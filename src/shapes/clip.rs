@@ -11,12 +11,6 @@ pub struct Square {
     pub hi: f64,
 }
 
-impl Square {
-    pub fn contains(&self, p: P) -> bool {
-        (self.lo..=self.hi).contains(&p[0]) && (self.lo..=self.hi).contains(&p[1])
-    }
-}
-
 /// A closed ring cut to the square (Sutherland-Hodgman, one side at a time), into `out`. Parts
 /// of the result may run along the square's edges: those lie outside the canvas.
 pub fn ring(ring: &[P], square: Square, out: &mut Vec<P>, scratch: &mut Vec<P>) {
@@ -130,6 +124,12 @@ mod tests {
     use super::*;
 
     const SQUARE: Square = Square { lo: 0.0, hi: 10.0 };
+
+    impl Square {
+        fn contains(&self, p: P) -> bool {
+            (self.lo..=self.hi).contains(&p[0]) && (self.lo..=self.hi).contains(&p[1])
+        }
+    }
 
     fn area(ring: &[P]) -> f64 {
         ring.iter()

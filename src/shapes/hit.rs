@@ -163,7 +163,6 @@ impl ShapeSet {
                     layer: layer.to_owned(),
                     label: feature_label(&properties, style.tooltip.as_deref(), layer),
                     key: format!("{layer}\u{1f}{i}"),
-                    shape: None,
                 }
             })
             .collect()

@@ -419,3 +419,13 @@ fn points_are_circles_on_every_tile_they_reach() {
     let plan = set.plan_tile(TILE0, &style, false);
     assert!(plan.commands.is_empty(), "points left to markers");
 }
+
+/// Found in the browser: positions written with spaces after commas were dropped (the number
+/// reader does not skip whitespace).
+#[test]
+fn whitespace_anywhere_is_read() {
+    let text = "{ \"type\" : \"FeatureCollection\" , \"features\" : [\n {\"type\": \"Feature\", \"properties\": {\"name\": \"W\"},\n  \"geometry\": { \"type\" : \"Polygon\", \"coordinates\": [ [ [ -20 , -10 ] , [0, -10], [ 0,10 ],\n [-20, 10], [-20, -10] ] ] } } ] }";
+    let set = shapes(text);
+    assert_eq!((set.len(), set.vertices()), (1, 5));
+    assert_eq!(set.properties(0), Json::parse(r#"{"name":"W"}"#).unwrap());
+}

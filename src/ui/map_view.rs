@@ -14,7 +14,7 @@ use crate::catalog;
 use crate::config::Config;
 use crate::data::{apply, Downloads, LayerState};
 use crate::http::Http;
-use crate::map::{DataLayerHandle, MapBehaviour, MapHandle, TileHealth, TilePrefetch};
+use crate::map::{MapBehaviour, MapHandle, TileHealth, TilePrefetch};
 
 /// The status line's name for problems with the tile server's catalog.
 pub const CATALOG_STATUS: &str = "Tile catalog";
@@ -84,6 +84,7 @@ pub fn MapView(
             first_view.wait_for(&name);
         }
         hooks.with_value(|h| h.attach(handle));
+        downloads.on_progress(move |name, progress| set_status(statuses, name, LayerState::Arriving(progress)));
         // The GeoJSON layers' data was requested with the config (see `Downloads`); each is drawn
         // on its layer as it arrives.
         for (name, shown_at_start) in downloads.layers() {
@@ -94,17 +95,17 @@ pub fn MapView(
             spawn_local_scoped_with_cancellation(async move {
                 let Some(prepared) = downloads.arrived(&name).await else { return };
                 let Some(layer) = hooks.try_with_value(|h| h.with_map(|map| map.data_layer(&name))).flatten().flatten() else { return };
-                // Points are drawn on tiles after their data arrives: the first view has them when
-                // those tiles are drawn.
-                if matches!(layer, DataLayerHandle::Points(_)) {
+                // Points and GeoJSON Rust draws are drawn on tiles after their data arrives: the
+                // first view has them when those tiles are drawn.
+                let on_tiles = {
                     let (first_view, name) = (first_view.clone(), name.clone());
-                    hooks.with_value(|h| h.with_map(|map| map.on_points_drawn(&name.clone(), move || first_view.done(&name))));
-                }
+                    hooks.with_value(|h| h.with_map(|map| map.on_tiles_drawn(&name.clone(), move || first_view.done(&name)))).unwrap_or(false)
+                };
                 let state = apply(&layer, prepared);
                 if let LayerState::Failed(message) = &state {
                     web_sys::console::error_1(&format!("meshmap: layer \"{name}\" could not be shown: {message}").into());
                 }
-                let drawn_later = matches!((&layer, &state), (DataLayerHandle::Points(_), LayerState::Ready { .. }));
+                let drawn_later = on_tiles && matches!(state, LayerState::Ready { .. });
                 update(&name, state);
                 if !drawn_later {
                     first_view.done(&name);

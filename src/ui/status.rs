@@ -2,7 +2,7 @@
 
 use leptos::prelude::*;
 
-use crate::data::LayerState;
+use crate::data::{LayerState, Progress};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct LayerStatus {
@@ -21,7 +21,8 @@ pub fn set_status(statuses: RwSignal<Vec<LayerStatus>>, name: &str, state: Layer
     });
 }
 
-/// Lists layers that failed or dropped features; shows nothing while all is well.
+/// Lists layers that failed or dropped features, and large documents still arriving; shows
+/// nothing while all is well.
 #[component]
 pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
     let problems = move || {
@@ -31,15 +32,24 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
                     LayerState::Failed(message) => Some((
                         s.name.clone(),
                         format!(" could not be shown: {message}"),
-                        true,
+                        "meshmap-status-error",
                     )),
-                    LayerState::Unavailable(message) => {
-                        Some((s.name.clone(), format!(": {message}"), true))
-                    }
+                    LayerState::Unavailable(message) => Some((
+                        s.name.clone(),
+                        format!(": {message}"),
+                        "meshmap-status-error",
+                    )),
                     LayerState::Ready {
                         warning: Some(w), ..
                     }
-                    | LayerState::Degraded(w) => Some((s.name.clone(), format!(": {w}"), false)),
+                    | LayerState::Degraded(w) => {
+                        Some((s.name.clone(), format!(": {w}"), "meshmap-status-warning"))
+                    }
+                    LayerState::Arriving(progress) => Some((
+                        s.name.clone(),
+                        arriving(progress),
+                        "meshmap-status-progress",
+                    )),
                     _ => None,
                 })
                 .collect::<Vec<_>>()
@@ -51,8 +61,7 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
                 {move || {
                     problems()
                         .into_iter()
-                        .map(|(name, message, failed)| {
-                            let class = if failed { "meshmap-status-error" } else { "meshmap-status-warning" };
+                        .map(|(name, message, class)| {
                             let layer = name.clone();
                             view! {
                                 <p class=class data-layer=layer>
@@ -66,4 +75,18 @@ pub fn StatusPanel(statuses: RwSignal<Vec<LayerStatus>>) -> impl IntoView {
             </div>
         </Show>
     }
+}
+
+/// "loading 12.5 of 98.0 MB, 20431 features so far".
+fn arriving(progress: &Progress) -> String {
+    let megabytes = |bytes: u64| crate::math::fixed(bytes as f64 / 1_048_576.0, 1);
+    let of = progress
+        .total
+        .map(|total| format!(" of {}", megabytes(total)))
+        .unwrap_or_default();
+    format!(
+        ": loading {}{of} MB, {} features so far",
+        megabytes(progress.received),
+        progress.features
+    )
 }
