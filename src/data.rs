@@ -372,6 +372,9 @@ pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
     }
 }
 
+/// Hears how large documents are getting on: (layer name, progress).
+type ProgressSink = SharedCallback<dyn Fn(&str, Progress)>;
+
 /// The GeoJSON layers' data, requested as soon as the config is read, before the map (and its
 /// tiles) exists, and handed to each layer when both are there.
 #[derive(Clone)]
@@ -379,7 +382,7 @@ pub struct Downloads {
     layers: Rc<Vec<Download>>,
     abort: Option<AbortController>,
     /// Hears how large documents are getting on: (layer name, progress).
-    progress: SharedCallback<dyn Fn(&str, Progress)>,
+    progress: ProgressSink,
 }
 
 struct Download {
@@ -392,7 +395,7 @@ impl Downloads {
     /// Starts every GeoJSON layer's request (those drawn in the first view first).
     pub fn start(config: &Config, http: &Http) -> Downloads {
         let abort = AbortController::new().ok();
-        let progress = SharedCallback::<dyn Fn(&str, Progress)>::default();
+        let progress = ProgressSink::default();
         let layers: Vec<Download> = config
             .data_layers()
             .into_iter()

@@ -1049,6 +1049,10 @@ extern "C" {
     fn stub_serve(key: &str, body: &JsValue);
     fn stub_serve_base64(key: &str, text: &str);
     fn stub_mode(mode: &str);
+    fn stub_release();
+    fn count_page_errors();
+    fn page_errors() -> String;
+    fn stop_counting_page_errors();
     fn stub_requests() -> u32;
     fn stub_aborted() -> u32;
     fn stub_versions() -> Vec<String>;
@@ -2670,8 +2674,8 @@ async fn features_drawn_on_canvases_are_tab_stops_that_open_their_popup() {
     element.remove();
 }
 
-/// Issue 13: GeoJSON overlays drawn by Leaflet's canvas renderer have no element per shape
-/// either: areas, lines and points become Tab stops, and Enter is that shape's click.
+/// Issue 13: GeoJSON overlays drawn on canvases (by Rust since issue 21) have no element per
+/// shape either: areas, lines and points become Tab stops, and Enter is that shape's click.
 #[wasm_bindgen_test]
 async fn canvas_rendered_shapes_are_tab_stops_too() {
     let element = test_element();
@@ -3955,4 +3959,272 @@ mod components {
         remove_fetch_stub();
         element.remove();
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// GeoJSON drawn by Rust (issue 21)
+
+/// One feature of every geometry type, each at its own place and named after its type, with
+/// the two that draw nothing (a null geometry, an empty GeometryCollection).
+fn every_geometry_type() -> Value {
+    let ring = |lng: f64, lat: f64, size: f64| {
+        json!([
+            [lng, lat],
+            [lng + size, lat],
+            [lng + size, lat + size],
+            [lng, lat + size],
+            [lng, lat]
+        ])
+    };
+    collection(vec![
+        feature(
+            json!({"name": "Point"}),
+            json!({"type": "Point", "coordinates": [-40, 30]}),
+        ),
+        feature(
+            json!({"name": "MultiPoint"}),
+            json!({"type": "MultiPoint", "coordinates": [[-30, 30], [-28, 32]]}),
+        ),
+        feature(
+            json!({"name": "LineString"}),
+            json!({"type": "LineString", "coordinates": [[-20, 28], [-10, 32]]}),
+        ),
+        feature(
+            json!({"name": "MultiLineString"}),
+            json!({"type": "MultiLineString", "coordinates": [[[0, 28], [10, 32]], [[0, 34], [10, 38]]]}),
+        ),
+        feature(
+            json!({"name": "Polygon"}),
+            json!({"type": "Polygon", "coordinates": [ring(-40.0, 0.0, 10.0), ring(-38.0, 2.0, 6.0)]}),
+        ),
+        feature(
+            json!({"name": "MultiPolygon"}),
+            json!({"type": "MultiPolygon", "coordinates": [[ring(-20.0, 0.0, 6.0)], [ring(-12.0, 0.0, 6.0)]]}),
+        ),
+        feature(
+            json!({"name": "GeometryCollection"}),
+            json!({"type": "GeometryCollection", "geometries": [
+                {"type": "Point", "coordinates": [8, 12]},
+                {"type": "Polygon", "coordinates": [ring(0.0, 0.0, 8.0)]},
+                {"type": "GeometryCollection", "geometries": [{"type": "LineString", "coordinates": [[12, 0], [16, 8]]}]}
+            ]}),
+        ),
+        feature(
+            json!({"name": "Empty collection"}),
+            json!({"type": "GeometryCollection", "geometries": []}),
+        ),
+        feature(json!({"name": "Nothing"}), Value::Null),
+    ])
+}
+
+/// Where a click finds each named feature of [`every_geometry_type`]: (name, lat, lng).
+const GEOMETRY_PLACES: [(&str, f64, f64); 7] = [
+    ("Point", 30.0, -40.0),
+    ("MultiPoint", 32.0, -28.0),
+    ("LineString", 30.0, -15.0),
+    ("MultiLineString", 36.0, 5.0),
+    ("Polygon", 1.0, -39.0),
+    ("MultiPolygon", 3.0, -9.0),
+    ("GeometryCollection", 4.0, 4.0),
+];
+
+/// Issue 21 (and 23's "no exception escapes the wasm"): every geometry type is drawn by Rust on
+/// tile canvases, found by a click (its popup opens with its properties) and reached by Tab
+/// (named after it); the same document through Leaflet's SVG is drawn too; the page reports
+/// no error either way.
+#[wasm_bindgen_test]
+async fn every_geometry_type_is_drawn_clicked_and_reached_by_keyboard() {
+    load_leaflet().await;
+    count_page_errors();
+    let element = test_element();
+    let overlay = json!({"name": "Kinds", "type": "geojson", "data": every_geometry_type(),
+        "style": {"radius": 6, "weight": 3}});
+    let mut config = config_with(json!([overlay]));
+    config["view"] = json!({"center": [20, -10], "zoom": 3});
+    let map = map_from(&config, &element, false).await;
+    let layer = map.shapes_layer("Kinds").expect("drawn by Rust");
+    assert_eq!(
+        layer.feature_count(),
+        7,
+        "the null geometry and the empty collection draw nothing"
+    );
+    until("the kinds drawn", || {
+        drawn_shape_features(&element) >= 2 + 7
+    })
+    .await;
+    let clicked = std::rc::Rc::new(std::cell::RefCell::new(Vec::<String>::new()));
+    let seen = clicked.clone();
+    map.on_feature_click(move |p| {
+        seen.borrow_mut().push(
+            p.get("name")
+                .and_then(Json::as_str)
+                .unwrap_or("")
+                .to_owned(),
+        )
+    });
+    for (name, lat, lng) in GEOMETRY_PLACES {
+        click_map_at(&map, lat, lng);
+        until(name, || {
+            text(&element, ".leaflet-popup-content").contains(&format!("name{name}"))
+        })
+        .await;
+    }
+    let names: Vec<&str> = GEOMETRY_PLACES.iter().map(|p| p.0).collect();
+    assert_eq!(*clicked.borrow(), names, "each click found its own feature");
+    // In the polygon's hole there is nothing (a click is handled at once).
+    click_map_at(&map, 5.0, -35.0);
+    assert_eq!(clicked.borrow().len(), 7, "the hole is not the polygon");
+
+    map.container().focus().unwrap();
+    until("the stand-ins", || focus_stops(&element).len() >= 7).await;
+    for name in names {
+        let label = format!("{name}, Kinds");
+        assert!(focus_stop(&element, &label).is_some(), "{label}");
+    }
+    let stop = focus_stop(&element, "GeometryCollection, Kinds").unwrap();
+    stop.focus().unwrap();
+    stop.click();
+    until("its popup from the keyboard", || {
+        text(&element, ".leaflet-popup-content").contains("nameGeometryCollection")
+    })
+    .await;
+    escape_popup(&element).await;
+    drop(map);
+
+    // The same through Leaflet's SVG.
+    let mut svg = overlay_named(&config, "Kinds");
+    svg["renderer"] = json!("svg");
+    config["overlays"] = json!([svg]);
+    let map = map_from(&config, &element, false).await;
+    assert!(count(&element, ".leaflet-overlay-pane svg path") >= 7);
+    map.container().focus().unwrap();
+    key(&map.container(), "keydown", "Tab", 9);
+    drop(map);
+    sleep(Duration::from_millis(100)).await;
+    let errors = page_errors();
+    stop_counting_page_errors();
+    assert_eq!(errors, "", "the page reported errors");
+    element.remove();
+}
+
+fn overlay_named(config: &Value, name: &str) -> Value {
+    config["overlays"]
+        .as_array()
+        .and_then(|all| all.iter().find(|o| o["name"] == name))
+        .cloned()
+        .expect("the overlay")
+}
+
+/// Issue 21: hovering a shape Rust drew outlines it and shows its tooltip (as text); off it,
+/// both go.
+#[wasm_bindgen_test]
+async fn hovering_a_shape_rust_drew_outlines_it_and_shows_its_tooltip() {
+    let element = test_element();
+    let mut overlay = drawn_overlay();
+    overlay["style"] = json!({"weight": 2, "tooltip": "name"});
+    let map = map_from(&config_with(json!([overlay])), &element, false).await;
+    until("drawn", || drawn_shape_features(&element) >= 5).await;
+    let rect = map.container().get_bounding_client_rect();
+    let at = |lat, lng| {
+        let (x, y) = map.container_point(lat, lng);
+        (rect.left() + x, rect.top() + y)
+    };
+    let (x, y) = at(25.0, 5.0);
+    hover("mousemove", &map.container(), x, y);
+    until("the tooltip", || {
+        query(&element, ".leaflet-tooltip").is_some()
+    })
+    .await;
+    assert_eq!(
+        text(&element, ".leaflet-tooltip"),
+        "<img src=x onerror=alert(1)>"
+    );
+    assert!(query(&element, ".leaflet-tooltip img").is_none(), "as text");
+    assert!(
+        query(&element, ".meshmap-hover-outline").is_some(),
+        "outlined"
+    );
+    assert!(
+        map.container().class_list().contains("meshmap-hover"),
+        "the pointer cursor"
+    );
+    let (x, y) = at(45.0, -60.0);
+    hover("mousemove", &map.container(), x, y);
+    until("the tooltip gone", || {
+        query(&element, ".leaflet-tooltip").is_none()
+    })
+    .await;
+    assert!(query(&element, ".meshmap-hover-outline").is_none());
+    drop(map);
+    element.remove();
+}
+
+/// A FeatureCollection of `count` small squares in rows, a few hundred bytes each.
+fn many_squares(count: usize) -> String {
+    let features: Vec<Value> = (0..count)
+        .map(|i| {
+            let (row, column) = ((i / 100) as f64, (i % 100) as f64);
+            feature(
+                json!({"name": format!("Square {i}"), "note": "a property long enough to make the file weigh what a real one does"}),
+                square(-50.0 + column, -40.0 + row * 0.8, 0.5),
+            )
+        })
+        .collect();
+    collection(features).to_string()
+}
+
+/// Issue 21: a large document is read as it streams in: while it arrives the status says how
+/// far it has got (of how much, features so far), and once complete it is drawn and the line
+/// goes.
+#[wasm_bindgen_test]
+async fn a_large_document_shows_its_progress_while_it_streams_in() {
+    load_leaflet().await;
+    install_fetch_stub();
+    let body = many_squares(8000);
+    let megabytes = body.len() as f64 / 1_048_576.0;
+    assert!(megabytes > 2.0, "{megabytes} MB");
+    stub_serve("/stub-data/squares.geojson", &JsValue::from_str(&body));
+    stub_mode("gated");
+    let element = test_element();
+    let config = config_with(
+        json!([{"name": "Squares", "type": "geojson", "url": "/stub-data/squares.geojson"}]),
+    );
+    let mounted = mount_app(&element, inline(config));
+    until("the progress line", || {
+        text(&element, ".meshmap-status-progress[data-layer=\"Squares\"]").contains("loading")
+    })
+    .await;
+    let line = text(&element, ".meshmap-status-progress");
+    assert!(
+        line.contains(&format!("of {megabytes:.1} MB")) && line.contains("features so far"),
+        "{line}"
+    );
+    let so_far: usize = line
+        .split(" MB, ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .expect("a count");
+    assert!(so_far > 1000 && so_far < 8000, "about half read: {so_far}");
+    stub_release();
+    until("the progress line gone", || {
+        query(&element, ".meshmap-status-progress").is_none()
+    })
+    .await;
+    until("the squares drawn", || {
+        let list = element
+            .query_selector_all(".meshmap-shapes canvas[data-features]")
+            .unwrap();
+        (0..list.length()).any(|i| {
+            list.item(i)
+                .and_then(|c| c.dyn_into::<Element>().ok())
+                .and_then(|c| c.get_attribute("data-features"))
+                .and_then(|n| n.parse::<u32>().ok())
+                .is_some_and(|n| n > 100)
+        })
+    })
+    .await;
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
 }

@@ -26,6 +26,19 @@ export function install_fetch_stub() {
     }
     const body = stub.bodies.get(key);
     if (body === null) return Promise.resolve(new Response(null, { status: 204 }));
+    // 'gated': the first half of the body at once (with the whole length in Content-Length),
+    // the rest once the test calls stub_release().
+    if (stub.mode === 'gated') {
+      const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
+      const half = Math.floor(bytes.length / 2);
+      const stream = new ReadableStream({
+        start(controller) {
+          controller.enqueue(bytes.slice(0, half));
+          stub.release = () => { controller.enqueue(bytes.slice(half)); controller.close(); };
+        },
+      });
+      return Promise.resolve(new Response(stream, { status: 200, headers: { 'Content-Length': String(bytes.length) } }));
+    }
     // 'open': the body, then the connection stays open (a live stream) until aborted.
     if (stub.mode === 'open') {
       const bytes = typeof body === 'string' ? new TextEncoder().encode(body) : body;
@@ -39,6 +52,28 @@ export function remove_fetch_stub() { if (stub) { window.fetch = stub.real; stub
 export function stub_serve(key, body) { stub.bodies.set(key, body); }
 export function stub_serve_base64(key, text) { stub.bodies.set(key, Uint8Array.from(atob(text), (c) => c.charCodeAt(0))); }
 export function stub_mode(mode) { stub.mode = mode; }
+export function stub_release() { if (stub.release) stub.release(); }
+
+// Errors the page reports: uncaught exceptions, unhandled rejections, console.error calls.
+let pageErrors = null;
+export function count_page_errors() {
+  if (pageErrors) return;
+  pageErrors = { list: [], error: console.error };
+  const note = (what) => pageErrors.list.push(String(what));
+  pageErrors.onError = (e) => note(e.message || e.error);
+  pageErrors.onRejection = (e) => note(e.reason);
+  window.addEventListener('error', pageErrors.onError);
+  window.addEventListener('unhandledrejection', pageErrors.onRejection);
+  console.error = function (...args) { note(args.join(' ')); return pageErrors.error.apply(console, args); };
+}
+export function page_errors() { return pageErrors ? pageErrors.list.join('\n') : ''; }
+export function stop_counting_page_errors() {
+  if (!pageErrors) return;
+  window.removeEventListener('error', pageErrors.onError);
+  window.removeEventListener('unhandledrejection', pageErrors.onRejection);
+  console.error = pageErrors.error;
+  pageErrors = null;
+}
 export function stub_requests() { return stub.requests.length; }
 export function stub_aborted() { return stub.aborted; }
 export function stub_versions() { return stub.requests.map((r) => String(r.version)); }
