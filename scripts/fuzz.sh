@@ -5,15 +5,16 @@
 # regression test, then fix it.
 #   scripts/fuzz.sh [seconds per target, default 60] [target ...]
 # `make fuzz` runs it for a minute a target; `make test` for a few seconds a target.
-# Installs, once: the nightly toolchain (rustup, minimal profile) and cargo-fuzz (crates.io).
+# Installs, once: the pinned nightly toolchain (scripts/lib.sh) (rustup, minimal profile) and cargo-fuzz (crates.io).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 CARGO_FUZZ_VERSION=0.13.1
-if ! rustup toolchain list | grep -q '^nightly'; then
-  echo "[fuzz] installing the nightly toolchain (minimal profile)" >&2
-  rustup toolchain install nightly --profile minimal >&2
+. scripts/lib.sh
+if ! rustup toolchain list | grep -q "^$MESHMAP_NIGHTLY"; then
+  echo "[fuzz] installing the $MESHMAP_NIGHTLY toolchain (minimal profile)" >&2
+  rustup toolchain install "$MESHMAP_NIGHTLY" --profile minimal >&2
 fi
 if [ "$(cargo fuzz --version 2>/dev/null | awk '{print $2}')" != "$CARGO_FUZZ_VERSION" ]; then
   echo "[fuzz] installing cargo-fuzz $CARGO_FUZZ_VERSION" >&2
@@ -24,13 +25,13 @@ if [ ${#targets[@]} -eq 0 ]; then
   mapfile -t targets < <(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^meshmap-fuzz$')
 fi
 cd fuzz
-cargo +nightly fuzz build --release >&2
+cargo +"$MESHMAP_NIGHTLY" fuzz build --release >&2
 total=0
 for target in "${targets[@]}"; do
   mkdir -p "corpus/$target"
   log=$(mktemp)
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: a leak or a huge allocation.
-  if ! cargo +nightly fuzz run --release "$target" "corpus/$target" "seeds/$target" -- \
+  if ! cargo +"$MESHMAP_NIGHTLY" fuzz run --release "$target" "corpus/$target" "seeds/$target" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 > "$log" 2>&1; then
     tail -n 40 "$log" >&2
     echo "[fuzz] $target FAILED: the input is in fuzz/artifacts/$target/" >&2

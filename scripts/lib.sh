@@ -9,3 +9,8 @@ wait_port() {
   echo "nothing listens on 127.0.0.1:$1" >&2
   exit 1
 }
+
+# The pinned nightly toolchain: the release wasm's standard library is rebuilt with it (panics
+# abort at once, without the message machinery: scripts/build.sh), and cargo-fuzz needs it.
+# Pinned so a new nightly cannot change a build from one day to the next.
+MESHMAP_NIGHTLY=nightly-2026-10-29

@@ -46,6 +46,15 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
   rustup target add wasm32-unknown-unknown
 fi
 
+# --- The pinned nightly with the standard library's source, for the release wasm (scripts/build.sh
+# rebuilds std with immediate-abort panics) and fuzzing (scripts/fuzz.sh). Seconds to install.
+. scripts/lib.sh
+if ! rustup component list --installed --toolchain "$MESHMAP_NIGHTLY" 2>/dev/null | grep -q '^rust-src' \
+  || ! rustup target list --installed --toolchain "$MESHMAP_NIGHTLY" 2>/dev/null | grep -qx wasm32-unknown-unknown; then
+  log "installing the $MESHMAP_NIGHTLY toolchain (minimal, with rust-src and the wasm target)"
+  rustup toolchain install "$MESHMAP_NIGHTLY" --profile minimal -c rust-src -t wasm32-unknown-unknown
+fi
+
 # --- Trunk, pinned (0.22 needs a newer rustc than this toolchain).
 if [ "$(trunk --version 2>/dev/null)" != "trunk $TRUNK_VERSION" ]; then
   log "installing trunk $TRUNK_VERSION (takes several minutes)"

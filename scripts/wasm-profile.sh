@@ -13,8 +13,12 @@ if [ "$(twiggy --version 2>/dev/null)" != "twiggy-opt $TWIGGY_VERSION" ]; then
 fi
 out=$(mktemp -d "${TMPDIR:-/tmp}/meshmap-twiggy.XXXXXX")
 trap 'rm -rf "$out"' EXIT
-cargo build --release --quiet --target wasm32-unknown-unknown -p meshmap-app --bin meshmap
-wasm-bindgen --target web --keep-debug --out-dir "$out" target/wasm32-unknown-unknown/release/meshmap.wasm
+. scripts/lib.sh
+# Built as scripts/build.sh builds it (the pinned nightly, std with immediate-abort panics).
+RUSTUP_TOOLCHAIN="$MESHMAP_NIGHTLY" CARGO_TARGET_DIR=target/release-wasm \
+  CARGO_UNSTABLE_BUILD_STD=std,panic_abort RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort" \
+  cargo build --release --quiet --target wasm32-unknown-unknown -p meshmap-app --bin meshmap
+wasm-bindgen --target web --keep-debug --out-dir "$out" target/release-wasm/wasm32-unknown-unknown/release/meshmap.wasm
 # The same features index.html gives wasm-opt; -g keeps the names twiggy reports.
 wasm-opt -Oz -g --enable-bulk-memory --enable-bulk-memory-opt --enable-nontrapping-float-to-int --enable-sign-ext \
   --enable-mutable-globals --enable-reference-types --enable-multivalue "$out/meshmap_bg.wasm" -o "$out/named.wasm"

@@ -339,6 +339,11 @@ fn binary_points(buffer: &js_sys::ArrayBuffer) -> Result<Loaded, GeoJsonError> {
 /// [`LayerState::Failed`] with a message naming the source.
 pub fn apply(layer: &DataLayerHandle, prepared: Prepared) -> LayerState {
     match (layer, prepared) {
+        (DataLayerHandle::Drawn(layer), Err(message)) => {
+            // Its tiles waiting for data are finished, empty.
+            layer.set_shapes(Rc::default());
+            LayerState::Failed(message)
+        }
         (_, Err(message)) => LayerState::Failed(message),
         (DataLayerHandle::Drawn(layer), Ok(Loaded::Drawn { shapes, checked })) => {
             layer.set_shapes(shapes);

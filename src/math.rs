@@ -20,6 +20,13 @@ mod imp {
         #[wasm_bindgen(js_name = String)]
         pub fn number_text(x: f64) -> String;
     }
+
+    #[wasm_bindgen(module = "/src/meshmap.js")]
+    extern "C" {
+        /// [`super::mercator_y`] of every value in place, in one call (a call per value into
+        /// JavaScript costs more than the arithmetic).
+        pub fn mercator_many(values: &mut [f64]);
+    }
 }
 
 #[cfg(not(target_arch = "wasm32"))]
@@ -39,6 +46,16 @@ mod imp {
     pub fn number_text(x: f64) -> String {
         format!("{x}")
     }
+    pub fn mercator_many(values: &mut [f64]) {
+        for value in values {
+            *value = super::mercator_y(*value);
+        }
+    }
+}
+
+/// [`mercator_y`] of every latitude in `values`, in place: for many at once (a part of a shape).
+pub fn mercator_y_many(values: &mut [f64]) {
+    imp::mercator_many(values)
 }
 
 /// A number as people read it in messages and popups: `2`, `0.5`, `48.8566` (in wasm the

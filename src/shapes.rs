@@ -96,6 +96,8 @@ pub struct ShapeSet {
     bbox: Option<WorldBox>,
     /// The first vertex of the part being read.
     part_start: usize,
+    /// The latitudes of the part being read, projected when it ends (all in one call).
+    latitudes: Vec<f64>,
 }
 
 impl ShapeSet {
@@ -132,6 +134,7 @@ impl ShapeSet {
         self.parts.shrink_to_fit();
         self.features.shrink_to_fit();
         self.properties.shrink_to_fit();
+        self.latitudes = Vec::new();
     }
 
     /// A feature's properties (`Json::Null` when it has none).
@@ -230,7 +233,10 @@ impl ShapeSet {
         });
         let [lng, lat] = numbers;
         if lng.is_finite() && lat.is_finite() {
-            self.xy.push(project(lng, lat));
+            // y is projected with the rest of the part (see `end_part`).
+            self.xy
+                .push([((lng + 180.0) / 360.0 * WORLD).round() as i32, 0]);
+            self.latitudes.push(lat);
             self.min_zoom.push(0);
         }
     }
@@ -240,6 +246,10 @@ impl ShapeSet {
         let (start, end) = (self.part_start, self.xy.len());
         if end == start {
             return;
+        }
+        crate::math::mercator_y_many(&mut self.latitudes);
+        for (v, y) in self.xy[start..end].iter_mut().zip(self.latitudes.drain(..)) {
+            v[1] = (y * WORLD).round() as i32;
         }
         let vertices = &self.xy[start..end];
         let reversed = match kind {
@@ -265,6 +275,7 @@ impl ShapeSet {
         // A vertex read into no part (the check lets no such feature through) joins nothing.
         self.xy.truncate(self.part_start);
         self.min_zoom.truncate(self.part_start);
+        self.latitudes.clear();
         let first_part = self.features.last().map_or(0, |f| f.parts.1);
         let last_part = self.parts.len() as u32;
         let Some(start) = self

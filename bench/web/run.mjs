@@ -5,6 +5,7 @@
 //
 // Scenarios (each a cold load in a fresh browser context unless said otherwise):
 //   first-map-geojson  plain Leaflet page vs meshmap: raster base + the countries as a GeoJSON overlay
+//   first-map-geojson-canvas  the same against Leaflet with `preferCanvas: true`
 //   first-map-vector   Leaflet + protomaps-leaflet vs meshmap's default vector-tile map
 //   tiles              vector tile decode + draw per tile and memory after five zoom levels:
 //                      meshmap vs protomaps-leaflet vs Leaflet.VectorGrid on the same captured tiles
@@ -405,6 +406,7 @@ const browser = await launch();
 const want = (name) => !only || only.has(name);
 try {
   if (want("first-map-geojson")) await firstMap(browser, "first-map-geojson", `${server.origin}/ref/leaflet-geojson.html`, `${server.origin}/m/geojson/`, "Leaflet");
+  if (want("first-map-geojson-canvas")) await firstMap(browser, "first-map-geojson-canvas", `${server.origin}/ref/leaflet-geojson.html?canvas`, `${server.origin}/m/geojson/`, "Leaflet preferCanvas");
   if (want("first-map-vector")) await firstMap(browser, "first-map-vector", `${server.origin}/ref/protomaps-first.html`, `${server.origin}/m/vector/`, "protomaps-leaflet");
   if (want("live")) await live(browser);
   if (want("tiles")) await tiles(browser);

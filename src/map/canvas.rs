@@ -18,38 +18,7 @@ use crate::mvt::Tile;
 use crate::tile_math::TILE_SIZE;
 use crate::tile_plan::{plan_tile, Plan, LABEL_PX};
 
-#[wasm_bindgen(
-    inline_js = "export function draw_commands(ctx, c, style, labels, texts) {
-  const alpha = (a) => { if (ctx.globalAlpha !== a) ctx.globalAlpha = a; };
-  ctx.lineJoin = 'round';
-  ctx.lineCap = 'round';
-  ctx.fillStyle = style.fill;
-  ctx.strokeStyle = style.color;
-  ctx.lineWidth = style.width;
-  for (let i = 0; i < c.length; ) {
-    switch (c[i]) {
-      case 0: ctx.beginPath(); i += 1; break;
-      case 1: ctx.moveTo(c[i + 1], c[i + 2]); i += 3; break;
-      case 2: ctx.lineTo(c[i + 1], c[i + 2]); i += 3; break;
-      case 3: ctx.closePath(); i += 1; break;
-      case 4: alpha(style.fillOpacity); ctx.fill(); i += 1; break;
-      case 5: alpha(style.opacity); ctx.stroke(); i += 1; break;
-      case 6: ctx.moveTo(c[i + 1] + c[i + 3], c[i + 2]); ctx.arc(c[i + 1], c[i + 2], c[i + 3], 0, 2 * Math.PI); i += 4; break;
-      default: i = c.length;
-    }
-  }
-  if (texts.length) {
-    alpha(1);
-    ctx.font = style.font;
-    ctx.textBaseline = 'middle';
-    ctx.lineWidth = style.haloWidth;
-    ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
-    ctx.fillStyle = '#222';
-    for (let i = 0; i < texts.length; i++) ctx.strokeText(texts[i], labels[2 * i], labels[2 * i + 1]);
-    for (let i = 0; i < texts.length; i++) ctx.fillText(texts[i], labels[2 * i], labels[2 * i + 1]);
-  }
-}"
-)]
+#[wasm_bindgen(module = "/src/meshmap.js")]
 extern "C" {
     /// Runs the command list `commands` on `context` with `style` (`{fill, color, width,
     /// fillOpacity, opacity, font, haloWidth}`), then draws `texts[i]` at `labels[2i], labels[2i+1]`.

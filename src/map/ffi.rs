@@ -174,25 +174,10 @@ pub fn get(object: &JsValue, key: &str) -> JsValue {
     js_sys::Reflect::get(object, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
 }
 
-// The few helpers wasm-bindgen cannot express, in one inline module: each `inline_js` block is a
-// module file the page fetches, and wasm-bindgen-test's server answers only a few requests at a
-// time on a 2-core machine (six modules at once hung the browser tests).
-//
-// `grid_layer_with`: Leaflet calls `createTile(coords, done)` and only waits for `done` when the
-// function declares two parameters (`createTile.length`); wasm-bindgen closures declare none, so
-// this wrapper does.
-// `follow_size`: Leaflet measures its container once and on window resizes only; an embedded map
-// whose host resizes or reveals the element would keep its old size (grey areas, tiles missing).
-#[wasm_bindgen(inline_js = "export function grid_layer_with(options, createTile) {
-  const layer = new L.GridLayer(options);
-  layer.createTile = function (coords, done) { return createTile(coords, done); };
-  return layer;
-}
-export function follow_size(element, map) {
-  const observer = new ResizeObserver(() => map.invalidateSize());
-  observer.observe(element);
-  return () => observer.disconnect();
-}")]
+// The few helpers wasm-bindgen cannot express are in src/meshmap.js, the one JavaScript module
+// the wasm imports: each module is a file the page fetches (and wasm-bindgen-test's server answers
+// only a few requests at a time on a 2-core machine: six modules at once hung the browser tests).
+#[wasm_bindgen(module = "/src/meshmap.js")]
 extern "C" {
     /// `new L.GridLayer(options)` whose tiles come from `create_tile(coords, done)`.
     pub fn grid_layer_with(options: &JsValue, create_tile: &JsValue) -> leaflet::GridLayer;

@@ -25,6 +25,9 @@ pub struct ShapesLayer {
 
 struct State {
     shapes: RefCell<Rc<ShapeSet>>,
+    /// Tiles Leaflet asked for before the first data came: drawn when it does (drawing them
+    /// empty and then again would cost the first view twice).
+    waiting: RefCell<Option<Vec<Waiting>>>,
     style: Style,
     /// Points are drawn as circles (a layer with pins or icons is drawn by Leaflet instead).
     points: bool,
@@ -36,6 +39,7 @@ impl ShapesLayer {
     pub fn new(style: &Style, attribution: &Attribution, tab_stops: bool) -> ShapesLayer {
         let state = Rc::new(State {
             shapes: RefCell::new(Rc::new(ShapeSet::default())),
+            waiting: RefCell::new(Some(Vec::new())),
             style: style.clone(),
             points: style.marker == Marker::Circle,
             tab_stops,
@@ -58,10 +62,27 @@ impl ShapesLayer {
         }
     }
 
-    /// Replaces the layer's shapes and draws them.
+    /// Replaces the layer's shapes and draws them: the first time, on the tiles Leaflet is
+    /// waiting for; later, on new tiles (Leaflet's redraw).
     pub fn set_shapes(&self, shapes: Rc<ShapeSet>) {
         *self.state.shapes.borrow_mut() = shapes;
-        self.layer.redraw();
+        let waiting = self.state.waiting.borrow_mut().take();
+        match waiting {
+            Some(tiles) => {
+                for tile in tiles {
+                    // A tile Leaflet has dropped meanwhile (the view moved) is not drawn.
+                    if tile.canvas.is_connected() {
+                        self.state.draw(&tile.canvas, tile.spec);
+                    }
+                    let _ = tile
+                        .done
+                        .call2(&JsValue::NULL, &JsValue::NULL, &tile.canvas);
+                }
+            }
+            None => {
+                self.layer.redraw();
+            }
+        }
     }
 
     pub fn layer(&self) -> &leaflet::Layer {
@@ -131,7 +152,33 @@ impl ShapeHit {
     }
 }
 
-/// Leaflet's `createTile`: a canvas, drawn (and `done` called) once Leaflet has recorded it.
+/// A tile asked for before the layer had data.
+struct Waiting {
+    canvas: HtmlCanvasElement,
+    spec: TileSpec,
+    done: js_sys::Function,
+}
+
+impl State {
+    /// Draws the tile `spec` on `canvas`. An empty tile gets no pixels at all (a canvas of no
+    /// size: the tile's place is Leaflet's, by CSS).
+    fn draw(&self, canvas: &HtmlCanvasElement, spec: TileSpec) {
+        let plan = self
+            .shapes
+            .borrow()
+            .plan_tile(spec, &self.style, self.points);
+        if plan.commands.is_empty() {
+            canvas.set_width(0);
+            canvas.set_height(0);
+        } else if let Some(context) = super::canvas::sized_context(canvas, spec.ratio) {
+            super::canvas::run_plan(&context, &plan, &self.style, spec.ratio);
+        }
+        let _ = canvas.set_attribute("data-features", &plan.features.to_string());
+    }
+}
+
+/// Leaflet's `createTile`: a canvas, drawn (and `done` called) once Leaflet has recorded it, or
+/// once the layer's data is there.
 fn create_tile(state: &Weak<State>, coords: &JsValue, done: js_sys::Function) -> JsValue {
     let canvas = web_sys::window()
         .and_then(|w| w.document())
@@ -142,26 +189,28 @@ fn create_tile(state: &Weak<State>, coords: &JsValue, done: js_sys::Function) ->
     };
     let number = |key| ffi::get(coords, key).as_f64().unwrap_or(f64::NAN);
     let (z, x, y) = (number("z"), number("x"), number("y"));
+    let valid = [z, x, y].iter().all(|v| v.is_finite() && *v >= 0.0) && z <= 30.0;
+    let spec = TileSpec {
+        z: z as u32,
+        x: x as u32,
+        y: y as u32,
+        ratio: super::points_layer::pixel_ratio(),
+    };
+    if let (Some(state), true) = (state.upgrade(), valid) {
+        if let Some(waiting) = state.waiting.borrow_mut().as_mut() {
+            waiting.push(Waiting {
+                canvas: canvas.clone(),
+                spec,
+                done,
+            });
+            return canvas.into();
+        }
+    }
     let state = state.clone();
     let tile = canvas.clone();
     wasm_bindgen_futures::spawn_local(async move {
-        let valid = [z, x, y].iter().all(|v| v.is_finite() && *v >= 0.0) && z <= 30.0;
         if let (Some(state), true) = (state.upgrade(), valid) {
-            let ratio = super::points_layer::pixel_ratio();
-            let spec = TileSpec {
-                z: z as u32,
-                x: x as u32,
-                y: y as u32,
-                ratio,
-            };
-            let plan = state
-                .shapes
-                .borrow()
-                .plan_tile(spec, &state.style, state.points);
-            if let Some(context) = super::canvas::sized_context(&tile, ratio) {
-                super::canvas::run_plan(&context, &plan, &state.style, ratio);
-            }
-            let _ = tile.set_attribute("data-features", &plan.features.to_string());
+            state.draw(&tile, spec);
         }
         let _ = done.call2(&JsValue::NULL, &JsValue::NULL, &tile);
     });

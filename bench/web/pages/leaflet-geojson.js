@@ -1,6 +1,8 @@
 // Marks "meshmap:complete" when the overlay is drawn and the first view's tiles have loaded,
-// exactly when meshmap marks it.
-const map = L.map("map").setView([20, 0], 2);
+// exactly when meshmap marks it. `?canvas`: Leaflet's canvas renderer (`preferCanvas: true`),
+// what a Leaflet user turns to for many shapes.
+const preferCanvas = new URLSearchParams(location.search).has("canvas");
+const map = L.map("map", { preferCanvas }).setView([20, 0], 2);
 const base = L.tileLayer("/raster/{z}/{x}/{y}.png", { maxZoom: 10, attribution: "bench tiles" }).addTo(map);
 const style = { color: "#b03a2e", weight: 1, opacity: 1, fillColor: "#e74c3c", fillOpacity: 0.2 };
 const control = L.control.layers({ "Raster": base }, {}, { collapsed: false }).addTo(map);
