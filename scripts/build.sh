@@ -5,8 +5,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=${1:-dist}
 . scripts/lib.sh
-# A clean directory: Trunk leaves files of earlier builds (old snippets) in it.
-rm -rf "$dist"
+# A clean directory: Trunk leaves files of earlier builds (old snippets) in it. Only an earlier
+# build's directory is removed (one with an index.html), never whatever else the argument names.
+if [ -f "$dist/index.html" ]; then rm -rf "$dist"; fi
 # The release wasm: the pinned nightly rebuilds the standard library with panics that abort at
 # once (a trap, no message: the panic and formatting machinery is not linked), 18 KB brotli less
 # (README "Speed and size"). Its own target directory, so the stable builds keep theirs.
