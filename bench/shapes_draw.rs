@@ -43,6 +43,13 @@ fn main() {
         }
     }
     let grid = grid::polygon_grid(10_000, 7);
+    // `--read`: only read the 10,000 polygons, for a profiler.
+    if args.get(1).map(String::as_str) == Some("--read") {
+        for _ in 0..5 {
+            std::hint::black_box(read(&grid));
+        }
+        return;
+    }
     println!(
         "{:<34} {:>9} {:>9} {:>9} {:>9} {:>12} {:>14}",
         "document (native release)",

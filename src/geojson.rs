@@ -88,6 +88,12 @@ impl Checked {
 /// as it is read; only a member that needs another one not read yet (coordinates before their
 /// geometry's "type") is read again once that is known.
 pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
+    parse_with(text, &mut Unread)
+}
+
+/// [`parse`], handing every drawable feature's geometry and properties to `sink` as they are
+/// checked (see [`GeometrySink`]): what reads a document for drawing in the same pass.
+pub fn parse_with(text: &str, sink: &mut dyn FeatureSink) -> Result<Checked, GeoJsonError> {
     let not_json = |e: JsonError| GeoJsonError(format!("the response is not JSON ({e})"));
     let mut scanner = Scanner::new(text);
     scanner.skip_space();
@@ -136,7 +142,9 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
                         dropped: Vec::new(),
                         issues: Vec::new(),
                     };
-                    check_features(&mut scanner, &mut checked).map_err(not_json)?;
+                    // A repeated "features" member replaces what an earlier one gave.
+                    sink.reset();
+                    check_features(&mut scanner, &mut checked, sink).map_err(not_json)?;
                     features_at = None;
                     collection_checked = true;
                 }
@@ -158,6 +166,10 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
     scanner.end().map_err(not_json)?;
     let type_name = type_name
         .ok_or_else(|| GeoJsonError("the top-level object has no \"type\" string".into()))?;
+    if !(type_name == "FeatureCollection" && collection_checked) {
+        // Read again below as what the last "type" says it is: what the sink had is void.
+        sink.reset();
+    }
     match type_name.as_str() {
         "FeatureCollection" => {
             if !collection_checked {
@@ -166,12 +178,13 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
                     .ok_or_else(|| {
                         GeoJsonError("a FeatureCollection needs a \"features\" array".into())
                     })?;
-                check_features(&mut Scanner::at(text, offset), &mut checked).map_err(not_json)?;
+                check_features(&mut Scanner::at(text, offset), &mut checked, sink)
+                    .map_err(not_json)?;
             }
         }
         "Feature" => {
             checked.shape = Shape::Feature;
-            match check_feature(&mut Scanner::at(text, start)).map_err(not_json)? {
+            match judge_feature(&mut Scanner::at(text, start), sink).map_err(not_json)? {
                 Ok(true) => checked.features = 1,
                 Ok(false) => checked.without_geometry = 1,
                 Err(issue) => {
@@ -182,7 +195,7 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
         geometry if is_geometry_type(geometry) => {
             checked.shape = Shape::Geometry;
             if let Err(issue) =
-                check_geometry(&mut Scanner::at(text, start), "").map_err(not_json)?
+                check_geometry(&mut Scanner::at(text, start), "", sink).map_err(not_json)?
             {
                 return Err(GeoJsonError(format!(
                     "{}: {}",
@@ -190,6 +203,7 @@ pub fn parse(text: &str) -> Result<Checked, GeoJsonError> {
                     issue.message
                 )));
             }
+            sink.feature("null");
             checked.features = 1;
         }
         other => {
@@ -335,24 +349,61 @@ pub(crate) fn fields<const N: usize>(
 /// A problem in the document's syntax (the outer error) or in one feature (the inner one).
 type Checking<T> = Result<Result<T, Issue>, JsonError>;
 
+/// What a part of a geometry is: a ring (a polygon's first is its exterior), a line, or points.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GeometryPart {
+    Exterior,
+    Hole,
+    Line,
+    Points,
+}
+
+/// Hears a geometry as the check reads it, so a reader for drawing need not read the text again.
+/// Positions come as the check meets them, each part ended by `end_part`. Every geometry (a
+/// feature's, each member of a GeometryCollection) is bracketed by `begin` and `end`; `discard`
+/// voids what came since its `begin` (its coordinates are read again: a repeated member, or a
+/// type known only after them). Whether the feature counts is told by [`FeatureSink`].
+pub trait GeometrySink {
+    fn begin(&mut self) {}
+    fn end(&mut self) {}
+    fn discard(&mut self) {}
+    fn position(&mut self, _lng: f64, _lat: f64) {}
+    fn end_part(&mut self, _part: GeometryPart) {}
+}
+
+/// Hears each feature's verdict after its geometry ([`GeometrySink`]).
+pub trait FeatureSink: GeometrySink {
+    /// The geometry given since the last feature is drawn: `properties` is the text of the
+    /// feature's properties (`"null"` for a bare geometry).
+    fn feature(&mut self, _properties: &str) {}
+    /// The geometry given since the last feature is not drawn (it is null or invalid).
+    fn drop_feature(&mut self) {}
+    /// A feature's geometry is about to be given again (a repeated "geometry" member): what came
+    /// since the last feature is void.
+    fn discard_feature(&mut self) {}
+    /// Every feature given so far is void: the features are given again (a repeated
+    /// `"features"` member, or a document that turned out to be something else).
+    fn reset(&mut self) {}
+}
+
+/// A sink that keeps nothing: the check alone.
+struct Unread;
+
+impl GeometrySink for Unread {}
+impl FeatureSink for Unread {}
+
 /// The features array (the scanner at its '['), each feature judged.
-fn check_features(scanner: &mut Scanner, checked: &mut Checked) -> Result<(), JsonError> {
+fn check_features(
+    scanner: &mut Scanner,
+    checked: &mut Checked,
+    sink: &mut dyn FeatureSink,
+) -> Result<(), JsonError> {
     if !scanner.open(b'[', b']') {
         return Ok(());
     }
     let mut i = 0;
     loop {
-        // Paths are written out only for the features that have a problem.
-        match check_feature(scanner)?.map_err(|issue| within(issue, &format!("features[{i}]"))) {
-            Ok(true) => checked.features += 1,
-            Ok(false) => checked.without_geometry += 1,
-            Err(issue) => {
-                checked.dropped.push(i);
-                if checked.issues.len() < MAX_REPORTED_ISSUES {
-                    checked.issues.push(issue);
-                }
-            }
-        }
+        count_feature(checked, i, judge_feature(scanner, sink)?);
         i += 1;
         if !scanner.more(b']', "expected ',' or ']'")? {
             return Ok(());
@@ -360,8 +411,41 @@ fn check_features(scanner: &mut Scanner, checked: &mut Checked) -> Result<(), Js
     }
 }
 
-/// Ok(true): drawable; Ok(false): null geometry; Err: invalid. Consumes the value.
-fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
+/// Counts the verdict on the feature `index` of a collection.
+fn count_feature(checked: &mut Checked, index: usize, verdict: Result<bool, Issue>) {
+    // Paths are written out only for the features that have a problem.
+    match verdict.map_err(|issue| within(issue, &format!("features[{index}]"))) {
+        Ok(true) => checked.features += 1,
+        Ok(false) => checked.without_geometry += 1,
+        Err(issue) => {
+            checked.dropped.push(index);
+            if checked.issues.len() < MAX_REPORTED_ISSUES {
+                checked.issues.push(issue);
+            }
+        }
+    }
+}
+
+/// [`check_feature`], then the feature to the sink if it is drawn, or what the sink was given of
+/// it dropped.
+fn judge_feature(scanner: &mut Scanner, sink: &mut dyn FeatureSink) -> Checking<bool> {
+    let mut properties = None;
+    let verdict = check_feature(scanner, sink, &mut properties)?;
+    match (&verdict, properties) {
+        (Ok(true), Some(text)) => sink.feature(text),
+        (Ok(true), None) => sink.feature("null"),
+        _ => sink.drop_feature(),
+    }
+    Ok(verdict)
+}
+
+/// Ok(true): drawable; Ok(false): null geometry; Err: invalid. Consumes the value; its geometry
+/// goes to `sink` as it is read, and `properties` is the text of its (last) properties member.
+fn check_feature<'a>(
+    scanner: &mut Scanner<'a>,
+    sink: &mut dyn FeatureSink,
+    properties: &mut Option<&'a str>,
+) -> Checking<bool> {
     scanner.skip_space();
     if scanner.peek() != Some(b'{') {
         scanner.skip_value(1)?;
@@ -387,15 +471,19 @@ fn check_feature(scanner: &mut Scanner) -> Checking<bool> {
                 }
                 "properties" => {
                     properties_ok = matches!(scanner.peek(), Some(b'{' | b'n'));
+                    let start = scanner.offset();
                     scanner.skip_value(1)?;
+                    *properties = scanner.text().get(start..scanner.offset());
                 }
                 "geometry" => {
+                    // A repeated "geometry" replaces the one before, as for `JSON.parse`.
+                    sink.discard_feature();
                     geometry = Some(match scanner.peek() {
                         Some(b'n') => {
                             scanner.skip_value(1)?;
                             Ok(false)
                         }
-                        Some(b'{') => check_geometry(scanner, "geometry")?.map(|()| true),
+                        Some(b'{') => check_geometry(scanner, "geometry", sink)?.map(|()| true),
                         _ => {
                             let kind = kind_at(scanner.text(), scanner.offset());
                             scanner.skip_value(1)?;
@@ -454,8 +542,19 @@ fn position_depth(type_name: &str) -> Option<(&'static str, usize)> {
     }
 }
 
-/// A geometry object (the scanner at its '{'), consumed.
-fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
+/// A geometry object (the scanner at its '{'), consumed; its positions go to `sink`.
+fn check_geometry(scanner: &mut Scanner, path: &str, sink: &mut dyn GeometrySink) -> Checking<()> {
+    sink.begin();
+    let verdict = check_geometry_in(scanner, path, sink);
+    sink.end();
+    verdict
+}
+
+fn check_geometry_in(
+    scanner: &mut Scanner,
+    path: &str,
+    sink: &mut dyn GeometrySink,
+) -> Checking<()> {
     let text = scanner.text();
     let mut type_name: Option<std::borrow::Cow<str>> = None;
     // Coordinates are checked when met if the type is known by then (and again at the end if a
@@ -481,9 +580,17 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
                     coordinates = None;
                     match type_name.as_deref().and_then(position_depth) {
                         Some((t, depth)) => {
+                            sink.discard();
                             coordinates = Some((
                                 t,
-                                check_nested(scanner, depth, t, &join(path, "coordinates"))?,
+                                check_nested(
+                                    scanner,
+                                    depth,
+                                    t,
+                                    &join(path, "coordinates"),
+                                    sink,
+                                    0,
+                                )?,
                             ))
                         }
                         None => scanner.skip_value(1)?,
@@ -511,6 +618,8 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
             )));
         };
         let mut members = Scanner::at(text, at);
+        // Positions read as another type (a repeated "type") are void.
+        sink.discard();
         if members.open(b'[', b']') {
             let mut i = 0;
             loop {
@@ -519,7 +628,7 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
                 if members.peek() != Some(b'{') {
                     return Ok(Err(issue(&member_path, "a geometry must be an object")));
                 }
-                if let Err(issue) = check_geometry(&mut members, &member_path)? {
+                if let Err(issue) = check_geometry(&mut members, &member_path, sink)? {
                     return Ok(Err(issue));
                 }
                 i += 1;
@@ -538,12 +647,17 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
     };
     match (coordinates, coordinates_at) {
         (Some((checked_as, result)), _) if checked_as == type_name => Ok(result),
-        (_, Some(at)) => check_nested(
-            &mut Scanner::at(text, at),
-            depth,
-            &type_name,
-            &join(path, "coordinates"),
-        ),
+        (_, Some(at)) => {
+            sink.discard();
+            check_nested(
+                &mut Scanner::at(text, at),
+                depth,
+                &type_name,
+                &join(path, "coordinates"),
+                sink,
+                0,
+            )
+        }
         (_, None) => Ok(Err(issue(
             path,
             &format!("a {type_name} needs \"coordinates\""),
@@ -553,9 +667,23 @@ fn check_geometry(scanner: &mut Scanner, path: &str) -> Checking<()> {
 
 /// Checks `depth` levels of arrays around positions, with each type's minimum lengths; consumes
 /// the value.
-fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str) -> Checking<()> {
+/// `index`: the value's place in the array around it (a polygon's first ring is its exterior).
+/// Each part of the geometry (a ring, a line, a point's or a multipoint's positions) ends with a
+/// call to `sink.end_part`.
+fn check_nested(
+    scanner: &mut Scanner,
+    depth: usize,
+    type_name: &str,
+    path: &str,
+    sink: &mut dyn GeometrySink,
+    index: usize,
+) -> Checking<()> {
     if depth == 0 {
-        return check_position(scanner, path);
+        let verdict = check_position(scanner, path, sink);
+        if type_name == "Point" {
+            sink.end_part(GeometryPart::Points);
+        }
+        return verdict;
     }
     scanner.skip_space();
     if scanner.peek() != Some(b'[') {
@@ -580,7 +708,9 @@ fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str
         loop {
             if first_problem.is_some() {
                 scanner.skip_value(1)?;
-            } else if let Err(mut issue) = check_nested(scanner, depth - 1, type_name, path)? {
+            } else if let Err(mut issue) =
+                check_nested(scanner, depth - 1, type_name, path, sink, count)?
+            {
                 // The item's own path is written out only if it has a problem.
                 issue.path.insert_str(path.len(), &format!("[{count}]"));
                 first_problem = Some(issue);
@@ -590,6 +720,14 @@ fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str
                 break;
             }
         }
+    }
+    if depth == 1 {
+        sink.end_part(match type_name {
+            "MultiPoint" => GeometryPart::Points,
+            "LineString" | "MultiLineString" => GeometryPart::Line,
+            _ if index == 0 => GeometryPart::Exterior,
+            _ => GeometryPart::Hole,
+        });
     }
     if count < minimum {
         let what = if minimum == 4 {
@@ -604,7 +742,7 @@ fn check_nested(scanner: &mut Scanner, depth: usize, type_name: &str, path: &str
     Ok(first_problem.map_or(Ok(()), Err))
 }
 
-fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
+fn check_position(scanner: &mut Scanner, path: &str, sink: &mut dyn GeometrySink) -> Checking<()> {
     scanner.skip_space();
     if scanner.peek() != Some(b'[') {
         let kind = kind_at(scanner.text(), scanner.offset());
@@ -648,6 +786,9 @@ fn check_position(scanner: &mut Scanner, path: &str) -> Checking<()> {
     };
     if !altitude_ok {
         return Ok(Err(issue(path, "an altitude must be a number")));
+    }
+    if (-90.0..=90.0).contains(&lat) && (-360.0..=360.0).contains(&lng) {
+        sink.position(lng, lat);
     }
     if !(-90.0..=90.0).contains(&lat) {
         return Ok(Err(issue(

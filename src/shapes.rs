@@ -16,8 +16,8 @@ mod draw;
 mod hit;
 mod simplify;
 
-use crate::geojson::stream::FeatureSink;
-use crate::json::{Json, Scanner};
+use crate::geojson::{FeatureSink, GeometryPart, GeometrySink};
+use crate::json::Json;
 
 pub use draw::TileSpec;
 pub use hit::{Outline, OutlineKind};
@@ -28,6 +28,16 @@ pub const WORLD: f64 = 1_073_741_824.0;
 
 /// Vertices per run (see the module documentation).
 pub const RUN: usize = 32;
+
+/// Vertices per block: 8 MB of positions. Vertices are kept in blocks allocated whole and never
+/// moved, so reading a large file never holds a vector and its doubled copy at once: wasm memory
+/// does not shrink, and its high-water mark is what a page keeps. A part never straddles two
+/// blocks (a part longer than a block gets a longer block). Tests use tiny blocks, so every
+/// test crosses block boundaries.
+#[cfg(not(test))]
+const BLOCK: usize = 1 << 20;
+#[cfg(test)]
+const BLOCK: usize = 16;
 
 /// How far (CSS px) a simplified line may stray from the data at the zoom it is drawn at:
 /// less than a pixel, so simplification never shows (Leaflet's own default is a whole pixel).
@@ -50,7 +60,8 @@ pub enum PartKind {
 
 #[derive(Debug, Clone, Copy)]
 struct Part {
-    /// Its vertices: `xy[start..end]`.
+    /// Its vertices: `blocks[block].xy[start..end]`.
+    block: u32,
     start: u32,
     end: u32,
     kind: PartKind,
@@ -70,8 +81,6 @@ struct Entry {
     parts: (u32, u32),
     /// Its `properties` as JSON text: `properties[..]` at this range.
     properties: (u32, u32),
-    /// Where the keyboard's stand-in for it goes: a point, the middle of a line, inside an area.
-    anchor: [i32; 2],
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -81,23 +90,43 @@ struct Run {
     min_zoom: u8,
 }
 
+/// Vertices, a block of them (see [`BLOCK`]).
+#[derive(Debug, Clone, Default)]
+struct Block {
+    xy: Vec<[i32; 2]>,
+    /// For each vertex, the zoom from which it is drawn ([`NEVER`]: none).
+    min_zoom: Vec<u8>,
+    /// Runs of [`RUN`] vertices of the block, in order.
+    runs: Vec<Run>,
+}
+
 /// The shapes of one GeoJSON layer. Filled through [`FeatureSink`] (from
 /// [`crate::geojson::stream::GeoJsonStream`]), features in document order.
 #[derive(Debug, Clone, Default)]
 pub struct ShapeSet {
-    xy: Vec<[i32; 2]>,
-    /// For each vertex, the zoom from which it is drawn ([`NEVER`]: none).
-    min_zoom: Vec<u8>,
-    runs: Vec<Run>,
+    blocks: Vec<Block>,
     parts: Vec<Part>,
     features: Vec<Entry>,
     properties: String,
     /// Every feature's box together.
     bbox: Option<WorldBox>,
-    /// The first vertex of the part being read.
+    /// The first vertex of the part being read, in the last block.
     part_start: usize,
     /// The latitudes of the part being read, projected when it ends (all in one call).
     latitudes: Vec<f64>,
+    /// Where each geometry being read (nested in GeometryCollections) began.
+    marks: Vec<Mark>,
+    /// Where the feature being read began.
+    feature_start: Option<Mark>,
+}
+
+/// Where the shapes stood at a moment (see [`ShapeSet::mark`]).
+#[derive(Debug, Clone, Copy)]
+struct Mark {
+    parts: usize,
+    blocks: usize,
+    /// Vertices in the last block.
+    vertices: usize,
 }
 
 impl ShapeSet {
@@ -112,15 +141,20 @@ impl ShapeSet {
 
     /// How many vertices there are.
     pub fn vertices(&self) -> usize {
-        self.xy.len()
+        self.blocks.iter().map(|b| b.xy.len()).sum()
     }
 
     /// The memory the set holds, in bytes (what a benchmark compares).
     pub fn heap_bytes(&self) -> usize {
         use std::mem::size_of;
-        self.xy.capacity() * size_of::<[i32; 2]>()
-            + self.min_zoom.capacity()
-            + self.runs.capacity() * size_of::<Run>()
+        self.blocks
+            .iter()
+            .map(|b| {
+                b.xy.capacity() * size_of::<[i32; 2]>()
+                    + b.min_zoom.capacity()
+                    + b.runs.capacity() * size_of::<Run>()
+            })
+            .sum::<usize>()
             + self.parts.capacity() * size_of::<Part>()
             + self.features.capacity() * size_of::<Entry>()
             + self.properties.capacity()
@@ -128,9 +162,11 @@ impl ShapeSet {
 
     /// Frees what was reserved for growth (once every feature is in).
     pub fn shrink(&mut self) {
-        self.xy.shrink_to_fit();
-        self.min_zoom.shrink_to_fit();
-        self.runs.shrink_to_fit();
+        for block in &mut self.blocks {
+            block.xy.shrink_to_fit();
+            block.min_zoom.shrink_to_fit();
+            block.runs.shrink_to_fit();
+        }
         self.parts.shrink_to_fit();
         self.features.shrink_to_fit();
         self.properties.shrink_to_fit();
@@ -149,118 +185,113 @@ impl ShapeSet {
             .unwrap_or(Json::Null)
     }
 
-    /// Adds a geometry object (the text at `at`, checked) to the feature being read.
-    fn read_geometry(&mut self, text: &str, at: usize, depth: u32) {
-        let Ok([kind, coordinates, geometries]) = crate::geojson::fields(
-            &mut Scanner::at(text, at),
-            &["type", "coordinates", "geometries"],
-        ) else {
-            return;
-        };
-        let Some(kind) = kind.and_then(|k| Scanner::at(text, k).string().ok()) else {
-            return;
-        };
-        let mut scanner = Scanner::at(text, coordinates.unwrap_or(0));
-        let scanner = &mut scanner;
-        match kind.as_ref() {
-            "Point" => {
-                self.read_positions(scanner, 0);
-                self.end_part(PartKind::Points);
-            }
-            "MultiPoint" => {
-                self.read_positions(scanner, 1);
-                self.end_part(PartKind::Points);
-            }
-            "LineString" => {
-                self.read_positions(scanner, 1);
-                self.end_part(PartKind::Line);
-            }
-            "MultiLineString" => each_item(scanner, |line| {
-                self.read_positions(line, 1);
-                self.end_part(PartKind::Line);
-            }),
-            "Polygon" => self.read_polygon(scanner),
-            "MultiPolygon" => each_item(scanner, |polygon| self.read_polygon(polygon)),
-            // Nesting is bounded by the check (the scanner's depth limit); this bounds the
-            // recursion again, whatever text it is handed.
-            "GeometryCollection" if depth < crate::json::MAX_DEPTH as u32 => {
-                if let Some(at) = geometries {
-                    each_item(&mut Scanner::at(text, at), |member| {
-                        member.skip_space();
-                        let start = member.offset();
-                        self.read_geometry(text, start, depth + 1);
-                        let _ = member.skip_value(1);
-                    })
-                }
-            }
-            _ => {}
+    /// Where the shapes stand now: what a discard goes back to.
+    fn mark(&self) -> Mark {
+        Mark {
+            parts: self.parts.len(),
+            blocks: self.blocks.len(),
+            vertices: self.blocks.last().map_or(0, |b| b.xy.len()),
         }
     }
 
-    fn read_polygon(&mut self, scanner: &mut Scanner) {
-        let mut first = true;
-        each_item(scanner, |ring| {
-            self.read_positions(ring, 1);
-            self.end_part(if first {
-                PartKind::Exterior
-            } else {
-                PartKind::Hole
+    /// Goes back to `mark`: the parts and vertices given since are gone.
+    fn truncate_to(&mut self, mark: Mark) {
+        self.parts.truncate(mark.parts);
+        self.blocks.truncate(mark.blocks);
+        if let Some(block) = self.blocks.last_mut() {
+            block.xy.truncate(mark.vertices);
+            block.min_zoom.truncate(mark.vertices);
+            // The last run may cover vertices that are gone: its box and zoom stay wide enough
+            // (it is recomputed when the next part ends).
+            block.runs.truncate(mark.vertices.div_ceil(RUN));
+        }
+        self.part_start = if self.blocks.is_empty() {
+            0
+        } else {
+            mark.vertices
+        };
+        self.latitudes.clear();
+    }
+
+    /// The block the next vertex goes into: the last one, or a new one when the last is full and
+    /// the vertex starts a part.
+    fn block_for_vertex(&mut self) -> &mut Block {
+        let full = self
+            .blocks
+            .last()
+            .is_none_or(|b| b.xy.len() >= BLOCK && self.part_start == b.xy.len());
+        if full {
+            self.blocks.push(Block {
+                xy: Vec::with_capacity(BLOCK),
+                min_zoom: Vec::with_capacity(BLOCK),
+                runs: Vec::new(),
             });
-            first = false;
-        });
+            self.part_start = 0;
+        }
+        let last = self.blocks.len() - 1;
+        &mut self.blocks[last]
     }
 
-    /// Reads positions nested `depth` arrays deep (0: one position) onto the part being read.
-    fn read_positions(&mut self, scanner: &mut Scanner, depth: u32) {
-        if depth > 0 {
-            each_item(scanner, |item| self.read_positions(item, depth - 1));
-            return;
-        }
-        scanner.skip_space();
-        if scanner.peek() != Some(b'[') {
-            let _ = scanner.skip_value(1);
-            return;
-        }
-        let mut numbers = [f64::NAN; 2];
-        let mut i = 0;
-        each_item(scanner, |n| {
-            if i < 2 {
-                numbers[i] = n.number().unwrap_or(f64::NAN);
-            } else {
-                let _ = n.skip_value(1);
-            }
-            i += 1;
-        });
-        let [lng, lat] = numbers;
-        if lng.is_finite() && lat.is_finite() {
-            // y is projected with the rest of the part (see `end_part`).
-            self.xy
-                .push([((lng + 180.0) / 360.0 * WORLD).round() as i32, 0]);
-            self.latitudes.push(lat);
-            self.min_zoom.push(0);
-        }
+    /// A part's vertices and their zooms.
+    fn part_vertices(&self, part: &Part) -> (&[[i32; 2]], &[u8]) {
+        let block = &self.blocks[part.block as usize];
+        let range = part.start as usize..part.end as usize;
+        (&block.xy[range.clone()], &block.min_zoom[range])
+    }
+
+    /// A position of the part being read.
+    fn push_position(&mut self, lng: f64, lat: f64) {
+        // y is projected with the rest of the part (see `end_part`).
+        let block = self.block_for_vertex();
+        block
+            .xy
+            .push([((lng + 180.0) / 360.0 * WORLD).round() as i32, 0]);
+        block.min_zoom.push(0);
+        self.latitudes.push(lat);
     }
 
     /// Ends the part whose vertices were read since the last one ended.
-    fn end_part(&mut self, kind: PartKind) {
-        let (start, end) = (self.part_start, self.xy.len());
+    fn end_part_of(&mut self, kind: PartKind) {
+        let Some(index) = self.blocks.len().checked_sub(1) else {
+            return;
+        };
+        let block = &mut self.blocks[index];
+        let (start, end) = (self.part_start, block.xy.len());
         if end == start {
             return;
         }
         crate::math::mercator_y_many(&mut self.latitudes);
-        for (v, y) in self.xy[start..end].iter_mut().zip(self.latitudes.drain(..)) {
+        for (v, y) in block.xy[start..end]
+            .iter_mut()
+            .zip(self.latitudes.drain(..))
+        {
             v[1] = (y * WORLD).round() as i32;
         }
-        let vertices = &self.xy[start..end];
+        let vertices = &block.xy[start..end];
         let reversed = match kind {
             PartKind::Exterior => ring_area(vertices) < 0.0,
             PartKind::Hole => ring_area(vertices) > 0.0,
             PartKind::Line | PartKind::Points => false,
         };
         if kind != PartKind::Points {
-            simplify::min_zooms(vertices, &mut self.min_zoom[start..end]);
+            simplify::min_zooms(vertices, &mut block.min_zoom[start..end]);
+        }
+        // The runs from the one holding the part's first vertex (it may hold the end of the
+        // part before) to the end of the block.
+        block.runs.truncate(start / RUN);
+        for from in (block.runs.len() * RUN..end).step_by(RUN) {
+            let to = (from + RUN).min(end);
+            block.runs.push(Run {
+                bbox: bounds(&block.xy[from..to]),
+                min_zoom: block.min_zoom[from..to]
+                    .iter()
+                    .copied()
+                    .min()
+                    .unwrap_or(NEVER),
+            });
         }
         self.parts.push(Part {
+            block: index as u32,
             start: start as u32,
             end: end as u32,
             kind,
@@ -273,54 +304,38 @@ impl ShapeSet {
     /// text of its `properties` member.
     fn end_feature(&mut self, properties: &str) {
         // A vertex read into no part (the check lets no such feature through) joins nothing.
-        self.xy.truncate(self.part_start);
-        self.min_zoom.truncate(self.part_start);
+        if let Some(block) = self.blocks.last_mut() {
+            block.xy.truncate(self.part_start);
+            block.min_zoom.truncate(self.part_start);
+        }
         self.latitudes.clear();
         let first_part = self.features.last().map_or(0, |f| f.parts.1);
         let last_part = self.parts.len() as u32;
-        let Some(start) = self
-            .parts
-            .get(first_part as usize)
-            .map(|p| p.start as usize)
-        else {
+        if first_part == last_part {
             return;
-        };
-        let end = self.xy.len();
-        let bbox = bounds(&self.xy[start..end]);
-        let anchor = self.anchor_of(first_part as usize);
+        }
+        let bbox = self.parts[first_part as usize..]
+            .iter()
+            .map(|p| bounds(self.part_vertices(p).0))
+            .reduce(union)
+            .unwrap_or([0; 4]);
         let properties_start = self.properties.len() as u32;
         self.properties.push_str(properties);
         self.features.push(Entry {
             bbox,
             parts: (first_part, last_part),
             properties: (properties_start, self.properties.len() as u32),
-            anchor,
         });
         self.bbox = Some(self.bbox.map_or(bbox, |b| union(b, bbox)));
-        self.refresh_runs(start);
     }
 
-    /// Recomputes the runs that hold vertices from `start` on.
-    fn refresh_runs(&mut self, start: usize) {
-        let total = self.xy.len();
-        self.runs.truncate(start / RUN);
-        for from in (self.runs.len() * RUN..total).step_by(RUN) {
-            let to = (from + RUN).min(total);
-            self.runs.push(Run {
-                bbox: bounds(&self.xy[from..to]),
-                min_zoom: self.min_zoom[from..to]
-                    .iter()
-                    .copied()
-                    .min()
-                    .unwrap_or(NEVER),
-            });
-        }
-    }
-
-    /// Where the keyboard's stand-in for the feature whose first part is `first` goes.
-    fn anchor_of(&self, first: usize) -> [i32; 2] {
+    /// Where the keyboard's stand-in for a feature goes: its first point, the middle of its
+    /// first line, or a point inside its first polygon. Worked out when the keyboard asks (for
+    /// the few features it stops at), not for every feature read.
+    fn anchor_of(&self, feature: usize) -> [i32; 2] {
+        let first = self.features[feature].parts.0 as usize;
         let part = self.parts[first];
-        let vertices = &self.xy[part.start as usize..part.end as usize];
+        let vertices = self.part_vertices(&part).0;
         match part.kind {
             PartKind::Points => vertices[0],
             PartKind::Line => vertices[vertices.len() / 2],
@@ -333,7 +348,8 @@ impl ShapeSet {
                     .enumerate()
                     .take_while(|(i, p)| *i == 0 || p.kind == PartKind::Hole)
                     .map(|(_, p)| {
-                        self.xy[p.start as usize..p.end as usize]
+                        self.part_vertices(p)
+                            .0
                             .iter()
                             .map(|v| [(v[0] - origin[0]) as f32, (v[1] - origin[1]) as f32])
                             .collect()
@@ -347,54 +363,57 @@ impl ShapeSet {
     }
 }
 
-impl FeatureSink for ShapeSet {
-    fn feature(&mut self, text: &str) {
-        let Ok([geometry, properties]) =
-            crate::geojson::fields(&mut Scanner::new(text), &["geometry", "properties"])
-        else {
-            return;
-        };
-        if let Some(at) = geometry {
-            self.read_geometry(text, at, 0);
+impl GeometrySink for ShapeSet {
+    fn begin(&mut self) {
+        if self.feature_start.is_none() {
+            self.feature_start = Some(self.mark());
         }
-        let properties = properties
-            .and_then(|at| {
-                let mut scanner = Scanner::at(text, at);
-                scanner.skip_value(1).ok()?;
-                text.get(at..scanner.offset())
-            })
-            .unwrap_or("null");
-        self.end_feature(properties);
+        let mark = self.mark();
+        self.marks.push(mark);
     }
 
-    fn geometry(&mut self, text: &str) {
-        let start = text.len() - text.trim_start().len();
-        self.read_geometry(text, start, 0);
-        self.end_feature("null");
+    fn end(&mut self) {
+        self.marks.pop();
+    }
+
+    fn discard(&mut self) {
+        if let Some(&mark) = self.marks.last() {
+            self.truncate_to(mark);
+        }
+    }
+
+    fn position(&mut self, lng: f64, lat: f64) {
+        self.push_position(lng, lat);
+    }
+
+    fn end_part(&mut self, part: GeometryPart) {
+        self.end_part_of(match part {
+            GeometryPart::Exterior => PartKind::Exterior,
+            GeometryPart::Hole => PartKind::Hole,
+            GeometryPart::Line => PartKind::Line,
+            GeometryPart::Points => PartKind::Points,
+        });
+    }
+}
+
+impl FeatureSink for ShapeSet {
+    fn feature(&mut self, properties: &str) {
+        self.end_feature(properties);
+        self.feature_start = None;
+    }
+
+    fn drop_feature(&mut self) {
+        self.discard_feature();
+    }
+
+    fn discard_feature(&mut self) {
+        if let Some(mark) = self.feature_start.take() {
+            self.truncate_to(mark);
+        }
     }
 
     fn reset(&mut self) {
         *self = ShapeSet::default();
-    }
-}
-
-/// Calls `f` with the scanner at each item of the array at the scanner (consumed). `f` must
-/// consume its item.
-fn each_item(scanner: &mut Scanner, mut f: impl FnMut(&mut Scanner)) {
-    scanner.skip_space();
-    if scanner.peek() != Some(b'[') {
-        let _ = scanner.skip_value(1);
-        return;
-    }
-    if !scanner.open(b'[', b']') {
-        return;
-    }
-    loop {
-        scanner.skip_space();
-        f(scanner);
-        if !scanner.more(b']', "").unwrap_or(false) {
-            return;
-        }
     }
 }
 

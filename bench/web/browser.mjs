@@ -121,9 +121,9 @@ export function percentile(values, p) {
 
 /// Runs `load(variant)` for A (reference), B (meshmap) and A again (the reference against itself),
 /// interleaved (the order rotates each round), after one discarded warm-up round.
-export async function interleaved(runs, variants, load) {
+export async function interleaved(runs, variants, load, { warmUp = true } = {}) {
   const results = Object.fromEntries(variants.map((v) => [v, []]));
-  for (let round = -1; round < runs; round++) {
+  for (let round = warmUp ? -1 : 0; round < runs; round++) {
     const order = variants.map((_, i) => variants[(i + Math.max(round, 0)) % variants.length]);
     for (const variant of order) {
       const value = await load(variant);

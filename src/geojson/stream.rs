@@ -3,9 +3,9 @@
 //!
 //! The bytes are split at the top level only: the members of the top-level object, and the
 //! items of its `"features"` array. Each item is judged by the same rules as [`super::parse`]
-//! (`check_feature`) and, when it has a geometry to draw, handed to a [`FeatureSink`]. The
-//! verdict at the end is [`Checked`], equal to what [`super::parse`] says of the whole text
-//! (a differential test and fuzz target hold the two to that).
+//! (`check_feature`), its geometry handed to a [`FeatureSink`] as the check reads it (one pass
+//! over the text). The verdict at the end is [`Checked`], equal to what [`super::parse`] says of
+//! the whole text (a differential test and fuzz target hold the two to that).
 //!
 //! Documents in an unusual shape (`"features"` before `"type"`, a bare Feature or geometry,
 //! anything that is not an object) are kept whole and judged by [`super::parse`] at the end.
@@ -13,19 +13,9 @@
 //! `"FeatureCollection"`, after the features were read. `JSON.parse` would keep the later one
 //! and so make the whole document one Feature or geometry; no real file does that.
 
-use super::{check_feature, within, Checked, GeoJsonError, Shape, MAX_REPORTED_ISSUES};
+use super::{count_feature, judge_feature, Checked, GeoJsonError, Shape};
+pub use super::{FeatureSink, GeometrySink};
 use crate::json::{JsonError, Scanner};
-
-/// Where the features a stream accepts go.
-pub trait FeatureSink {
-    /// A feature with a geometry to draw: its whole text (a JSON object the check accepted).
-    fn feature(&mut self, text: &str);
-    /// A bare geometry, the whole document: drawn as one feature without properties.
-    fn geometry(&mut self, text: &str);
-    /// Every feature handed over so far is void: a repeated `"features"` member replaces them,
-    /// as it does for `JSON.parse`.
-    fn reset(&mut self);
-}
 
 /// Where the splitter is in the top level of the document.
 #[derive(Debug, Clone, PartialEq)]
@@ -291,51 +281,22 @@ impl GeoJsonStream {
     ) -> Result<(), GeoJsonError> {
         let index = self.items;
         self.items += 1;
-        // The buffer borrowed by field, so the verdict can be counted while the text is held.
         let text = std::str::from_utf8(&self.buffer[self.pos..self.pos + end])
             .map_err(|e| not_utf8(self.offset() + e.valid_up_to()))?;
         let mut scanner = Scanner::new(text);
-        let verdict = check_feature(&mut scanner)
+        let verdict = judge_feature(&mut scanner, sink)
             .and_then(|verdict| scanner.end().map(|()| verdict))
             .map_err(|e| self.relocate(e))?;
-        match verdict.map_err(|issue| within(issue, &format!("features[{index}]"))) {
-            Ok(true) => {
-                self.checked.features += 1;
-                sink.feature(text);
-            }
-            Ok(false) => self.checked.without_geometry += 1,
-            Err(issue) => {
-                self.checked.dropped.push(index);
-                if self.checked.issues.len() < MAX_REPORTED_ISSUES {
-                    self.checked.issues.push(issue);
-                }
-            }
-        }
+        count_feature(&mut self.checked, index, verdict);
         Ok(())
     }
 
-    /// A document kept whole: [`super::parse`]'s verdict, and its features to the sink.
+    /// A document kept whole: [`super::parse`]'s verdict, its features to the sink.
     fn judge_whole(mut self, sink: &mut impl FeatureSink) -> Result<Checked, GeoJsonError> {
         let mut bytes = self.head.take().unwrap_or_default();
         bytes.extend_from_slice(&self.buffer[self.pos..]);
         let text = String::from_utf8(bytes).map_err(|e| not_utf8(e.utf8_error().valid_up_to()))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
-        let checked = super::parse(text)?;
-        match checked.shape {
-            Shape::Geometry => sink.geometry(text),
-            Shape::Feature => sink.feature(text),
-            Shape::FeatureCollection => {
-                let mut dropped = checked.dropped.iter().peekable();
-                for_each_item(text, last_features(text), |index, item| {
-                    if dropped.next_if_eq(&&index).is_none()
-                        && matches!(check_feature(&mut Scanner::new(item)), Ok(Ok(true)))
-                    {
-                        sink.feature(item);
-                    }
-                });
-            }
-        }
-        Ok(checked)
+        super::parse_with(text.strip_prefix('\u{feff}').unwrap_or(&text), sink)
     }
 
     /// Skips JSON whitespace.
@@ -465,14 +426,6 @@ impl GeoJsonStream {
     }
 }
 
-/// The offset of the value of the last top-level `"features"` member (the one `JSON.parse`
-/// keeps, and the one [`super::parse`] judged).
-fn last_features(text: &str) -> Option<usize> {
-    super::fields(&mut Scanner::new(text), &["features"])
-        .ok()
-        .and_then(|[at]| at)
-}
-
 fn empty_verdict() -> Checked {
     Checked {
         shape: Shape::FeatureCollection,
@@ -489,30 +442,6 @@ fn not_json(error: JsonError) -> GeoJsonError {
 
 fn not_utf8(byte: usize) -> GeoJsonError {
     GeoJsonError(format!("not UTF-8 text (byte {byte})"))
-}
-
-/// Calls `f(index, text)` for each item of the array at `offset` of `text` (if it is one).
-pub(super) fn for_each_item(text: &str, offset: Option<usize>, mut f: impl FnMut(usize, &str)) {
-    let Some(offset) = offset.filter(|&at| text.as_bytes().get(at) == Some(&b'[')) else {
-        return;
-    };
-    let mut scanner = Scanner::at(text, offset);
-    if !scanner.open(b'[', b']') {
-        return;
-    }
-    let mut index = 0;
-    loop {
-        scanner.skip_space();
-        let start = scanner.offset();
-        if scanner.skip_value(1).is_err() {
-            return;
-        }
-        f(index, &text[start..scanner.offset()]);
-        index += 1;
-        if !scanner.more(b']', "").unwrap_or(false) {
-            return;
-        }
-    }
 }
 
 #[cfg(test)]

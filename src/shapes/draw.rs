@@ -90,10 +90,9 @@ impl ShapeSet {
                 let inside = within(&feature.bbox, &cut_world);
                 let mut drawn = false;
                 for part in &self.parts[feature.parts.0 as usize..feature.parts.1 as usize] {
-                    let (start, end) = (part.start as usize, part.end as usize);
                     match part.kind {
                         PartKind::Points if points => {
-                            for &v in &self.xy[start..end] {
+                            for &v in self.part_vertices(part).0 {
                                 let [x, y] = to_canvas(v);
                                 if (-reach..=size + reach).contains(&x)
                                     && (-reach..=size + reach).contains(&y)
@@ -110,15 +109,7 @@ impl ShapeSet {
                         }
                         PartKind::Points => {}
                         PartKind::Line => {
-                            self.kept(
-                                start,
-                                end,
-                                tile.z,
-                                inside,
-                                &cut_world,
-                                to_canvas,
-                                &mut scratch,
-                            );
+                            self.kept(part, tile.z, inside, &cut_world, to_canvas, &mut scratch);
                             let before = lines.len();
                             if inside {
                                 push_path(&mut lines, &scratch.kept, false);
@@ -133,15 +124,7 @@ impl ShapeSet {
                             drawn |= lines.len() > before;
                         }
                         PartKind::Exterior | PartKind::Hole => {
-                            self.kept(
-                                start,
-                                end,
-                                tile.z,
-                                inside,
-                                &cut_world,
-                                to_canvas,
-                                &mut scratch,
-                            );
+                            self.kept(part, tile.z, inside, &cut_world, to_canvas, &mut scratch);
                             if part.reversed {
                                 scratch.kept.reverse();
                             }
@@ -174,11 +157,9 @@ impl ShapeSet {
     /// wholly beyond one side of the square (`cut`, world units) adds only the first and last
     /// of its vertices drawn at that zoom: cutting gives the same result without the ones
     /// between, which lie beyond that side too.
-    #[allow(clippy::too_many_arguments)]
     fn kept(
         &self,
-        start: usize,
-        end: usize,
+        part: &super::Part,
         zoom: u32,
         inside: bool,
         cut: &[f64; 4],
@@ -188,26 +169,28 @@ impl ShapeSet {
         let kept = &mut scratch.kept;
         kept.clear();
         let zoom = zoom.min(u32::from(u8::MAX - 1)) as u8;
+        let block = &self.blocks[part.block as usize];
+        let (start, end) = (part.start as usize, part.end as usize);
         let mut from = start;
         while from < end {
             let run = from / RUN;
             let to = ((run + 1) * RUN).min(end);
-            let info = &self.runs[run.min(self.runs.len().saturating_sub(1))];
+            let info = &block.runs[run.min(block.runs.len().saturating_sub(1))];
             let ends_here = from == start || to == end;
             if !inside && !ends_here && beyond_one_side(&info.bbox, cut) {
-                let shown = |i: &usize| self.min_zoom[*i] <= zoom;
+                let shown = |i: &usize| block.min_zoom[*i] <= zoom;
                 if let (Some(first), Some(last)) =
                     ((from..to).find(shown), (from..to).rev().find(shown))
                 {
-                    kept.push(to_canvas(self.xy[first]));
+                    kept.push(to_canvas(block.xy[first]));
                     if last != first {
-                        kept.push(to_canvas(self.xy[last]));
+                        kept.push(to_canvas(block.xy[last]));
                     }
                 }
             } else if ends_here || info.min_zoom <= zoom {
                 for i in from..to {
-                    if self.min_zoom[i] <= zoom {
-                        kept.push(to_canvas(self.xy[i]));
+                    if block.min_zoom[i] <= zoom {
+                        kept.push(to_canvas(block.xy[i]));
                     }
                 }
             }

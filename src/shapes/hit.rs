@@ -4,7 +4,7 @@
 
 use super::{unproject, PartKind, ShapeSet, WORLD};
 use crate::config::Style;
-use crate::focus_order::{feature_label, nearest_places, Target, ViewBox, TAB_STOPS};
+use crate::focus_order::{feature_label, nearest_places, Target, ViewBox, FOCUS_INSET, TAB_STOPS};
 use crate::tile_math::{crosses, distance, segment_distance, TILE_SIZE};
 
 /// A feature's shape in degrees (latitude, longitude), to draw a highlight with.
@@ -64,7 +64,7 @@ impl ShapeSet {
                 let mut inside = false;
                 let mut close = false;
                 for part in &self.parts[feature.parts.0 as usize..feature.parts.1 as usize] {
-                    let vertices = &self.xy[part.start as usize..part.end as usize];
+                    let vertices = self.part_vertices(part).0;
                     let at = [0.0f32, 0.0];
                     match part.kind {
                         PartKind::Points if points => {
@@ -108,10 +108,10 @@ impl ShapeSet {
         let mut kind = OutlineKind::Points;
         let mut paths = Vec::new();
         for part in &self.parts[entry.parts.0 as usize..entry.parts.1 as usize] {
-            let range = part.start as usize..part.end as usize;
-            let path: Vec<(f64, f64)> = self.xy[range.clone()]
+            let (vertices, zooms) = self.part_vertices(part);
+            let path: Vec<(f64, f64)> = vertices
                 .iter()
-                .zip(&self.min_zoom[range])
+                .zip(zooms)
                 .filter(|(_, &z)| z <= zoom)
                 .map(|(v, _)| {
                     let (lat, lng) = unproject(f64::from(v[0]), f64::from(v[1]));
@@ -133,25 +133,31 @@ impl ShapeSet {
     }
 
     /// The features the keyboard reaches in `view`: the [`TAB_STOPS`] nearest its middle, each
-    /// at its anchor (a point of it; inside it, for areas), named after it and `layer`.
+    /// at its anchor (a point of it; inside it, for areas), named after it and `layer`. Chosen
+    /// by the middles of their boxes (cheap for every feature in view), then placed at their
+    /// anchors (worked out for those few).
     pub fn keyboard_targets(&self, view: &ViewBox, layer: &str, style: &Style) -> Vec<Target> {
         let projector = view.projector();
         let to_zoom0 = TILE_SIZE / WORLD;
+        let place = |v: [f64; 2]| projector.project_world(0, v[0] * to_zoom0, v[1] * to_zoom0);
         let places: Vec<(f64, f64, u64)> = self
             .features
             .iter()
             .enumerate()
             .map(|(i, f)| {
-                let (x, y) = projector.project_world(
-                    0,
-                    f64::from(f.anchor[0]) * to_zoom0,
-                    f64::from(f.anchor[1]) * to_zoom0,
-                );
+                let b = f.bbox.map(f64::from);
+                let (x, y) = place([(b[0] + b[2]) / 2.0, (b[1] + b[3]) / 2.0]);
                 (x, y, i as u64)
             })
             .collect();
-        nearest_places(view, places, TAB_STOPS)
+        nearest_places(view, places, TAB_STOPS * 2)
             .into_iter()
+            .filter_map(|(_, _, i)| {
+                let anchor = self.anchor_of(i as usize);
+                let (x, y) = place([f64::from(anchor[0]), f64::from(anchor[1])]);
+                view.shows(x, y, FOCUS_INSET).then_some((x, y, i))
+            })
+            .take(TAB_STOPS)
             .map(|(x, y, i)| {
                 let (lat, lng) = view.unproject(x, y);
                 let properties = self.properties(i as usize);

@@ -277,10 +277,11 @@ fn skipping_runs_far_off_the_tile_cuts_the_same_shape() {
             let tile_units = WORLD / f64::from(1u32 << zoom);
             let scale = 256.0 / tile_units;
             let part = set.parts[0];
-            let all: Vec<[f64; 2]> = (part.start as usize..part.end as usize)
-                .filter(|&i| set.min_zoom[i] <= zoom as u8)
+            let (vertices, zooms) = set.part_vertices(&part);
+            let all: Vec<[f64; 2]> = (0..vertices.len())
+                .filter(|&i| zooms[i] <= zoom as u8)
                 .map(|i| {
-                    let v = set.xy[i];
+                    let v = vertices[i];
                     [
                         (f64::from(v[0]) - f64::from(x) * tile_units) * scale,
                         (f64::from(v[1]) - f64::from(y) * tile_units) * scale,
@@ -428,4 +429,59 @@ fn whitespace_anywhere_is_read() {
     let set = shapes(text);
     assert_eq!((set.len(), set.vertices()), (1, 5));
     assert_eq!(set.properties(0), Json::parse(r#"{"name":"W"}"#).unwrap());
+}
+
+/// Vertices live in blocks that are never moved (wasm memory keeps its high-water mark): a part
+/// is never split between two, and a part longer than a block gets a block of its own.
+#[test]
+fn parts_never_straddle_blocks() {
+    let features: Vec<String> = (0..40)
+        .map(|i| {
+            let ring = square(f64::from(i), 0.0, f64::from(i) + 0.5, 0.5, false);
+            feature(
+                &format!(r#"{{"type":"Polygon","coordinates":[{ring}]}}"#),
+                "{}",
+            )
+        })
+        .chain(std::iter::once(feature(
+            &format!(
+                r#"{{"type":"LineString","coordinates":[{}]}}"#,
+                (0..100)
+                    .map(|i| format!("[{},{}]", f64::from(i) * 0.1, 10.0))
+                    .collect::<Vec<_>>()
+                    .join(",")
+            ),
+            "{}",
+        )))
+        .collect();
+    let set = shapes(&collection(&features));
+    assert_eq!(set.vertices(), 40 * 5 + 100);
+    assert!(set.blocks.len() > 10, "{} blocks", set.blocks.len());
+    for part in &set.parts {
+        let block = &set.blocks[part.block as usize];
+        assert!(part.start < part.end && part.end as usize <= block.xy.len());
+        assert!(block.runs.len() * RUN >= block.xy.len());
+    }
+    assert!(
+        set.blocks.iter().any(|b| b.xy.len() == 100),
+        "the long line has its own block"
+    );
+    // Drawn whole: every square of the row, on the tiles of zoom 3 that hold them.
+    let style = Style::default();
+    let drawn: usize = (0..8)
+        .map(|x| {
+            set.plan_tile(
+                TileSpec {
+                    z: 3,
+                    x,
+                    y: 3,
+                    ratio: 1.0,
+                },
+                &style,
+                true,
+            )
+            .features
+        })
+        .sum();
+    assert!(drawn >= 41, "{drawn}");
 }

@@ -1,24 +1,52 @@
-use super::{FeatureSink, GeoJsonStream};
-use crate::geojson::{parse, Checked, GeoJsonError};
+use super::{FeatureSink, GeoJsonStream, GeometrySink};
+use crate::geojson::{parse, Checked, GeoJsonError, GeometryPart};
 
-/// What a sink was handed, in order.
+/// What a sink was handed: each drawn feature's properties text and how many positions and
+/// parts its geometry had.
 #[derive(Debug, Default, PartialEq)]
 struct Collected {
     features: Vec<String>,
-    geometries: Vec<String>,
+    shapes: Vec<(usize, usize)>,
     resets: usize,
+    /// Positions and parts given since the last feature, and where each open geometry began.
+    pending: (usize, usize),
+    marks: Vec<(usize, usize)>,
+}
+
+impl GeometrySink for Collected {
+    fn begin(&mut self) {
+        self.marks.push(self.pending);
+    }
+    fn end(&mut self) {
+        self.marks.pop();
+    }
+    fn discard(&mut self) {
+        self.pending = *self.marks.last().expect("inside a geometry");
+    }
+    fn position(&mut self, _lng: f64, _lat: f64) {
+        self.pending.0 += 1;
+    }
+    fn end_part(&mut self, _part: GeometryPart) {
+        self.pending.1 += 1;
+    }
 }
 
 impl FeatureSink for Collected {
-    fn feature(&mut self, text: &str) {
-        self.features.push(text.to_owned());
+    fn feature(&mut self, properties: &str) {
+        self.features.push(properties.to_owned());
+        self.shapes.push(std::mem::take(&mut self.pending));
     }
-    fn geometry(&mut self, text: &str) {
-        self.geometries.push(text.to_owned());
+    fn drop_feature(&mut self) {
+        self.pending = (0, 0);
+    }
+    fn discard_feature(&mut self) {
+        self.pending = (0, 0);
     }
     fn reset(&mut self) {
         self.resets += 1;
         self.features.clear();
+        self.shapes.clear();
+        self.pending = (0, 0);
     }
 }
 
@@ -43,11 +71,7 @@ fn agrees(text: &str) -> Collected {
         let (verdict, sink) = streamed(text.as_bytes(), piece);
         assert_eq!(verdict, whole, "cut every {piece} bytes: {text}");
         if let Ok(checked) = &verdict {
-            assert_eq!(
-                sink.features.len() + sink.geometries.len(),
-                checked.features,
-                "{text}"
-            );
+            assert_eq!(sink.features.len(), checked.features, "{text}");
         }
         first.get_or_insert(sink);
     }
@@ -70,7 +94,12 @@ fn collection(features: &[&str]) -> String {
 fn a_collection_streams_feature_by_feature() {
     let text = collection(&[POINT, NULL_GEOMETRY, BAD_LATITUDE, POINT]);
     let sink = agrees(&text);
-    assert_eq!(sink.features, [POINT, POINT]);
+    assert_eq!(sink.features, [r#"{"name":"a"}"#, r#"{"name":"a"}"#]);
+    assert_eq!(
+        sink.shapes,
+        [(1, 1), (1, 1)],
+        "a point: one position, one part"
+    );
     let (verdict, _) = streamed(text.as_bytes(), 5);
     let checked = verdict.unwrap();
     assert_eq!(checked.dropped, [2]);
@@ -101,10 +130,14 @@ fn unusual_shapes_are_judged_whole() {
     // Features before the type, a lone feature, a bare geometry, members around the array.
     let features_first =
         format!(r#"{{"features": [{POINT}, {BAD_LATITUDE}], "type": "FeatureCollection"}}"#);
-    assert_eq!(agrees(&features_first).features, [POINT]);
-    assert_eq!(agrees(POINT).features, [POINT]);
+    assert_eq!(agrees(&features_first).features, [r#"{"name":"a"}"#]);
+    assert_eq!(agrees(POINT).shapes, [(1, 1)]);
     let geometry = r#"{"type": "LineString", "coordinates": [[0,0],[1,1]]}"#;
-    assert_eq!(agrees(geometry).geometries, [geometry]);
+    let sink = agrees(geometry);
+    assert_eq!(
+        (sink.features, sink.shapes),
+        (vec!["null".to_owned()], vec![(2, 1)])
+    );
     agrees(
         r#"{"type":"FeatureCollection","bbox":[0,0,1,1],"features":[],"crs":{"x":[1,{"y":"]"}]}}"#,
     );
@@ -118,7 +151,7 @@ fn a_repeated_features_member_replaces_the_first() {
         r#"{{"type":"FeatureCollection","features":[{POINT},{POINT}],"features":[{BAD_LATITUDE},{POINT}]}}"#
     );
     let sink = agrees(&text);
-    assert_eq!(sink.features, [POINT]);
+    assert_eq!(sink.features.len(), 1);
     assert_eq!(sink.resets, 1);
 }
 
@@ -163,7 +196,7 @@ fn a_type_that_changes_after_the_features_is_refused() {
 fn text_is_utf8_however_the_bytes_are_cut() {
     let named = POINT.replace("\"a\"", "\"Zürich 東京 🗺\"");
     let sink = agrees(&collection(&[&named]));
-    assert_eq!(sink.features, [named.as_str()]);
+    assert_eq!(sink.features, [r#"{"name":"Zürich 東京 🗺"}"#]);
     let mut bad = collection(&[POINT]).into_bytes();
     let at = bad.iter().position(|&b| b == b'a').unwrap();
     bad[at] = 0xff;
@@ -172,4 +205,42 @@ fn text_is_utf8_however_the_bytes_are_cut() {
         verdict.unwrap_err().0,
         format!("not UTF-8 text (byte {at})")
     );
+}
+
+/// Coordinates given twice (a repeated member, or before a repeated "type") reach the sink once,
+/// as JSON.parse keeps the last; an invalid feature's positions are dropped.
+#[test]
+fn what_is_read_again_is_given_once() {
+    for geometry in [
+        r#"{"type":"LineString","coordinates":[[0,0],[1,1]],"coordinates":[[0,0],[1,1],[2,2]]}"#,
+        r#"{"type":"Point","coordinates":[9,9],"type":"LineString","coordinates":[[0,0],[1,1],[2,2]]}"#,
+        r#"{"coordinates":[[0,0],[1,1],[2,2]],"type":"LineString"}"#,
+        r#"{"type":"Point","coordinates":[1,1],"type":"LineString"}"#,
+    ] {
+        let text = format!(
+            r#"{{"type":"FeatureCollection","features":[{{"type":"Feature","properties":null,"geometry":{geometry}}}]}}"#
+        );
+        let sink = agrees(&text);
+        let expected = if geometry.contains("[2,2]") {
+            (3, 1)
+        } else {
+            (0, 0)
+        };
+        if expected.0 > 0 {
+            assert_eq!(sink.shapes, [expected], "{geometry}");
+        } else {
+            assert!(sink.shapes.is_empty(), "{geometry}: {:?}", sink.shapes);
+        }
+    }
+    // A repeated "geometry": the last one.
+    let text = r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{},
+        "geometry":{"type":"Point","coordinates":[1,1]},"geometry":{"type":"MultiPoint","coordinates":[[1,1],[2,2]]}}]}"#;
+    assert_eq!(agrees(text).shapes, [(2, 1)]);
+    // A GeometryCollection: every member's parts, nested ones too.
+    let text = r#"{"type":"Feature","properties":{},"geometry":{"type":"GeometryCollection","geometries":[
+        {"type":"Point","coordinates":[1,1]},{"type":"GeometryCollection","geometries":[{"type":"Polygon","coordinates":[[[0,0],[1,0],[1,1],[0,0]],[[0.1,0.1],[0.2,0.1],[0.2,0.2],[0.1,0.1]]]}]}]}}"#;
+    assert_eq!(agrees(text).shapes, [(9, 3)]);
+    // An invalid feature gives nothing, and the next one is whole.
+    let text = collection(&[BAD_LATITUDE, POINT]);
+    assert_eq!(agrees(&text).shapes, [(1, 1)]);
 }
