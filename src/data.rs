@@ -12,10 +12,11 @@ use crate::arrival::Arrival;
 use crate::callback::SharedCallback;
 use crate::config::{Config, DataSource, PointsFormat};
 use crate::geojson::stream::GeoJsonStream;
-use crate::geojson::{self, Checked, GeoJsonError, Shape};
+use crate::geojson::{self, Checked, FeatureSink, GeoJsonError};
 use crate::http::Http;
-use crate::map::ffi_json::{self as ffi, decode_utf8, parse_js_text, to_js};
+use crate::map::ffi_json::{decode_utf8, parse_js_text, to_js};
 use crate::map::{DataLayerHandle, PointInfo};
+use crate::points::geojson::PointsReader;
 use crate::points::PointIndex;
 use crate::shapes::ShapeSet;
 
@@ -125,22 +126,31 @@ pub async fn prepare(
             })
             .map_err(|e| format!("inline data is {e}")),
         (DataSource::Inline(value), DataKind::Points(_)) => {
-            let text = value.to_string();
-            let checked = geojson::parse(&text).map_err(|e| format!("inline data is {e}"))?;
-            Ok(geojson_points(&text, to_js(value), &checked))
+            read_points(&value.to_string()).map_err(|e| format!("inline data is {e}"))
         }
-        (DataSource::Url(url), DataKind::Drawn) => stream_shapes(http, url, signal, progress).await,
+        (DataSource::Url(url), DataKind::Drawn) => {
+            let mut shapes = ShapeSet::default();
+            let checked = stream_into(http, url, signal, progress, &mut shapes).await?;
+            shapes.shrink();
+            Ok(Loaded::Drawn {
+                shapes: Rc::new(shapes),
+                checked,
+            })
+        }
+        (DataSource::Url(url), DataKind::Points(PointsFormat::GeoJson)) => {
+            let mut reader = PointsReader::default();
+            let checked = stream_into(http, url, signal, progress, &mut reader).await?;
+            Ok(geojson_points(reader, &checked))
+        }
         (DataSource::Url(url), kind) => {
             let buffer = http
                 .get_array_buffer(url, signal)
                 .await
                 .map_err(|e| e.to_string())?;
             match kind {
-                DataKind::Leaflet | DataKind::Drawn => checked_bytes(&buffer)
-                    .map(|(_, data, checked)| Loaded::Shapes { data, checked }),
-                DataKind::Points(PointsFormat::GeoJson) => checked_bytes(&buffer)
-                    .map(|(text, data, checked)| geojson_points(&text, data, &checked)),
                 DataKind::Points(PointsFormat::Binary) => binary_points(&buffer),
+                _ => checked_bytes(&buffer)
+                    .map(|(_, data, checked)| Loaded::Shapes { data, checked }),
             }
             .map_err(|e| format!("{url} is {e}"))
         }
@@ -151,20 +161,21 @@ pub async fn prepare(
 /// page gets a turn between pieces.
 const PIECE_BYTES: u32 = 512 * 1024;
 
-/// A GeoJSON document Rust draws, read as its body streams in: a feature is checked and
-/// indexed as soon as it has arrived, and only the feature being read is held as text.
-async fn stream_shapes(
+/// A GeoJSON document read into `sink` as its body streams in (shapes to draw, points): a
+/// feature is checked and read as soon as it has arrived, and only the feature being read is
+/// held as text.
+async fn stream_into(
     http: &Http,
     url: &str,
     signal: Option<&AbortSignal>,
     progress: &dyn Fn(Progress),
-) -> Prepared {
+    sink: &mut impl FeatureSink,
+) -> Result<Checked, String> {
     let (reader, total) = http
         .get_stream_sized(url, signal)
         .await
         .map_err(|e| e.to_string())?;
     let mut stream = GeoJsonStream::new();
-    let mut shapes = ShapeSet::default();
     let mut piece = Vec::new();
     let mut reported = 0;
     let cut_short = |detail: String| {
@@ -197,7 +208,7 @@ async fn stream_shapes(
             piece.resize((end - at) as usize, 0);
             bytes.subarray(at, end).copy_to(&mut piece);
             stream
-                .push(&piece, &mut shapes)
+                .push(&piece, sink)
                 .map_err(|e| format!("{url} is {e}"))?;
             at = end;
             if at < length {
@@ -213,22 +224,13 @@ async fn stream_shapes(
             });
         }
     }
-    let checked = stream
-        .finish(&mut shapes)
-        .map_err(|e| format!("{url} is {e}"))?;
-    shapes.shrink();
-    Ok(Loaded::Drawn {
-        shapes: Rc::new(shapes),
-        checked,
-    })
+    stream.finish(sink).map_err(|e| format!("{url} is {e}"))
 }
 
 /// A whole GeoJSON text read for Rust to draw.
 fn read_shapes(text: &str) -> Result<Loaded, GeoJsonError> {
-    let mut stream = GeoJsonStream::new();
     let mut shapes = ShapeSet::default();
-    stream.push(text.as_bytes(), &mut shapes)?;
-    let checked = stream.finish(&mut shapes)?;
+    let checked = geojson::parse_with(text, &mut shapes)?;
     shapes.shrink();
     Ok(Loaded::Drawn {
         shapes: Rc::new(shapes),
@@ -247,36 +249,30 @@ pub fn loaded_from_text(text: &JsString, drawn: bool) -> Result<Loaded, String> 
     loaded.map_err(|e| format!("the data is {e}"))
 }
 
-/// The points of a GeoJSON document (Point and MultiPoint features), indexed.
-fn geojson_points(text: &str, data: JsValue, checked: &Checked) -> Loaded {
-    let positions = geojson::point_positions(text, checked);
-    let (index, skipped) = PointIndex::from_pairs(&positions.lng_lat);
-    let features = match checked.shape {
-        Shape::FeatureCollection => js_sys::Reflect::get(&data, &"features".into())
-            .unwrap_or_default()
-            .dyn_into()
-            .unwrap_or_default(),
-        Shape::Feature => js_sys::Array::of1(&data),
-        Shape::Geometry => js_sys::Array::of1(&ffi::object(&[(
-            "properties",
-            js_sys::Object::new().into(),
-        )])),
-    };
+/// The points of a GeoJSON text (Point and MultiPoint geometries), indexed.
+fn read_points(text: &str) -> Result<Loaded, GeoJsonError> {
+    let mut reader = PointsReader::default();
+    let checked = geojson::parse_with(text, &mut reader)?;
+    Ok(geojson_points(reader, &checked))
+}
+
+/// The points a document's reader found, indexed.
+fn geojson_points(mut reader: PointsReader, checked: &Checked) -> Loaded {
+    reader.shrink();
+    let (index, skipped) = PointIndex::from_pairs(&reader.lng_lat);
     let mut notes: Vec<String> = checked.warning().into_iter().collect();
-    if positions.not_points > 0 {
+    if reader.not_points > 0 {
         notes.push(format!(
             "{} features are not points and are left out",
-            positions.not_points
+            reader.not_points
         ));
     }
     notes.extend(off_map(skipped.0));
-    let info = PointInfo::Features {
-        features,
-        feature_of: positions.feature,
-    };
+    // The index has the positions: the reader's copy goes.
+    reader.lng_lat = Vec::new();
     Loaded::Points {
         index: Rc::new(index),
-        info: Rc::new(info),
+        info: Rc::new(PointInfo::Features(reader)),
         warning: (!notes.is_empty()).then(|| notes.join("; ")),
     }
 }
@@ -307,9 +303,7 @@ pub fn points_from_js(data: &JsValue) -> Result<Loaded, String> {
         .ok()
         .and_then(|t| t.as_string())
         .ok_or("the data cannot be turned into JSON (a cycle, or a BigInt)")?;
-    let checked = geojson::parse(&text).map_err(|e| format!("the data is {e}"))?;
-    let copy = js_sys::JSON::parse(&text).map_err(|_| "the data is not JSON to the browser")?;
-    Ok(geojson_points(&text, copy, &checked))
+    read_points(&text).map_err(|e| format!("the data is {e}"))
 }
 
 fn indexed_pairs(lng_lat: Vec<f32>) -> Loaded {

@@ -11,6 +11,8 @@
 //!
 //! Pure: no browser, tested natively.
 
+pub mod geojson;
+
 use crate::tile_math::TILE_SIZE;
 
 /// Bits of the Morton code per axis: tiles down to zoom 16 are one run of the sorted codes.

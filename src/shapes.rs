@@ -221,9 +221,12 @@ impl ShapeSet {
             .last()
             .is_none_or(|b| b.xy.len() >= BLOCK && self.part_start == b.xy.len());
         if full {
+            // The first block grows as a vector does, so a small document holds little; later
+            // blocks (a large one) are allocated whole.
+            let capacity = if self.blocks.is_empty() { 0 } else { BLOCK };
             self.blocks.push(Block {
-                xy: Vec::with_capacity(BLOCK),
-                min_zoom: Vec::with_capacity(BLOCK),
+                xy: Vec::with_capacity(capacity),
+                min_zoom: Vec::with_capacity(capacity),
                 runs: Vec::new(),
             });
             self.part_start = 0;

@@ -19,17 +19,14 @@ use crate::focus_order::{
     cluster_label, feature_label, nearest_places, Target, ViewBox, TAB_STOPS,
 };
 use crate::json::Json;
+use crate::points::geojson::PointsReader;
 use crate::points::{parse_colour, Painter, PointIndex, Rgba};
 use crate::tile_math::{covering, TILE_SIZE};
 
 /// What is known about each point besides where it is.
 pub enum PointInfo {
-    /// GeoJSON: the features as the browser parsed them (properties show on click), and the
-    /// feature of each point.
-    Features {
-        features: js_sys::Array,
-        feature_of: Vec<u32>,
-    },
+    /// GeoJSON: each point's feature and its properties (shown on click), as read.
+    Features(PointsReader),
     /// Binary: the points' positions only.
     PositionsOnly { lng_lat: Vec<f32> },
 }
@@ -325,13 +322,7 @@ impl Data {
     fn properties(&self, id: u32) -> Option<Json> {
         let id = id as usize;
         Some(match &*self.info {
-            PointInfo::Features {
-                features,
-                feature_of,
-            } => {
-                let feature = features.get(*feature_of.get(id)?);
-                ffi::from_js(&ffi::get(&feature, "properties")).unwrap_or(Json::Null)
-            }
+            PointInfo::Features(reader) => reader.properties(id)?,
             PointInfo::PositionsOnly { lng_lat } => Json::Object(vec![
                 ("point".into(), Json::Number(id as f64)),
                 (

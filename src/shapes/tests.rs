@@ -33,8 +33,11 @@ fn square(w: f64, s: f64, e: f64, n: f64, clockwise: bool) -> String {
     ring
 }
 
-/// The sub-paths of a command list: (closed, points) each, and the paint calls.
-fn paths(commands: &[f32]) -> (Vec<(bool, Vec<[f64; 2]>)>, usize, usize, usize) {
+/// A sub-path read back from a command list: closed or not, and its points.
+type SubPath = (bool, Vec<[f64; 2]>);
+
+/// The sub-paths of a command list, and the fills, strokes and circles.
+fn paths(commands: &[f32]) -> (Vec<SubPath>, usize, usize, usize) {
     let (mut out, mut fills, mut strokes, mut circles) = (Vec::new(), 0, 0, 0);
     let mut i = 0;
     while i < commands.len() {
