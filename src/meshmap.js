@@ -10,9 +10,18 @@ export function grid_layer_with(options, createTile) {
 }
 
 // Leaflet measures its container once and on window resizes only; an embedded map whose host
-// resizes or reveals the element would keep its old size (grey areas, tiles missing).
+// resizes or reveals the element would keep its old size (grey areas, tiles missing). A map not
+// moved since its view was set keeps that view exactly: invalidateSize forgets the centre Leaflet
+// was given (even when the size is the same), and works it out from whole pixels after (half a
+// pixel off), so it is given back.
 export function follow_size(element, map) {
-  const observer = new ResizeObserver(() => map.invalidateSize());
+  const observer = new ResizeObserver(() => {
+    const given = map._lastCenter && !map._moved() ? map._lastCenter : null;
+    map.invalidateSize();
+    if (!given) return;
+    if (map._moved()) map.setView(given, map.getZoom(), { reset: true });
+    else map._lastCenter = given;
+  });
   observer.observe(element);
   return () => observer.disconnect();
 }

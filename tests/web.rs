@@ -4228,3 +4228,45 @@ async fn a_large_document_shows_its_progress_while_it_streams_in() {
     remove_fetch_stub();
     element.remove();
 }
+
+/// Issue 23: `getView()` answers the view a map was given, exactly, until the map moves
+/// (Leaflet's own `getCenter()` does; it was half a pixel off after the map followed its
+/// element's size).
+#[wasm_bindgen_test]
+async fn get_view_returns_the_view_given_until_the_map_moves() {
+    let element = test_element();
+    let mut config = config_with(json!([]));
+    config["view"] = json!({"center": [48.85, 2.35], "zoom": 5});
+    let (mut widget, host) = mount_host_widget(&config, &element).await;
+    assert_eq!(
+        view_of(&widget),
+        json!({"lat": 48.85, "lng": 2.35, "zoom": 5}),
+        "as mounted"
+    );
+    // The element changes size (a host's layout settling): the map follows it.
+    element.style().set_property("width", "653px").unwrap();
+    sleep(Duration::from_millis(100)).await;
+    assert_eq!(
+        view_of(&widget),
+        json!({"lat": 48.85, "lng": 2.35, "zoom": 5})
+    );
+    widget
+        .set_view(40.4167, -3.7033, 6.0)
+        .unwrap_or_else(|_| panic!("setView"));
+    until("moved", || host.moves.len() > 0).await;
+    assert_eq!(
+        view_of(&widget),
+        json!({"lat": 40.4167, "lng": -3.7033, "zoom": 6})
+    );
+    // A short way at the same zoom (Leaflet pans that by whole pixels).
+    widget
+        .set_view(40.4201, -3.7011, 6.0)
+        .unwrap_or_else(|_| panic!("setView"));
+    until("moved again", || host.moves.len() > 1).await;
+    assert_eq!(
+        view_of(&widget),
+        json!({"lat": 40.4201, "lng": -3.7011, "zoom": 6})
+    );
+    widget.destroy();
+    element.remove();
+}

@@ -280,7 +280,8 @@ async function live(browser) {
 async function tiles(browser) {
   // Each library's page zooms through five levels over Europe on tiles held in memory (fetch is
   // answered at once), so the per-tile time is decoding and drawing only.
-  const libraries = { meshmap: "/ref/tiles-meshmap.html", "protomaps-leaflet": "/ref/tiles-protomaps.html", "Leaflet.VectorGrid": "/ref/tiles-vectorgrid.html" };
+  // protomaps-leaflet twice: its spread against itself is the noise floor.
+  const libraries = { meshmap: "/ref/tiles-meshmap.html", "protomaps-leaflet": "/ref/tiles-protomaps.html", "Leaflet.VectorGrid": "/ref/tiles-vectorgrid.html", "protomaps-leaflet (again)": "/ref/tiles-protomaps.html" };
   const per = {};
   for (const [name, url] of Object.entries(libraries)) per[name] = { draw: [], latency: [], heap: [] };
   const tileRuns = Math.max(5, Math.ceil(runs / 3));
@@ -301,7 +302,7 @@ async function tiles(browser) {
   });
   // `--trace DIR`: one more draw-mode visit of each library with a performance trace.
   if (args.trace) {
-    const visits = Object.entries(libraries).map(([name, url]) => [name, `${server.origin}${url}?mode=draw`]);
+    const visits = Object.entries(libraries).filter(([name]) => !name.endsWith("(again)")).map(([name, url]) => [name, `${server.origin}${url}?mode=draw`]);
     await traceVisits("tiles-draw", visits, (page) => page.waitForFunction(() => window.__benchDone === true, null, { timeout: 180000, polling: 50 }));
   }
   const summary = Object.fromEntries(Object.entries(per).map(([name, s]) => [name, {
@@ -310,15 +311,19 @@ async function tiles(browser) {
   }]));
   results.scenarios.tiles = summary;
   const m = summary.meshmap;
+  const again = summary["protomaps-leaflet (again)"];
+  const floor = (f) => noiseFloor(f(summary["protomaps-leaflet"]), f(again));
   for (const reference of ["protomaps-leaflet", "Leaflet.VectorGrid"]) {
     const r = summary[reference];
-    row("tiles", `decode + draw per tile (both sources), median (vs ${reference})`, ms2(r.median), ms2(m.median), m.median / r.median, `${m.tiles} / ${r.tiles} tiles, one at a time`);
+    row("tiles", `decode + draw per tile (both sources), median (vs ${reference})`, ms2(r.median), ms2(m.median), m.median / r.median, `${m.tiles} / ${r.tiles} tiles, one at a time (frames run at once, frames-first.js); noise floor ${floor((x) => x.median)}`);
     row("tiles", `decode + draw per tile, p95 (vs ${reference})`, ms2(r.p95), ms2(m.p95), m.p95 / r.p95);
     row("tiles", `tile ready while zooming, median / p95 (vs ${reference})`, `${ms2(r.latencyMedian)} / ${ms2(r.latencyP95)}`, `${ms2(m.latencyMedian)} / ${ms2(m.latencyP95)}`, m.latencyMedian / r.latencyMedian, "from Leaflet asking to the tile drawn, all of a view at once");
-    row("tiles", `memory after 5 zoom levels (vs ${reference})`, mb(r.heap), mb(m.heap), m.heap / r.heap, "JS heap + array buffers (wasm memory), after GC");
+    row("tiles", `memory after 5 zoom levels (vs ${reference})`, mb(r.heap), mb(m.heap), m.heap / r.heap, `JS heap + array buffers, after GC; noise floor ${floor((x) => x.heap)}`);
   }
 }
 const ms2 = (v) => `${v.toFixed(2)} ms`;
+/// How far a reference's two series differ: the noise floor a ratio is read against.
+const noiseFloor = (a, again) => `±${((Math.abs(again / a - 1)) * 100).toFixed(0)}% (the reference against itself)`;
 
 async function pointsScenario(browser) {
   const cases = [
@@ -334,9 +339,11 @@ async function pointsScenario(browser) {
   const pointRuns = Math.max(3, Math.ceil(runs / 5));
   // `--points clustered` (or `plain`): only those cases.
   for (const { count, refs, cluster } of cases.filter((c) => !args.points || (args.points === "clustered") === !!c.cluster)) {
-    const variants = ["meshmap", ...refs];
+    // The first reference twice: its spread against itself is the noise floor.
+    const variants = ["meshmap", ...refs, "again"];
+    const pageOf = (variant) => (variant === "again" ? refs[0] : variant);
     const series = await interleaved(pointRuns, variants, (variant) => withPage(browser, DESKTOP, async (page, errors) => {
-      await page.goto(`${server.origin}/ref/points-${variant}.html?n=${count}${cluster ? "&cluster" : ""}`);
+      await page.goto(`${server.origin}/ref/points-${pageOf(variant)}.html?n=${count}${cluster ? "&cluster" : ""}`);
       const firstDraw = await markTime(page, "bench:points-drawn", 180000);
       const frames = await dragFrames(page);
       // Back to the first view, then a click on the probe point (the last one).
@@ -362,7 +369,7 @@ async function pointsScenario(browser) {
       const r = summary[reference];
       const label = { glify: "Leaflet.glify (WebGL in software)", supercluster: "Leaflet + supercluster" }[reference] ?? "Leaflet canvas renderer";
       const scenario = `points ${count / 1000}k${cluster ? " clustered" : ""}`;
-      row(scenario, `first draw (vs ${label})`, ms(r.firstDraw), ms(m.firstDraw), m.firstDraw / r.firstDraw);
+      row(scenario, `first draw (vs ${label})`, ms(r.firstDraw), ms(m.firstDraw), m.firstDraw / r.firstDraw, reference === refs[0] ? `noise floor ${noiseFloor(r.firstDraw, summary.again.firstDraw)}` : "");
       const frameText = (x) => `${x.frame.toFixed(1)} / ${x.frameP95.toFixed(1)} / ${x.frameMax.toFixed(0)} ms (${(1000 / x.frameP95).toFixed(0)} fps at p95)`;
       row(scenario, `frame time during a 1 s drag and after it, median / p95 / longest (vs ${label})`, frameText(r), frameText(m), m.frameP95 / r.frameP95, "ratio of p95");
       row(scenario, `click finds the clicked point (vs ${label})`, r.clicks, m.clicks, NaN);
@@ -462,7 +469,7 @@ async function shapesScenario(browser) {
       const r = summary[reference];
       const ratio = (f) => (me.failed || r.failed ? NaN : f(me) / f(r));
       row(scenario, `first complete map (vs ${reference})`, cell(r, (x) => ms(x.firstDraw)), cell(me, (x) => ms(x.firstDraw)), ratio((x) => x.firstDraw),
-        reference === "Leaflet canvas" ? `noise floor ±${(floor * 100).toFixed(0)}% (Leaflet canvas vs itself)` : "");
+        reference === "Leaflet canvas" ? `noise floor ±${(floor * 100).toFixed(0)}% (Leaflet canvas against itself)` : "");
       row(scenario, `frame time while dragging, p95 / longest (vs ${reference})`, cell(r, (x) => `${x.frameP95.toFixed(1)} / ${x.frameMax.toFixed(0)} ms`), cell(me, (x) => `${x.frameP95.toFixed(1)} / ${x.frameMax.toFixed(0)} ms`), ratio((x) => x.frameP95), "ratio of p95");
       row(scenario, `memory: JS heap + buffers + canvas pixels (vs ${reference})`, cell(r, (x) => mb(x.memory)), cell(me, (x) => mb(x.memory)), ratio((x) => x.memory), `meshmap ${cell(me, (x) => `${mb(x.heap)} heap + ${mb(x.canvases)} canvases`)}`);
       row(scenario, `click to popup (vs ${reference})`, cell(r, (x) => ms(x.click)), cell(me, (x) => ms(x.click)), ratio((x) => x.click));

@@ -151,8 +151,13 @@ impl GeoJsonStream {
             };
             match std::mem::replace(&mut self.top, Top::End) {
                 Top::Start => {
-                    if self.buffer[self.pos..].starts_with("\u{feff}".as_bytes()) {
+                    if self.offset() == 0
+                        && self.buffer[self.pos..].starts_with("\u{feff}".as_bytes())
+                    {
                         self.consume(3);
+                        // Positions are counted in the text after the mark, as the whole-text
+                        // check (given the text without it) counts them.
+                        self.column = 1;
                         self.top = Top::Start;
                     } else if byte == b'{' {
                         self.consume(1);
@@ -212,6 +217,9 @@ impl GeoJsonStream {
                         self.top = Top::Value(key);
                         return Ok(());
                     };
+                    if end == 0 {
+                        return Err(self.syntax("expected a JSON value"));
+                    }
                     let text = self.text(end)?;
                     let mut scanner = Scanner::new(text);
                     let value = if key == "type" && byte == b'"' {
@@ -219,10 +227,14 @@ impl GeoJsonStream {
                     } else {
                         scanner.skip_value(1).map(|()| None)
                     };
-                    let value = value
-                        .and_then(|v| scanner.end().map(|()| v))
-                        .map_err(|e| self.relocate(e))?;
-                    if key == "type" {
+                    let value = value.map_err(|e| self.relocate(e))?;
+                    // What follows a number or literal in the same run of bytes is the next
+                    // token's business: reported (next) as the whole-text check reports it.
+                    let clean = scanner.offset() == end;
+                    let end = scanner.offset();
+                    if !clean {
+                        // The syntax error comes first.
+                    } else if key == "type" {
                         if self.head.is_none() && value.as_deref() != Some("FeatureCollection") {
                             return Err(GeoJsonError(
                                 "the top-level \"type\" changes after the features".into(),
@@ -255,8 +267,11 @@ impl GeoJsonStream {
                         self.top = Top::Item { first: false };
                         return Ok(());
                     };
-                    self.take_feature(end, sink)?;
-                    self.consume(end);
+                    if end == 0 {
+                        return Err(self.syntax("expected a JSON value"));
+                    }
+                    let used = self.take_feature(end, sink)?;
+                    self.consume(used);
                     self.top = Top::AfterItem;
                 }
                 Top::AfterItem => {
@@ -274,21 +289,21 @@ impl GeoJsonStream {
     }
 
     /// One item of the features array (`end` bytes from `pos`), judged as `parse` judges it.
+    /// Returns the bytes the item is (what follows it in a run of scalar bytes is the next
+    /// token's business).
     fn take_feature(
         &mut self,
         end: usize,
         sink: &mut impl FeatureSink,
-    ) -> Result<(), GeoJsonError> {
+    ) -> Result<usize, GeoJsonError> {
         let index = self.items;
         self.items += 1;
         let text = std::str::from_utf8(&self.buffer[self.pos..self.pos + end])
             .map_err(|e| not_utf8(self.offset() + e.valid_up_to()))?;
         let mut scanner = Scanner::new(text);
-        let verdict = judge_feature(&mut scanner, sink)
-            .and_then(|verdict| scanner.end().map(|()| verdict))
-            .map_err(|e| self.relocate(e))?;
+        let verdict = judge_feature(&mut scanner, sink).map_err(|e| self.relocate(e))?;
         count_feature(&mut self.checked, index, verdict);
-        Ok(())
+        Ok(scanner.offset())
     }
 
     /// A document kept whole: [`super::parse`]'s verdict, its features to the sink.
@@ -344,7 +359,7 @@ impl GeoJsonStream {
     }
 
     /// Where the value at `pos` ends (bytes from `pos`), once it has all arrived. A number or
-    /// literal ends at the first byte that cannot be part of it; at the end of the document, at
+    /// literal ends at the first byte that cannot be part of one; at the end of the document, at
     /// the end.
     fn value_end(&mut self, at_end: bool) -> Option<usize> {
         let bytes = &self.buffer[self.pos..];
@@ -353,7 +368,9 @@ impl GeoJsonStream {
         let scalar = !matches!(first, b'{' | b'[' | b'"');
         while let Some(&b) = bytes.get(scan.at) {
             if scalar {
-                if matches!(b, b',' | b'}' | b']' | b' ' | b'\t' | b'\n' | b'\r') {
+                // A number or literal is made of these only; what follows is the next token
+                // (or garbage the state machine reports as the whole-text check does).
+                if !(b.is_ascii_alphanumeric() || matches!(b, b'+' | b'-' | b'.')) {
                     return Some(scan.at);
                 }
             } else if scan.in_string {

@@ -1256,12 +1256,13 @@ impl MapHandle {
         view_sync::current_view(&self.map)
     }
 
-    /// Moves the map without animation.
+    /// Moves the map without animation, to exactly this view (`reset`: Leaflet would pan a
+    /// short way by whole pixels, and then answer a centre half a pixel off).
     pub fn set_view(&self, view: View) {
         self.map.set_view_with_options(
             &LatLng::new(view.lat, view.lng),
             view.zoom,
-            &ffi::object(&[("animate", JsValue::FALSE)]),
+            &ffi::object(&[("animate", JsValue::FALSE), ("reset", JsValue::TRUE)]),
         );
     }
 

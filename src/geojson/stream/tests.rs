@@ -244,3 +244,26 @@ fn what_is_read_again_is_given_once() {
     let text = collection(&[BAD_LATITUDE, POINT]);
     assert_eq!(agrees(&text).shapes, [(1, 1)]);
 }
+
+/// Found by the geojson fuzz target (kept as its seeds): a number followed directly by a NUL
+/// byte; NUL bytes where a feature goes.
+#[test]
+fn fuzz_found_garbage_where_a_value_goes() {
+    for seed in [
+        "number-then-nul",
+        "nul-where-a-feature-goes",
+        "bom-then-garbage",
+        "scalar-then-plus",
+        "two-byte-order-marks",
+    ] {
+        let path = format!("{}/fuzz/seeds/geojson/{seed}", env!("CARGO_MANIFEST_DIR"));
+        let bytes = std::fs::read(path).unwrap();
+        let text = std::str::from_utf8(&bytes).unwrap();
+        let whole = parse(text.strip_prefix('\u{feff}').unwrap_or(text));
+        assert!(whole.is_err());
+        for piece in 1..64 {
+            let (verdict, _) = streamed(&bytes, piece);
+            assert_eq!(verdict, whole, "{seed}, cut every {piece}");
+        }
+    }
+}
