@@ -388,10 +388,14 @@ struct Download {
     name: String,
     shown_at_start: bool,
     arrival: Arrival<Prepared>,
+    /// Starts the request, for a layer hidden at start (until [`Downloads::start_rest`]).
+    deferred: std::cell::RefCell<Option<Box<dyn FnOnce()>>>,
 }
 
 impl Downloads {
-    /// Starts every GeoJSON layer's request (those drawn in the first view first).
+    /// Starts the requests of the layers drawn in the first view; those hidden at start wait for
+    /// [`Downloads::start_rest`] (after the first view: on a thin pipe they would take bandwidth
+    /// from it).
     pub fn start(config: &Config, http: &Http) -> Downloads {
         let abort = AbortController::new().ok();
         let progress = ProgressSink::default();
@@ -413,14 +417,24 @@ impl Downloads {
                         listener(&name, p);
                     }
                 };
-                wasm_bindgen_futures::spawn_local(async move {
-                    let prepared = prepare(&http, &source, kind, signal.as_ref(), &report).await;
-                    delivery.deliver(prepared);
-                });
+                let request = move || {
+                    wasm_bindgen_futures::spawn_local(async move {
+                        let prepared =
+                            prepare(&http, &source, kind, signal.as_ref(), &report).await;
+                        delivery.deliver(prepared);
+                    })
+                };
+                let deferred: Option<Box<dyn FnOnce()>> = if layer.shown_at_start {
+                    request();
+                    None
+                } else {
+                    Some(Box::new(request))
+                };
                 Download {
                     name: layer.name.to_owned(),
                     shown_at_start: layer.shown_at_start,
                     arrival,
+                    deferred: std::cell::RefCell::new(deferred),
                 }
             })
             .collect();
@@ -428,6 +442,16 @@ impl Downloads {
             layers: Rc::new(layers),
             abort,
             progress,
+        }
+    }
+
+    /// Starts the requests of the layers hidden at start (once; later calls do nothing).
+    pub fn start_rest(&self) {
+        for layer in self.layers.iter() {
+            let request = layer.deferred.borrow_mut().take();
+            if let Some(request) = request {
+                request();
+            }
         }
     }
 

@@ -4270,3 +4270,73 @@ async fn get_view_returns_the_view_given_until_the_map_moves() {
     widget.destroy();
     element.remove();
 }
+
+/// Issue 25: what the first view does not need waits for it: a layer hidden at start is
+/// requested only once the first view is complete (on a thin pipe it would take bandwidth from
+/// it), and still arrives for when it is shown.
+#[wasm_bindgen_test]
+async fn a_layer_hidden_at_start_is_requested_after_the_first_view() {
+    load_leaflet().await;
+    install_fetch_stub();
+    let square_doc = |name: &str| {
+        collection(vec![feature(json!({"name": name}), square(0.0, 0.0, 5.0))]).to_string()
+    };
+    stub_serve(
+        "/stub-data/shown.geojson",
+        &JsValue::from_str(&square_doc("Shown")),
+    );
+    stub_serve(
+        "/stub-data/hidden.geojson",
+        &JsValue::from_str(&square_doc("Hidden")),
+    );
+    let element = test_element();
+    let config = config_with(json!([
+        {"name": "Shown", "type": "geojson", "url": "/stub-data/shown.geojson"},
+        {"name": "Hidden", "type": "geojson", "url": "/stub-data/hidden.geojson", "visible": false},
+    ]));
+    let marks = || {
+        web_sys::window()
+            .unwrap()
+            .performance()
+            .unwrap()
+            .get_entries_by_name("meshmap:complete")
+    };
+    let before = marks().length();
+    let mounted = mount_app(&element, inline(config));
+    until("the first view", || marks().length() > before).await;
+    let complete = js_sys::Reflect::get(&marks().get(before), &"startTime".into())
+        .unwrap()
+        .as_f64()
+        .unwrap();
+    until("the hidden layer's request", || {
+        stub_urls().iter().any(|u| u.ends_with("/hidden.geojson"))
+    })
+    .await;
+    let urls = stub_urls();
+    let times = stub_times();
+    let at = |name: &str| times[urls.iter().position(|u| u.ends_with(name)).unwrap()];
+    assert!(
+        at("/shown.geojson") < complete,
+        "the shown layer is asked for first"
+    );
+    assert!(
+        at("/hidden.geojson") >= complete,
+        "the hidden layer was asked for at {} ms, before the first view was complete at {complete} ms",
+        at("/hidden.geojson")
+    );
+    // Shown later, it draws.
+    let checkbox = element
+        .query_selector_all(".leaflet-control-layers-overlays input")
+        .unwrap()
+        .get(1)
+        .unwrap()
+        .unchecked_into::<Element>();
+    click(&checkbox);
+    until("the hidden layer drawn", || {
+        count(&element, ".meshmap-shapes") == 3
+    })
+    .await;
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}

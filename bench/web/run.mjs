@@ -6,6 +6,7 @@
 // Scenarios (each a cold load in a fresh browser context unless said otherwise):
 //   first-map-geojson  plain Leaflet page vs meshmap: raster base + the countries as a GeoJSON overlay
 //   first-map-geojson-canvas  the same against Leaflet with `preferCanvas: true`
+//   first-map-mobile   the same on a phone's network (150 ms, 1.6 Mbit/s, brotli as served)
 //   first-map-vector   Leaflet + protomaps-leaflet vs meshmap's default vector-tile map
 //   tiles              vector tile decode + draw per tile and memory after five zoom levels:
 //                      meshmap vs protomaps-leaflet vs Leaflet.VectorGrid on the same captured tiles
@@ -208,9 +209,19 @@ async function traceVisits(prefix, visits, done) {
   }
 }
 
-async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceName) {
+/// A phone's network (issue 25): 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up, as
+/// Chromium's network emulation throttles it; the pages' code is served brotli-compressed as
+/// nginx serves it.
+const MOBILE_NETWORK = { offline: false, latency: 150, downloadThroughput: 1.6e6 / 8, uploadThroughput: 0.75e6 / 8 };
+
+async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceName, { network, runs: scenarioRuns } = {}) {
   const load = (url) => withPage(browser, DESKTOP, async (page, errors) => {
     if ("observe" in args) await page.addInitScript(observeScript);
+    if (network) {
+      const cdp = await page.context().newCDPSession(page);
+      await cdp.send("Network.enable");
+      await cdp.send("Network.emulateNetworkConditions", network);
+    }
     await page.goto(url);
     const complete = await markTime(page, completeMark);
     const heap = await heapAfterGc(page);
@@ -219,7 +230,7 @@ async function firstMap(browser, scenario, referenceUrl, meshmapUrl, referenceNa
     const timeline = "timeline" in args ? await page.evaluate(() => performance.getEntries().filter((e) => e.entryType !== "paint").map((e) => [e.entryType, e.name.replace(location.origin, ""), Math.round(e.startTime), Math.round(e.responseEnd ?? e.startTime + e.duration)])) : null;
     return { complete, heap, bytes, timeline };
   }, server.origin);
-  const series = await interleaved(runs, ["A", "B", "A2"], (v) => load(v === "B" ? meshmapUrl : referenceUrl));
+  const series = await interleaved(scenarioRuns ?? runs, ["A", "B", "A2"], (v) => load(v === "B" ? meshmapUrl : referenceUrl));
   const pick = (v, f) => series[v].map(f);
   const time = compare(pick("A", (r) => r.complete), pick("A2", (r) => r.complete), pick("B", (r) => r.complete));
   const heap = compare(pick("A", (r) => r.heap), pick("A2", (r) => r.heap), pick("B", (r) => r.heap));
@@ -544,6 +555,7 @@ const want = (name) => !only || only.has(name);
 try {
   if (want("first-map-geojson")) await firstMap(browser, "first-map-geojson", `${server.origin}/ref/leaflet-geojson.html`, `${server.origin}/m/geojson/`, "Leaflet");
   if (want("first-map-geojson-canvas")) await firstMap(browser, "first-map-geojson-canvas", `${server.origin}/ref/leaflet-geojson.html?canvas`, `${server.origin}/m/geojson/`, "Leaflet preferCanvas");
+  if (want("first-map-mobile")) await firstMap(browser, "first-map-mobile", `${server.origin}/ref/leaflet-geojson.html`, `${server.origin}/m/geojson/`, "Leaflet", { network: MOBILE_NETWORK, runs: Math.max(5, Math.ceil(runs / 2)) });
   if (want("first-map-vector")) await firstMap(browser, "first-map-vector", `${server.origin}/ref/protomaps-first.html`, `${server.origin}/m/vector/`, "protomaps-leaflet");
   if (want("live")) await live(browser);
   if (want("tiles")) await tiles(browser);

@@ -219,6 +219,13 @@ pub async fn next_turn() {
     }
 }
 
+/// Waits `ms` milliseconds (a timer), or returns at once if there is no window.
+pub async fn pause(ms: u32) {
+    if let Some((_, wait)) = timer::sleep(ms) {
+        let _ = wait.await;
+    }
+}
+
 /// The message of a thrown JS value.
 pub fn js_error_text(error: &JsValue) -> String {
     geojson_layer::js_error_text(error)

@@ -113,8 +113,27 @@ pub fn MapView(
             });
         }
         first_view.start();
+        // What the first view does not need waits for it (on a thin pipe it would take bandwidth
+        // from it): the layers hidden at start, and the tile server's catalog. At most
+        // AFTER_FIRST_VIEW_MS, in case the first view never completes (a server that hangs).
+        let after_first_view = first_view.arrival.clone();
+        {
+            let later = after_first_view.clone();
+            spawn_local_scoped_with_cancellation(async move {
+                crate::map::pause(AFTER_FIRST_VIEW_MS).await;
+                later.deliver(());
+            });
+        }
+        {
+            let (downloads, after_first_view) = (downloads.clone(), after_first_view.clone());
+            spawn_local_scoped_with_cancellation(async move {
+                after_first_view.wait().await;
+                downloads.start_rest();
+            });
+        }
         if let Some(tiles) = config.tiles.clone().filter(|t| t.catalog) {
             spawn_local_scoped_with_cancellation(async move {
+                after_first_view.wait().await;
                 let signal = abort.with_value(|a| a.as_ref().map(|a| a.signal()));
                 let url = tiles.catalog_url();
                 let result = match http.get_text(&url, signal.as_ref()).await {
@@ -163,7 +182,12 @@ pub fn MapView(
 struct FirstView {
     state: Rc<std::cell::RefCell<FirstViewState>>,
     hooks: StoredValue<Rc<MapHooks>, LocalStorage>,
+    /// Delivered when the first view is complete.
+    arrival: crate::arrival::Arrival<()>,
 }
+
+/// How long what waits for the first view waits at most (ms).
+const AFTER_FIRST_VIEW_MS: u32 = 5000;
 
 #[derive(Default)]
 struct FirstViewState {
@@ -178,6 +202,7 @@ impl FirstView {
         FirstView {
             state: Rc::default(),
             hooks,
+            arrival: crate::arrival::Arrival::default(),
         }
     }
 
@@ -210,5 +235,6 @@ impl FirstView {
             h.with_map(MapHandle::first_view_drawn);
             h.loaded();
         });
+        self.arrival.deliver(());
     }
 }
