@@ -102,21 +102,48 @@ fn bad_input_gets_a_json_400_and_the_login_cannot_write() {
     let (status, body) = api.json("/api/nothing-here");
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(body["error"]["code"], "not_found");
-    // The API's login reads and nothing else.
-    let attempt = std::process::Command::new("psql")
-        .arg(format!(
-            "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
-            database.port
-        ))
-        .args(["-qtAc", "DELETE FROM places"])
-        .output()
-        .expect("psql runs");
-    assert!(!attempt.status.success(), "the API's login could delete");
-    assert!(
-        String::from_utf8_lossy(&attempt.stderr).contains("read-only"),
-        "{}",
-        String::from_utf8_lossy(&attempt.stderr)
-    );
+    // LIKE's own characters are taken literally: "%" is not a prefix of every name.
+    for wildcard in ["%25", "_", "%25%25", "%5C"] {
+        let (status, body) = api.json(&format!("/api/search?q={wildcard}"));
+        assert_eq!(status, StatusCode::OK, "{wildcard}: {body}");
+        assert_eq!(
+            body["features"].as_array().map(Vec::len),
+            Some(0),
+            "q={wildcard}: {body}"
+        );
+    }
+    // The API's login reads and nothing else: not only because its transactions are read-only
+    // (a session can turn that off), but because it may not write at all.
+    for statement in [
+        "INSERT INTO places (name) VALUES ('x')",
+        "UPDATE places SET name = name",
+        "DELETE FROM places",
+        "CREATE TABLE meshmap_probe (x int)",
+    ] {
+        let attempt = std::process::Command::new("psql")
+            .arg(format!(
+                "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+                database.port
+            ))
+            .args([
+                "-qtA",
+                "-c",
+                "SET default_transaction_read_only = off",
+                "-c",
+                statement,
+            ])
+            .output()
+            .expect("psql runs");
+        let stderr = String::from_utf8_lossy(&attempt.stderr);
+        assert!(
+            !attempt.status.success(),
+            "the API's login could: {statement}"
+        );
+        assert!(
+            stderr.contains("permission denied"),
+            "{statement}: {stderr}"
+        );
+    }
     // What was asked is counted.
     let (_, _, metrics) = api.get("/metrics");
     assert!(

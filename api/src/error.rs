@@ -29,6 +29,15 @@ impl ApiError {
         }
     }
 
+    /// A query the database could not answer (its own words go to the log, not to clients).
+    pub fn query_failed() -> ApiError {
+        ApiError {
+            status: 503,
+            code: "query_failed",
+            message: "the database could not answer this request; try again shortly".into(),
+        }
+    }
+
     pub fn not_found(path: &str) -> ApiError {
         ApiError {
             status: 404,

@@ -10,6 +10,7 @@
 //! log line on stdout; bad input is a 400 with a JSON error ([`error::ApiError`]); SQL gets bound
 //! parameters only, as a login that can only read.
 
+pub mod database;
 pub mod error;
 pub mod feed;
 pub mod live;

@@ -3,6 +3,8 @@
 //!   DATABASE_URL      postgresql://meshmap_api@host:port/meshmap (a login that can only read)
 //!   LISTEN            address to listen on, default 127.0.0.1:8080
 //!   MESHMAP_VERSION   the version this process serves, shown on every response
+//!   DATABASE_POOL_SIZE  connections to the database at most, default 8 (1..=64)
+//!   DATABASE_WAIT_MS  how long a request waits for a connection, and for its answer, default 3000
 //!
 //! `meshmap-api simulate [--objects N] [--rate HZ] [--seconds S]` moves N flights (default
 //! 1000) at HZ ticks a second (default 1) for the live layer; DATABASE_URL must be a login that
@@ -48,7 +50,18 @@ async fn main() -> ExitCode {
         "info",
         &format!("meshmap-api {version} listening on {address}"),
     );
-    let config = ApiConfig { database, version };
+    let pool = match pool_settings(&setting) {
+        Ok(pool) => pool,
+        Err(message) => {
+            log_event("error", &message);
+            return ExitCode::from(2);
+        }
+    };
+    let config = ApiConfig {
+        database,
+        pool,
+        version,
+    };
     match serve(listener, config, shutdown_signal()).await {
         Ok(()) => {
             log_event("info", "stopped");
@@ -59,6 +72,35 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// DATABASE_POOL_SIZE and DATABASE_WAIT_MS, checked.
+fn pool_settings(
+    setting: &dyn Fn(&str, &str) -> String,
+) -> Result<meshmap_api::database::PoolSettings, String> {
+    let default = meshmap_api::database::PoolSettings::default();
+    let size = setting("DATABASE_POOL_SIZE", &default.size.to_string());
+    let size = size
+        .trim()
+        .parse::<usize>()
+        .ok()
+        .filter(|n| (1..=64).contains(n))
+        .ok_or_else(|| {
+            format!("DATABASE_POOL_SIZE is \"{size}\": give a number of connections from 1 to 64")
+        })?;
+    let wait = setting("DATABASE_WAIT_MS", &default.wait.as_millis().to_string());
+    let wait = wait
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .filter(|ms| (100..=60_000).contains(ms))
+        .ok_or_else(|| {
+            format!("DATABASE_WAIT_MS is \"{wait}\": give milliseconds from 100 to 60000")
+        })?;
+    Ok(meshmap_api::database::PoolSettings {
+        size,
+        wait: std::time::Duration::from_millis(wait),
+    })
 }
 
 async fn simulate(database: tokio_postgres::Config, args: &[String]) -> ExitCode {

@@ -138,17 +138,22 @@ fn clip(text: &str) -> String {
 /// unaccented, lower-cased names (`search_key`, db/prepare.sql) or by prefix; ranked by prefix
 /// match first, then similarity, then countries before places of equal score, then name.
 pub const SEARCH_SQL: &str = r#"
-WITH query AS (SELECT public.search_key($1::text) AS key),
+WITH query AS (
+  SELECT key,
+         -- A prefix pattern with LIKE's own characters (\, %, _) taken literally.
+         replace(replace(replace(key, '\', '\\'), '%', '\%'), '_', '\_') || '%' AS prefix
+  FROM (SELECT public.search_key($1::text) AS key) typed
+),
 candidates AS (
   SELECT 'place' AS kind, p.name, p.geom AS point, similarity(public.search_key(p.name), query.key) AS score,
-         public.search_key(p.name) LIKE query.key || '%' AS prefix, 1 AS kind_order
+         public.search_key(p.name) LIKE query.prefix AS prefix, 1 AS kind_order
   FROM places p, query
-  WHERE public.search_key(p.name) % query.key OR public.search_key(p.name) LIKE query.key || '%'
+  WHERE public.search_key(p.name) % query.key OR public.search_key(p.name) LIKE query.prefix
   UNION ALL
   SELECT 'country', c.name, ST_PointOnSurface(c.geom), similarity(public.search_key(c.name), query.key),
-         public.search_key(c.name) LIKE query.key || '%', 0
+         public.search_key(c.name) LIKE query.prefix, 0
   FROM countries c, query
-  WHERE public.search_key(c.name) % query.key OR public.search_key(c.name) LIKE query.key || '%'
+  WHERE public.search_key(c.name) % query.key OR public.search_key(c.name) LIKE query.prefix
 ),
 ranked AS (
   SELECT * FROM candidates

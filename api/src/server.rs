@@ -10,21 +10,20 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use tokio::sync::{watch, Mutex};
-use tokio_postgres::{Client, NoTls};
+use tokio::sync::watch;
 
+use crate::database::{Database, PoolSettings};
 use crate::live::Board;
 
 use crate::error::{json_string, ApiError};
 use crate::metrics::Metrics;
 use crate::search::{SearchParams, SEARCH_SQL};
 
-/// How long a request waits for the database before answering 503.
-const DATABASE_WAIT: Duration = Duration::from_secs(3);
-
 pub struct ApiConfig {
     /// The database, as a login that can only read (db/prepare.sql's `meshmap_api`).
     pub database: tokio_postgres::Config,
+    /// The pool's size and waits.
+    pub pool: PoolSettings,
     /// The version this process serves ("stable", "canary", or a build's version).
     pub version: String,
 }
@@ -39,67 +38,6 @@ struct AppState {
     /// Becomes true when the server is asked to stop: live streams end then.
     stopping: watch::Receiver<bool>,
     live_clients: std::sync::atomic::AtomicI64,
-}
-
-/// One connection, made on first use and again after it breaks (tokio-postgres pipelines
-/// concurrent queries on it).
-struct Database {
-    config: tokio_postgres::Config,
-    client: Mutex<Option<Arc<Client>>>,
-}
-
-impl Database {
-    async fn client(&self) -> Result<Arc<Client>, ApiError> {
-        let mut slot = self.client.lock().await;
-        if let Some(client) = slot.as_ref().filter(|c| !c.is_closed()) {
-            return Ok(Arc::clone(client));
-        }
-        let connecting = tokio::time::timeout(DATABASE_WAIT, self.config.connect(NoTls));
-        let (client, connection) = match connecting.await {
-            Ok(Ok(pair)) => pair,
-            Ok(Err(error)) => {
-                return Err(ApiError::unavailable(format!(
-                    "the database refused the connection: {error}"
-                )))
-            }
-            Err(_) => return Err(ApiError::unavailable("the database did not answer in time")),
-        };
-        tokio::spawn(async move {
-            if let Err(error) = connection.await {
-                log_event("warn", &format!("database connection ended: {error}"));
-            }
-        });
-        let client = Arc::new(client);
-        *slot = Some(Arc::clone(&client));
-        Ok(client)
-    }
-
-    /// Runs a statement returning one text value.
-    async fn text(
-        &self,
-        sql: &str,
-        params: &[&(dyn tokio_postgres::types::ToSql + Sync)],
-    ) -> Result<String, ApiError> {
-        let client = self.client().await?;
-        let query = tokio::time::timeout(DATABASE_WAIT, client.query_one(sql, params));
-        match query.await {
-            Ok(Ok(row)) => row
-                .try_get::<_, String>(0)
-                .map_err(|e| ApiError::unavailable(format!("unexpected answer: {e}"))),
-            Ok(Err(error)) => {
-                if client.is_closed() {
-                    self.client.lock().await.take();
-                }
-                Err(ApiError::unavailable(format!(
-                    "the query failed: {}",
-                    error
-                        .as_db_error()
-                        .map_or_else(|| error.to_string(), |e| e.message().to_owned())
-                )))
-            }
-            Err(_) => Err(ApiError::unavailable("the database did not answer in time")),
-        }
-    }
 }
 
 /// Serves the API on `listener` until `shutdown` resolves: live streams end (clients reconnect to
@@ -117,11 +55,10 @@ pub async fn serve(
     let (board_sender, board) = watch::channel(Arc::new(Board::default()));
     let feed = tokio::spawn(crate::feed::run(database.clone(), board_sender));
     let (stop, stopping) = watch::channel(false);
+    let pool =
+        Database::new(database, config.pool).map_err(|message| std::io::Error::other(message))?;
     let state = Arc::new(AppState {
-        database: Database {
-            config: database,
-            client: Mutex::new(None),
-        },
+        database: pool,
         metrics: Metrics::default(),
         version: config.version,
         version_header,

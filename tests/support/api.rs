@@ -24,6 +24,7 @@ impl Api {
         );
         let config = meshmap_api::ApiConfig {
             database: url.parse().expect("a PostgreSQL URL"),
+            pool: Default::default(),
             version: version.to_owned(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
