@@ -56,7 +56,7 @@ pub async fn serve(
     let feed = tokio::spawn(crate::feed::run(database.clone(), board_sender));
     let (stop, stopping) = watch::channel(false);
     let pool =
-        Database::new(database, config.pool).map_err(|message| std::io::Error::other(message))?;
+        Database::new(database, config.pool).map_err(std::io::Error::other)?;
     let state = Arc::new(AppState {
         database: pool,
         metrics: Metrics::default(),
