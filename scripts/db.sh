@@ -2,6 +2,8 @@
 # A PostgreSQL + PostGIS cluster of the project's own, in a directory it names (no system service):
 #   scripts/db.sh start <dir> <port>   initdb on first use, listen on 127.0.0.1:<port> only,
 #                                      create database "meshmap" with PostGIS
+#   scripts/db.sh standby <primary port> <dir> <port>   a hot standby of that cluster (a read
+#                                      replica streaming from it), on 127.0.0.1:<port>
 #   scripts/db.sh stop <dir>
 # initdb refuses to run as root, so as root the cluster runs as the `postgres` user; <dir> should
 # then be somewhere that user can reach (tests use a directory under /tmp).
@@ -29,8 +31,16 @@ case "$cmd" in
     fi
     "${psql[@]}" -d meshmap -c "CREATE EXTENSION IF NOT EXISTS postgis"
     ;;
+  standby)
+    primary=$2 dir=$3 port=$4
+    mkdir -p "$dir"
+    if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; chmod 700 "$dir"; fi
+    # A fast checkpoint: the default spreads it over minutes.
+    as_pg "$bin/pg_basebackup" -h 127.0.0.1 -p "$primary" -U postgres -D "$dir" -R -X stream -c fast >/dev/null
+    as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+    ;;
   stop)
     as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null
     ;;
-  *) echo "usage: $0 start <dir> <port> | stop <dir>" >&2; exit 2 ;;
+  *) echo "usage: $0 start <dir> <port> | standby <primary port> <dir> <port> | stop <dir>" >&2; exit 2 ;;
 esac

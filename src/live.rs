@@ -51,7 +51,8 @@ pub struct Report {
 pub enum Message {
     /// Every object: those not in it are gone.
     Snapshot(Vec<Report>),
-    Update(Vec<Report>),
+    /// Objects that moved, and the ids of those that left (deleted, or silent too long).
+    Update(Vec<Report>, Vec<String>),
     Ping,
     /// The server is stopping: reconnect.
     End(String),
@@ -87,7 +88,16 @@ pub fn parse_line(line: &str) -> Result<Message, String> {
     };
     match value.get("type").and_then(Json::as_str) {
         Some("snapshot") => Ok(Message::Snapshot(objects())),
-        Some("update") => Ok(Message::Update(objects())),
+        Some("update") => Ok(Message::Update(
+            objects(),
+            value
+                .get("removed")
+                .and_then(Json::as_array)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|id| id.as_str().map(str::to_owned))
+                .collect(),
+        )),
         Some("ping") => Ok(Message::Ping),
         Some("end") => Ok(Message::End(
             value
@@ -138,7 +148,12 @@ impl Tracks {
                 self.tracks.retain(|id, _| keep.contains(id.as_str()));
                 reports
             }
-            Message::Update(reports) => reports,
+            Message::Update(reports, removed) => {
+                for id in &removed {
+                    self.tracks.remove(id);
+                }
+                reports
+            }
             Message::Ping | Message::End(_) => return,
         };
         if let Some(last) = self.last_report_at {
@@ -254,15 +269,31 @@ mod tests {
         let line = r#"{"type":"update","version":3,"objects":[{"id":"a","name":"A","lng":1,"lat":2,"heading":90,"speed":5},{"id":"b","lng":500,"lat":0},{"lng":1,"lat":1}]}"#;
         assert_eq!(
             parse_line(line),
-            Ok(Message::Update(vec![Report {
-                id: "a".into(),
-                name: "A".into(),
-                lng: 1.0,
-                lat: 2.0,
-                heading: 90.0,
-                speed: 5.0
-            }]))
+            Ok(Message::Update(
+                vec![Report {
+                    id: "a".into(),
+                    name: "A".into(),
+                    lng: 1.0,
+                    lat: 2.0,
+                    heading: 90.0,
+                    speed: 5.0
+                }],
+                vec![]
+            ))
         );
+        // What left, by id.
+        let gone = r#"{"type":"update","version":4,"objects":[],"removed":["b","c"]}"#;
+        assert_eq!(
+            parse_line(gone),
+            Ok(Message::Update(vec![], vec!["b".into(), "c".into()]))
+        );
+        let mut tracks = Tracks::default();
+        tracks.apply(
+            Message::Snapshot(vec![report("b", 0.0, 0.0), report("d", 1.0, 1.0)]),
+            0.0,
+        );
+        tracks.apply(parse_line(gone).unwrap(), 1_000.0);
+        assert_eq!(tracks.len(), 1, "b left the map");
         assert_eq!(parse_line(r#"{"type":"ping"}"#), Ok(Message::Ping));
         assert!(
             matches!(parse_line(r#"{"type":"end","reason":"bye"}"#), Ok(Message::End(r)) if r == "bye")
@@ -288,7 +319,10 @@ mod tests {
             Some((0.0, 0.0))
         );
         // Reports a second apart: the next move takes a second, from where it was drawn.
-        tracks.apply(Message::Update(vec![report("a", 10.0, 0.0)]), 1_000.0);
+        tracks.apply(
+            Message::Update(vec![report("a", 10.0, 0.0)], vec![]),
+            1_000.0,
+        );
         let at = |tracks: &Tracks, now| {
             tracks
                 .positions(now)
@@ -305,7 +339,10 @@ mod tests {
             "it stays at its last report"
         );
         // An update halfway through a move starts from where the object is drawn then.
-        tracks.apply(Message::Update(vec![report("a", 20.0, 0.0)]), 1_500.0);
+        tracks.apply(
+            Message::Update(vec![report("a", 20.0, 0.0)], vec![]),
+            1_500.0,
+        );
         assert_eq!(at(&tracks, 1_500.0), (5.0, 0.0));
         // A snapshot drops what it does not list.
         tracks.apply(Message::Snapshot(vec![report("b", 5.0, 5.0)]), 3_000.0);
@@ -317,7 +354,10 @@ mod tests {
     fn a_move_across_the_antimeridian_goes_the_short_way() {
         let mut tracks = Tracks::default();
         tracks.apply(Message::Snapshot(vec![report("a", 179.0, 0.0)]), 0.0);
-        tracks.apply(Message::Update(vec![report("a", -179.0, 0.0)]), 1_000.0);
+        tracks.apply(
+            Message::Update(vec![report("a", -179.0, 0.0)], vec![]),
+            1_000.0,
+        );
         let (_, lng, _) = tracks.positions(1_500.0).next().unwrap();
         assert!(lng.abs() > 179.9, "{lng}");
     }

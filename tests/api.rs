@@ -343,3 +343,170 @@ fn live_objects_stream_from_the_database_to_every_replica_and_survive_a_restart(
     drop(restarted);
     simulation.join().unwrap();
 }
+
+/// Issue 22: the feed LISTENs on the primary. Pointed at a standby (what the `-ro` service is),
+/// it cannot (LISTEN is refused, NOTIFY never arrives): readiness says so, with what to do,
+/// rather than serving an empty board as ready. On the primary, ready.
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn a_live_feed_on_a_standby_is_not_ready_and_says_why() {
+    let primary = loaded_database();
+    let standby = primary.standby();
+
+    let on_standby = Api::start_with(&standby, Some(&standby), Default::default(), "stable");
+    // Not ready from the start; once the feed has tried, the reason.
+    let mut answer = on_standby.json("/readyz");
+    for _ in 0..100 {
+        if answer.1["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("standby")
+        {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        answer = on_standby.json("/readyz");
+    }
+    let (status, body) = answer;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
+    assert_eq!(body["error"]["code"], "live_feed_stale", "{body}");
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("standby"),
+        "{body}"
+    );
+    // Searches read from the standby meanwhile.
+    assert_eq!(
+        on_standby.names("lisbn").first().map(String::as_str),
+        Some("Lisbon")
+    );
+    // Reads on the standby, the feed on the primary: ready.
+    let split = Api::start_with(&standby, Some(&primary), Default::default(), "stable");
+    let mut ready = false;
+    for _ in 0..50 {
+        if split.get("/readyz").0 == StatusCode::OK {
+            ready = true;
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    assert!(ready, "{:?}", split.json("/readyz"));
+}
+
+/// Issue 22: live streams that scale. An object deleted from the table leaves every stream
+/// (an update line names it); past a client address's streams the next is refused with clear
+/// JSON; a client that stops reading is dropped (its place given back) while those that read
+/// go on.
+#[test]
+#[ignore = "needs PostgreSQL + PostGIS and the sample data: run by `make test`"]
+fn live_streams_lose_deleted_objects_refuse_past_their_caps_and_drop_stalled_clients() {
+    use std::io::{Read, Write};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
+    let database = loaded_database();
+    database.query(
+        "INSERT INTO live_objects (id, name, lng, lat, heading, speed, updated_at) \
+         SELECT 'obj' || i, 'Object ' || i, i * 0.01, 10, 0, 0, now() FROM generate_series(1, 4000) i",
+    );
+    let limits = meshmap_api::LiveLimits {
+        per_client: 3,
+        stall: std::time::Duration::from_secs(2),
+        ..Default::default()
+    };
+    let api = Api::start_with(&database, None, limits, "stable");
+    // Two clients that read, each on a thread of its own, keeping every line.
+    let lines: Vec<Arc<std::sync::Mutex<Vec<Value>>>> = (0..2).map(|_| Arc::default()).collect();
+    let readers: Vec<_> = lines
+        .iter()
+        .map(|kept| {
+            let (kept, mut stream) = (Arc::clone(kept), LiveStream::open(&api));
+            std::thread::spawn(move || {
+                while let Some(line) = stream.next() {
+                    kept.lock().unwrap().push(line);
+                }
+            })
+        })
+        .collect();
+    // A third that asks and never reads.
+    let mut stalled = std::net::TcpStream::connect(("127.0.0.1", api.port)).unwrap();
+    write!(stalled, "GET /api/live HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
+    let clients = || {
+        let (_, _, metrics) = api.get("/metrics");
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix("meshmap_api_live_clients "))
+            .and_then(|n| n.trim().parse::<usize>().ok())
+            .unwrap_or(usize::MAX)
+    };
+    let until = |what: &str, condition: &dyn Fn() -> bool| {
+        for _ in 0..300 {
+            if condition() {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        panic!("timed out waiting for {what}");
+    };
+    until("three streams", &|| clients() == 3);
+    // A fourth from the same address: refused, clearly.
+    let (status, headers, body) = api.get("/api/live");
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS, "{body}");
+    assert!(headers.contains_key("retry-after"));
+    let body: Value = serde_json::from_str(&body).expect("JSON");
+    assert_eq!(body["error"]["code"], "too_many_live_streams", "{body}");
+    // Deleted: gone from every stream that reads.
+    database.query("DELETE FROM live_objects WHERE id = 'obj7'");
+    let removed = |kept: &Arc<std::sync::Mutex<Vec<Value>>>| {
+        kept.lock().unwrap().iter().any(|line| {
+            line["removed"]
+                .as_array()
+                .is_some_and(|ids| ids.iter().any(|id| id == "obj7"))
+        })
+    };
+    until("obj7 removed from both streams", &|| {
+        lines.iter().all(removed)
+    });
+    // Changes keep coming (each line about 450 KB): the client that does not read falls behind
+    // its socket's buffers and is dropped; the two that read stay.
+    let writes = Arc::new(AtomicUsize::new(0));
+    let writer = {
+        let (url, writes) = (database.url(), Arc::clone(&writes));
+        std::thread::spawn(move || {
+            for _ in 0..60 {
+                let _ = std::process::Command::new("psql")
+                    .arg(&url)
+                    .args(["-qtAc", "UPDATE live_objects SET updated_at = now(), lng = lng + 0.001; NOTIFY live_objects"])
+                    .output();
+                writes.fetch_add(1, Ordering::Relaxed);
+                std::thread::sleep(std::time::Duration::from_millis(150));
+            }
+        })
+    };
+    until("the stalled client dropped", &|| clients() == 2);
+    assert!(
+        writes.load(Ordering::Relaxed) < 60,
+        "dropped while changes still came"
+    );
+    writer.join().unwrap();
+    // Its connection was closed by the server: reading now ends (after what was buffered).
+    stalled
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut sink = Vec::new();
+    let ended = stalled.read_to_end(&mut sink);
+    assert!(ended.is_ok() || ended.unwrap_err().kind() == std::io::ErrorKind::ConnectionReset);
+    // The two that read got every change, as update lines or, behind, a snapshot.
+    for kept in &lines {
+        let kept = kept.lock().unwrap();
+        assert!(kept.len() > 3, "{} lines", kept.len());
+        assert!(kept
+            .iter()
+            .all(|l| ["snapshot", "update", "ping"].contains(&l["type"].as_str().unwrap_or(""))));
+    }
+    drop(api);
+    for reader in readers {
+        reader.join().unwrap();
+    }
+}

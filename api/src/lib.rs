@@ -13,10 +13,12 @@
 pub mod database;
 pub mod error;
 pub mod feed;
+pub mod listen;
 pub mod live;
 pub mod metrics;
+pub mod publish;
 pub mod search;
 pub mod server;
 pub mod simulate;
 
-pub use server::{serve, ApiConfig};
+pub use server::{serve, ApiConfig, LiveLimits};

@@ -6,7 +6,8 @@
 //! - [`great_circle`]: where an object is along its route (the `simulate` command moves objects
 //!   with it).
 //! - the stream's lines: newline-delimited JSON, `{"type":"snapshot","objects":[…]}` first, then
-//!   `{"type":"update","objects":[…]}` per change.
+//!   `{"type":"update","objects":[…],"removed":[ids]}` per change (objects deleted from the table,
+//!   or not heard of for longer than the time to live, are removed).
 
 use std::collections::HashMap;
 use std::fmt::Write;
@@ -57,8 +58,14 @@ fn round(value: f64, decimals: i32) -> f64 {
 #[derive(Debug, Default, Clone)]
 pub struct Board {
     objects: HashMap<String, (u64, LiveObject)>,
+    /// Objects removed, and at which version (kept for [`REMEMBERED_REMOVALS`] versions: a
+    /// stream further behind than that gets a snapshot).
+    removed: HashMap<String, u64>,
     version: u64,
 }
+
+/// How many versions a removal is remembered for update lines.
+pub const REMEMBERED_REMOVALS: u64 = 64;
 
 impl Board {
     pub fn version(&self) -> u64 {
@@ -83,10 +90,45 @@ impl Board {
                 .get(&object.id)
                 .is_none_or(|(_, known)| object.at >= known.at);
             if newer {
+                self.removed.remove(&object.id);
                 self.objects
                     .insert(object.id.clone(), (self.version, object));
             }
         }
+        let oldest = self.version.saturating_sub(REMEMBERED_REMOVALS);
+        self.removed.retain(|_, version| *version > oldest);
+    }
+
+    /// Removes the objects that are not in `present` (the table's ids now: deleted rows) and
+    /// those last heard of before `stale_before` (Unix seconds: they stopped reporting). One new
+    /// version if anything went; the ids removed.
+    pub fn remove_gone(
+        &mut self,
+        present: Option<&std::collections::HashSet<String>>,
+        stale_before: f64,
+    ) -> Vec<String> {
+        let gone: Vec<String> = self
+            .objects
+            .iter()
+            .filter(|(id, (_, object))| {
+                object.at < stale_before || present.is_some_and(|ids| !ids.contains(*id))
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !gone.is_empty() {
+            self.version += 1;
+            for id in &gone {
+                self.objects.remove(id);
+                self.removed.insert(id.clone(), self.version);
+            }
+        }
+        gone
+    }
+
+    /// Whether an update line from `since` can say everything that changed (removals that old
+    /// are forgotten: a client that far behind needs a snapshot).
+    pub fn can_update_from(&self, since: u64) -> bool {
+        since + REMEMBERED_REMOVALS >= self.version
     }
 
     /// The stream's first line: every object.
@@ -94,12 +136,33 @@ impl Board {
         self.line("snapshot", |_| true)
     }
 
-    /// The objects changed after version `since`, as an update line; `None` when nothing did.
+    /// The objects changed and removed after version `since`, as an update line; `None` when
+    /// nothing did.
     pub fn update_line(&self, since: u64) -> Option<String> {
-        self.objects
-            .values()
-            .any(|(changed, _)| *changed > since)
-            .then(|| self.line("update", |changed| changed > since))
+        let changed = self.objects.values().any(|(changed, _)| *changed > since);
+        let mut removed: Vec<&String> = self
+            .removed
+            .iter()
+            .filter(|(_, version)| **version > since)
+            .map(|(id, _)| id)
+            .collect();
+        if !changed && removed.is_empty() {
+            return None;
+        }
+        let mut line = self.line("update", |changed| changed > since);
+        if !removed.is_empty() {
+            removed.sort_unstable();
+            line.truncate(line.len() - 2);
+            line.push_str(",\"removed\":[");
+            for (i, id) in removed.iter().enumerate() {
+                if i > 0 {
+                    line.push(',');
+                }
+                line.push_str(&json_string(id));
+            }
+            line.push_str("]}\n");
+        }
+        Some(line)
     }
 
     fn line(&self, kind: &str, include: impl Fn(u64) -> bool) -> String {
@@ -210,6 +273,41 @@ mod tests {
         // A late answer with an older position does not move an object back.
         board.apply([object("a", 0.0, 3.5)]);
         assert!(board.snapshot_line().contains("\"lng\":1.7"));
+    }
+
+    #[test]
+    fn deleted_and_silent_objects_leave_in_an_update_line() {
+        let mut board = Board::default();
+        board.apply([
+            object("a", 1.0, 100.0),
+            object("b", 2.0, 100.0),
+            object("c", 3.0, 50.0),
+        ]);
+        let before = board.version();
+        // "b" was deleted from the table; "c" has not reported since 50 (older than 60).
+        let present: std::collections::HashSet<String> = ["a", "c"].map(String::from).into();
+        let mut gone = board.remove_gone(Some(&present), 60.0);
+        gone.sort();
+        assert_eq!(gone, ["b", "c"]);
+        let update = board.update_line(before).unwrap();
+        assert!(
+            update.ends_with(",\"removed\":[\"b\",\"c\"]}\n"),
+            "{update}"
+        );
+        assert!(!board.snapshot_line().contains("\"id\":\"b\""));
+        assert!(board.can_update_from(before));
+        // Nothing else goes: no new version.
+        let now = board.version();
+        assert!(board.remove_gone(Some(&present), 60.0).is_empty());
+        assert_eq!(board.version(), now);
+        // Back again: no longer removed.
+        board.apply([object("b", 2.0, 120.0)]);
+        assert!(!board.update_line(now).unwrap().contains("removed"));
+        // Far behind: only a snapshot tells all.
+        for i in 0..REMEMBERED_REMOVALS + 1 {
+            board.apply([object("a", 1.0, 200.0 + i as f64)]);
+        }
+        assert!(!board.can_update_from(before));
     }
 
     #[test]

@@ -5,6 +5,13 @@
 //!   MESHMAP_VERSION   the version this process serves, shown on every response
 //!   DATABASE_POOL_SIZE  connections to the database at most, default 8 (1..=64)
 //!   DATABASE_WAIT_MS  how long a request waits for a connection, and for its answer, default 3000
+//!   DATABASE_FEED_URL the database the live feed LISTENs on: the primary (a standby refuses
+//!                     LISTEN), default DATABASE_URL
+//!   LIVE_MAX_STREAMS  live streams this process serves at most, default 4000
+//!   LIVE_MAX_PER_CLIENT  live streams one client address may have open, default 8
+//!   LIVE_TTL_S        seconds after which an object that stopped reporting leaves, default 120
+//!   TRUST_FORWARDED_FOR  1: a client's address is the last of X-Forwarded-For (behind a proxy
+//!                     that adds it, such as Istio's gateway), else the connection's peer
 //!
 //! `meshmap-api simulate [--objects N] [--rate HZ] [--seconds S]` moves N flights (default
 //! 1000) at HZ ticks a second (default 1) for the live layer; DATABASE_URL must be a login that
@@ -57,9 +64,18 @@ async fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    let (feed_database, live) = match (feed_database(&setting), live_limits(&setting)) {
+        (Ok(feed), Ok(live)) => (feed, live),
+        (Err(message), _) | (_, Err(message)) => {
+            log_event("error", &message);
+            return ExitCode::from(2);
+        }
+    };
     let config = ApiConfig {
         database,
+        feed_database,
         pool,
+        live,
         version,
     };
     match serve(listener, config, shutdown_signal()).await {
@@ -72,6 +88,49 @@ async fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// DATABASE_FEED_URL, if set.
+fn feed_database(
+    setting: &dyn Fn(&str, &str) -> String,
+) -> Result<Option<tokio_postgres::Config>, String> {
+    let url = setting("DATABASE_FEED_URL", "");
+    if url.is_empty() {
+        return Ok(None);
+    }
+    url.parse().map(Some).map_err(|error| {
+        format!("DATABASE_FEED_URL is not a PostgreSQL URL ({error}): set it like postgresql://meshmap_api@meshmap-db-rw:5432/meshmap")
+    })
+}
+
+/// LIVE_MAX_STREAMS, LIVE_MAX_PER_CLIENT, LIVE_TTL_S and TRUST_FORWARDED_FOR, checked.
+fn live_limits(setting: &dyn Fn(&str, &str) -> String) -> Result<meshmap_api::LiveLimits, String> {
+    let default = meshmap_api::LiveLimits::default();
+    let number = |name: &str, default: u64, range: std::ops::RangeInclusive<u64>| {
+        let text = setting(name, &default.to_string());
+        text.trim()
+            .parse::<u64>()
+            .ok()
+            .filter(|n| range.contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "{name} is \"{text}\": give a number from {} to {}",
+                    range.start(),
+                    range.end()
+                )
+            })
+    };
+    Ok(meshmap_api::LiveLimits {
+        streams: number("LIVE_MAX_STREAMS", default.streams as u64, 1..=100_000)? as usize,
+        per_client: number("LIVE_MAX_PER_CLIENT", default.per_client as u64, 1..=10_000)? as usize,
+        ttl: std::time::Duration::from_secs(number(
+            "LIVE_TTL_S",
+            default.ttl.as_secs(),
+            10..=86_400,
+        )?),
+        forwarded_for: setting("TRUST_FORWARDED_FOR", "0") == "1",
+        stall: default.stall,
+    })
 }
 
 /// DATABASE_POOL_SIZE and DATABASE_WAIT_MS, checked.

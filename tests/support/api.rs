@@ -17,14 +17,30 @@ pub struct Api {
 
 impl Api {
     pub fn start(database: &Database, version: &str) -> Api {
+        Api::start_with(database, None, Default::default(), version)
+    }
+
+    /// [`Api::start`] with the live feed on `feed` (else `database`) and these limits.
+    pub fn start_with(
+        database: &Database,
+        feed: Option<&Database>,
+        live: meshmap_api::LiveLimits,
+        version: &str,
+    ) -> Api {
         let port = free_port();
-        let url = format!(
-            "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
-            database.port
-        );
+        let url = |database: &Database| {
+            format!(
+                "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
+                database.port
+            )
+            .parse()
+            .expect("a PostgreSQL URL")
+        };
         let config = meshmap_api::ApiConfig {
-            database: url.parse().expect("a PostgreSQL URL"),
+            database: url(database),
+            feed_database: feed.map(url),
             pool: Default::default(),
+            live,
             version: version.to_owned(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();

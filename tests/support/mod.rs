@@ -356,6 +356,27 @@ impl Database {
         format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.port)
     }
 
+    /// A hot standby of this cluster (a read replica, as CloudNativePG's `-ro` service points
+    /// at): it answers reads, refuses LISTEN, and never hears NOTIFY.
+    pub fn standby(&self) -> Database {
+        let dir = std::env::temp_dir().join(format!(
+            "meshmap-pg-standby-{}-{}",
+            std::process::id(),
+            free_port()
+        ));
+        let port = free_port();
+        run_script(
+            "db.sh",
+            &[
+                "standby",
+                &self.port.to_string(),
+                path_str(&dir),
+                &port.to_string(),
+            ],
+        );
+        Database { dir, port }
+    }
+
     /// Stops the cluster, keeping its data (for outage tests; `resume` starts it again).
     pub fn pause(&self) {
         run_script("db.sh", &["stop", path_str(&self.dir)]);
