@@ -72,8 +72,9 @@ COPY . .
 RUN cargo build --release --locked -p meshmap-api && cp target/release/meshmap-api /meshmap-api
 
 FROM ${RUNTIME_IMAGE} AS api-base
-ENV LISTEN=0.0.0.0:8080
-EXPOSE 8080
+ENV LISTEN=0.0.0.0:8080 METRICS_LISTEN=0.0.0.0:9464
+# 8080: /api/ and the probes; 9464: /metrics, for the scraper only.
+EXPOSE 8080 9464
 # It writes nothing: run with --read-only. SIGTERM finishes requests in flight, then exits.
 USER 10001:10001
 STOPSIGNAL SIGTERM

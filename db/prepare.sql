@@ -43,22 +43,29 @@ $$ LANGUAGE sql IMMUTABLE PARALLEL SAFE STRICT;
 CREATE INDEX IF NOT EXISTS places_search_key ON places USING gin (public.search_key(name) gin_trgm_ops);
 CREATE INDEX IF NOT EXISTS countries_search_key ON countries USING gin (public.search_key(name) gin_trgm_ops);
 
--- The API's own login can read the data and nothing else (every transaction read-only). In
--- Kubernetes the operator creates the role (k8s/base/database/cluster.yaml, managed roles) and the
--- loader, not a superuser there, may not alter it: the API also asks for read-only transactions
--- on every connection it makes.
+-- Two logins that can read the data and nothing else (every transaction read-only): the API's
+-- (meshmap_api) and Martin's (meshmap_tiles). In Kubernetes the operator creates the roles
+-- (k8s/base/database/cluster.yaml, managed roles) and the loader, not a superuser there, may not
+-- alter them: the API also asks for read-only transactions on every connection it makes.
 DO $$
+DECLARE
+  login text;
 BEGIN
-  IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = 'meshmap_api') THEN
-    CREATE ROLE meshmap_api LOGIN;
-  END IF;
-  ALTER ROLE meshmap_api SET default_transaction_read_only = on;
-EXCEPTION WHEN insufficient_privilege THEN
-  RAISE NOTICE 'meshmap_api: left as the operator made it (%)', SQLERRM;
+  FOREACH login IN ARRAY ARRAY['meshmap_api', 'meshmap_tiles'] LOOP
+    BEGIN
+      IF NOT EXISTS (SELECT FROM pg_roles WHERE rolname = login) THEN
+        EXECUTE format('CREATE ROLE %I LOGIN', login);
+      END IF;
+      EXECUTE format('ALTER ROLE %I SET default_transaction_read_only = on', login);
+    EXCEPTION WHEN insufficient_privilege THEN
+      RAISE NOTICE '%: left as the operator made it (%)', login, SQLERRM;
+    END;
+  END LOOP;
 END $$;
-GRANT CONNECT ON DATABASE meshmap TO meshmap_api;
-GRANT USAGE ON SCHEMA public TO meshmap_api;
-GRANT SELECT ON places, countries TO meshmap_api;
+GRANT CONNECT ON DATABASE meshmap TO meshmap_api, meshmap_tiles;
+GRANT USAGE ON SCHEMA public TO meshmap_api, meshmap_tiles;
+GRANT SELECT ON places, countries TO meshmap_api, meshmap_tiles;
+GRANT EXECUTE ON FUNCTION public.countries_by_population(integer, integer, integer, json) TO meshmap_tiles;
 GRANT EXECUTE ON FUNCTION public.search_key(text) TO meshmap_api;
 
 -- Live moving objects (GET /api/live), written by `meshmap-api simulate` (or a real feed): their

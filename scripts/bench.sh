@@ -4,6 +4,7 @@
 # GeoJSON checking natively; then meshmap against the Leaflet-world references in headless
 # Chromium (bench/web/run.mjs: a Markdown table, and target/bench/browser.json).
 # BENCH_RUNS (default 15) sets the runs per side; BENCH_ONLY a comma list of browser scenarios.
+# BENCH_STREAMS (default 2000) sets the live streams of the API load.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 dist=$(cd "${1:-dist}" && pwd)
@@ -53,7 +54,7 @@ app_port=$(free_port); canary_port=$(free_port); gateway_port=$(free_port); db_p
 chmod 755 "$db_dir"
 "$repo/scripts/db.sh" start "$db_dir" "$db_port" >/dev/null
 "$repo/scripts/db-load.sh" "$db_port" >/dev/null 2>&1
-DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+DATABASE_URL="postgresql://meshmap_tiles@127.0.0.1:$db_port/meshmap" \
   martin --config "$repo/martin/config.yaml" --listen-addresses "127.0.0.1:$martin_port" >/dev/null 2>&1 &
 pids+=($!)
 "$repo/scripts/nginx-prefix.sh" app "$run/stable" "$dist" "$app_port" "$(free_port)"
@@ -96,14 +97,34 @@ load "gateway: tile, cached, gunzipped" "http://127.0.0.1:$gateway_port/tiles/$t
 # The API (api/): place search through wrk, and 10,000 live objects simulated at 1 Hz (the
 # browser part below draws them: the "live" scenario).
 cargo build --release --quiet -p meshmap-api
-api_port=$(free_port)
-DATABASE_URL="postgresql://meshmap_api@127.0.0.1:$db_port/meshmap" LISTEN="127.0.0.1:$api_port" MESHMAP_VERSION=bench \
-  target/release/meshmap-api > "$run/api.log" 2>&1 &
+api_port=$(free_port); api_metrics_port=$(free_port)
+DATABASE_URL="postgresql://meshmap_api@127.0.0.1:$db_port/meshmap" LISTEN="127.0.0.1:$api_port" METRICS_LISTEN="127.0.0.1:$api_metrics_port" \
+  TRUST_FORWARDED_FOR=1 MESHMAP_VERSION=bench target/release/meshmap-api > "$run/api.log" 2>&1 &
 pids+=($!)
+wait_port "$api_port"
+
+# Live streams at scale (issue 22): 2,000 streams, each its own client address, 200 never
+# reading, while 1000 flights move at 1 Hz; search at 10 and 50 clients before and during.
+DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+  target/release/meshmap-api simulate --objects 1000 --rate 1 > "$run/simulate-1000.log" 2>&1 &
+sim_1000=$!
+sleep 4
+mkdir -p target/bench
+target/release/meshmap-api load --api "127.0.0.1:$api_port" --metrics "127.0.0.1:$api_metrics_port" \
+  --streams "${BENCH_STREAMS:-2000}" --stalled "$(( ${BENCH_STREAMS:-2000} / 10 ))" --search-clients 10,50 \
+  --search-seconds 10 --stall-wait 90 > target/bench/live-load.json
+kill "$sim_1000"; wait "$sim_1000" 2>/dev/null || true
+node -e '
+const r = JSON.parse(require("fs").readFileSync("target/bench/live-load.json", "utf8"));
+const kb = (b) => (b / 1024).toFixed(1) + " KB";
+console.log(`live streams: ${r.streams_open} open, ${r.stream_errors} failed, ${kb(r.memory_per_stream)} per stream (budget 32 KB), stalled dropped after ${r.stalled_dropped_after_s} s (budget 30 s); memory ${(r.memory_before/1048576).toFixed(1)} -> ${(r.memory_with_streams/1048576).toFixed(1)} MB, ${(r.memory_after/1048576).toFixed(1)} MB after they closed`);
+r.search_alone.forEach((a, i) => { const w = r.search_with_streams[i];
+  console.log(`search c${a.clients}: p99 ${a.p99_ms} ms alone, ${w.p99_ms} ms with streams (${(w.p99_ms / a.p99_ms).toFixed(2)}x, budget 2x); errors ${a.errors}/${w.errors}`); });'
+psql -q "postgresql://postgres@127.0.0.1:$db_port/meshmap" -c "DELETE FROM live_objects"
+
 DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
   target/release/meshmap-api simulate --objects 10000 --rate 1 > "$run/simulate.log" 2>&1 &
 pids+=($!)
-wait_port "$api_port"
 load "api: search ?q=lisbn (c50)" "http://127.0.0.1:$api_port/api/search?q=lisbn"
 wrk_c4=$(wrk -t1 -c4 -d5s --latency "http://127.0.0.1:$api_port/api/search?q=sao%20tome")
 printf '%-34s %12s %10s %10s %8s\n' "api: search ?q=sao tome (c4)" \

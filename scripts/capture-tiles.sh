@@ -20,7 +20,7 @@ trap cleanup EXIT
 db_port=$(free_port); martin_port=$(free_port)
 scripts/db.sh start "$run/db" "$db_port"
 scripts/db-load.sh "$db_port" >/dev/null 2>&1
-DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+DATABASE_URL="postgresql://meshmap_tiles@127.0.0.1:$db_port/meshmap" \
   martin --config martin/config.yaml --listen-addresses "127.0.0.1:$martin_port" > "$run/martin.log" 2>&1 &
 pids+=($!)
 wait_port "$martin_port"

@@ -44,7 +44,7 @@ start_nginx "$run/canary" nginx.conf
 db_port=$(free_port); martin_port=$(free_port)
 scripts/db.sh start "$db_dir" "$db_port"
 scripts/db-load.sh "$db_port" >&2
-DATABASE_URL="postgresql://postgres@127.0.0.1:$db_port/meshmap" \
+DATABASE_URL="postgresql://meshmap_tiles@127.0.0.1:$db_port/meshmap" \
   martin --config martin/config.yaml --listen-addresses "127.0.0.1:$martin_port" > "$run/martin.log" 2>&1 &
 pids+=($!)
 
@@ -55,7 +55,7 @@ for v in stable canary; do
   port_var=api_${v}_port
   name=$version; [ "$v" = canary ] && name=$version-canary
   DATABASE_URL="postgresql://meshmap_api@127.0.0.1:$db_port/meshmap" LISTEN="127.0.0.1:${!port_var}" \
-    MESHMAP_VERSION="$name" target/release/meshmap-api > "$run/api-$v.log" 2>&1 &
+    METRICS_LISTEN="127.0.0.1:$(free_port)" MESHMAP_VERSION="$name" target/release/meshmap-api > "$run/api-$v.log" 2>&1 &
   pids+=($!)
 done
 # Live flights for the "Flights (live)" overlay: 1000 along great circles, a position a second.

@@ -259,6 +259,8 @@ fn the_api_image_searches_from_a_read_only_root_and_stops_cleanly() {
         database.port
     );
     let listen = format!("LISTEN=127.0.0.1:{port}");
+    let metrics_port = free_port();
+    let metrics_listen = format!("METRICS_LISTEN=127.0.0.1:{metrics_port}");
     let id = podman(&[
         "run",
         "-d",
@@ -269,6 +271,8 @@ fn the_api_image_searches_from_a_read_only_root_and_stops_cleanly() {
         &url,
         "-e",
         &listen,
+        "-e",
+        &metrics_listen,
         "-e",
         "MESHMAP_VERSION=image-test",
         &image,
@@ -286,6 +290,13 @@ fn the_api_image_searches_from_a_read_only_root_and_stops_cleanly() {
     assert_eq!(
         get(&container.base, "/readyz", &[]).status(),
         StatusCode::OK
+    );
+    let metrics = get(&format!("http://127.0.0.1:{metrics_port}"), "/metrics", &[]);
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let metrics = metrics.text().unwrap_or_default();
+    assert!(
+        metrics.contains("meshmap_api_info{version=\"image-test\"} 1"),
+        "{metrics}"
     );
     let (_, user) = container.exec(&["id", "-u"]);
     assert_eq!(user.trim(), "10001");

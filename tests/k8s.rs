@@ -89,6 +89,17 @@ fn pod_labels<'a>(docs: &'a [Value], workload: &'a Value) -> &'a Value {
     &find(docs, "Deployment", referenced)["spec"]["template"]["metadata"]["labels"]
 }
 
+/// A workload's pod spec (a Rollout with workloadRef takes the Deployment's).
+fn pod_spec<'a>(docs: &'a [Value], workload: &'a Value) -> &'a Value {
+    if workload["spec"]["template"].is_mapping() {
+        return &workload["spec"]["template"]["spec"];
+    }
+    let referenced = workload["spec"]["workloadRef"]["name"]
+        .as_str()
+        .unwrap_or_default();
+    &find(docs, "Deployment", referenced)["spec"]["template"]["spec"]
+}
+
 /// Whether every key/value of `selector` is among `labels`.
 fn selects(selector: &Value, labels: &Value) -> bool {
     let Some(selector) = selector.as_mapping() else {
@@ -257,6 +268,15 @@ fn services_pdbs_and_autoscalers_point_at_real_workloads() {
                 "{overlay}: PDB {} selects no pods",
                 name(pdb)
             );
+            // "At most one pod evicted at a time" is maxUnavailable: 1 (minAvailable: 1 would let
+            // all but one go at once).
+            assert!(
+                pdb["spec"]["maxUnavailable"].as_i64() == Some(1)
+                    && pdb["spec"]["minAvailable"].is_null(),
+                "{overlay}: PDB {}: {:?}",
+                name(pdb),
+                pdb["spec"]
+            );
         }
         for hpa in of_kind(docs, "HorizontalPodAutoscaler") {
             let target = &hpa["spec"]["scaleTargetRef"];
@@ -367,7 +387,7 @@ fn every_container_has_probes_limits_and_a_locked_down_security_context() {
 #[ignore = "needs kubectl: run by `make test`"]
 fn losing_one_node_never_takes_a_version_down() {
     let docs = render("production");
-    for app in ["meshmap-frontend", "meshmap-martin"] {
+    for app in ["meshmap-frontend", "meshmap-martin", "meshmap-api"] {
         for version in DEFAULT_VERSIONS {
             let deployment = find(docs, "Deployment", &format!("{app}-{version}"));
             assert!(
@@ -382,7 +402,8 @@ fn losing_one_node_never_takes_a_version_down() {
             assert_eq!(by_node["whenUnsatisfiable"].as_str(), Some("DoNotSchedule"));
             assert_eq!(by_node["maxSkew"].as_i64(), Some(1));
             let pdb = find(docs, "PodDisruptionBudget", &format!("{app}-{version}"));
-            assert_eq!(pdb["spec"]["minAvailable"].as_i64(), Some(1));
+            // One eviction at a time, and with 2+ replicas one always stays.
+            assert_eq!(pdb["spec"]["maxUnavailable"].as_i64(), Some(1));
             let hpa = find(docs, "HorizontalPodAutoscaler", &format!("{app}-{version}"));
             assert!(hpa["spec"]["minReplicas"].as_i64().unwrap_or(0) >= 2);
         }
@@ -656,19 +677,15 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
     assert!(seq(&initdb["postInitApplicationSQL"])
         .iter()
         .any(|s| s.as_str().unwrap().contains("postgis")));
-    // The credentials Secret is referenced, never committed; Martin and the loader read the same one.
+    // The credentials Secret is referenced, never committed; the loader reads the owner's.
     let secret = initdb["secret"]["name"].as_str().unwrap();
     assert!(of_kind(docs, "Secret").is_empty(), "no Secret is committed");
-    for workload in ["meshmap-martin-stable", "meshmap-martin-canary"] {
-        let env = seq(
-            &find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"],
-        );
-        assert!(
-            env.iter()
-                .any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(secret)),
-            "{workload}"
-        );
-    }
+    let reads_secret = |kind: &str, workload: &str, secret: &str| {
+        seq(&find(docs, kind, workload)["spec"]["template"]["spec"]["containers"][0]["env"])
+            .iter()
+            .any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(secret))
+    };
+    assert!(reads_secret("Job", "meshmap-db-load", secret));
     let store = &cluster["spec"]["backup"]["barmanObjectStore"];
     assert!(store["destinationPath"]
         .as_str()
@@ -691,19 +708,38 @@ fn the_database_uses_cloudnativepg_fields_as_documented() {
         6,
         "CloudNativePG cron has a seconds field"
     );
-    // The API's login is the operator's to make, its password the Secret the API reads.
-    let role = &cluster["spec"]["managed"]["roles"][0];
-    assert_eq!(role["name"].as_str(), Some("meshmap_api"));
-    let api_secret = role["passwordSecret"]["name"].as_str().unwrap();
-    for workload in ["meshmap-api-stable", "meshmap-api-canary"] {
-        let env = seq(
-            &find(docs, "Deployment", workload)["spec"]["template"]["spec"]["containers"][0]["env"],
-        );
-        assert!(
-            env.iter()
-                .any(|e| e["valueFrom"]["secretKeyRef"]["name"].as_str() == Some(api_secret)),
-            "{workload}"
-        );
+    // The API's and Martin's logins are the operator's to make, their passwords the Secrets
+    // they read; neither reads the owner's.
+    let roles = seq(&cluster["spec"]["managed"]["roles"]);
+    for (login, app) in [
+        ("meshmap_api", "meshmap-api"),
+        ("meshmap_tiles", "meshmap-martin"),
+    ] {
+        let role = roles
+            .iter()
+            .find(|r| r["name"].as_str() == Some(login))
+            .unwrap_or_else(|| panic!("a managed role {login}"));
+        let role_secret = role["passwordSecret"]["name"].as_str().unwrap();
+        for version in DEFAULT_VERSIONS {
+            let workload = format!("{app}-{version}");
+            assert!(
+                reads_secret("Deployment", &workload, role_secret),
+                "{workload}"
+            );
+            assert!(!reads_secret("Deployment", &workload, secret), "{workload}");
+            let url = seq(
+                &find(docs, "Deployment", &workload)["spec"]["template"]["spec"]["containers"][0]
+                    ["env"],
+            )
+            .into_iter()
+            .find(|e| e["name"] == "DATABASE_URL")
+            .and_then(|e| e["value"].as_str())
+            .unwrap_or_default();
+            assert!(
+                url.starts_with(&format!("postgresql://{login}:")),
+                "{workload}: {url}"
+            );
+        }
     }
     let job = find(docs, "Job", "meshmap-db-load");
     assert!(
@@ -872,11 +908,11 @@ fn the_api_has_its_own_versions_routes_and_a_network_that_reaches_only_the_datab
     assert_eq!(live_routes.len(), 2);
     assert_eq!(
         target(live_routes[0]),
-        ("meshmap-api".into(), "canary".into())
+        ("meshmap-api-live".into(), "canary".into())
     );
     assert_eq!(
         target(live_routes[1]),
-        ("meshmap-api".into(), "stable".into())
+        ("meshmap-api-live".into(), "stable".into())
     );
     assert!(live_routes
         .iter()
@@ -937,5 +973,436 @@ fn the_api_has_its_own_versions_routes_and_a_network_that_reaches_only_the_datab
     assert_eq!(
         monitor["spec"]["podMetricsEndpoints"][0]["path"],
         "/metrics"
+    );
+}
+
+// Issue 22: the manifests against what the API, Martin and PostgreSQL need in production.
+
+/// A container's environment variable `name`, if set to a literal value.
+fn env_value<'a>(container: &'a Value, name: &str) -> Option<&'a str> {
+    seq(&container["env"])
+        .into_iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str())
+}
+
+/// The most pods a workload can have: its autoscaler's maximum, else its replicas.
+fn most_pods(docs: &[Value], workload: &Value) -> i64 {
+    of_kind(docs, "HorizontalPodAutoscaler")
+        .into_iter()
+        .find(|hpa| hpa["spec"]["scaleTargetRef"]["name"] == workload["metadata"]["name"])
+        .and_then(|hpa| hpa["spec"]["maxReplicas"].as_i64())
+        .or_else(|| workload["spec"]["replicas"].as_i64())
+        .unwrap_or(1)
+}
+
+/// Martin's pool size, from the rendered config map (kustomize adds a hash to its name).
+fn martin_pool_size(docs: &[Value]) -> i64 {
+    let config = of_kind(docs, "ConfigMap")
+        .into_iter()
+        .find(|c| name(c).starts_with("meshmap-martin-config"))
+        .expect("Martin's config map");
+    let text = config["data"]["config.yaml"].as_str().expect("config.yaml");
+    let parsed: Value = serde_yaml::from_str(text).expect("Martin's config is YAML");
+    parsed["postgres"]["pool_size"]
+        .as_i64()
+        .expect("Martin's pool_size is set (its default grows with the machine's cores)")
+}
+
+/// Connections the loader Job's pod opens at most: psql and shp2pgsql's pipe into it are one,
+/// and scripts/db-load.sh runs its steps one after another; two to be safe.
+const LOADER_CONNECTIONS: i64 = 2;
+/// CloudNativePG's own connections to each instance (its instance manager, the metrics
+/// exporter's queries, backups): a margin, as the operator does not document a number.
+const OPERATOR_CONNECTIONS: i64 = 10;
+
+/// Every pool at every autoscaler's maximum, plus the loader, the superuser's reserve and the
+/// operator's, fits PostgreSQL's max_connections, counted as if every client reached one
+/// instance (a one-instance cluster, or the only instance left). A workload that reaches the
+/// database and is not counted here fails the test.
+#[test]
+#[ignore = "needs kubectl: run by `make test`"]
+fn every_pool_at_its_most_fits_the_databases_max_connections() {
+    for overlay in OVERLAYS {
+        let docs = render(overlay);
+        let cluster = find(docs, "Cluster", "meshmap-db");
+        let parameters = &cluster["spec"]["postgresql"]["parameters"];
+        let most: i64 = parameters["max_connections"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .expect("the Cluster sets max_connections");
+        let reserved: i64 = parameters["superuser_reserved_connections"]
+            .as_str()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(3);
+        let mut total = reserved + OPERATOR_CONNECTIONS;
+        let mut counted = Vec::new();
+        for workload in of_kind(docs, "Deployment") {
+            let Some(container) = seq(&workload["spec"]["template"]["spec"]["containers"])
+                .into_iter()
+                .find(|c| env_value(c, "DATABASE_URL").is_some())
+            else {
+                continue;
+            };
+            let per_pod = if let Some(pool) = env_value(container, "DATABASE_POOL_SIZE") {
+                let pool: i64 = pool.parse().expect("DATABASE_POOL_SIZE is a number");
+                // The live feed's own connection.
+                pool + i64::from(env_value(container, "DATABASE_FEED_URL").is_some())
+            } else if container["name"] == "martin" {
+                martin_pool_size(docs)
+            } else {
+                panic!(
+                    "{overlay}: {} reaches the database with a pool this test does not know",
+                    name(workload)
+                )
+            };
+            total += per_pod * most_pods(docs, workload);
+            counted.push(format!(
+                "{} {per_pod}x{}",
+                name(workload),
+                most_pods(docs, workload)
+            ));
+        }
+        for job in of_kind(docs, "Job") {
+            total += LOADER_CONNECTIONS * job["spec"]["parallelism"].as_i64().unwrap_or(1);
+        }
+        assert!(
+            counted.len() >= 4,
+            "{overlay}: the API and Martin, both versions: {counted:?}"
+        );
+        assert!(
+            total <= most,
+            "{overlay}: {total} connections at most ({counted:?}, the loader, {reserved} reserved, \
+             {OPERATOR_CONNECTIONS} for the operator) but max_connections is {most}"
+        );
+    }
+}
+
+/// Where a monitor scrapes: the pods' labels, the port number and the path.
+struct Scrape {
+    monitor: String,
+    labels: Value,
+    port: u64,
+    path: String,
+}
+
+/// The port named `port` among a pod template's containers.
+fn container_port(pod: &Value, port: &str) -> Option<u64> {
+    seq(&pod["containers"])
+        .into_iter()
+        .flat_map(|c| seq(&c["ports"]))
+        .find(|p| p["name"] == port)
+        .and_then(|p| p["containerPort"].as_u64())
+}
+
+/// Whether a monitor's selector (matchLabels, matchExpressions with In) selects `labels`.
+fn monitor_selects(selector: &Value, labels: &Value) -> bool {
+    let by_labels = selector["matchLabels"]
+        .as_mapping()
+        .is_none_or(|m| m.iter().all(|(k, v)| labels.get(k) == Some(v)));
+    let by_expressions = seq(&selector["matchExpressions"]).into_iter().all(|e| {
+        e["operator"] == "In" && seq(&e["values"]).contains(&&labels[e["key"].as_str().unwrap()])
+    });
+    by_labels && by_expressions
+}
+
+/// Every scrape the monitors make, per pod template they select; CloudNativePG's own
+/// PodMonitor (made by the operator when the Cluster asks) scrapes each instance's exporter on
+/// 9187.
+fn scrapes(docs: &[Value]) -> Vec<Scrape> {
+    let mut found = Vec::new();
+    for monitor in of_kind(docs, "PodMonitor") {
+        for workload in workloads(docs) {
+            let labels = pod_labels(docs, workload);
+            if !monitor_selects(&monitor["spec"]["selector"], labels) {
+                continue;
+            }
+            let pod = pod_spec(docs, workload);
+            for endpoint in seq(&monitor["spec"]["podMetricsEndpoints"]) {
+                let port = endpoint["targetPort"]
+                    .as_u64()
+                    .or_else(|| container_port(pod, endpoint["port"].as_str().unwrap_or_default()));
+                found.push(Scrape {
+                    monitor: name(monitor).to_owned(),
+                    labels: labels.clone(),
+                    port: port.unwrap_or_else(|| {
+                        panic!("{}: no such port in {}", name(monitor), name(workload))
+                    }),
+                    path: endpoint["path"].as_str().unwrap_or("/metrics").to_owned(),
+                });
+            }
+        }
+    }
+    for monitor in of_kind(docs, "ServiceMonitor") {
+        for service in of_kind(docs, "Service") {
+            if !monitor_selects(&monitor["spec"]["selector"], &service["metadata"]["labels"]) {
+                continue;
+            }
+            for workload in workloads(docs) {
+                let labels = pod_labels(docs, workload);
+                if !selects(&service["spec"]["selector"], labels) {
+                    continue;
+                }
+                let pod = pod_spec(docs, workload);
+                for endpoint in seq(&monitor["spec"]["endpoints"]) {
+                    let service_port = seq(&service["spec"]["ports"])
+                        .into_iter()
+                        .find(|p| p["name"] == endpoint["port"])
+                        .unwrap_or_else(|| panic!("{}: no such Service port", name(monitor)));
+                    let port = service_port["targetPort"].as_u64().or_else(|| {
+                        container_port(pod, service_port["targetPort"].as_str().unwrap_or(""))
+                    });
+                    found.push(Scrape {
+                        monitor: name(monitor).to_owned(),
+                        labels: labels.clone(),
+                        port: port.expect("the Service's target port is a container's"),
+                        path: endpoint["path"].as_str().unwrap_or("/metrics").to_owned(),
+                    });
+                }
+            }
+        }
+    }
+    for cluster in of_kind(docs, "Cluster") {
+        if cluster["spec"]["monitoring"]["enablePodMonitor"] == true {
+            let mut labels = serde_yaml::Mapping::new();
+            labels.insert("cnpg.io/cluster".into(), name(cluster).into());
+            found.push(Scrape {
+                monitor: format!("{} (the operator's)", name(cluster)),
+                labels: Value::Mapping(labels),
+                port: 9187,
+                path: "/metrics".into(),
+            });
+        }
+    }
+    found
+}
+
+/// An Istio path pattern (exact, `prefix*` or `*suffix`) against a path.
+fn path_matches(pattern: &str, path: &str) -> bool {
+    if let Some(prefix) = pattern.strip_suffix('*') {
+        path.starts_with(prefix)
+    } else if let Some(suffix) = pattern.strip_prefix('*') {
+        path.ends_with(suffix)
+    } else {
+        pattern == path
+    }
+}
+
+/// Whether the ALLOW AuthorizationPolicies on pods with `labels` let Prometheus (a workload in
+/// the `monitoring` namespace) GET `path` on `port`. No policy on the pods: everything may.
+fn istio_admits_prometheus(docs: &[Value], labels: &Value, port: u64, path: &str) -> bool {
+    let policies: Vec<&Value> = of_kind(docs, "AuthorizationPolicy")
+        .into_iter()
+        .filter(|p| selects(&p["spec"]["selector"]["matchLabels"], labels))
+        .collect();
+    let listed = |list: &Value, wanted: &str, matches: &dyn Fn(&str, &str) -> bool| {
+        list.is_null()
+            || seq(list)
+                .into_iter()
+                .any(|v| matches(v.as_str().unwrap_or_default(), wanted))
+    };
+    let equal = |a: &str, b: &str| a == b;
+    policies.is_empty()
+        || policies.iter().any(|policy| {
+            policy["spec"]["action"] != "DENY"
+                && seq(&policy["spec"]["rules"]).into_iter().any(|rule| {
+                    let from = rule["from"].is_null()
+                        || seq(&rule["from"]).into_iter().any(|f| {
+                            listed(&f["source"]["namespaces"], "monitoring", &equal)
+                                && f["source"]["principals"].is_null()
+                        });
+                    let to = rule["to"].is_null()
+                        || seq(&rule["to"]).into_iter().any(|t| {
+                            let operation = &t["operation"];
+                            listed(&operation["ports"], &port.to_string(), &equal)
+                                && listed(&operation["paths"], path, &path_matches)
+                                && !seq(&operation["notPaths"])
+                                    .into_iter()
+                                    .any(|p| path_matches(p.as_str().unwrap_or_default(), path))
+                                && listed(&operation["methods"], "GET", &equal)
+                        });
+                    from && to
+                })
+        })
+}
+
+/// Whether the NetworkPolicies on pods with `labels` let the `monitoring` namespace reach
+/// `port` (the namespace's default-deny is in force: some policy must allow it).
+fn network_admits_prometheus(docs: &[Value], labels: &Value, port: u64) -> bool {
+    of_kind(docs, "NetworkPolicy")
+        .into_iter()
+        .filter(|p| selects(&p["spec"]["podSelector"]["matchLabels"], labels))
+        .flat_map(|p| seq(&p["spec"]["ingress"]))
+        .any(|rule| {
+            seq(&rule["from"]).into_iter().any(|f| {
+                f["namespaceSelector"]["matchLabels"]["kubernetes.io/metadata.name"] == "monitoring"
+            }) && seq(&rule["ports"])
+                .into_iter()
+                .any(|p| p["port"].as_u64() == Some(port))
+        })
+}
+
+/// Prometheus may read every port the monitors scrape, through Istio's AuthorizationPolicies and
+/// the NetworkPolicies alike (a scrape either refuses is a target that is always down). Envoy's
+/// own statistics port (15090) is answered by the sidecar before any policy applies: only the
+/// NetworkPolicy counts there.
+#[test]
+#[ignore = "needs kubectl: run by `make test`"]
+fn prometheus_may_read_every_port_the_monitors_scrape() {
+    for overlay in OVERLAYS {
+        let docs = render(overlay);
+        let scrapes = scrapes(docs);
+        assert!(
+            scrapes.iter().any(|s| s.port == 9187) && scrapes.iter().any(|s| s.port == 9464),
+            "{overlay}: the database's and the API's exporters are scraped"
+        );
+        for scrape in &scrapes {
+            let what = format!(
+                "{overlay}: {} scrapes {}:{} on {:?}",
+                scrape.monitor, scrape.path, scrape.port, scrape.labels
+            );
+            if scrape.port != 15090 {
+                assert!(
+                    istio_admits_prometheus(docs, &scrape.labels, scrape.port, &scrape.path),
+                    "{what}: no AuthorizationPolicy lets Prometheus in"
+                );
+            }
+            assert!(
+                network_admits_prometheus(docs, &scrape.labels, scrape.port),
+                "{what}: no NetworkPolicy lets Prometheus in"
+            );
+        }
+    }
+}
+
+/// The API in the cluster: the feed on the primary, searches on any instance, metrics off the
+/// public port, client addresses from the gateway, a preStop pause on every serving pod, and the
+/// live streams on a host whose connection pool fits every pod's streams.
+#[test]
+#[ignore = "needs kubectl: run by `make test`"]
+fn the_api_feed_reads_the_primary_and_live_streams_have_their_own_pool() {
+    let docs = render("production");
+    let mut most_streams = 0;
+    for version in DEFAULT_VERSIONS {
+        let deployment = find(docs, "Deployment", &format!("meshmap-api-{version}"));
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        let host = |variable: &str| {
+            let url = env_value(container, variable).unwrap_or_default();
+            url.split('@')
+                .nth(1)
+                .and_then(|rest| rest.split(':').next())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        assert_eq!(
+            host("DATABASE_FEED_URL"),
+            "meshmap-db-rw",
+            "LISTEN needs the primary"
+        );
+        assert!(
+            ["meshmap-db-r", "meshmap-db-rw"].contains(&host("DATABASE_URL").as_str()),
+            "-ro has no endpoints on a one-instance cluster: {}",
+            host("DATABASE_URL")
+        );
+        let metrics = env_value(container, "METRICS_LISTEN").unwrap_or_default();
+        let metrics_port = container_port(&deployment["spec"]["template"]["spec"], "metrics");
+        assert_eq!(
+            metrics.rsplit(':').next().and_then(|p| p.parse().ok()),
+            metrics_port,
+            "METRICS_LISTEN is the container's metrics port"
+        );
+        assert_ne!(metrics_port, Some(8080));
+        assert_eq!(env_value(container, "TRUST_FORWARDED_FOR"), Some("1"));
+        let streams: i64 = env_value(container, "LIVE_MAX_STREAMS")
+            .and_then(|n| n.parse().ok())
+            .expect("LIVE_MAX_STREAMS set");
+        most_streams += streams * most_pods(docs, deployment);
+    }
+    for deployment in of_kind(docs, "Deployment") {
+        let container = &deployment["spec"]["template"]["spec"]["containers"][0];
+        assert!(
+            container["lifecycle"]["preStop"]["sleep"]["seconds"]
+                .as_i64()
+                .is_some_and(|s| s >= 5),
+            "{}: a preStop pause while the pod leaves the endpoints",
+            name(deployment)
+        );
+        let grace = deployment["spec"]["template"]["spec"]["terminationGracePeriodSeconds"]
+            .as_i64()
+            .unwrap_or(30);
+        assert!(grace >= 20, "{}: 5 s pause + 10 s drain", name(deployment));
+    }
+    // Live streams go to their own host, whose pool holds every pod's streams.
+    let routes = find(docs, "VirtualService", "meshmap-tiles");
+    let live: Vec<&Value> = seq(&routes["spec"]["http"])
+        .into_iter()
+        .filter(|r| r["match"][0]["uri"]["exact"] == "/api/live")
+        .collect();
+    assert!(!live.is_empty());
+    for route in live {
+        assert_eq!(route["route"][0]["destination"]["host"], "meshmap-api-live");
+    }
+    let service = find(docs, "Service", "meshmap-api-live");
+    assert!(some_pods_match(docs, &service["spec"]["selector"]));
+    let pool = &find(docs, "DestinationRule", "meshmap-api-live")["spec"]["trafficPolicy"]
+        ["connectionPool"];
+    for limit in [
+        &pool["tcp"]["maxConnections"],
+        &pool["http"]["http2MaxRequests"],
+    ] {
+        assert!(
+            limit.as_i64().unwrap_or(0) >= most_streams,
+            "the live pool {limit:?} < {most_streams} streams"
+        );
+    }
+    let search_pool =
+        &find(docs, "DestinationRule", "meshmap-api")["spec"]["trafficPolicy"]["connectionPool"];
+    assert!(search_pool["tcp"]["maxConnections"].as_i64() < Some(most_streams));
+}
+
+/// The gateway's rate limit counts each client address apart, and tiles apart from the rest
+/// (a map being dragged asks for many more tiles than pages or searches). Checked from the
+/// manifest only: no Envoy runs here.
+#[test]
+#[ignore = "needs kubectl: run by `make test`"]
+fn the_gateway_limits_each_client_with_tiles_on_their_own_budget() {
+    let docs = render("production");
+    let filter = find(docs, "EnvoyFilter", "meshmap-ingress-ratelimit");
+    let config = &filter["spec"]["configPatches"][0]["patch"]["value"]["typed_config"]["value"];
+    assert_eq!(config["always_consume_default_token_bucket"], false);
+    assert!(config["max_dynamic_descriptors"].as_i64().unwrap_or(0) >= 10_000);
+    let mut classes = Vec::new();
+    for limit in seq(&config["rate_limits"]) {
+        let actions = seq(&limit["actions"]);
+        assert!(
+            actions[0]["remote_address"].is_mapping(),
+            "every descriptor starts with the client's address"
+        );
+        let class = &actions[1]["header_value_match"];
+        assert_eq!(class["headers"][0]["string_match"]["prefix"], "/tiles/");
+        classes.push((
+            class["descriptor_value"].as_str().unwrap_or_default(),
+            class["expect_match"].as_bool() == Some(true),
+        ));
+    }
+    classes.sort();
+    assert_eq!(classes, [("other", false), ("tiles", true)]);
+    let mut buckets = Vec::new();
+    for descriptor in seq(&config["descriptors"]) {
+        let entries = seq(&descriptor["entries"]);
+        assert_eq!(entries[0]["key"], "remote_address");
+        assert_eq!(entries[0]["value"], "", "a bucket per address (wildcard)");
+        buckets.push((
+            entries[1]["value"].as_str().unwrap_or_default(),
+            descriptor["token_bucket"]["tokens_per_fill"]
+                .as_i64()
+                .unwrap_or(0),
+        ));
+    }
+    buckets.sort();
+    assert_eq!(buckets.len(), 2);
+    assert!(
+        buckets[1].0 == "tiles" && buckets[1].1 > buckets[0].1,
+        "tiles get more than the rest: {buckets:?}"
     );
 }

@@ -8,7 +8,7 @@ use axum::extract::{ConnectInfo, MatchedPath, Query, Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, MethodRouter};
 use axum::Router;
 use tokio::sync::watch;
 
@@ -30,6 +30,8 @@ pub struct ApiConfig {
     pub pool: PoolSettings,
     /// Live streams at most, and per client address.
     pub live: LiveLimits,
+    /// Searches served at once, and how long one may take.
+    pub requests: RequestLimits,
     /// The version this process serves ("stable", "canary", or a build's version).
     pub version: String,
 }
@@ -61,6 +63,31 @@ impl Default for LiveLimits {
     }
 }
 
+/// Searches in progress at most (past it, a clear 503 at once rather than a queue that makes
+/// every client wait), and how long a request may take in all (waiting for a connection and for
+/// its answer included) before it is answered with a 503.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestLimits {
+    pub concurrency: usize,
+    pub timeout: Duration,
+}
+
+impl Default for RequestLimits {
+    fn default() -> Self {
+        RequestLimits {
+            concurrency: 64,
+            timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Where the API listens: `public` for `/api/`, probes; `metrics` (if any) for `/metrics`, kept
+/// off the public port so only the scraper reaches it.
+pub struct Listeners {
+    pub public: tokio::net::TcpListener,
+    pub metrics: Option<tokio::net::TcpListener>,
+}
+
 struct AppState {
     database: Database,
     metrics: Metrics,
@@ -83,10 +110,10 @@ struct StreamCount {
     by_client: std::collections::HashMap<std::net::IpAddr, usize>,
 }
 
-/// Serves the API on `listener` until `shutdown` resolves: live streams end (clients reconnect to
-/// another replica), requests in flight are finished.
+/// Serves the API on `listeners` until `shutdown` resolves: live streams end (clients reconnect
+/// to another replica), requests in flight are finished.
 pub async fn serve(
-    listener: tokio::net::TcpListener,
+    listeners: Listeners,
     config: ApiConfig,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
@@ -106,6 +133,7 @@ pub async fn serve(
         config.live.ttl,
     ));
     let (stop, stopping) = watch::channel(false);
+    let stopping_metrics = stopping.clone();
     let pool = Database::new(database, config.pool).map_err(std::io::Error::other)?;
     let state_stall = config.live.stall;
     let state = Arc::new(AppState {
@@ -119,26 +147,115 @@ pub async fn serve(
         limits: config.live,
         streams: std::sync::Mutex::default(),
     });
+    let requests = config.requests;
     let app = Router::new()
-        .route("/api/search", get(search))
+        .route("/api/search", limit_requests(get(search), requests))
         .route("/api/live", get(live))
         .route("/healthz", get(|| async { "ok\n" }))
-        .route("/readyz", get(ready))
-        .route("/metrics", get(metrics))
+        // Readiness is bounded in time but never shed: a busy pod is still ready.
+        .route(
+            "/readyz",
+            limit_requests(
+                get(ready),
+                RequestLimits {
+                    concurrency: tokio::sync::Semaphore::MAX_PERMITS,
+                    ..requests
+                },
+            ),
+        )
         .fallback(|request: Request| async move { ApiError::not_found(request.uri().path()) })
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             observe,
         ))
-        .with_state(state);
+        .with_state(Arc::clone(&state));
     let stall = state_stall;
-    let result = crate::listen::serve(listener, app, stall, async move {
+    let metrics_server = listeners.metrics.map(|listener| {
+        let app = Router::new()
+            .route("/metrics", get(metrics))
+            .with_state(state);
+        let mut stopping = stopping_metrics;
+        tokio::spawn(crate::listen::serve(listener, app, stall, async move {
+            let _ = stopping.wait_for(|stop| *stop).await;
+        }))
+    });
+    let result = crate::listen::serve(listeners.public, app, stall, async move {
         shutdown.await;
         let _ = stop.send(true);
     })
     .await;
+    if let Some(metrics_server) = metrics_server {
+        let _ = metrics_server.await;
+    }
     feed.abort();
     result
+}
+
+/// Bounds on a route: at most `concurrency` requests in progress, the rest refused at once with
+/// a 503 (load shedding: a queue would only make every client wait), and an answer within
+/// `timeout`. Both refusals are JSON like every other error, with `Retry-After`.
+fn limit_requests<S: Clone + Send + Sync + 'static>(
+    route: MethodRouter<S>,
+    limits: RequestLimits,
+) -> MethodRouter<S> {
+    route.layer(
+        tower::ServiceBuilder::new()
+            .layer(axum::error_handling::HandleErrorLayer::new(
+                |error: tower::BoxError| async move { refused(error) },
+            ))
+            .load_shed()
+            // One count for the route however often axum applies the layer (a per-service
+            // limit would start from zero for each copy).
+            .layer(tower::limit::GlobalConcurrencyLimitLayer::new(
+                limits.concurrency,
+            ))
+            .timeout(limits.timeout),
+    )
+}
+
+/// What a request refused by [`limit_requests`] is answered.
+fn refused(error: tower::BoxError) -> Response {
+    let (error, retry) = if error.is::<tower::load_shed::error::Overloaded>() {
+        (
+            ApiError {
+                status: 503,
+                code: "overloaded",
+                message:
+                    "this server is answering as many requests as it can: try again in a moment"
+                        .into(),
+            },
+            "1",
+        )
+    } else if error.is::<tower::timeout::error::Elapsed>() {
+        (
+            ApiError {
+                status: 503,
+                code: "timed_out",
+                message: "this request took too long to answer: try again shortly".into(),
+            },
+            "2",
+        )
+    } else {
+        log_event("error", &format!("request failed: {error}"));
+        (
+            ApiError {
+                status: 500,
+                code: "internal",
+                message: "the request failed inside the server".into(),
+            },
+            "5",
+        )
+    };
+    with_retry_after(error, retry)
+}
+
+/// `error`'s JSON answer with a `Retry-After` of `seconds`.
+fn with_retry_after(error: ApiError, seconds: &'static str) -> Response {
+    let mut response = error.into_response();
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, HeaderValue::from_static(seconds));
+    response
 }
 
 /// `GET /api/live`: newline-delimited JSON: a snapshot of every object, then an update line with
@@ -166,7 +283,8 @@ async fn live(
         updates,
         stopping,
         sent: snapshot.version,
-        pending: Some(snapshot.line.clone()),
+        queue: [snapshot.line.clone()].into(),
+        phase: next_phase(),
         ended: false,
         live: state.live.clone(),
         _guard: guard,
@@ -199,13 +317,28 @@ impl AsRef<[u8]> for SharedLine {
     }
 }
 
+/// Streams wake for an update each at its own moment within this span, not all at once:
+/// writing a change to thousands of sockets in one burst would queue every search behind it.
+const SPREAD: Duration = Duration::from_millis(400);
+
+/// The next stream's moment within [`SPREAD`]: streams opened one after another are spread
+/// evenly (steps of the golden ratio).
+fn next_phase() -> Duration {
+    static STREAMS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let n = STREAMS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    SPREAD.mul_f64((n as f64 * 0.618_033_988_75).fract())
+}
+
 /// One client's stream: where it is, and what comes next.
 struct LiveStream {
     updates: tokio::sync::broadcast::Receiver<Arc<crate::publish::Encoded>>,
     stopping: watch::Receiver<bool>,
-    /// The board's version the client has.
+    /// The board's version the client has (with the queued lines).
     sent: u64,
-    pending: Option<Arc<str>>,
+    /// Lines to send, in order (shared with every other stream).
+    queue: std::collections::VecDeque<Arc<str>>,
+    /// This stream's moment within [`SPREAD`].
+    phase: Duration,
     ended: bool,
     live: Subscriptions,
     _guard: LiveClient,
@@ -213,8 +346,8 @@ struct LiveStream {
 
 impl LiveStream {
     async fn next_line(&mut self) -> Option<Arc<str>> {
-        use tokio::sync::broadcast::error::RecvError;
-        if let Some(line) = self.pending.take() {
+        use tokio::sync::broadcast::error::{RecvError, TryRecvError};
+        if let Some(line) = self.queue.pop_front() {
             return Some(line);
         }
         if self.ended {
@@ -229,23 +362,56 @@ impl LiveStream {
             }
             tokio::select! {
                 update = self.updates.recv() => match update {
-                    Ok(update) if update.version <= self.sent => {}
-                    Ok(update) if update.since == self.sent => {
-                        self.sent = update.version;
-                        return Some(update.line.clone());
+                    Ok(update) => {
+                        if !self.take(Some(update)) {
+                            continue;
+                        }
                     }
-                    // Behind (an update missed), or the channel ran ahead: the latest snapshot.
-                    Ok(_) | Err(RecvError::Lagged(_)) => {
-                        let snapshot = self.live.snapshot();
-                        self.sent = snapshot.version;
-                        return Some(snapshot.line.clone());
+                    Err(RecvError::Lagged(_)) => {
+                        self.take(None);
                     }
                     Err(RecvError::Closed) => return None,
                 },
-                _ = self.stopping.changed() => {}
+                _ = self.stopping.changed() => continue,
                 _ = tokio::time::sleep(Duration::from_secs(15)) => {
                     return Some("{\"type\":\"ping\"}\n".into());
                 }
+            }
+            // This stream's moment; what arrived meanwhile goes out with it.
+            tokio::time::sleep(self.phase).await;
+            loop {
+                match self.updates.try_recv() {
+                    Ok(update) => {
+                        self.take(Some(update));
+                    }
+                    Err(TryRecvError::Lagged(_)) => {
+                        self.take(None);
+                    }
+                    Err(TryRecvError::Empty | TryRecvError::Closed) => break,
+                }
+            }
+            return self.queue.pop_front();
+        }
+    }
+
+    /// Queues what brings the client up to date after `update` (`None`: updates were missed):
+    /// the update if it follows what the client has, nothing if the client has it, else the
+    /// latest snapshot in place of whatever was queued. Whether anything was queued.
+    fn take(&mut self, update: Option<Arc<crate::publish::Encoded>>) -> bool {
+        match update {
+            Some(update) if update.version <= self.sent => false,
+            Some(update) if update.since == self.sent => {
+                self.sent = update.version;
+                self.queue.push_back(update.line.clone());
+                true
+            }
+            // Behind (an update missed), or the channel ran ahead: the latest snapshot.
+            _ => {
+                let snapshot = self.live.snapshot();
+                self.sent = snapshot.version;
+                self.queue.clear();
+                self.queue.push_back(snapshot.line.clone());
+                true
             }
         }
     }
@@ -338,11 +504,7 @@ impl IntoResponse for LiveRefusal {
                 "30",
             ),
         };
-        let mut response = error.into_response();
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from_static(retry));
-        response
+        with_retry_after(error, retry)
     }
 }
 
@@ -399,7 +561,20 @@ async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let mut text = state.metrics.render(&state.version);
     text.push_str("# HELP meshmap_api_live_clients Live streams open now.\n# TYPE meshmap_api_live_clients gauge\n");
     text.push_str(&format!("meshmap_api_live_clients {clients}\n"));
+    if let Some(bytes) = resident_memory() {
+        text.push_str("# HELP process_resident_memory_bytes Resident memory size in bytes.\n# TYPE process_resident_memory_bytes gauge\n");
+        text.push_str(&format!("process_resident_memory_bytes {bytes}\n"));
+    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
+}
+
+/// The process's resident memory (Linux: VmRSS in /proc/self/status), the figure operators
+/// compare with the pod's memory limit.
+fn resident_memory() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kilobytes: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kilobytes * 1024)
 }
 
 /// Around every request: the version header, CORS for maps embedded in other sites, the metrics
@@ -457,4 +632,92 @@ fn unix_seconds() -> String {
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     format!("{}.{:03}", now.as_secs(), now.subsec_millis())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    /// A route whose requests wait until `release` is notified.
+    fn held_route(release: Arc<tokio::sync::Notify>, limits: RequestLimits) -> Router {
+        let route = get(move || {
+            let release = Arc::clone(&release);
+            async move {
+                release.notified().await;
+                "done"
+            }
+        });
+        Router::new().route("/held", limit_requests(route, limits))
+    }
+
+    async fn ask(router: &Router) -> Response {
+        let request = Request::builder().uri("/held").body(Body::empty()).unwrap();
+        router.clone().oneshot(request).await.unwrap()
+    }
+
+    async fn body_text(response: Response) -> String {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Past the concurrency limit a request is refused at once, as JSON with Retry-After, while
+    /// the ones in progress finish; once they have, requests are served again.
+    #[tokio::test(start_paused = true)]
+    async fn requests_past_the_limit_are_shed_with_a_json_503() {
+        let release = Arc::new(tokio::sync::Notify::new());
+        let router = held_route(
+            Arc::clone(&release),
+            RequestLimits {
+                concurrency: 2,
+                timeout: Duration::from_secs(3600),
+            },
+        );
+        let first = tokio::spawn({
+            let router = router.clone();
+            async move { ask(&router).await }
+        });
+        let second = tokio::spawn({
+            let router = router.clone();
+            async move { ask(&router).await }
+        });
+        tokio::task::yield_now().await;
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let third = ask(&router).await;
+        assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(third.headers()[header::RETRY_AFTER], "1");
+        assert_eq!(third.headers()[header::CONTENT_TYPE], "application/json");
+        assert!(body_text(third).await.contains("\"code\":\"overloaded\""));
+        release.notify_waiters();
+        assert_eq!(first.await.unwrap().status(), StatusCode::OK);
+        assert_eq!(second.await.unwrap().status(), StatusCode::OK);
+        let again = tokio::spawn({
+            let router = router.clone();
+            async move { ask(&router).await }
+        });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        release.notify_waiters();
+        assert_eq!(again.await.unwrap().status(), StatusCode::OK);
+    }
+
+    /// A request that takes longer than the timeout is answered with a JSON 503 when it runs out.
+    #[tokio::test(start_paused = true)]
+    async fn a_request_past_its_timeout_gets_a_json_503() {
+        let router = held_route(
+            Arc::new(tokio::sync::Notify::new()),
+            RequestLimits {
+                concurrency: 4,
+                timeout: Duration::from_secs(10),
+            },
+        );
+        let started = tokio::time::Instant::now();
+        let response = ask(&router).await;
+        assert_eq!(started.elapsed(), Duration::from_secs(10));
+        assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(response.headers()[header::RETRY_AFTER], "2");
+        assert!(body_text(response).await.contains("\"code\":\"timed_out\""));
+    }
 }

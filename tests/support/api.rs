@@ -5,14 +5,18 @@ use std::thread::JoinHandle;
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use super::{free_port, http_client, Database};
+use super::{free_port, http_client, root, spawn_listening, Database, Process};
 
 /// The API served in-process on a free port, as the API's own login; stopped (gracefully) when
 /// dropped.
 pub struct Api {
     pub port: u16,
+    /// Where `/metrics` is served (not on `port`).
+    pub metrics_port: u16,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<JoinHandle<()>>,
+    /// The API as a process of its own ([`Api::spawn`]), when its memory is measured.
+    _process: Option<Process>,
 }
 
 impl Api {
@@ -27,7 +31,7 @@ impl Api {
         live: meshmap_api::LiveLimits,
         version: &str,
     ) -> Api {
-        let port = free_port();
+        let (port, metrics_port) = (free_port(), free_port());
         let url = |database: &Database| {
             format!(
                 "postgresql://meshmap_api@127.0.0.1:{}/meshmap",
@@ -41,6 +45,7 @@ impl Api {
             feed_database: feed.map(url),
             pool: Default::default(),
             live,
+            requests: Default::default(),
             version: version.to_owned(),
         };
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -51,11 +56,13 @@ impl Api {
                 .build()
                 .expect("runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
-                    .await
-                    .expect("bind");
+                let bind = |port| tokio::net::TcpListener::bind(("127.0.0.1", port));
+                let listeners = meshmap_api::Listeners {
+                    public: bind(port).await.expect("bind"),
+                    metrics: Some(bind(metrics_port).await.expect("bind")),
+                };
                 let _ = ready.send(());
-                meshmap_api::serve(listener, config, async move {
+                meshmap_api::serve(listeners, config, async move {
                     let _ = stopped.await;
                 })
                 .await
@@ -65,8 +72,44 @@ impl Api {
         listening.recv().expect("the API listens");
         Api {
             port,
+            metrics_port,
             stop: Some(stop),
             thread: Some(thread),
+            _process: None,
+        }
+    }
+
+    /// The release binary (`meshmap-api`) as a process of its own, with these settings beside
+    /// the database and ports: its memory is its own, not the test's.
+    pub fn spawn(database: &Database, settings: &[(&str, &str)]) -> Api {
+        static BUILT: std::sync::OnceLock<std::path::PathBuf> = std::sync::OnceLock::new();
+        let binary = BUILT.get_or_init(|| {
+            let status = std::process::Command::new(env!("CARGO"))
+                .args(["build", "--release", "--quiet", "-p", "meshmap-api"])
+                .current_dir(root())
+                .status()
+                .expect("cargo runs");
+            assert!(status.success(), "cargo build -p meshmap-api failed");
+            root().join("target/release/meshmap-api")
+        });
+        let (port, metrics_port) = (free_port(), free_port());
+        let process = spawn_listening(
+            std::process::Command::new(binary)
+                .env("DATABASE_URL", database.login_url("meshmap_api"))
+                .env("LISTEN", format!("127.0.0.1:{port}"))
+                .env("METRICS_LISTEN", format!("127.0.0.1:{metrics_port}"))
+                .envs(settings.iter().copied())
+                .stdout(std::process::Stdio::null()),
+            port,
+            std::time::Duration::from_secs(20),
+            "meshmap-api",
+        );
+        Api {
+            port,
+            metrics_port,
+            stop: None,
+            thread: None,
+            _process: Some(process),
         }
     }
 
@@ -77,6 +120,33 @@ impl Api {
             .expect("the API answers");
         let (status, headers) = (response.status(), response.headers().clone());
         (status, headers, response.text().unwrap_or_default())
+    }
+
+    /// Waits (up to `within`) for `/readyz` to answer 200: the database answers and the live
+    /// feed has read the table. Panics with the last answer otherwise.
+    pub fn wait_ready(&self, within: std::time::Duration) {
+        let started = std::time::Instant::now();
+        loop {
+            let (status, _, body) = self.get("/readyz");
+            if status == StatusCode::OK {
+                return;
+            }
+            assert!(
+                started.elapsed() < within,
+                "not ready after {within:?}: {status} {body}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+    }
+
+    /// The metrics page, from the metrics port.
+    pub fn metrics(&self) -> String {
+        let response = http_client()
+            .get(format!("http://127.0.0.1:{}/metrics", self.metrics_port))
+            .send()
+            .expect("the metrics port answers");
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().unwrap_or_default()
     }
 
     pub fn json(&self, path_and_query: &str) -> (StatusCode, Value) {

@@ -352,8 +352,14 @@ impl Database {
         Database { dir, port }
     }
 
+    /// The database as its owner (a superuser here).
     pub fn url(&self) -> String {
-        format!("postgresql://postgres@127.0.0.1:{}/meshmap", self.port)
+        self.login_url("postgres")
+    }
+
+    /// The database as `login` (db/prepare.sql's read-only `meshmap_api` or `meshmap_tiles`).
+    pub fn login_url(&self, login: &str) -> String {
+        format!("postgresql://{login}@127.0.0.1:{}/meshmap", self.port)
     }
 
     /// A hot standby of this cluster (a read replica, as CloudNativePG's `-ro` service points
@@ -440,7 +446,8 @@ impl TileServer {
         assert!(self.martin.is_none(), "Martin is already running");
         self.martin = Some(spawn_listening(
             Command::new("martin")
-                .env("DATABASE_URL", self.database.url())
+                // Martin's own login, which can only read (as in k8s/).
+                .env("DATABASE_URL", self.database.login_url("meshmap_tiles"))
                 .arg("--config")
                 .arg(root().join("martin/config.yaml"))
                 .args(["--listen-addresses", &format!("127.0.0.1:{}", self.port)])
