@@ -34,9 +34,9 @@ pub fn polygon_grid(count: usize, seed: u64) -> String {
         let mut wiggle =
             Lcg(seed ^ ((from.0 * 7919 + from.1) as u64) << 20 ^ (to.0 * 104_729 + to.1) as u64);
         let phases = [
-            wiggle.next() * 6.28,
-            wiggle.next() * 6.28,
-            wiggle.next() * 6.28,
+            wiggle.next() * std::f64::consts::TAU,
+            wiggle.next() * std::f64::consts::TAU,
+            wiggle.next() * std::f64::consts::TAU,
         ];
         let (p, q) = (corner[from.0][from.1], corner[to.0][to.1]);
         let (ex, ey) = (q.0 - p.0, q.1 - p.1);

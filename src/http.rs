@@ -364,8 +364,9 @@ fn body_error(url: &str, signal: Option<&AbortSignal>, detail: String) -> HttpEr
     }
 }
 
-/// The message of a thrown JS value (an `Error`'s message, or the value as text).
-fn js_error_text(error: &JsValue) -> String {
+/// The message of a thrown JS value (an `Error`'s message, or the value as text); the map's
+/// calls into Leaflet use it too.
+pub fn js_error_text(error: &JsValue) -> String {
     error
         .dyn_ref::<js_sys::Error>()
         .map(|e| String::from(e.message()))

@@ -153,6 +153,17 @@ fn number(
         })
 }
 
+/// The setting `name` in milliseconds (or `default`), within `range`.
+fn millis(
+    setting: &dyn Fn(&str, &str) -> String,
+    name: &str,
+    default: Duration,
+    range: std::ops::RangeInclusive<u64>,
+) -> Result<Duration, String> {
+    let default = default.as_millis() as u64;
+    number(setting, name, default, range, "milliseconds").map(Duration::from_millis)
+}
+
 /// LIVE_MAX_STREAMS, LIVE_MAX_PER_CLIENT, LIVE_TTL_S and TRUST_FORWARDED_FOR, checked.
 fn live_limits(setting: &dyn Fn(&str, &str) -> String) -> Result<meshmap_api::LiveLimits, String> {
     let default = meshmap_api::LiveLimits::default();
@@ -194,13 +205,7 @@ fn pool_settings(
             1..=64,
             "a number of connections",
         )? as usize,
-        wait: Duration::from_millis(number(
-            setting,
-            "DATABASE_WAIT_MS",
-            default.wait.as_millis() as u64,
-            100..=60_000,
-            "milliseconds",
-        )?),
+        wait: millis(setting, "DATABASE_WAIT_MS", default.wait, 100..=60_000)?,
     })
 }
 
@@ -217,13 +222,12 @@ fn request_limits(
             1..=10_000,
             "a number of searches",
         )? as usize,
-        timeout: Duration::from_millis(number(
+        timeout: millis(
             setting,
             "REQUEST_TIMEOUT_MS",
-            default.timeout.as_millis() as u64,
+            default.timeout,
             100..=120_000,
-            "milliseconds",
-        )?),
+        )?,
     })
 }
 

@@ -42,6 +42,17 @@ thread_local! {
 /// Label widths kept at most: plenty for any map's names, bounded for any data.
 const MAX_CACHED_WIDTHS: usize = 8192;
 
+/// The options of a Leaflet GridLayer Rust draws: its CSS class, and its attribution if any.
+pub fn grid_options(class: &str, attribution: &crate::config::Attribution) -> js_sys::Object {
+    let options = js_sys::Object::new();
+    super::ffi::set(&options, "className", &class.into());
+    let attribution = attribution.to_html();
+    if !attribution.is_empty() {
+        super::ffi::set(&options, "attribution", &attribution.into());
+    }
+    options
+}
+
 /// Sizes the canvas for the screen's pixel ratio and draws `tile` on it. Returns how many
 /// features were drawn.
 pub fn draw_tile(canvas: &HtmlCanvasElement, tile: &Tile, style: &Style, zoom: u32) -> usize {

@@ -167,10 +167,12 @@ impl GeoJsonLayer {
         };
         self.layer.clear_layers();
         // Checked data does not throw, but a Leaflet exception must never take the app down.
-        self.layer
-            .add_data(&data)
-            .map(|_| ())
-            .map_err(|e| format!("Leaflet could not draw the data: {}", js_error_text(&e)))
+        self.layer.add_data(&data).map(|_| ()).map_err(|e| {
+            format!(
+                "Leaflet could not draw the data: {}",
+                crate::http::js_error_text(&e)
+            )
+        })
     }
 
     /// The Leaflet layer, to add to a map or a layers control.
@@ -208,15 +210,6 @@ fn highlight_on_hover(group: &ffi::GeoJsonGroup, style: &Style) -> [LeafletListe
         LeafletListener::new(group, "mouseover", restyle(hovered)),
         LeafletListener::new(group, "mouseout", restyle(normal)),
     ]
-}
-
-/// The message of a thrown JS value.
-pub fn js_error_text(error: &JsValue) -> String {
-    error
-        .dyn_ref::<js_sys::Error>()
-        .map(|e| String::from(e.message()))
-        .or_else(|| error.as_string())
-        .unwrap_or_else(|| "an error that is not an Error".to_owned())
 }
 
 /// `L.icon` for an image `size` pixels big whose bottom centre is on the point, its popup opening

@@ -214,9 +214,7 @@ pub(super) fn view_box(map: &Map) -> Option<ViewBox> {
 /// Lets the page draw a frame and answer input before going on (a timer's turn): long work in
 /// the browser is done in pieces with these between.
 pub async fn next_turn() {
-    if let Some((_, pause)) = timer::sleep(0) {
-        let _ = pause.await;
-    }
+    pause(0).await
 }
 
 /// Waits `ms` milliseconds (a timer), or returns at once if there is no window.
@@ -226,10 +224,7 @@ pub async fn pause(ms: u32) {
     }
 }
 
-/// The message of a thrown JS value.
-pub fn js_error_text(error: &JsValue) -> String {
-    geojson_layer::js_error_text(error)
-}
+pub use crate::http::js_error_text;
 
 /// The layer called `name` in a list of named layers.
 fn named<L>(layers: &[(String, Rc<L>)], name: &str) -> Option<Rc<L>> {
@@ -414,7 +409,7 @@ impl MapHandle {
             }
         }
         let map = Map::new_with_element(container, &options)
-            .map_err(|e| MapError::Leaflet(geojson_layer::js_error_text(&e)))?;
+            .map_err(|e| MapError::Leaflet(js_error_text(&e)))?;
 
         // Open on a big map; on a phone or a small embedded map it would cover a third of it, so
         // there it is Leaflet's icon that opens on tap or hover.

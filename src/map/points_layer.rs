@@ -105,12 +105,7 @@ impl PointsLayer {
             painter,
             reach: style.radius + style.weight / 2.0 + 1.0,
         });
-        let options = js_sys::Object::new();
-        ffi::set(&options, "className", &"meshmap-points".into());
-        let attribution = attribution.to_html();
-        if !attribution.is_empty() {
-            ffi::set(&options, "attribution", &attribution.into());
-        }
+        let options = super::canvas::grid_options("meshmap-points", attribution);
         let weak = Rc::downgrade(&state);
         let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(
             move |coords: JsValue, done: js_sys::Function| {

@@ -44,12 +44,7 @@ impl ShapesLayer {
             points: style.marker == Marker::Circle,
             tab_stops,
         });
-        let options = js_sys::Object::new();
-        ffi::set(&options, "className", &"meshmap-shapes".into());
-        let attribution = attribution.to_html();
-        if !attribution.is_empty() {
-            ffi::set(&options, "attribution", &attribution.into());
-        }
+        let options = super::canvas::grid_options("meshmap-shapes", attribution);
         let weak = Rc::downgrade(&state);
         let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(
             move |coords: JsValue, done: js_sys::Function| create_tile(&weak, &coords, done),

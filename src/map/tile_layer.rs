@@ -179,14 +179,9 @@ impl Drop for Slot {
 
 impl FetchTileLayer {
     pub fn new(spec: TileLayerSpec, http: Http, health: HealthSink) -> FetchTileLayer {
-        let options = js_sys::Object::new();
+        let options = super::canvas::grid_options("meshmap-tiles", spec.attribution);
         ffi::set(&options, "minZoom", &spec.zoom_range.0.into());
         ffi::set(&options, "maxZoom", &spec.zoom_range.1.into());
-        ffi::set(&options, "className", &"meshmap-tiles".into());
-        let attribution = spec.attribution.to_html();
-        if !attribution.is_empty() {
-            ffi::set(&options, "attribution", &attribution.into());
-        }
         let state_slot: Rc<RefCell<Option<Rc<State>>>> = Rc::new(RefCell::new(None));
         let slot = Rc::clone(&state_slot);
         let create_tile = Closure::<dyn FnMut(JsValue, js_sys::Function) -> JsValue>::new(
