@@ -1123,6 +1123,126 @@ async fn vector_tiles_carry_the_version_header_and_are_drawn_in_rust() {
     element.remove();
 }
 
+/// README "Failure behaviour": a redirect on a request carrying `X-App-Version` is that layer's
+/// error, never followed (the header would go wherever it points); without the header the same
+/// redirect is followed as usual.
+#[wasm_bindgen_test]
+async fn a_redirect_on_a_request_carrying_the_version_is_the_layers_error() {
+    load_leaflet().await;
+    install_fetch_stub();
+    let moved = collection(vec![feature(
+        json!({"name": "Moved"}),
+        square(0.0, 0.0, 5.0),
+    )]);
+    stub_serve("/stub-moved/", &JsValue::from_str(&moved.to_string()));
+    stub_mode("redirect");
+    let overlays = json!([{"name": "Moved", "type": "geojson", "url": "/stub-moved/data.geojson"}]);
+
+    set_cookie("app-version=canary; Path=/");
+    let element = test_element();
+    let mounted = mount_app(&element, inline(config_with(overlays.clone())));
+    until("the layer's error", || {
+        text(&element, ".meshmap-status-error").contains("redirect")
+    })
+    .await;
+    let shown = text(&element, "[data-layer=\"Moved\"]");
+    assert!(
+        shown.contains("answered with a redirect") && shown.contains("X-App-Version"),
+        "{shown}"
+    );
+    assert_eq!(stub_versions(), vec!["canary".to_owned()]);
+    // The rest of the map draws.
+    until("the base map", || count(&element, ".leaflet-tile-container canvas, .leaflet-overlay-pane canvas, .leaflet-overlay-pane path") > 0).await;
+    drop(mounted);
+    element.remove();
+
+    // No version, no header: the redirect is followed and the layer draws.
+    clear_cookies();
+    let element = test_element();
+    let mounted = mount_app(&element, inline(config_with(overlays)));
+    until("the layer loaded", || stub_requests() == 2).await;
+    sleep(Duration::from_millis(200)).await;
+    assert_eq!(
+        count(&element, ".meshmap-status-error"),
+        0,
+        "{}",
+        text(&element, ".meshmap-status")
+    );
+    drop(mounted);
+    remove_fetch_stub();
+    element.remove();
+}
+
+/// README "Failure behaviour": a host callback that throws is logged and ignored; the callbacks
+/// after it still run and the map goes on.
+#[wasm_bindgen_test]
+async fn a_host_callback_that_throws_is_logged_and_the_map_goes_on() {
+    let element = test_element();
+    let (mut widget, host) = mount_host_widget(&config_with(json!([])), &element).await;
+    let warnings: Rc<RefCell<Vec<String>>> = Rc::default();
+    let noted = Rc::clone(&warnings);
+    let note = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |what: JsValue, error: JsValue| {
+        noted.borrow_mut().push(format!(
+            "{} {}",
+            what.as_string().unwrap_or_default(),
+            js_sys::JSON::stringify(
+                &js_sys::Reflect::get(&error, &"message".into()).unwrap_or_default()
+            )
+            .ok()
+            .and_then(|t| t.as_string())
+            .unwrap_or_default()
+        ));
+    });
+    // console.warn, watched for the length of the test.
+    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).unwrap();
+    let warn = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
+    js_sys::Reflect::set(&console, &"warn".into(), note.as_ref()).unwrap();
+
+    widget
+        .on(
+            "move",
+            js_sys::Function::new_no_args("throw new Error('the host is broken')"),
+        )
+        .unwrap_or_else(|_| panic!("on"));
+    let after = Recorder::default();
+    widget
+        .on("move", after.callback())
+        .unwrap_or_else(|_| panic!("on"));
+    let moves_before = host.moves.len();
+    widget
+        .set_view(20.0, 30.0, 4.0)
+        .unwrap_or_else(|_| panic!("setView"));
+    until("the callback after the throwing one ran", || {
+        after.len() >= 1
+    })
+    .await;
+    until("the throw logged", || !warnings.borrow().is_empty()).await;
+    js_sys::Reflect::set(&console, &"warn".into(), &warn).unwrap();
+    let logged = warnings.borrow().join("\n");
+    assert!(
+        logged.contains("host \"move\" callback threw") && logged.contains("the host is broken"),
+        "{logged}"
+    );
+    assert!(
+        host.moves.len() > moves_before,
+        "the host's own callback ran too"
+    );
+    // The map goes on: it moves again and says so.
+    widget
+        .set_view(-20.0, -30.0, 5.0)
+        .unwrap_or_else(|_| panic!("setView"));
+    until("moved again", || {
+        view_of(&widget)["lat"]
+            .as_f64()
+            .is_some_and(|lat| (lat + 20.0).abs() < 0.01)
+    })
+    .await;
+    until("heard again", || after.len() >= 2).await;
+    assert_eq!(host.errors.len(), 0);
+    widget.destroy();
+    element.remove();
+}
+
 #[wasm_bindgen_test]
 async fn clicking_a_vector_feature_opens_its_popup() {
     install_fetch_stub();

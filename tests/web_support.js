@@ -19,6 +19,17 @@ export function install_fetch_stub() {
         reject(new DOMException('The operation was aborted.', 'AbortError'));
       }));
     }
+    // 'redirect': what a server's 302 gives fetch(). A request made with `redirect: 'manual'`
+    // sees an opaque redirect (type "opaqueredirect", status 0, no body: the browser builds no
+    // other kind for it, so the stand-in sets those fields); any other request is followed, as the
+    // browser would, and gets the body from where it was sent.
+    if (stub.mode === 'redirect' && request.redirect === 'manual') {
+      const moved = new Response(null, { status: 200 });
+      Object.defineProperty(moved, 'type', { value: 'opaqueredirect' });
+      Object.defineProperty(moved, 'status', { value: 0 });
+      Object.defineProperty(moved, 'ok', { value: false });
+      return Promise.resolve(moved);
+    }
     if (stub.mode === 'down') return Promise.resolve(new Response('upstream connect error', { status: 503 }));
     if (stub.mode.startsWith('busy ')) {
       const headers = { 'Retry-After': stub.mode.slice(5) };

@@ -134,10 +134,27 @@ pub async fn run(plan: &LoadPlan) -> Result<LoadReport, String> {
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
     }
-    // The stalled ones: ask, read nothing, hold the socket.
+    // The stalled ones: ask, read nothing, hold the socket. Their receive buffer is a phone's
+    // that stopped reading, a few KB, not one the kernel would let grow; so what the server sees
+    // (its writes stop making progress) does not wait on how much this machine's kernel buffers.
     let mut stalled = Vec::new();
+    let address = tokio::net::lookup_host(&plan.api)
+        .await
+        .map_err(|e| format!("resolve {}: {e}", plan.api))?
+        .next()
+        .ok_or_else(|| format!("{} names no address", plan.api))?;
     for n in 0..plan.stalled {
-        let mut socket = TcpStream::connect(&plan.api)
+        let socket = if address.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()
+        } else {
+            tokio::net::TcpSocket::new_v6()
+        }
+        .map_err(|e| format!("socket: {e}"))?;
+        socket
+            .set_recv_buffer_size(STALLED_RECEIVE_BUFFER)
+            .map_err(|e| format!("receive buffer: {e}"))?;
+        let mut socket = socket
+            .connect(address)
             .await
             .map_err(|e| format!("connect: {e}"))?;
         socket
@@ -187,6 +204,9 @@ pub async fn run(plan: &LoadPlan) -> Result<LoadReport, String> {
     report.memory_after = metric(&plan.metrics, "process_resident_memory_bytes").await?;
     Ok(report)
 }
+
+/// The receive buffer of a client that stops reading.
+const STALLED_RECEIVE_BUFFER: u32 = 8 * 1024;
 
 /// A request for the live stream as client number `n`, with an address of its own.
 fn live_request(n: usize) -> String {

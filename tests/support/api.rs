@@ -199,6 +199,63 @@ pub fn encode(text: &str) -> String {
         .collect()
 }
 
+/// A simulation that runs until [`Simulating::stop`]: for a test whose length depends on the
+/// machine, so that the changes never run out before the test has seen what it waits for.
+pub struct Simulating {
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Simulating {
+    pub fn stop(mut self) {
+        self.halt();
+    }
+
+    fn halt(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Simulating {
+    fn drop(&mut self) {
+        self.halt();
+    }
+}
+
+/// Runs `meshmap-api simulate` in-process until stopped, as the database's owner.
+pub fn simulate_until_stopped(database: &Database, objects: usize) -> Simulating {
+    let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let thread = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        let simulation = meshmap_api::simulate::Simulation {
+            objects,
+            rate: 5.0,
+            duration: None,
+        };
+        runtime.block_on(async move {
+            tokio::select! {
+                ran = meshmap_api::simulate::run(url.parse().unwrap(), simulation) => {
+                    ran.expect("the simulation runs");
+                }
+                _ = stopped => {}
+            }
+        });
+    });
+    Simulating {
+        stop: Some(stop),
+        thread: Some(thread),
+    }
+}
+
 /// Runs `meshmap-api simulate` in-process for `seconds`, as the database's owner (a writer).
 pub fn simulate(database: &Database, objects: usize, seconds: f64) -> std::thread::JoinHandle<()> {
     let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
