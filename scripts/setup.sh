@@ -115,5 +115,9 @@ fi
 # --- Crates, so builds (Trunk runs offline) never need the network.
 cargo fetch --quiet
 cargo fetch --quiet --target wasm32-unknown-unknown
+# The standard library's own crates (dlmalloc, wasip1...), which the release build rebuilds offline
+# from the nightly's source: a fresh machine has none of them in its registry cache.
+RUSTUP_TOOLCHAIN="$MESHMAP_NIGHTLY" cargo fetch --quiet \
+  --manifest-path "$(rustc +"$MESHMAP_NIGHTLY" --print sysroot)/lib/rustlib/src/rust/library/Cargo.toml"
 
 log "ready"
