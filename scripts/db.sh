@@ -25,11 +25,15 @@ case "$cmd" in
       as_pg "$bin/initdb" -D "$dir" -U postgres -A trust --no-instructions >/dev/null
     fi
     as_pg "$bin/pg_ctl" -D "$dir" -l "$dir/server.log" -w -o "-p $port -k $dir -c listen_addresses=127.0.0.1" start >/dev/null
+    # A server that started but could not be made ready (PostGIS missing...) is stopped again:
+    # the caller gets an error, not a server it does not know it has to stop.
+    trap 'as_pg "$bin/pg_ctl" -D "$dir" -m fast -w stop >/dev/null 2>&1 || true' EXIT
     psql=("$bin/psql" -h 127.0.0.1 -p "$port" -U postgres -v ON_ERROR_STOP=1 -qtA)
     if [ -z "$("${psql[@]}" -d postgres -c "SELECT 1 FROM pg_database WHERE datname = 'meshmap'")" ]; then
       "${psql[@]}" -d postgres -c "CREATE DATABASE meshmap"
     fi
     "${psql[@]}" -d meshmap -c "CREATE EXTENSION IF NOT EXISTS postgis"
+    trap - EXIT
     ;;
   standby)
     primary=$2 dir=$3 port=$4
