@@ -159,7 +159,7 @@ pub async fn prepare(
 
 /// The bytes read into Rust at once at most: a piece takes a few milliseconds to read, and the
 /// page gets a turn between pieces.
-const PIECE_BYTES: u32 = 512 * 1024;
+const PIECE_BYTES: u32 = 128 * 1024;
 
 /// A GeoJSON document read into `sink` as its body streams in (shapes to draw, points): a
 /// feature is checked and read as soon as it has arrived, and only the feature being read is
@@ -207,13 +207,13 @@ async fn stream_into(
             let end = (at + PIECE_BYTES).min(length);
             piece.resize((end - at) as usize, 0);
             bytes.subarray(at, end).copy_to(&mut piece);
+            // Before each piece, not only within a chunk: chunks that have already arrived
+            // resolve `read()` at once, so a whole body could otherwise be read in one task.
+            crate::map::share_the_thread().await;
             stream
                 .push(&piece, sink)
                 .map_err(|e| format!("{url} is {e}"))?;
             at = end;
-            if at < length {
-                crate::map::next_turn().await;
-            }
         }
         if stream.received() >= reported + PROGRESS_FROM_BYTES {
             reported = stream.received();

@@ -16,6 +16,7 @@ use web_sys::{AbortController, CanvasRenderingContext2d, HtmlCanvasElement, Imag
 
 use super::ffi;
 use super::listener::LeafletListener;
+use super::now_ms;
 use super::tile_layer::{HealthSink, TileHealth};
 use crate::config::Style;
 use crate::focus_order::{nearest_places, Target, ViewBox, TAB_STOPS};
@@ -404,10 +405,4 @@ impl State {
 
 fn context_of(canvas: &HtmlCanvasElement) -> Option<CanvasRenderingContext2d> {
     canvas.get_context("2d").ok().flatten()?.dyn_into().ok()
-}
-
-fn now_ms() -> f64 {
-    web_sys::window()
-        .and_then(|w| w.performance())
-        .map_or_else(js_sys::Date::now, |p| p.now())
 }

@@ -217,6 +217,35 @@ pub async fn next_turn() {
     pause(0).await
 }
 
+/// How long work in pieces may hold the main thread before it gives the browser a turn: well
+/// under the 50 ms after which the browser counts a long task and input waits.
+const SLICE_MS: f64 = 25.0;
+
+thread_local! {
+    /// When the current slice of pieced work began (a page-clock time).
+    static SLICE_STARTED: std::cell::Cell<f64> = const { std::cell::Cell::new(0.0) };
+}
+
+/// Called before each piece of long work (a chunk of a document read, a tile drawn): yields a
+/// turn once the pieces have held the thread for [`SLICE_MS`], so that many pieces in a row,
+/// even those chained through promises that are already resolved (a body that has arrived, a
+/// batch of tiles), never make one long task. Shared by every caller: pieces from different
+/// layers add up to the same slice.
+pub async fn share_the_thread() {
+    let started = SLICE_STARTED.with(std::cell::Cell::get);
+    if now_ms() - started > SLICE_MS {
+        next_turn().await;
+        SLICE_STARTED.with(|s| s.set(now_ms()));
+    }
+}
+
+/// The page clock, in milliseconds.
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or_else(js_sys::Date::now, |p| p.now())
+}
+
 /// Waits `ms` milliseconds (a timer), or returns at once if there is no window.
 pub async fn pause(ms: u32) {
     if let Some((_, wait)) = timer::sleep(ms) {

@@ -64,15 +64,23 @@ impl ShapesLayer {
         let waiting = self.state.waiting.borrow_mut().take();
         match waiting {
             Some(tiles) => {
-                for tile in tiles {
-                    // A tile Leaflet has dropped meanwhile (the view moved) is not drawn.
-                    if tile.canvas.is_connected() {
-                        self.state.draw(&tile.canvas, tile.spec);
+                // One tile at a time, the thread shared between them: the first view of a large
+                // document is a few dozen tiles of ~10 ms each, too long for one task.
+                let state = Rc::downgrade(&self.state);
+                wasm_bindgen_futures::spawn_local(async move {
+                    for tile in tiles {
+                        super::share_the_thread().await;
+                        // A tile Leaflet has dropped meanwhile (the view moved, the layer went)
+                        // is not drawn.
+                        if let Some(state) = state.upgrade().filter(|_| tile.canvas.is_connected())
+                        {
+                            state.draw(&tile.canvas, tile.spec);
+                        }
+                        let _ = tile
+                            .done
+                            .call2(&JsValue::NULL, &JsValue::NULL, &tile.canvas);
                     }
-                    let _ = tile
-                        .done
-                        .call2(&JsValue::NULL, &JsValue::NULL, &tile.canvas);
-                }
+                });
             }
             None => {
                 self.layer.redraw();
@@ -204,6 +212,7 @@ fn create_tile(state: &Weak<State>, coords: &JsValue, done: js_sys::Function) ->
     let state = state.clone();
     let tile = canvas.clone();
     wasm_bindgen_futures::spawn_local(async move {
+        super::share_the_thread().await;
         if let (Some(state), true) = (state.upgrade(), valid) {
             state.draw(&tile, spec);
         }
