@@ -229,35 +229,29 @@ impl Drop for Simulating {
 
 /// Runs `meshmap-api simulate` in-process until stopped, as the database's owner.
 pub fn simulate_until_stopped(database: &Database, objects: usize) -> Simulating {
-    let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let thread = std::thread::spawn(move || {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .unwrap();
-        let simulation = meshmap_api::simulate::Simulation {
-            objects,
-            rate: 5.0,
-            duration: None,
-        };
-        runtime.block_on(async move {
-            tokio::select! {
-                ran = meshmap_api::simulate::run(url.parse().unwrap(), simulation) => {
-                    ran.expect("the simulation runs");
-                }
-                _ = stopped => {}
-            }
-        });
-    });
     Simulating {
         stop: Some(stop),
-        thread: Some(thread),
+        thread: Some(run_simulation(database, objects, None, stopped)),
     }
 }
 
 /// Runs `meshmap-api simulate` in-process for `seconds`, as the database's owner (a writer).
 pub fn simulate(database: &Database, objects: usize, seconds: f64) -> std::thread::JoinHandle<()> {
+    // No one will send a stop: the simulation ends by its duration.
+    let (_, stopped) = tokio::sync::oneshot::channel::<()>();
+    let duration = std::time::Duration::from_secs_f64(seconds);
+    run_simulation(database, objects, Some(duration), stopped)
+}
+
+/// `meshmap-api simulate` at 5 Hz on a thread of its own, until `duration` or a stop sent on
+/// `stopped` (a sender dropped unused stops nothing).
+fn run_simulation(
+    database: &Database,
+    objects: usize,
+    duration: Option<std::time::Duration>,
+    stopped: tokio::sync::oneshot::Receiver<()>,
+) -> std::thread::JoinHandle<()> {
     let url = format!("postgresql://postgres@127.0.0.1:{}/meshmap", database.port);
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -267,10 +261,15 @@ pub fn simulate(database: &Database, objects: usize, seconds: f64) -> std::threa
         let simulation = meshmap_api::simulate::Simulation {
             objects,
             rate: 5.0,
-            duration: Some(std::time::Duration::from_secs_f64(seconds)),
+            duration,
         };
-        runtime
-            .block_on(meshmap_api::simulate::run(url.parse().unwrap(), simulation))
-            .expect("the simulation runs");
+        runtime.block_on(async move {
+            tokio::select! {
+                ran = meshmap_api::simulate::run(url.parse().unwrap(), simulation) => {
+                    ran.expect("the simulation runs");
+                }
+                Ok(()) = stopped => {}
+            }
+        });
     })
 }
