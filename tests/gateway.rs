@@ -382,7 +382,8 @@ fn requests_from_pages_on_other_origins_always_get_stable() {
 
 /// Users on stable notice nothing while the canary's app server restarts (a canary rollout or
 /// rollback): under sustained load from stable, canary and cookie-less clients, every request of
-/// a client holding the stable cookie succeeds, and canary is served again once it is back.
+/// a client holding the stable cookie succeeds, a client pinned to canary gets errors while it is
+/// away (it is not moved to stable), and canary is served again once it is back.
 #[test]
 fn stable_users_see_no_error_while_the_canary_restarts_under_load() {
     use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -431,9 +432,13 @@ fn stable_users_see_no_error_while_the_canary_restarts_under_load() {
     // The canary's app server goes away for a second and comes back on the same port.
     let canary = stack._servers.remove(1);
     let prefix = canary.prefix.clone();
+    let canary_failures_before = counts[1].1.load(Ordering::SeqCst);
     drop(canary);
     let down = Instant::now();
     std::thread::sleep(Duration::from_secs(1));
+    // Users pinned to canary do notice (README "Failure behaviour"): the gateway keeps them on
+    // their version rather than sending them to stable.
+    let canary_failures_while_down = counts[1].1.load(Ordering::SeqCst) - canary_failures_before;
     stack._servers.push(Nginx::restart(prefix));
     let restarted = down.elapsed();
     std::thread::sleep(Duration::from_secs(2));
@@ -464,6 +469,10 @@ fn stable_users_see_no_error_while_the_canary_restarts_under_load() {
         counts[0].1.load(Ordering::SeqCst),
         0,
         "stable users saw errors: {figures:?}"
+    );
+    assert!(
+        canary_failures_while_down > 0,
+        "canary users got no error while canary was away: were they sent to stable? {figures:?}"
     );
     assert_eq!(
         canary_failures_after_return, 0,
