@@ -3005,6 +3005,7 @@ extern "C" {
     fn install_media_stand_in();
     fn remove_media_stand_in();
     fn media_queries_with(text: &str) -> u32;
+    fn media_listeners_with(text: &str) -> u32;
     fn fire_last_media_change(text: &str);
 }
 
@@ -3052,10 +3053,17 @@ async fn a_change_of_pixel_density_redraws_the_canvases() {
     })
     .await;
     assert_eq!(media_queries_with("resolution"), 3);
-    let listeners = live_listeners();
+    // A watch that fired is dropped once its listener has returned (a task later).
+    sleep(Duration::from_millis(0)).await;
+    assert_eq!(
+        media_listeners_with("resolution"),
+        1,
+        "only the current density is watched: each earlier watch was removed when it fired"
+    );
     drop(map);
-    assert!(
-        live_listeners() < listeners,
+    assert_eq!(
+        media_listeners_with("resolution"),
+        0,
         "the watch is removed with the map"
     );
     remove_media_stand_in();

@@ -161,7 +161,12 @@ export function install_media_stand_in() {
   realMatchMedia = window.matchMedia;
   mediaLists.length = 0;
   window.matchMedia = (query) => {
-    const list = Object.assign(new EventTarget(), { matches: false, media: query });
+    const list = Object.assign(new EventTarget(), { matches: false, media: query, watching: new Set() });
+    // Its "change" listeners, counted here (not by meshmap's own bookkeeping).
+    const add = list.addEventListener.bind(list);
+    const remove = list.removeEventListener.bind(list);
+    list.addEventListener = (type, f, o) => { if (type === 'change') list.watching.add(f); add(type, f, o); };
+    list.removeEventListener = (type, f, o) => { if (type === 'change') list.watching.delete(f); remove(type, f, o); };
     mediaLists.push(list);
     return list;
   };
@@ -171,6 +176,9 @@ export function remove_media_stand_in() {
 }
 export function media_queries_with(text) {
   return mediaLists.filter((l) => l.media.includes(text)).length;
+}
+export function media_listeners_with(text) {
+  return mediaLists.filter((l) => l.media.includes(text)).reduce((n, l) => n + l.watching.size, 0);
 }
 export function fire_last_media_change(text) {
   const list = mediaLists.filter((l) => l.media.includes(text)).pop();
