@@ -44,7 +44,7 @@ mod imp {
         x.atan()
     }
     pub fn number_text(x: f64) -> String {
-        format!("{x}")
+        super::number_text_as_javascript(x)
     }
     pub fn mercator_many(values: &mut [f64]) {
         for value in values {
@@ -66,6 +66,62 @@ impl std::fmt::Display for Decimal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&imp::number_text(self.0))
     }
+}
+
+/// What JavaScript's `String(x)` writes (ECMAScript's Number::toString: the shortest digits that
+/// read back as `x`, laid out plainly from 1e-7 to 1e21 and as `1.5e+21` beyond), written in Rust:
+/// natively, [`Decimal`] uses it, so native tests and fuzzing check the text the wasm (which asks
+/// the browser) shows. `tests/web.rs` compares the two in the browser.
+pub fn number_text_as_javascript(x: f64) -> String {
+    if x.is_nan() {
+        return "NaN".into();
+    }
+    if x == 0.0 {
+        return "0".into();
+    }
+    if x.is_infinite() {
+        return if x > 0.0 { "Infinity" } else { "-Infinity" }.into();
+    }
+    let sign = if x < 0.0 { "-" } else { "" };
+    // Rust's `{:e}` gives the same shortest round-trip digits: "1.2345e-7".
+    let scientific = format!("{:e}", x.abs());
+    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
+    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    // Where `x` lies exactly halfway between two shortest candidates, Rust rounds the last digit
+    // up and JavaScript takes the even one (-21574983508785.0625 is "-21574983508785.062" there).
+    // `x`'s exact decimal expansion (an f64's has at most 767 significant digits) says if it does.
+    let exact = format!("{:.800e}", x.abs());
+    let exact_digits: String = exact
+        .split_once('e')
+        .map_or(exact.as_str(), |(m, _)| m)
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect();
+    let exact_digits = exact_digits.trim_end_matches('0');
+    if exact_digits.len() == digits.len() + 1 && exact_digits.ends_with('5') {
+        let below = &exact_digits[..digits.len()];
+        // Rust's digits are the neighbour above; the one below is taken when it is the even one.
+        if below.ends_with(['0', '2', '4', '6', '8']) && digits != below {
+            digits = below.trim_end_matches('0').to_owned();
+        }
+    }
+    let k = digits.len() as i32;
+    // The value is 0.digits × 10^n.
+    let n = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let text = if k <= n && n <= 21 {
+        format!("{digits}{}", "0".repeat((n - k) as usize))
+    } else if 0 < n && n <= 21 {
+        format!("{}.{}", &digits[..n as usize], &digits[n as usize..])
+    } else if -6 < n && n <= 0 {
+        format!("0.{}{digits}", "0".repeat((-n) as usize))
+    } else {
+        let e = n - 1;
+        let e_sign = if e < 0 { "-" } else { "+" };
+        let (first, rest) = digits.split_at(1);
+        let dot = if rest.is_empty() { "" } else { "." };
+        format!("{first}{dot}{rest}e{e_sign}{}", e.abs())
+    };
+    format!("{sign}{text}")
 }
 
 /// `value` with exactly `decimals` digits after the point (at most 9), rounded half away from
@@ -158,6 +214,40 @@ mod tests {
         assert_eq!(super::fixed(0.125, 2), "0.13");
         assert_eq!(super::Decimal(95.0).to_string(), "95");
         assert_eq!(super::Decimal(0.5).to_string(), "0.5");
+    }
+
+    #[test]
+    // The halfway cases are written out exactly: that they are exact is the point.
+    #[allow(clippy::excessive_precision)]
+    fn numbers_are_written_as_javascript_writes_them() {
+        // Each case as Chromium's String(x) writes it.
+        for (x, text) in [
+            (0.0, "0"),
+            (-0.0, "0"),
+            (1.0, "1"),
+            (-2.5, "-2.5"),
+            (48.8566, "48.8566"),
+            (0.1 + 0.2, "0.30000000000000004"),
+            (1e21, "1e+21"),
+            (1e20, "100000000000000000000"),
+            (123456789012345680000.0, "123456789012345680000"),
+            (1.5e21, "1.5e+21"),
+            (1e-6, "0.000001"),
+            (1e-7, "1e-7"),
+            (1.25e-7, "1.25e-7"),
+            (-1.7976931348623157e308, "-1.7976931348623157e+308"),
+            (5e-324, "5e-324"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (0.000123, "0.000123"),
+            (100.0, "100"),
+            // Halfway between two shortest candidates: the even one, as JavaScript takes it.
+            (-21574983508785.0625, "-21574983508785.062"),
+            (990837088224027.25, "990837088224027.2"),
+        ] {
+            assert_eq!(super::number_text_as_javascript(x), text, "{x:e}");
+        }
     }
 
     #[test]
