@@ -84,19 +84,11 @@ pub fn number_text_as_javascript(x: f64) -> String {
     }
     let sign = if x < 0.0 { "-" } else { "" };
     // Rust's `{:e}` gives the same shortest round-trip digits: "1.2345e-7".
-    let scientific = format!("{:e}", x.abs());
-    let (mantissa, exponent) = scientific.split_once('e').unwrap_or((&scientific, "0"));
-    let mut digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+    let (mut digits, exponent) = scientific_parts(&format!("{:e}", x.abs()));
     // Where `x` lies exactly halfway between two shortest candidates, Rust rounds the last digit
     // up and JavaScript takes the even one (-21574983508785.0625 is "-21574983508785.062" there).
     // `x`'s exact decimal expansion (an f64's has at most 767 significant digits) says if it does.
-    let exact = format!("{:.800e}", x.abs());
-    let exact_digits: String = exact
-        .split_once('e')
-        .map_or(exact.as_str(), |(m, _)| m)
-        .chars()
-        .filter(char::is_ascii_digit)
-        .collect();
+    let (exact_digits, _) = scientific_parts(&format!("{:.800e}", x.abs()));
     let exact_digits = exact_digits.trim_end_matches('0');
     if exact_digits.len() == digits.len() + 1 && exact_digits.ends_with('5') {
         let below = &exact_digits[..digits.len()];
@@ -107,7 +99,7 @@ pub fn number_text_as_javascript(x: f64) -> String {
     }
     let k = digits.len() as i32;
     // The value is 0.digits × 10^n.
-    let n = exponent.parse::<i32>().unwrap_or(0) + 1;
+    let n = exponent + 1;
     let text = if k <= n && n <= 21 {
         format!("{digits}{}", "0".repeat((n - k) as usize))
     } else if 0 < n && n <= 21 {
@@ -122,6 +114,15 @@ pub fn number_text_as_javascript(x: f64) -> String {
         format!("{first}{dot}{rest}e{e_sign}{}", e.abs())
     };
     format!("{sign}{text}")
+}
+
+/// The digits (no point) and the exponent of Rust's scientific text: "1.25e-7" is ("125", -7).
+fn scientific_parts(text: &str) -> (String, i32) {
+    let (mantissa, exponent) = text.split_once('e').unwrap_or((text, "0"));
+    (
+        mantissa.chars().filter(char::is_ascii_digit).collect(),
+        exponent.parse().unwrap_or(0),
+    )
 }
 
 /// `value` with exactly `decimals` digits after the point (at most 9), rounded half away from

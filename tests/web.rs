@@ -984,19 +984,60 @@ fn version_header_goes_to_first_party_urls_only() {
     clear_cookies();
 }
 
+/// `console.warn`, watched until dropped: the text of each call (strings as written, an error
+/// by its message).
+struct WatchedWarnings {
+    texts: std::rc::Rc<RefCell<Vec<String>>>,
+    console: JsValue,
+    original: JsValue,
+    _spy: Closure<dyn FnMut(JsValue, JsValue)>,
+}
+
+impl WatchedWarnings {
+    fn start() -> Self {
+        let console = js_sys::Reflect::get(&web_sys::window().unwrap(), &"console".into()).unwrap();
+        let original = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
+        let texts: std::rc::Rc<RefCell<Vec<String>>> = Default::default();
+        let noted = std::rc::Rc::clone(&texts);
+        let spy =
+            Closure::<dyn FnMut(JsValue, JsValue)>::new(move |what: JsValue, detail: JsValue| {
+                let text = |value: &JsValue| {
+                    value.as_string().unwrap_or_else(|| {
+                        js_sys::Reflect::get(value, &"message".into())
+                            .ok()
+                            .and_then(|m| m.as_string())
+                            .unwrap_or_default()
+                    })
+                };
+                noted
+                    .borrow_mut()
+                    .push(format!("{} {}", text(&what), text(&detail)));
+            });
+        js_sys::Reflect::set(&console, &"warn".into(), spy.as_ref()).unwrap();
+        WatchedWarnings {
+            texts,
+            console,
+            original,
+            _spy: spy,
+        }
+    }
+
+    fn texts(&self) -> Vec<String> {
+        self.texts.borrow().clone()
+    }
+}
+
+impl Drop for WatchedWarnings {
+    fn drop(&mut self) {
+        let _ = js_sys::Reflect::set(&self.console, &"warn".into(), &self.original);
+    }
+}
+
 /// Counts `console.warn` calls while `body` runs.
 fn count_warnings(body: impl FnOnce()) -> u32 {
-    use std::cell::Cell;
-    use std::rc::Rc;
-    let console = js_sys::Reflect::get(&web_sys::window().unwrap(), &"console".into()).unwrap();
-    let original = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
-    let calls = Rc::new(Cell::new(0));
-    let counter = Rc::clone(&calls);
-    let spy = Closure::<dyn Fn(JsValue)>::new(move |_| counter.set(counter.get() + 1));
-    js_sys::Reflect::set(&console, &"warn".into(), spy.as_ref()).unwrap();
+    let warnings = WatchedWarnings::start();
     body();
-    js_sys::Reflect::set(&console, &"warn".into(), &original).unwrap();
-    calls.get()
+    warnings.texts().len() as u32
 }
 
 #[wasm_bindgen_test]
@@ -1179,24 +1220,8 @@ async fn a_redirect_on_a_request_carrying_the_version_is_the_layers_error() {
 async fn a_host_callback_that_throws_is_logged_and_the_map_goes_on() {
     let element = test_element();
     let (mut widget, host) = mount_host_widget(&config_with(json!([])), &element).await;
-    let warnings: Rc<RefCell<Vec<String>>> = Rc::default();
-    let noted = Rc::clone(&warnings);
-    let note = Closure::<dyn FnMut(JsValue, JsValue)>::new(move |what: JsValue, error: JsValue| {
-        noted.borrow_mut().push(format!(
-            "{} {}",
-            what.as_string().unwrap_or_default(),
-            js_sys::JSON::stringify(
-                &js_sys::Reflect::get(&error, &"message".into()).unwrap_or_default()
-            )
-            .ok()
-            .and_then(|t| t.as_string())
-            .unwrap_or_default()
-        ));
-    });
     // console.warn, watched for the length of the test.
-    let console = js_sys::Reflect::get(&js_sys::global(), &"console".into()).unwrap();
-    let warn = js_sys::Reflect::get(&console, &"warn".into()).unwrap();
-    js_sys::Reflect::set(&console, &"warn".into(), note.as_ref()).unwrap();
+    let warnings = WatchedWarnings::start();
 
     widget
         .on(
@@ -1216,9 +1241,9 @@ async fn a_host_callback_that_throws_is_logged_and_the_map_goes_on() {
         after.len() >= 1
     })
     .await;
-    until("the throw logged", || !warnings.borrow().is_empty()).await;
-    js_sys::Reflect::set(&console, &"warn".into(), &warn).unwrap();
-    let logged = warnings.borrow().join("\n");
+    until("the throw logged", || !warnings.texts().is_empty()).await;
+    let logged = warnings.texts().join("\n");
+    drop(warnings);
     assert!(
         logged.contains("host \"move\" callback threw") && logged.contains("the host is broken"),
         "{logged}"
